@@ -1,0 +1,1 @@
+"""Subcommands of the ``linop`` command line, one module each."""

@@ -1,0 +1,462 @@
+"""The index arithmetic of a convolution, stated once.
+
+Everything in linop that needs to know which input pixel meets which kernel tap
+reads it from here: the numeric kernels, the symbolic layer and the catalogue.
+
+Per spatial axis, with input length ``n``, kernel length ``k``, stride ``s``,
+dilation ``d`` and padding ``(p_lo, p_hi)``:
+
+* kernel extent: ``e = d*(k - 1) + 1``
+* padded length: ``P = n + p_lo + p_hi``
+* output length: ``m = floor((P - e) / s) + 1``
+* forward index map (cross-correlation): output ``j`` meets kernel tap ``t`` at
+  input index ``i = s*j + d*t - p_lo`` (padded index ``i + p_lo``)
+* inverse map (used by the adjoint): input ``i`` meets output ``j`` through tap
+  ``t = (i + p_lo - s*j) / d`` whenever that is an integer in ``[0, k)``
+
+An index ``i`` outside ``[0, n)`` is folded back by the boundary mode
+(:func:`fold_index`), with the names of :func:`numpy.pad`.
+
+This module imports nothing else from linop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import numpy as np
+
+__all__ = [
+    "BOUNDARY_ALIASES",
+    "BOUNDARY_MODES",
+    "AxisGeometry",
+    "ConvGeometry",
+    "PaddingSpec",
+    "canonical_boundary",
+    "fold_index",
+    "max_pad_width",
+    "per_axis",
+    "resolve_padding",
+]
+
+#: Boundary modes, named as in :func:`numpy.pad`.
+BOUNDARY_MODES: tuple[str, ...] = ("constant", "wrap", "reflect", "symmetric", "edge")
+
+#: PyTorch's names for the same modes.
+BOUNDARY_ALIASES: dict[str, str] = {"zeros": "constant", "circular": "wrap", "replicate": "edge"}
+
+PaddingSpec = Union[str, int, Sequence[int], Sequence[Sequence[int]]]
+
+
+def canonical_boundary(boundary: str) -> str:
+    """Return the :func:`numpy.pad` name of a boundary mode (aliases resolved).
+
+    Raises
+    ------
+    ValueError
+        If ``boundary`` is not one of :data:`BOUNDARY_MODES` or :data:`BOUNDARY_ALIASES`.
+    """
+    if not isinstance(boundary, str):
+        raise TypeError(f"boundary must be a string, got {type(boundary).__name__}")
+    name = BOUNDARY_ALIASES.get(boundary, boundary)
+    if name not in BOUNDARY_MODES:
+        allowed = ", ".join(repr(b) for b in BOUNDARY_MODES + tuple(BOUNDARY_ALIASES))
+        raise ValueError(f"boundary must be one of {allowed}; got {boundary!r}")
+    return name
+
+
+def _as_int(value: object, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    return int(value)
+
+
+def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """Broadcast an int, or check a sequence of ``ndim`` ints, each ``>= minimum``.
+
+    Raises
+    ------
+    ValueError
+        If the sequence has the wrong length or an entry is below ``minimum``.
+    TypeError
+        If an entry is not an integer.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        values = (int(value),) * ndim
+    else:
+        try:
+            values = tuple(_as_int(v, name) for v in value)  # type: ignore[union-attr]
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of {ndim} ints, got {value!r}") from None
+        if len(values) != ndim:
+            raise ValueError(
+                f"{name} must be an int or a sequence of {ndim} ints (one per spatial axis); got {value!r}"
+            )
+    for v in values:
+        if v < minimum:
+            raise ValueError(f"{name} must be >= {minimum} on every axis; got {value!r}")
+    return values
+
+
+def kernel_extent(k: int, dilation: int) -> int:
+    """Span of a dilated kernel: ``d*(k-1) + 1``."""
+    return dilation * (k - 1) + 1
+
+
+def resolve_padding(
+    padding: PaddingSpec,
+    input_size: Sequence[int],
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[tuple[int, int], ...]:
+    """Turn a padding specification into one ``(low, high)`` pair per axis.
+
+    * ``"valid"``: no padding.
+    * ``"same"``: output length ``ceil(n / s)``; the total pad
+      ``max((ceil(n/s) - 1)*s + d*(k-1) + 1 - n, 0)`` is split with
+      ``low = total // 2`` and the extra one on the high side.
+    * ``"full"``: ``d*(k-1)`` on both sides (every partial overlap).
+    * an int ``p``: ``(p, p)`` on every axis; a sequence of ints: ``(p_i, p_i)``;
+      a sequence of pairs: ``(low_i, high_i)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a negative pad or a sequence of the wrong length.
+    """
+    ndim = len(input_size)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * ndim
+        if padding == "same":
+            pads = []
+            for n, k, s, d in zip(input_size, kernel_size, stride, dilation):
+                out = -(-n // s)
+                total = max((out - 1) * s + kernel_extent(k, d) - n, 0)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        if padding == "full":
+            return tuple((d * (k - 1),) * 2 for k, d in zip(kernel_size, dilation))
+        raise ValueError(
+            f"padding must be 'valid', 'same', 'full', an int, one int per axis or one (low, high) "
+            f"pair per axis; got {padding!r}"
+        )
+    if isinstance(padding, (int, np.integer)) and not isinstance(padding, (bool, np.bool_)):
+        p = per_axis(int(padding), ndim, "padding", minimum=0)
+        return tuple((v, v) for v in p)
+    try:
+        items = list(padding)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"padding must be a string, an int or a sequence; got {padding!r}") from None
+    if len(items) != ndim:
+        raise ValueError(
+            f"padding must have one entry per spatial axis ({ndim}); got {padding!r}"
+        )
+    pairs = []
+    for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            pair = (int(item), int(item))
+        else:
+            try:
+                pair = tuple(_as_int(v, "padding") for v in item)  # type: ignore[union-attr]
+            except TypeError:
+                raise TypeError(f"padding entries must be ints or (low, high) pairs; got {padding!r}") from None
+            if len(pair) != 2:
+                raise ValueError(f"padding pairs must be (low, high); got {padding!r}")
+        if min(pair) < 0:
+            raise ValueError(f"padding must be >= 0; got {padding!r}")
+        pairs.append(pair)
+    return tuple(pairs)  # type: ignore[return-value]
+
+
+def max_pad_width(n: int, mode: str) -> int | None:
+    """Widest pad a boundary mode allows on an axis of length ``n`` (``None``: unbounded).
+
+    ``reflect`` mirrors about the edge sample, so it can reach ``n - 1`` samples
+    (as in PyTorch); ``symmetric`` mirrors including the edge sample, ``n``
+    samples. ``constant``, ``wrap`` and ``edge`` are defined for any width.
+    """
+    if mode == "reflect":
+        return n - 1
+    if mode == "symmetric":
+        return n
+    return None
+
+
+def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
+    """Map (possibly out-of-range) indices ``i`` of an axis of length ``n`` into ``[0, n)``.
+
+    ``constant`` returns ``-1`` for indices outside ``[0, n)`` (the value there is zero).
+    The other modes follow :func:`numpy.pad`:
+
+    * ``wrap``: ``i mod n``
+    * ``reflect``: period ``2(n-1)``, ``r = i mod 2(n-1)``, ``min(r, 2(n-1) - r)``
+      (``0`` when ``n == 1``)
+    * ``symmetric``: period ``2n``, ``r = i mod 2n``, ``min(r, 2n - 1 - r)``
+    * ``edge``: ``clip(i, 0, n-1)``
+    """
+    idx = np.asarray(i, dtype=np.int64)
+    if mode == "constant":
+        return np.where((idx >= 0) & (idx < n), idx, -1)
+    if mode == "wrap":
+        return np.mod(idx, n)
+    if mode == "reflect":
+        if n == 1:
+            return np.zeros_like(idx)
+        period = 2 * (n - 1)
+        r = np.mod(idx, period)
+        return np.minimum(r, period - r)
+    if mode == "symmetric":
+        period = 2 * n
+        r = np.mod(idx, period)
+        return np.minimum(r, period - 1 - r)
+    if mode == "edge":
+        return np.clip(idx, 0, n - 1)
+    raise ValueError(f"unknown boundary mode {mode!r}")
+
+
+@dataclass(frozen=True)
+class AxisGeometry:
+    """Index arithmetic of one spatial axis of a convolution.
+
+    Attributes
+    ----------
+    n : input length
+    k : kernel length
+    stride, dilation : the step between outputs and between kernel taps
+    pad_low, pad_high : padding before and after the input
+    """
+
+    n: int
+    k: int
+    stride: int = 1
+    dilation: int = 1
+    pad_low: int = 0
+    pad_high: int = 0
+
+    @property
+    def extent(self) -> int:
+        """``d*(k-1) + 1``: the input span one output sees."""
+        return kernel_extent(self.k, self.dilation)
+
+    @property
+    def padded_size(self) -> int:
+        """``n + p_lo + p_hi``."""
+        return self.n + self.pad_low + self.pad_high
+
+    @property
+    def output_size(self) -> int:
+        """``floor((n + p_lo + p_hi - d*(k-1) - 1) / s) + 1`` (may be < 1 for an invalid set-up)."""
+        return (self.padded_size - self.extent) // self.stride + 1
+
+    @property
+    def used_size(self) -> int:
+        """Padded samples that some output reads: ``s*(m-1) + d*(k-1) + 1``.
+
+        The remaining ``padded_size - used_size`` samples at the high end are
+        never read (the last partial window is dropped); the adjoint gives them zero.
+        """
+        return self.stride * (self.output_size - 1) + self.extent
+
+    def input_index(self, j: np.ndarray | int, t: np.ndarray | int) -> np.ndarray:
+        """Input index (unpadded coordinates) that output ``j`` meets through tap ``t``:
+        ``s*j + d*t - p_lo``."""
+        return self.stride * np.asarray(j) + self.dilation * np.asarray(t) - self.pad_low
+
+    def padded_index(self, j: np.ndarray | int, t: np.ndarray | int) -> np.ndarray:
+        """Index into the padded input: ``s*j + d*t``."""
+        return self.stride * np.asarray(j) + self.dilation * np.asarray(t)
+
+    def tap_slice(self, t: int) -> slice:
+        """Slice of the padded axis that tap ``t`` reads across all outputs:
+        ``d*t, d*t + s, ..., d*t + s*(m-1)``."""
+        start = self.dilation * t
+        return slice(start, start + self.stride * (self.output_size - 1) + 1, self.stride)
+
+    def output_range(self, i: int) -> tuple[int, int]:
+        """Inclusive range ``[j_lo, j_hi]`` of outputs whose window covers padded index ``i``
+        (taps still have to satisfy the divisibility ``(i - s*j) % d == 0``):
+        ``j_lo = max(0, ceil((i - d*(k-1)) / s))``, ``j_hi = min(m-1, floor(i / s))``."""
+        lo = max(0, -(-(i - self.dilation * (self.k - 1)) // self.stride))
+        hi = min(self.output_size - 1, i // self.stride)
+        return lo, hi
+
+    def source_index(self, mode: str) -> np.ndarray:
+        """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
+        return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """The full geometry of a channels-last convolution.
+
+    Shapes (channels last, as an image ``n_y x n_x x n_c``):
+
+    * input ``(n_1, ..., n_d, c_in)``, output ``(m_1, ..., m_d, c_out)``;
+    * kernel ``(k_1, ..., k_d, c_in / groups, c_out)``;
+    * output channel ``o`` belongs to group ``g = o // (c_out / groups)`` and reads
+      input channels ``g*c_in/groups ... (g+1)*c_in/groups - 1``.
+
+    ``channels=False`` describes the single-channel layout with no channel axis
+    (``c_in == c_out == groups == 1``).
+    """
+
+    axes: tuple[AxisGeometry, ...]
+    in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
+    boundary: str = "constant"
+    channels: bool = True
+
+    @classmethod
+    def build(
+        cls,
+        input_size: Sequence[int],
+        kernel_size: Sequence[int],
+        *,
+        stride: int | Sequence[int] = 1,
+        padding: PaddingSpec = "valid",
+        dilation: int | Sequence[int] = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
+        boundary: str = "constant",
+        channels: bool = True,
+    ) -> "ConvGeometry":
+        """Check every parameter and resolve the padding.
+
+        Raises
+        ------
+        ValueError
+            Stride or dilation below 1, groups not dividing the channels, a pad
+            wider than the boundary mode allows, or an output length below 1.
+        """
+        ndim = len(input_size)
+        if len(kernel_size) != ndim:
+            raise ValueError(
+                f"kernel has {len(kernel_size)} spatial axes but the input has {ndim} "
+                f"(input spatial shape {tuple(input_size)}, kernel spatial shape {tuple(kernel_size)})"
+            )
+        for n in input_size:
+            if n < 1:
+                raise ValueError(f"input_shape must have positive sizes; got {tuple(input_size)}")
+        for k in kernel_size:
+            if k < 1:
+                raise ValueError(f"kernel must have positive sizes; got {tuple(kernel_size)}")
+        strides = per_axis(stride, ndim, "stride")
+        dilations = per_axis(dilation, ndim, "dilation")
+        groups = _as_int(groups, "groups")
+        if groups < 1:
+            raise ValueError(f"groups must be >= 1; got {groups}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"groups must divide both channel counts; got groups={groups}, "
+                f"in_channels={in_channels}, out_channels={out_channels}"
+            )
+        mode = canonical_boundary(boundary)
+        pads = resolve_padding(padding, input_size, kernel_size, strides, dilations)
+        axes = tuple(
+            AxisGeometry(int(n), int(k), s, d, lo, hi)
+            for n, k, s, d, (lo, hi) in zip(input_size, kernel_size, strides, dilations, pads)
+        )
+        for a, ax in enumerate(axes):
+            limit = max_pad_width(ax.n, mode)
+            if limit is not None and max(ax.pad_low, ax.pad_high) > limit:
+                raise ValueError(
+                    f"boundary={mode!r} allows a pad of at most {limit} on an axis of length {ax.n}; "
+                    f"axis {a} has padding ({ax.pad_low}, {ax.pad_high})"
+                )
+            if ax.output_size < 1:
+                raise ValueError(
+                    f"output size on axis {a} would be {ax.output_size}: the kernel span "
+                    f"dilation*(k-1)+1 = {ax.extent} exceeds the padded input length {ax.padded_size} "
+                    f"(n={ax.n}, padding=({ax.pad_low}, {ax.pad_high}))"
+                )
+        return cls(axes, int(in_channels), int(out_channels), groups, mode, channels)
+
+    # -- derived sizes -------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.axes)
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return tuple(a.n for a in self.axes)
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(a.k for a in self.axes)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return tuple(a.output_size for a in self.axes)
+
+    @property
+    def padded_size(self) -> tuple[int, ...]:
+        return tuple(a.padded_size for a in self.axes)
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return tuple(a.stride for a in self.axes)
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return tuple(a.dilation for a in self.axes)
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        return tuple((a.pad_low, a.pad_high) for a in self.axes)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of the arrays the convolution maps from."""
+        return self.input_size + ((self.in_channels,) if self.channels else ())
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """Shape of the arrays the convolution maps to."""
+        return self.output_size + ((self.out_channels,) if self.channels else ())
+
+    @property
+    def kernel_shape(self) -> tuple[int, ...]:
+        """Shape of the kernel: ``(k_1..k_d, c_in/groups, c_out)``, or ``(k_1..k_d)``."""
+        return self.kernel_size + ((self.in_per_group, self.out_channels) if self.channels else ())
+
+    @property
+    def has_padding(self) -> bool:
+        return any(a.pad_low or a.pad_high for a in self.axes)
+
+    def unpadded(self) -> "ConvGeometry":
+        """The same convolution on the already padded input (``padding='valid'``)."""
+        axes = tuple(AxisGeometry(a.padded_size, a.k, a.stride, a.dilation, 0, 0) for a in self.axes)
+        return ConvGeometry(axes, self.in_channels, self.out_channels, self.groups, "constant", self.channels)
+
+    def input_channel(self, out_channel: int, c: int) -> int:
+        """Input channel that kernel channel ``c`` of output channel ``out_channel`` reads:
+        ``(out_channel // (c_out/groups)) * (c_in/groups) + c``."""
+        return (out_channel // self.out_per_group) * self.in_per_group + c
+
+    def source_indices(self) -> tuple[np.ndarray, ...]:
+        """Per axis, the input index each padded position copies (``-1`` for a zero)."""
+        return tuple(a.source_index(self.boundary) for a in self.axes)
+
+    def taps(self) -> list[tuple[int, ...]]:
+        """All kernel tap multi-indices in C order."""
+        return [tuple(int(v) for v in t) for t in np.ndindex(*self.kernel_size)]
+
+    @property
+    def flops_per_sample(self) -> int:
+        """Multiply-adds of one forward application: ``prod(m) * prod(k) * c_in/groups * c_out``."""
+        return math.prod(self.output_size) * math.prod(self.kernel_size) * self.in_per_group * self.out_channels

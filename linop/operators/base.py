@@ -1,0 +1,352 @@
+"""The shaped linear operator: a scipy LinearOperator that knows the arrays it maps.
+
+A :class:`ShapedOperator` ``A`` maps arrays of shape ``input_shape`` to arrays of
+shape ``output_shape``; as a matrix (C-order flattening) it has
+``shape == (prod(output_shape), prod(input_shape))``. Subclasses implement two hooks
+on batched arrays (batch axis first)::
+
+    _forward(x)   # x.shape == (B, *input_shape)  -> (B, *output_shape)
+    _backward(y)  # y.shape == (B, *output_shape) -> (B, *input_shape), the adjoint A^H
+
+and everything else follows: ``apply``/``apply_adjoint`` with any leading batch axes,
+scipy's ``matvec``/``matmat``/``rmatvec``/``rmatmat`` (``matmat`` columns are samples,
+handled as one batch), ``A.H``, ``A.T``, ``A @ B``, ``A + B``, ``c * A``, ``-A``,
+``to_dense()`` and ``to_sparse()``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+
+__all__ = [
+    "AdjointOperator",
+    "Composition",
+    "ScaledOperator",
+    "ShapedOperator",
+    "SumOperator",
+    "TransposeOperator",
+    "as_shape",
+]
+
+#: Largest matrix (entries) that ``to_dense`` builds without ``force=True``.
+DENSE_LIMIT = 50_000_000
+
+
+def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
+    """Check a shape argument: an int or a sequence of positive ints."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (int(shape),)
+    try:
+        out = tuple(int(s) for s in shape)  # type: ignore[union-attr]
+        ok = all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) for s in shape  # type: ignore[union-attr]
+        )
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints; got {shape!r}") from None
+    if not ok or not out or any(s < 1 for s in out):
+        raise ValueError(f"{name} must be a non-empty sequence of positive ints; got {shape!r}")
+    return out
+
+
+class ShapedOperator(LinearOperator):
+    """A :class:`scipy.sparse.linalg.LinearOperator` between arrays of given shapes.
+
+    Parameters
+    ----------
+    input_shape, output_shape : tuple of int
+        Shapes of the arrays ``A`` maps from and to.
+    dtype : numpy dtype
+        The operator's dtype (of its matrix entries).
+    """
+
+    def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype | type):
+        self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
+        self.output_shape: tuple[int, ...] = tuple(int(s) for s in output_shape)
+        super().__init__(np.dtype(dtype), (math.prod(self.output_shape), math.prod(self.input_shape)))
+
+    # -- hooks for subclasses ------------------------------------------------------------
+    def _forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- array interface -----------------------------------------------------------------
+    def _result_dtype(self, x: np.ndarray) -> np.dtype:
+        dt = np.result_type(x.dtype, self.dtype)
+        if not np.issubdtype(dt, np.inexact):
+            dt = np.dtype(np.float64)
+        return dt
+
+    def _batched(self, arr: object, shape: tuple[int, ...], name: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        a = np.asarray(arr)
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+            raise TypeError(f"{name} must be a numeric array; got dtype {a.dtype}")
+        nd = len(shape)
+        if a.ndim < nd or a.shape[a.ndim - nd :] != shape:
+            raise ValueError(
+                f"{name} must have shape (..., {', '.join(map(str, shape))}){',' if nd == 1 else ''}) "
+                f"(leading batch axes allowed); got {a.shape}"
+            )
+        batch = a.shape[: a.ndim - nd]
+        a = a.astype(self._result_dtype(a), copy=False).reshape((-1,) + shape)
+        return a, batch
+
+    def apply(self, x: object) -> np.ndarray:
+        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``."""
+        xb, batch = self._batched(x, self.input_shape, "x")
+        return self._forward(xb).reshape(batch + self.output_shape)
+
+    def apply_adjoint(self, y: object) -> np.ndarray:
+        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``."""
+        yb, batch = self._batched(y, self.output_shape, "y")
+        return self._backward(yb).reshape(batch + self.input_shape)
+
+    __call__ = apply
+
+    # -- scipy hooks ---------------------------------------------------------------------
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        return self.apply(np.reshape(x, self.input_shape)).reshape(-1)
+
+    def _rmatvec(self, y: np.ndarray) -> np.ndarray:
+        return self.apply_adjoint(np.reshape(y, self.output_shape)).reshape(-1)
+
+    def _matmat(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X)
+        out = self.apply(X.T.reshape((X.shape[1],) + self.input_shape))
+        return out.reshape(X.shape[1], -1).T
+
+    def _rmatmat(self, Y: np.ndarray) -> np.ndarray:
+        Y = np.asarray(Y)
+        out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
+        return out.reshape(Y.shape[1], -1).T
+
+    def _adjoint(self) -> "ShapedOperator":
+        return AdjointOperator(self)
+
+    def _transpose(self) -> "ShapedOperator":
+        return TransposeOperator(self)
+
+    # -- algebra that keeps shapes -------------------------------------------------------
+    def __matmul__(self, other: object):  # type: ignore[override]
+        if isinstance(other, ShapedOperator):
+            return Composition(self, other)
+        return super().__matmul__(other)
+
+    def __rmatmul__(self, other: object):  # type: ignore[override]
+        if isinstance(other, ShapedOperator):
+            return Composition(other, self)
+        return super().__rmatmul__(other)
+
+    def dot(self, x: object):  # type: ignore[override]
+        if isinstance(x, ShapedOperator):
+            return Composition(self, x)
+        return super().dot(x)
+
+    def __mul__(self, x: object):  # type: ignore[override]
+        if isinstance(x, ShapedOperator):
+            return Composition(self, x)
+        if np.isscalar(x) and isinstance(x, numbers.Number):
+            return ScaledOperator(self, x)
+        return super().__mul__(x)
+
+    def __rmul__(self, x: object):  # type: ignore[override]
+        if np.isscalar(x) and isinstance(x, numbers.Number):
+            return ScaledOperator(self, x)
+        return super().__rmul__(x)
+
+    def __neg__(self):  # type: ignore[override]
+        return ScaledOperator(self, -1)
+
+    def __add__(self, other: object):  # type: ignore[override]
+        if isinstance(other, ShapedOperator):
+            return SumOperator(self, other)
+        return super().__add__(other)
+
+    def __sub__(self, other: object):  # type: ignore[override]
+        if isinstance(other, ShapedOperator):
+            return SumOperator(self, ScaledOperator(other, -1))
+        return super().__sub__(other)
+
+    # -- explicit matrices ---------------------------------------------------------------
+    def to_dense(self, *, force: bool = False) -> np.ndarray:
+        """The explicit matrix (C-order flattening), built by applying ``A`` to the identity.
+
+        Raises ``ValueError`` when the matrix has more than 5e7 entries unless ``force=True``.
+        """
+        rows, cols = self.shape
+        if rows * cols > DENSE_LIMIT and not force:
+            raise ValueError(
+                f"to_dense would build a {rows} x {cols} matrix ({rows * cols:.3g} entries, limit "
+                f"{DENSE_LIMIT:.0e}); use to_sparse() or pass force=True"
+            )
+        eye = np.eye(cols, dtype=self.dtype).reshape((cols,) + self.input_shape)
+        return self.apply(eye).reshape(cols, rows).T.copy()
+
+    def to_sparse(self) -> sp.csr_array:
+        """The explicit matrix as a scipy CSR array.
+
+        The generic version probes ``A`` with blocks of unit vectors (whole columns at
+        once, never entry by entry); convolution-like operators override it with an
+        exact construction from their index map.
+        """
+        rows, cols = self.shape
+        block = max(1, min(cols, 2_000_000 // max(rows, 1)))
+        parts = []
+        for start in range(0, cols, block):
+            stop = min(cols, start + block)
+            eye = np.zeros((stop - start, cols), dtype=self.dtype)
+            eye[np.arange(stop - start), np.arange(start, stop)] = 1
+            dense = self.apply(eye.reshape((stop - start,) + self.input_shape)).reshape(stop - start, rows)
+            parts.append(sp.csr_array(dense.T))
+        return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+        )
+
+
+def _require_shaped(op: object, name: str) -> ShapedOperator:
+    if not isinstance(op, ShapedOperator):
+        raise TypeError(f"{name} must be a ShapedOperator; got {type(op).__name__}")
+    return op
+
+
+class AdjointOperator(ShapedOperator):
+    """``A^H`` of a shaped operator: input and output shapes swap. ``(A^H)^H`` is ``A``."""
+
+    def __init__(self, op: ShapedOperator):
+        self.op = _require_shaped(op, "op")
+        super().__init__(op.output_shape, op.input_shape, op.dtype)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return self.op._backward(x)
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        return self.op._forward(y)
+
+    def _adjoint(self) -> ShapedOperator:
+        return self.op
+
+    def to_sparse(self) -> sp.csr_array:
+        return sp.csr_array(self.op.to_sparse().conj().T)
+
+
+class TransposeOperator(ShapedOperator):
+    """``A^T = conj(A^H conj(.))``: the transpose without conjugation."""
+
+    def __init__(self, op: ShapedOperator):
+        self.op = _require_shaped(op, "op")
+        super().__init__(op.output_shape, op.input_shape, op.dtype)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        if np.iscomplexobj(x) or np.iscomplexobj(np.empty(0, self.dtype)):
+            return self.op._backward(x.conj()).conj()
+        return self.op._backward(x)
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        if np.iscomplexobj(y) or np.iscomplexobj(np.empty(0, self.dtype)):
+            return self.op._forward(y.conj()).conj()
+        return self.op._forward(y)
+
+    def _transpose(self) -> ShapedOperator:
+        return self.op
+
+    def to_sparse(self) -> sp.csr_array:
+        return sp.csr_array(self.op.to_sparse().T)
+
+
+class Composition(ShapedOperator):
+    """``A @ B``: apply ``B`` then ``A``; requires ``A.input_shape == B.output_shape``."""
+
+    def __init__(self, outer: ShapedOperator, inner: ShapedOperator):
+        self.outer = _require_shaped(outer, "outer")
+        self.inner = _require_shaped(inner, "inner")
+        if outer.input_shape != inner.output_shape:
+            raise ValueError(
+                f"cannot compose: the left operator takes shape {outer.input_shape} but the right "
+                f"one returns {inner.output_shape}"
+            )
+        super().__init__(inner.input_shape, outer.output_shape, np.result_type(outer.dtype, inner.dtype))
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return self.outer._forward(self.inner._forward(x))
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        return self.inner._backward(self.outer._backward(y))
+
+    def _adjoint(self) -> ShapedOperator:
+        return Composition(self.inner.H, self.outer.H)
+
+    def _transpose(self) -> ShapedOperator:
+        return Composition(self.inner.T, self.outer.T)
+
+    def to_sparse(self) -> sp.csr_array:
+        return sp.csr_array(self.outer.to_sparse() @ self.inner.to_sparse())
+
+    def __repr__(self) -> str:
+        return f"<Composition: {self.outer!r} @ {self.inner!r}>"
+
+
+class SumOperator(ShapedOperator):
+    """``A + B`` for operators with equal input and equal output shapes."""
+
+    def __init__(self, left: ShapedOperator, right: ShapedOperator):
+        self.left = _require_shaped(left, "left")
+        self.right = _require_shaped(right, "right")
+        if left.input_shape != right.input_shape or left.output_shape != right.output_shape:
+            raise ValueError(
+                f"cannot add operators {left.input_shape} -> {left.output_shape} and "
+                f"{right.input_shape} -> {right.output_shape}: shapes differ"
+            )
+        super().__init__(left.input_shape, left.output_shape, np.result_type(left.dtype, right.dtype))
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return self.left._forward(x) + self.right._forward(x)
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        return self.left._backward(y) + self.right._backward(y)
+
+    def _adjoint(self) -> ShapedOperator:
+        return SumOperator(self.left.H, self.right.H)
+
+    def _transpose(self) -> ShapedOperator:
+        return SumOperator(self.left.T, self.right.T)
+
+    def to_sparse(self) -> sp.csr_array:
+        return sp.csr_array(self.left.to_sparse() + self.right.to_sparse())
+
+
+class ScaledOperator(ShapedOperator):
+    """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``."""
+
+    def __init__(self, op: ShapedOperator, scalar: numbers.Number):
+        self.op = _require_shaped(op, "op")
+        if not np.isfinite(scalar):
+            raise ValueError(f"scalar must be finite; got {scalar!r}")
+        # Python scalars are "weak" in NumPy's promotion: 2 * (float32 operator) stays float32.
+        self.scalar = scalar.item() if isinstance(scalar, np.generic) else scalar
+        self._conj_scalar = self.scalar.conjugate()
+        super().__init__(op.input_shape, op.output_shape, np.result_type(op.dtype, self.scalar))
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return self.scalar * self.op._forward(x)
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        return self._conj_scalar * self.op._backward(y)
+
+    def _adjoint(self) -> ShapedOperator:
+        return ScaledOperator(self.op.H, self._conj_scalar)
+
+    def _transpose(self) -> ShapedOperator:
+        return ScaledOperator(self.op.T, self.scalar)
+
+    def to_sparse(self) -> sp.csr_array:
+        return sp.csr_array(self.scalar * self.op.to_sparse())

@@ -1,0 +1,316 @@
+"""Convolution and its adjoint, the transposed convolution.
+
+With stride ``s``, dilation ``d``, low padding ``p`` and boundary mode ``b``, the
+forward map (``flip=False``, cross-correlation as in deep learning) is
+
+.. math::
+
+    y[j, o] = \\sum_{t} \\sum_{r < c_{in}/G}
+        k[t, r, o]\\; \\tilde x[s j + d t - p,\\; g(o)\\,c_{in}/G + r]
+
+where ``x~`` is ``x`` extended by the boundary mode and ``g(o) = o // (c_out/G)`` is the
+group of output channel ``o``. ``flip=True`` reverses the kernel along every spatial
+axis (the mathematical convolution). The adjoint (the transposed convolution) is
+
+.. math::
+
+    (A^H y)[i, c] = \\sum_{(j, t, o):\\ \\mathrm{fold}(s j + d t - p) = i}
+        \\overline{k[t, c - g(o) c_{in}/G, o]}\\; y[j, o]
+
+computed as the transposed correlation on the padded grid followed by folding the pad
+back (:func:`linop.operators.pad.fold_array`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import backends
+from ..geometry import ConvGeometry, PaddingSpec
+from .base import AdjointOperator, ShapedOperator, as_shape
+from .pad import fold_array, pad_array
+
+__all__ = ["ConvTranspose", "Convolution", "as_kernel", "conv_geometry"]
+
+
+def as_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
+    """A read-only copy of ``kernel`` as a float or complex array, checked finite.
+
+    Integer and boolean kernels become float64, float16 becomes float32; float32,
+    float64 and complex kernels keep their dtype.
+    """
+    arr = np.asarray(kernel)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis; got a scalar")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.inexact):
+        arr = arr.astype(np.float64)
+    elif arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+    arr = np.array(arr, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+def conv_geometry(
+    kernel_shape: Sequence[int],
+    input_shape: Sequence[int],
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = "valid",
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    boundary: str = "constant",
+    kernel_name: str = "kernel",
+) -> ConvGeometry:
+    """The geometry of a convolution from the kernel's and the input's shapes.
+
+    Layouts (channels last):
+
+    * single channel: ``kernel (k_1..k_d)``, ``input (n_1..n_d)``;
+    * multi channel: ``kernel (k_1..k_d, c_in/groups, c_out)``, ``input (n_1..n_d, c_in)``.
+    """
+    kshape, ishape = tuple(kernel_shape), tuple(input_shape)
+    if len(kshape) == len(ishape):
+        if groups != 1:
+            raise ValueError(
+                f"groups={groups!r} needs channels: a multi-channel {kernel_name} "
+                f"(k_1..k_d, c_in/groups, c_out) and input (n_1..n_d, c_in)"
+            )
+        return ConvGeometry.build(
+            ishape, kshape, stride=stride, padding=padding, dilation=dilation,
+            boundary=boundary, channels=False,
+        )
+    if len(kshape) == len(ishape) + 1 and len(ishape) >= 2:
+        spatial_k, c_per_group, c_out = kshape[:-2], kshape[-2], kshape[-1]
+        spatial_n, c_in = ishape[:-1], ishape[-1]
+        if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups >= 1:
+            if c_per_group * groups != c_in:
+                raise ValueError(
+                    f"channel mismatch: the input has c_in={c_in} channels, the {kernel_name} has "
+                    f"c_in/groups={c_per_group} with groups={groups} (needs {kernel_name}.shape[-2] * groups == c_in)"
+                )
+        return ConvGeometry.build(
+            spatial_n, spatial_k, stride=stride, padding=padding, dilation=dilation,
+            in_channels=c_in, out_channels=c_out, groups=groups, boundary=boundary, channels=True,
+        )
+    raise ValueError(
+        f"{kernel_name} of shape {kshape} does not fit input_shape {ishape}: use a single-channel "
+        f"{kernel_name} (k_1..k_d) with input (n_1..n_d), or a multi-channel {kernel_name} "
+        f"(k_1..k_d, c_in/groups, c_out) with input (n_1..n_d, c_in)"
+    )
+
+
+class Convolution(ShapedOperator):
+    """A convolution layer without bias, as a linear operator (channels last).
+
+    Parameters
+    ----------
+    kernel : array_like
+        ``(k_1..k_d)`` for a single-channel image ``(n_1..n_d)``, or
+        ``(k_1..k_d, c_in/groups, c_out)`` for an image ``(n_1..n_d, c_in)``.
+    input_shape : int or tuple of int
+        Shape of the images the layer maps.
+    stride, dilation : int or one int per spatial axis, default 1
+    padding : "valid", "same", "full", int, one int per axis, or one (low, high) pair per axis
+        ``"same"`` gives output size ``ceil(n/stride)``, the extra pad on the high side;
+        ``"full"`` pads ``dilation*(k-1)`` on both sides.
+    groups : int, default 1
+        Must divide ``c_in`` and ``c_out``; ``groups == c_in`` is depthwise.
+    boundary : str, default "constant"
+        What the padded values are: ``"constant"`` (zeros), ``"wrap"``, ``"reflect"``,
+        ``"symmetric"``, ``"edge"`` (``numpy.pad`` names), or ``"zeros"``, ``"circular"``,
+        ``"replicate"`` (PyTorch names).
+    flip : bool, default False
+        ``False``: cross-correlation (deep learning); ``True``: the kernel is reversed
+        along every spatial axis (the mathematical convolution).
+    method : str, default "auto"
+        The numeric backend (:data:`linop.backends.METHODS`).
+
+    Notes
+    -----
+    Output size per axis: ``floor((n + p_lo + p_hi - d*(k-1) - 1) / s) + 1``.
+    ``A.H`` is the :class:`ConvTranspose` that maps back to exactly ``input_shape``.
+    Float32 kernels give float32 operators, complex kernels complex ones, integer
+    kernels float64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For every invalid parameter, naming it and what is allowed.
+    """
+
+    def __init__(
+        self,
+        kernel: object,
+        input_shape: int | Sequence[int],
+        *,
+        stride: int | Sequence[int] = 1,
+        padding: PaddingSpec = "valid",
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        boundary: str = "constant",
+        flip: bool = False,
+        method: str = "auto",
+    ):
+        self.kernel = as_kernel(kernel)
+        shape = as_shape(input_shape, "input_shape")
+        if not isinstance(flip, (bool, np.bool_)):
+            raise TypeError(f"flip must be True or False; got {flip!r}")
+        self.flip = bool(flip)
+        self.geometry = conv_geometry(
+            self.kernel.shape, shape, stride=stride, padding=padding, dilation=dilation,
+            groups=groups, boundary=boundary,
+        )
+        self.method = backends.check_method(method)
+        g = self.geometry
+        weights = self.kernel
+        if self.flip:
+            weights = weights[(slice(None, None, -1),) * g.ndim]
+        # The backends work on the (k..., c_in/G, c_out) layout in every case.
+        self._weights = np.ascontiguousarray(weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
+        self._weights_conj = self._weights.conj() if np.iscomplexobj(self._weights) else self._weights
+        self._core = g.unpadded()
+        self._backend = backends.select_backend(method, self._core)
+        super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
+
+    # -- parameters, as resolved --------------------------------------------------------
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return self.geometry.stride
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return self.geometry.dilation
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        return self.geometry.padding
+
+    @property
+    def groups(self) -> int:
+        return self.geometry.groups
+
+    @property
+    def boundary(self) -> str:
+        return self.geometry.boundary
+
+    def _keywords(self) -> dict:
+        return dict(
+            stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
+            boundary=self.boundary, flip=self.flip, method=self.method,
+        )
+
+    # -- numerics -----------------------------------------------------------------------
+    def _with_channel_axis(self, a: np.ndarray) -> np.ndarray:
+        return a if self.geometry.channels else a[..., None]
+
+    def _without_channel_axis(self, a: np.ndarray) -> np.ndarray:
+        return a if self.geometry.channels else a[..., 0]
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        xp = pad_array(self._with_channel_axis(x), self.geometry.padding, self.geometry.boundary)
+        y = self._backend.correlate(xp, self._weights, self._core)
+        return self._without_channel_axis(y)
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        xp = self._backend.correlate_adjoint(self._with_channel_axis(y), self._weights_conj, self._core)
+        return self._without_channel_axis(fold_array(xp, self.geometry.padding, self.geometry.boundary))
+
+    def _adjoint(self) -> "ConvTranspose":
+        return ConvTranspose._of(self)
+
+    # -- explicit matrix ----------------------------------------------------------------
+    def to_sparse(self) -> sp.csr_array:
+        """The exact matrix in CSR form, built tap by tap from the index map (no loop over entries).
+
+        Entry ``(row(j, o), col(fold(s j + d t - p), g(o) c_in/G + r)) += k[t, r, o]``;
+        folded boundary entries that land on the same column are summed.
+        """
+        g = self.geometry
+        out_grid = np.indices(g.output_size).reshape(g.ndim, -1)  # (d, M)
+        sources = g.source_indices()
+        o = np.arange(g.out_channels)
+        r = np.arange(g.in_per_group)
+        in_channel = (o // g.out_per_group)[None, :] * g.in_per_group + r[:, None]  # (c, o)
+        rows_all, cols_all, vals_all = [], [], []
+        for tap in g.taps():
+            spatial = [sources[a][ax.padded_index(out_grid[a], tap[a])] for a, ax in enumerate(g.axes)]
+            keep = np.all(np.stack(spatial) >= 0, axis=0)  # constant boundary: zeros drop out
+            pix_in = np.ravel_multi_index(tuple(s[keep] for s in spatial), g.input_size)
+            pix_out = np.flatnonzero(keep)
+            w = self._weights[tap]  # (c, o)
+            rows = pix_out[:, None, None] * g.out_channels + o[None, None, :]
+            cols = pix_in[:, None, None] * g.in_channels + in_channel[None, :, :]
+            rows, cols = np.broadcast_arrays(rows, cols)
+            rows_all.append(rows.ravel())
+            cols_all.append(cols.ravel())
+            vals_all.append(np.broadcast_to(w[None], rows.shape).ravel())
+        coo = sp.coo_array(
+            (np.concatenate(vals_all), (np.concatenate(rows_all), np.concatenate(cols_all))),
+            shape=self.shape,
+        )
+        return coo.tocsr()
+
+    def __repr__(self) -> str:
+        g = self.geometry
+        return (
+            f"Convolution(kernel shape {self.kernel.shape}, input_shape={self.input_shape}, "
+            f"output_shape={self.output_shape}, stride={g.stride}, padding={g.padding}, "
+            f"dilation={g.dilation}, groups={g.groups}, boundary={g.boundary!r}, flip={self.flip}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class ConvTranspose(AdjointOperator):
+    """The transposed convolution: the operator that increases resolution.
+
+    ``ConvTranspose(kernel, output_shape, **kw)`` is ``Convolution(kernel, output_shape, **kw).H``:
+    it maps arrays of the convolution's output shape back to exactly ``output_shape``
+    (no ``output_padding`` ambiguity). Use it as a decoder layer; its adjoint is the
+    convolution again.
+
+    Parameters
+    ----------
+    kernel : array_like
+        As for :class:`Convolution` (``(k..., c_out_of_this_layer/groups, c_in_of_this_layer)``
+        in the multi-channel case: the kernel of the convolution it transposes).
+    output_shape : tuple of int
+        Shape this operator produces (the input shape of the convolution).
+    **keywords
+        ``stride``, ``padding``, ``dilation``, ``groups``, ``boundary``, ``flip``, ``method``,
+        as for :class:`Convolution`.
+    """
+
+    def __init__(self, kernel: object, output_shape: int | Sequence[int], **keywords):
+        super().__init__(Convolution(kernel, output_shape, **keywords))
+
+    @classmethod
+    def _of(cls, conv: Convolution) -> "ConvTranspose":
+        self = cls.__new__(cls)
+        AdjointOperator.__init__(self, conv)
+        return self
+
+    @property
+    def convolution(self) -> Convolution:
+        """The convolution this operator is the adjoint of."""
+        return self.op  # type: ignore[return-value]
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.op.kernel  # type: ignore[attr-defined]
+
+    @property
+    def geometry(self) -> ConvGeometry:
+        return self.op.geometry  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"ConvTranspose({self.op!r}.H: {self.input_shape} -> {self.output_shape})"

@@ -1,0 +1,76 @@
+"""Subsampling, its adjoint (zero insertion), and the identity.
+
+``Subsample`` keeps every ``s``-th sample from ``offset`` on, per axis:
+
+.. math::
+
+    y[j] = x[\\mathrm{offset} + s\\,j], \\quad 0 \\le j < \\lceil (n - \\mathrm{offset}) / s \\rceil
+
+and its adjoint puts ``y`` back at those positions with zeros between (zero insertion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..geometry import per_axis
+from .base import ShapedOperator, as_shape
+
+__all__ = ["Identity", "Subsample"]
+
+
+class Subsample(ShapedOperator):
+    """Keep every ``stride``-th sample from ``offset`` on, on every axis.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+    stride : int or one int per axis (>= 1)
+    offset : int or one int per axis, ``0 <= offset < n``
+    dtype : numpy dtype, default float64
+    """
+
+    def __init__(
+        self,
+        input_shape: int | Sequence[int],
+        stride: int | Sequence[int],
+        offset: int | Sequence[int] = 0,
+        *,
+        dtype: np.dtype | type = np.float64,
+    ):
+        shape = as_shape(input_shape, "input_shape")
+        self.stride = per_axis(stride, len(shape), "stride", minimum=1)
+        self.offset = per_axis(offset, len(shape), "offset", minimum=0)
+        for n, o in zip(shape, self.offset):
+            if o >= n:
+                raise ValueError(f"offset must be < the axis length; got offset={offset!r} for shape {shape}")
+        out = tuple(-(-(n - o) // s) for n, s, o in zip(shape, self.stride, self.offset))
+        self._index = (slice(None),) + tuple(slice(o, None, s) for s, o in zip(self.stride, self.offset))
+        super().__init__(shape, out, dtype)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return x[self._index].copy()
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        x = np.zeros((y.shape[0],) + self.input_shape, dtype=y.dtype)
+        x[self._index] = y
+        return x
+
+
+class Identity(ShapedOperator):
+    """The identity on arrays of ``shape``."""
+
+    def __init__(self, shape: int | Sequence[int], *, dtype: np.dtype | type = np.float64):
+        shape = as_shape(shape, "shape")
+        super().__init__(shape, shape, dtype)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def _backward(self, y: np.ndarray) -> np.ndarray:
+        return y.copy()
+
+    def _adjoint(self) -> ShapedOperator:
+        return self
