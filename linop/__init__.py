@@ -4,6 +4,9 @@
   blocks :class:`Pad`, :class:`Subsample`, :class:`Identity` are shaped
   :class:`scipy.sparse.linalg.LinearOperator` s with exact adjoints.
 * :mod:`linop.geometry` states the index arithmetic of a convolution once.
+* :func:`verify` checks linearity, shape reversal and the adjoint of any scipy
+  LinearOperator and returns a :class:`VerificationReport`; :mod:`linop.testing` has
+  the matching assertions and hypothesis strategies.
 """
 
 from ._version import __version__
@@ -21,6 +24,7 @@ from .operators import (
     SumOperator,
     TransposeOperator,
 )
+from .verification import VerificationReport, verify
 
 __all__ = [
     "AdjointOperator",
@@ -35,5 +39,7 @@ __all__ = [
     "Subsample",
     "SumOperator",
     "TransposeOperator",
+    "VerificationReport",
     "__version__",
+    "verify",
 ]

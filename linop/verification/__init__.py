@@ -1,0 +1,14 @@
+"""The verification suite: linearity, shape reversal and the adjoint identity for any scipy LinearOperator.
+
+:func:`verify` runs the checks of :mod:`linop.verification.checks` and returns a
+:class:`VerificationReport`; the tolerance model is in :mod:`linop.verification.tolerance`,
+the probing of corners and edges in :mod:`linop.verification.probes`. Nothing here
+depends on linop's own operator classes (only :mod:`linop.verification.catalogue`,
+the examples behind ``linop verify``, builds them).
+"""
+
+from .api import CHECK_NAMES, verify
+from .report import CheckResult, VerificationReport
+from .tolerance import relative_tolerance
+
+__all__ = ["CHECK_NAMES", "CheckResult", "VerificationReport", "relative_tolerance", "verify"]
