@@ -26,7 +26,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..backends import METHODS
+from ..backends import METHODS, check_method
 from ..geometry import BOUNDARY_ALIASES, BOUNDARY_MODES, AxisGeometry, canonical_boundary, max_pad_width, resolve_padding
 from ..operators import Convolution
 from ..verification.operands import declared_shapes
@@ -106,9 +106,7 @@ def _random_kernel(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.nda
     return k.astype(dtype)
 
 
-@st.composite
 def conv_configs(
-    draw,
     *,
     ndims: Sequence[int] = (1, 2, 3),
     max_size: int = 8,
@@ -123,7 +121,7 @@ def conv_configs(
     paddings: Sequence[str] = PADDING_FORMS,
     flip: bool | None = None,
     methods: Sequence[str] = METHODS,
-) -> ConvConfig:
+) -> st.SearchStrategy[ConvConfig]:
     """Valid :class:`ConvConfig` s covering every keyword of :class:`~linop.Convolution`.
 
     Parameters
@@ -164,7 +162,29 @@ def conv_configs(
     unknown = [p for p in paddings if p not in PADDING_FORMS]
     if unknown:
         raise ValueError(f"paddings: unknown forms {unknown}; allowed: {PADDING_FORMS}")
+    if any(not isinstance(d, int) or d < 1 for d in ndims):
+        raise ValueError(f"ndims must hold positive ints; got {tuple(ndims)}")
+    for b in boundaries:
+        canonical_boundary(b)
+    for m in methods:
+        check_method(m)
+    dtypes = tuple(np.dtype(d) for d in dtypes)
+    bad = [d for d in dtypes if not np.issubdtype(d, np.inexact)]
+    if bad:
+        raise ValueError(f"dtypes must be floating or complex; got {bad}")
+    return _conv_configs(
+        ndims=tuple(ndims), max_size=max_size, max_kernel=max_kernel, max_stride=max_stride,
+        max_dilation=max_dilation, max_pad=max_pad, max_channels=max_channels, channels=channels,
+        dtypes=dtypes, boundaries=tuple(boundaries), paddings=tuple(paddings), flip=flip, methods=tuple(methods),
+    )
 
+
+@st.composite
+def _conv_configs(
+    draw, *, ndims, max_size, max_kernel, max_stride, max_dilation, max_pad, max_channels, channels,
+    dtypes, boundaries, paddings, flip, methods,
+) -> ConvConfig:
+    """The drawing behind :func:`conv_configs` (arguments already checked)."""
     ndim = draw(st.sampled_from(list(ndims)))
     boundary = draw(st.sampled_from(list(boundaries)))
     mode = canonical_boundary(boundary)

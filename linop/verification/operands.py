@@ -178,8 +178,15 @@ class OperatorUnderTest:
         return r if self.rng.random() < 0.5 else -r
 
     # -- guarded calls -------------------------------------------------------------------
-    def call(self, what: str, fn: Callable[..., Any], *args: Any) -> np.ndarray:
-        """``fn(*args)`` as an array; any exception or non-numeric result becomes :class:`OperatorFailure`."""
+    def call(self, what: str, fn: Callable[..., Any], *args: Any, copy: bool = True) -> np.ndarray:
+        """``fn(*args)`` as an array; any exception or non-numeric result becomes :class:`OperatorFailure`.
+
+        Array arguments are passed as copies (``copy=True``), so an operator that writes
+        into its input cannot corrupt the checks' own vectors (the ``purity`` check
+        passes its arrays themselves, with ``copy=False``, to catch exactly that).
+        """
+        if copy:
+            args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
         try:
             out = fn(*args)
         except Exception as exc:  # the operator under test may raise anything
@@ -205,6 +212,20 @@ class OperatorUnderTest:
         return self.expect_shape(what, out, (self.rows, X.shape[1]))
 
     def adjoint(self, Y: np.ndarray, what: str = "A^H Y (rmatmat)") -> np.ndarray:
-        """``A^H Y`` for ``Y`` of shape ``(M, k)`` through ``rmatmat``; checked ``(N, k)`` and finite."""
-        out = self.call(what, self.op.rmatmat, Y)
+        """``A^H Y`` for ``Y`` of shape ``(M, k)`` through ``rmatmat``; checked ``(N, k)`` and finite.
+
+        When ``rmatmat`` fails because the operator defines no adjoint at all (scipy's
+        ``rmatvec`` raises ``NotImplementedError``), the failure says so.
+        """
+        try:
+            out = self.call(what, self.op.rmatmat, Y)
+        except OperatorFailure as failure:
+            try:
+                self.op.rmatvec(np.zeros(self.rows, dtype=self.dtype))
+            except NotImplementedError as exc:
+                raise OperatorFailure(what, f"the operator defines no adjoint (rmatvec raised "
+                                            f"NotImplementedError: {exc})") from failure
+            except Exception:
+                pass
+            raise
         return self.expect_shape(what, out, (self.cols, Y.shape[1]))
