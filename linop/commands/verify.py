@@ -1,0 +1,284 @@
+"""``linop verify``: run the verification suite on the built-in catalogue or on the user's operators.
+
+``linop verify`` checks every operator of :mod:`linop.verification.catalogue`;
+``linop verify package.module:name`` or ``linop verify path/to/file.py:name`` checks the
+user's own: ``name`` (dotted attributes allowed) is a LinearOperator, a matrix, a
+callable returning one, or an iterable (a dict: labelled) of them. Progress and a table
+go to the terminal; ``--json FILE`` (``-`` for standard output) writes every report.
+Exit status: 0 when every check passes, 1 when any fails, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from scipy.sparse.linalg import LinearOperator
+
+from ..verification import CHECK_NAMES, VerificationReport, verify
+from ..verification.api import resolve_checks
+from ..verification.tolerance import check_rtol
+
+__all__ = ["load_target", "register", "run"]
+
+_SYMBOLS = {"passed": ("✓", "green"), "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
+
+
+class UsageError(ValueError):
+    """A target or option ``linop verify`` cannot use (exit status 2)."""
+
+
+@dataclass
+class _Subject:
+    label: str
+    description: str
+    build: object  # a callable returning the operator (catalogue) or the operator itself
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="verify linearity, shapes and adjoints: the built-in catalogue or your own operators",
+        description="Verify linear operators: linearity, shape reversal, the adjoint identity, explicit matrices "
+        "(small operators), probes at corners and edges (any size), symbolic proofs, purity. Without a target, "
+        "checks linop's built-in catalogue.",
+    )
+    p.add_argument(
+        "targets", nargs="*", metavar="TARGET",
+        help="package.module:name or path/to/file.py:name; name is a LinearOperator, a matrix, a callable "
+        "returning one, or an iterable of them",
+    )
+    p.add_argument("--checks", default="all",
+                   help=f"comma-separated checks to run (default: all): {', '.join(CHECK_NAMES)}")
+    p.add_argument("--trials", type=int, default=3, help="random trials of the dot-test-like checks (default 3)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the random vectors (default: fresh, reported)")
+    p.add_argument("--rtol", type=float, default=None, help="replace the derived tolerance 10 eps sqrt(n)")
+    p.add_argument("--only", metavar="TEXT", default=None,
+                   help="run only the catalogue entries whose name contains TEXT")
+    p.add_argument("--list", action="store_true", help="list the catalogue and exit")
+    p.add_argument("--json", metavar="FILE", default=None, help="write all reports as JSON to FILE ('-': stdout)")
+    p.set_defaults(handler=run)
+
+
+# -- targets ----------------------------------------------------------------------------
+def _is_operator(value: object) -> bool:
+    return isinstance(value, LinearOperator) or sp.issparse(value) or (
+        isinstance(value, np.ndarray) and value.ndim == 2
+    )
+
+
+def _import_target(module_part: str) -> object:
+    looks_like_file = module_part.endswith(".py") or os.sep in module_part or "/" in module_part
+    if looks_like_file:
+        path = Path(module_part)
+        if not path.is_file():
+            raise UsageError(f"no such file: {module_part}")
+        module_name = f"_linop_verify_target_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise UsageError(f"cannot load {module_part} as a Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.resolve().parent))
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise UsageError(f"running {module_part} raised {type(exc).__name__}: {exc}") from exc
+        finally:
+            sys.path.remove(str(path.resolve().parent))
+        return module
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(module_part)
+    except Exception as exc:
+        raise UsageError(f"cannot import module {module_part!r} ({type(exc).__name__}: {exc})") from exc
+
+
+def load_target(spec: str) -> list[tuple[str, object]]:
+    """The ``(label, operator)`` pairs named by ``module:name`` or ``file.py:name``.
+
+    Raises
+    ------
+    UsageError
+        The module or file cannot be imported, ``name`` is missing, or it is not an
+        operator, a callable returning operators, or an iterable of operators.
+    """
+    module_part, sep, name = spec.rpartition(":")
+    if not sep or not module_part or not name:
+        raise UsageError(
+            f"target {spec!r} must be package.module:name or path/to/file.py:name "
+            "(name: a LinearOperator, a callable returning one, or an iterable of them)"
+        )
+    value = _import_target(module_part)
+    for part in name.split("."):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise UsageError(f"{module_part} has no attribute {name!r}") from None
+    if not _is_operator(value) and callable(value):
+        try:
+            value = value()
+        except Exception as exc:
+            raise UsageError(f"calling {spec}() raised {type(exc).__name__}: {exc}") from exc
+    if _is_operator(value):
+        return [(spec, value)]
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[str, object]] = ((f"{spec}[{k!r}]", v) for k, v in value.items())
+    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        items = ((f"{spec}[{i}]", v) for i, v in enumerate(value))
+    else:
+        raise UsageError(
+            f"{spec} is of type {type(value).__name__}; expected a LinearOperator, a matrix, a callable returning one, "
+            "or an iterable of them"
+        )
+    pairs = list(items)
+    for label, v in pairs:
+        if not _is_operator(v):
+            raise UsageError(f"{label} is of type {type(v).__name__}, not a LinearOperator")
+    if not pairs:
+        raise UsageError(f"{spec} holds no operators")
+    return pairs
+
+
+def _subjects(args: argparse.Namespace) -> list[_Subject]:
+    if args.targets:
+        if args.only is not None:
+            raise UsageError("--only selects catalogue entries; it cannot be combined with targets")
+        subjects = []
+        for spec in args.targets:
+            subjects += [_Subject(label, "", op) for label, op in load_target(spec)]
+        return subjects
+    from ..verification.catalogue import catalogue
+
+    entries = [e for e in catalogue() if args.only is None or args.only.lower() in e.name.lower()]
+    if not entries:
+        raise UsageError(f"no catalogue entry matches --only {args.only!r}; see linop verify --list")
+    return [_Subject(e.name, e.description, e.build) for e in entries]
+
+
+# -- running and reporting --------------------------------------------------------------
+def _options(args: argparse.Namespace) -> dict:
+    try:
+        checks = resolve_checks([c.strip() for c in args.checks.split(",") if c.strip()] or ["all"])
+        rtol = check_rtol(args.rtol) if args.rtol is not None else None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.trials < 1:
+        raise UsageError(f"--trials must be >= 1; got {args.trials}")
+    if args.seed is not None and args.seed < 0:
+        raise UsageError(f"--seed must be >= 0; got {args.seed}")
+    return dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
+
+
+def _verify_all(
+    subjects: list[_Subject], options: dict, console: Console
+) -> list[tuple[_Subject, VerificationReport, float]]:
+    results = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("verifying", total=len(subjects))
+        for s in subjects:
+            progress.update(task, description=f"verifying {s.label}")
+            start = time.perf_counter()
+            if callable(s.build) and not _is_operator(s.build):
+                try:
+                    op = s.build()
+                except Exception as exc:
+                    raise UsageError(f"building {s.label} raised {type(exc).__name__}: {exc}") from exc
+            else:
+                op = s.build
+            report = verify(op, **options)
+            results.append((s, report, time.perf_counter() - start))
+            progress.advance(task)
+    return results
+
+
+def _table(results, checks: tuple[str, ...]) -> Table:
+    table = Table(title="linop verify", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("operator", overflow="fold", ratio=1)
+    for name in checks:
+        table.add_column(name, justify="center", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    for s, report, seconds in results:
+        cells = []
+        for name in checks:
+            symbol, style = _SYMBOLS[report[name].status]
+            cells.append(f"[{style}]{symbol}[/]")
+        table.add_row(s.label, *cells, f"{seconds:.2f}s")
+    return table
+
+
+def _json_document(results, options: dict) -> dict:
+    return {
+        "passed": all(r.passed for _, r, _ in results),
+        "checks": list(options["checks"]),
+        "operators": [
+            {"name": s.label, "description": s.description, "seconds": round(seconds, 4), "report": r.to_dict()}
+            for s, r, seconds in results
+        ],
+    }
+
+
+def _console(to_stderr: bool) -> Console:
+    """A console for progress and tables; at least 120 columns when the output is not a terminal (logs, pipes)."""
+    console = Console(stderr=to_stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=to_stderr, highlight=False, width=max(console.width, 120))
+    return console
+
+
+def run(args: argparse.Namespace) -> int:
+    console = _console(to_stderr=args.json == "-")
+    try:
+        if args.list:
+            from ..verification.catalogue import catalogue
+
+            for e in catalogue():
+                console.print(f"[bold]{e.name}[/]: {e.description}", soft_wrap=True)
+            return 0
+        options = _options(args)
+        subjects = _subjects(args)
+        start = time.perf_counter()
+        results = _verify_all(subjects, options, console)
+    except UsageError as exc:
+        console.print(f"linop verify: error: {exc}", style="red", markup=False, soft_wrap=True)
+        return 2
+    elapsed = time.perf_counter() - start
+    console.print(_table(results, options["checks"]))
+    failed = [(s, r) for s, r, _ in results if not r.passed]
+    for s, r in failed:
+        for c in r.failed:
+            console.print(f"✗ {s.label} [{c.name}]: {c.message}", style="red", markup=False, soft_wrap=True)
+        if not any(not c.skipped for c in r.checks):
+            console.print(f"✗ {s.label}: no check ran", style="red", markup=False, soft_wrap=True)
+    if failed:
+        console.print(f"{len(failed)} of {len(results)} operators failed verification ({elapsed:.1f} s; "
+                      f"seeds are in the JSON report)", style="bold red", soft_wrap=True)
+    else:
+        console.print(f"all {len(results)} operators passed every check that applies ({elapsed:.1f} s)",
+                      style="bold green", soft_wrap=True)
+    if args.json is not None:
+        document = json.dumps(_json_document(results, options), indent=2)
+        if args.json == "-":
+            sys.stdout.write(document + "\n")
+        else:
+            try:
+                Path(args.json).write_text(document + "\n")
+            except OSError as exc:
+                console.print(f"linop verify: error: cannot write {args.json}: {exc}", style="red", markup=False)
+                return 2
+    return 1 if failed else 0
