@@ -277,8 +277,7 @@ def plot_matrix(
         vmin = 0.0 if complex_values else -vmax
         import matplotlib
 
-        colormap = matplotlib.colormaps[cmap].copy()
-        colormap.set_bad("white")
+        colormap = matplotlib.colormaps[cmap].with_extremes(bad="white")
         image = ax.imshow(masked, cmap=colormap, vmin=vmin, vmax=vmax, interpolation="nearest", aspect="equal")
         if annotate == "auto":
             annotate = rows * cols <= ANNOTATE_LIMIT

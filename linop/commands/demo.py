@@ -87,13 +87,14 @@ def run(args: argparse.Namespace) -> int:
     console.print(_measurements_table(results))
     console.print(_claims_table(results))
     figures = [path for report, _ in results for path in report.figures]
+    plain = dict(soft_wrap=True, markup=False, highlight=False)  # paths and notes exactly as they are
     if figures:
-        console.print(f"Figures ({len(figures)}) written to {out_dir.resolve()}:")
+        console.print(f"Figures ({len(figures)}) written to {out_dir.resolve()}:", **plain)
         for path in figures:
-            console.print(f"  {path}")
+            console.print(f"  {path}", **plain)
     notes = sorted({note for report, _ in results for note in report.notes})
     for note in notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {note}", **plain)
     if quick:
         console.print("These are the quick sizes; `linop demo --full` or `python examples/NAME.py` run the full ones.")
     return 0 if all(report.ok for report, _ in results) else 1

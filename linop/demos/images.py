@@ -68,13 +68,24 @@ def _read_photograph() -> np.ndarray | None:
     return pixels.astype(np.float64)
 
 
-def synthetic_image(shape: tuple[int, int] = FULL_SHAPE, *, color: bool = False) -> np.ndarray:
-    """A synthetic image with edges, smooth shading and fine stripes, values in [0, 1].
+#: Width, in pixels, over which the edges of :func:`synthetic_image` rise (like a lens would blur them).
+EDGE_WIDTH = 0.8
 
-    A smooth diagonal shading, three discs and an ellipse of different brightness, a
-    square, and a patch of vertical stripes whose period shrinks from 16 to 2 pixels
-    (a resolution chart). ``color=True`` gives an RGB image whose channels weight the
-    shapes differently.
+
+def _soft_inside(distance: np.ndarray) -> np.ndarray:
+    """Weight of a shape at a signed distance (pixels, positive inside) from its edge:
+    ``(1 + tanh(distance / EDGE_WIDTH)) / 2``."""
+    return 0.5 * (1.0 + np.tanh(distance / EDGE_WIDTH))
+
+
+def synthetic_image(shape: tuple[int, int] = FULL_SHAPE, *, color: bool = False) -> np.ndarray:
+    """A synthetic image with edges, smooth shading and stripes, values in [0, 1].
+
+    A diagonal shading, three discs and an ellipse of different brightness, a square,
+    and a patch of sinusoidal stripes whose period shrinks from 16 to 4 pixels. Edges
+    rise over about :data:`EDGE_WIDTH` pixels, as in a photograph, so the image has no
+    detail finer than its pixels. ``color=True`` gives an RGB image whose channels
+    weight the shapes differently.
 
     Raises
     ------
@@ -84,24 +95,29 @@ def synthetic_image(shape: tuple[int, int] = FULL_SHAPE, *, color: bool = False)
     rows, cols = (int(s) for s in shape)
     if rows < 16 or cols < 16:
         raise ValueError(f"shape must be (rows, cols) with both >= 16; got {shape!r}")
-    y, x = np.mgrid[0:rows, 0:cols] / np.array([rows, cols])[:, None, None]
-    background = 0.25 + 0.2 * (x + y) / 2
-    shapes = [
-        ((0.3, 0.3, 0.18, 0.18), (0.55, 0.35, 0.2)),  # (centre_y, centre_x, radius_y, radius_x), rgb
+    py, px = np.mgrid[0:rows, 0:cols].astype(float)  # pixel coordinates
+    y, x = py / rows, px / cols  # fractions of the height and width
+    background = 0.25 + 0.1 * (x + y)
+    ellipses = [  # (centre_y, centre_x, radius_y, radius_x) as fractions, then the RGB value
+        ((0.3, 0.3, 0.18, 0.18), (0.55, 0.35, 0.2)),
         ((0.3, 0.72, 0.12, 0.12), (0.3, 0.6, 0.7)),
-        ((0.72, 0.3, 0.1, 0.22), (0.7, 0.7, 0.25)),
-        ((0.75, 0.75, 0.06, 0.06), (0.05, 0.1, 0.3)),
+        ((0.68, 0.3, 0.1, 0.22), (0.7, 0.7, 0.25)),
+        ((0.72, 0.75, 0.06, 0.06), (0.05, 0.1, 0.3)),
     ]
+    square = _soft_inside(np.minimum(0.06 * rows - abs(py - 0.5 * rows), 0.06 * cols - abs(px - 0.5 * cols)))
+    stripe_patch = _soft_inside(np.minimum(
+        np.minimum(py - 0.84 * rows, 0.95 * rows - py), np.minimum(px - 0.1 * cols, 0.9 * cols - px)))
+    period = 16 - 12 * np.clip((x - 0.1) / 0.8, 0, 1)  # 16 px at the left end, 4 px at the right end
+    stripes = 0.5 + 0.35 * np.sin(2 * np.pi * np.cumsum(1 / period, axis=1))
     channels = []
     for c in range(3):
         img = background.copy()
-        for (cy, cx, ry, rx), rgb in shapes:
-            img[((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 <= 1] = rgb[c]
-        img[(abs(y - 0.5) < 0.06) & (abs(x - 0.5) < 0.06)] = 0.95 - 0.2 * c
-        stripes = (y > 0.88) & (y < 0.97) & (x > 0.1) & (x < 0.9)
-        period = 16 - 14 * (x - 0.1) / 0.8  # 16 px at the left end, 2 px at the right end
-        wave = 0.5 + 0.4 * np.sign(np.sin(2 * np.pi * np.arange(cols)[None, :] / period))
-        img[stripes] = np.broadcast_to(wave, img.shape)[stripes]
+        for (cy, cx, ry, rx), rgb in ellipses:
+            radius = np.sqrt(((py - cy * rows) / (ry * rows)) ** 2 + ((px - cx * cols) / (rx * cols)) ** 2)
+            inside = _soft_inside((1 - radius) * min(ry * rows, rx * cols))
+            img = (1 - inside) * img + inside * rgb[c]
+        img = (1 - square) * img + square * (0.95 - 0.2 * c)
+        img = (1 - stripe_patch) * img + stripe_patch * stripes
         channels.append(img)
     rgb = np.clip(np.stack(channels, axis=-1), 0.0, 1.0)
     return rgb if color else rgb @ np.array(LUMA_WEIGHTS)
@@ -112,7 +128,7 @@ def load_image(downscale: int, *, color: bool = False) -> tuple[np.ndarray, str]
 
     Returns Grace Hopper's portrait (matplotlib's ``grace_hopper.jpg``, 600 x 512) as floats
     in [0, 1], grayscale by the BT.601 luma ``0.299 R + 0.587 G + 0.114 B`` unless ``color``;
-    without matplotlib, :func:`synthetic_image` of the same size.
+    without matplotlib, :func:`synthetic_image` drawn at the shrunk size.
 
     Parameters
     ----------
@@ -123,12 +139,11 @@ def load_image(downscale: int, *, color: bool = False) -> tuple[np.ndarray, str]
     """
     pixels = _read_photograph()
     if pixels is None:
-        image = synthetic_image(FULL_SHAPE, color=color)
-        source = "a synthetic test pattern (matplotlib, whose sample photograph the demos use, is not installed)"
-    else:
-        image = pixels if color else pixels @ np.array(LUMA_WEIGHTS)
-        source = f"Grace Hopper's portrait ({PHOTOGRAPH}, matplotlib's sample data)"
-    return block_average(image, downscale), source
+        shape = block_average(np.empty(FULL_SHAPE), downscale).shape
+        source = "a synthetic test image (matplotlib, whose sample photograph the demos use, is not installed)"
+        return synthetic_image(shape, color=color), source
+    image = pixels if color else pixels @ np.array(LUMA_WEIGHTS)
+    return block_average(image, downscale), f"Grace Hopper's portrait ({PHOTOGRAPH}, matplotlib's sample data)"
 
 
 def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
