@@ -138,7 +138,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         log("drawing the figure")
         from .. import plot
 
-        fig, axes = plot.new_figure(2, 4, panel_size=3.4, title=(
+        fig, axes = plot.new_figure(2, 4, panel_size=3.0, title=(
             f"Super-resolution: A = stride-{setting.stride} convolution (Gaussian {setting.kernel_size} x "
             f"{setting.kernel_size}, depthwise over RGB); bottom row: a detail"))
         panels = [low, normalized, recovered, image]
