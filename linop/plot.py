@@ -114,7 +114,7 @@ def new_figure(
     if width_ratios is not None:
         if len(width_ratios) != ncols:
             raise ValueError(f"width_ratios must have ncols={ncols} entries; got {list(width_ratios)!r}")
-        total_width = width * ncols * float(sum(width_ratios)) / (max(width_ratios) * ncols)
+        total_width = width * float(sum(width_ratios)) / max(width_ratios)  # the widest column gets `width`
     else:
         total_width = width * ncols
     fig = Figure(figsize=(total_width, height * nrows + (0.4 if title else 0.0)), layout="constrained")

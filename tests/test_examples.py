@@ -55,7 +55,8 @@ class ScriptRun:
 
 
 @pytest.fixture(scope="module")
-def script_runs(tmp_path_factory) -> dict[str, ScriptRun]:
+def script_runs() -> dict[str, ScriptRun]:
+    """The example runs of this module, by name."""
     return {}
 
 
@@ -280,6 +281,21 @@ def test_linop_demo_only_runs_the_named_demos(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "ok lecture_matrix" in out and "deblurring" not in out
     assert "Figures" not in out
+
+
+def test_linop_demo_exits_one_when_a_claim_fails(monkeypatch, capsys):
+    class FailingDemo:
+        @staticmethod
+        def run(*, quick, out_dir, log):
+            log("checking")
+            report = DemoReport("lecture_matrix", "A demo whose claim fails")
+            report.claim("one equals two", False)
+            return report
+
+    monkeypatch.setattr("linop.commands.demo.load_demo", lambda name: FailingDemo)
+    assert linop_main(["demo", "--only", "lecture_matrix", "--no-figures"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED lecture_matrix" in out and "one equals two" in out
 
 
 def test_linop_demo_rejects_an_unknown_demo(capsys):
