@@ -233,7 +233,8 @@ class Convolution(ShapedOperator):
         """The exact matrix in CSR form, built tap by tap from the index map (no loop over entries).
 
         Entry ``(row(j, o), col(fold(s j + d t - p), g(o) c_in/G + r)) += k[t, r, o]``;
-        folded boundary entries that land on the same column are summed.
+        folded boundary entries that land on the same column are summed, and exact zeros
+        are not stored.
         """
         g = self.geometry
         out_grid = np.indices(g.output_size).reshape(g.ndim, -1)  # (d, M)
@@ -258,7 +259,9 @@ class Convolution(ShapedOperator):
             (np.concatenate(vals_all), (np.concatenate(rows_all), np.concatenate(cols_all))),
             shape=self.shape,
         )
-        return coo.tocsr()
+        csr = coo.tocsr()
+        csr.eliminate_zeros()  # zero kernel taps and boundary terms that cancel store nothing
+        return csr
 
     def __repr__(self) -> str:
         g = self.geometry
