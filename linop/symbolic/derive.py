@@ -263,7 +263,9 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     ]
     for a, (k, f) in enumerate(zip(keep, fresh)):
         if k is not None:
-            steps.append(Step(f"axis {a} of {forward.source.label} is indexed by {', '.join(map(str, k))} directly: they stay free"))
+            names = ", ".join(map(str, k))
+            verb = "stays" if len(k) == 1 else "stay"
+            steps.append(Step(f"axis {a} of {forward.source.label} is indexed by {names} directly: {verb} free in the adjoint"))
     terms: list[SumTerm] = []
     for number, term in enumerate(forward.terms):
         label = f"[term {number + 1}] " if len(forward.terms) > 1 else ""

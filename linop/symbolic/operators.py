@@ -410,19 +410,19 @@ class Convolution:
         )
 
     def pretty(self) -> str:
-        """Matrix, adjoint matrix and both formulas, rendered with ``sympy.pretty``."""
+        """Matrix, transpose and both formulas, rendered with ``sympy.pretty``."""
         from .render import convolution_text
 
         return convolution_text(self)
 
     def latex(self) -> str:
-        """Matrix, adjoint matrix and both formulas as LaTeX (``align*``-free display math)."""
+        """Matrix, transpose and both formulas as LaTeX display math."""
         from .render import convolution_latex
 
         return convolution_latex(self)
 
     def markdown(self) -> str:
-        """Matrix, adjoint matrix and both formulas as Markdown with LaTeX math."""
+        """Matrix, transpose and both formulas as Markdown with LaTeX math."""
         from .render import convolution_markdown
 
         return convolution_markdown(self)

@@ -39,6 +39,8 @@ __all__ = [
     "check_adjoint_formula",
     "check_adjoint_identity",
     "check_linearity",
+    "check_matrix_equals",
+    "check_matrix_vector_product",
     "check_shape_reversal",
     "vector_symbols",
 ]
@@ -375,7 +377,7 @@ def check_adjoint_identity(
     start = time.perf_counter()
     input_shape, output_shape = tuple(input_shape), tuple(output_shape)
     xs, ys = _space(input_shape, real), _space(output_shape, real)
-    conj_text, conj_latex = ("y", "y") if real else ("conj(y)", r"\overline{y}")
+    conj_text = "y" if real else "conj(y)"
     statement = Formula(
         f"<A x, y> = <x, A^H y> for all x in {xs.text}, y in {ys.text} and every kernel: "
         f"a polynomial identity in x, {conj_text} and the kernel",
@@ -550,3 +552,58 @@ def check_shape_reversal(
     holds = failure is None
     return ProofResult("shape reversal", statement, holds, tuple(steps), failure, time.perf_counter() - start)
 
+
+
+# -- matrices ------------------------------------------------------------------------------
+def check_matrix_equals(
+    matrix: sympy.MatrixBase, expected: sympy.MatrixBase, *, name: str = "A", expected_name: str = "the expected matrix"
+) -> ProofResult:
+    """Check that a SymPy matrix equals an expected one exactly (shape and every entry)."""
+    start = time.perf_counter()
+    statement = Formula(f"the matrix of {name} is {expected_name}", rf"{name} = {sympy.latex(sympy.Matrix(expected))}"
+                        if expected.rows * expected.cols <= 400 else rf"{name} = \text{{{latex_text(expected_name)}}}")
+    steps = [Step(f"the matrix of {name} has shape {tuple(matrix.shape)}; {expected_name} has shape {tuple(expected.shape)}")]
+    if matrix.shape != expected.shape:
+        ce = Counterexample("the shape", str(tuple(matrix.shape)), str(tuple(expected.shape)), name, expected_name)
+        return ProofResult("matrix", statement, False, tuple(steps), ce, time.perf_counter() - start)
+    diff = first_difference(
+        {(r, c): matrix[r, c] for r in range(matrix.rows) for c in range(matrix.cols)},
+        {(r, c): expected[r, c] for r in range(expected.rows) for c in range(expected.cols)},
+    )
+    if diff is not None:
+        (r, c), lv, rv = diff
+        ce = Counterexample(f"entry ({r}, {c})", lv, rv, name, expected_name)
+        return ProofResult("matrix", statement, False, tuple(steps), ce, time.perf_counter() - start)
+    steps.append(Step(f"all {matrix.rows * matrix.cols} entries are equal (exact comparison)"))
+    return ProofResult("matrix", statement, True, tuple(steps), None, time.perf_counter() - start)
+
+
+def check_matrix_vector_product(
+    apply: Callable[[np.ndarray], np.ndarray],
+    matrix: sympy.MatrixBase,
+    input_shape: Sequence[int],
+    output_shape: Sequence[int],
+    *,
+    name: str = "A",
+) -> ProofResult:
+    """Check that applying the operator (its defining sum) to a vector of symbols ``x`` equals
+    the matrix-vector product ``M vec(x)`` entry by entry (C-order flattening)."""
+    start = time.perf_counter()
+    input_shape, output_shape = tuple(input_shape), tuple(output_shape)
+    x = vector_symbols("x", input_shape)
+    statement = Formula(
+        f"{name} x = M vec(x) for every x in {_space(input_shape).text}: the operator is a matrix-vector product",
+        rf"\operatorname{{vec}}({name} x) = M \operatorname{{vec}}(x) \quad \forall\, x \in {_space(input_shape).latex}",
+    )
+    got = np.asarray(apply(x), dtype=object).reshape(-1)
+    product = matrix * sympy.Matrix(x.reshape(-1).tolist())
+    steps = [
+        Step(f"applied the defining sum of {name} to symbols x ({x.size} entries)"),
+        Step(f"multiplied the {matrix.rows} x {matrix.cols} matrix M by vec(x)"),
+    ]
+    for r in range(matrix.rows):
+        if sympy.expand(got[r] - product[r]) != 0:
+            ce = Counterexample(f"output entry {_multi(r, output_shape)}", got[r], product[r], f"({name} x)", "(M vec(x))")
+            return ProofResult("matrix-vector product", statement, False, tuple(steps), ce, time.perf_counter() - start)
+    steps.append(Step(f"all {matrix.rows} entries agree as polynomials in x and the kernel"))
+    return ProofResult("matrix-vector product", statement, True, tuple(steps), None, time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""Output for people: a symbolic convolution's matrix, its adjoint and its formulas as text, LaTeX, Markdown.
+"""Output for people: a symbolic convolution's matrix, its transpose and its formulas as text, LaTeX, Markdown.
 
 Matrices larger than :data:`MAX_PRINTED` rows or columns are summarised (shape and
 number of non-zero entries) instead of printed.
@@ -69,10 +69,10 @@ def formula_latex(formula: AffineSum) -> str:
 
 def _sections(conv: "Convolution") -> list[tuple[str, sympy.MatrixBase | AffineSum]]:
     m, n = conv.shape
-    adjoint_name = "A^T (= A^H, the kernel is real)" if conv.kernel_is_real else "A^H (conjugate transpose)"
+    note = "A^H = A^T: the kernel is real" if conv.kernel_is_real else "the adjoint A^H is its complex conjugate"
     return [
         (f"A: {m} x {n} matrix, maps {n} entries to {m}", conv.matrix),
-        (f"{adjoint_name}: {n} x {m} matrix, maps {m} entries to {n}", conv.adjoint_matrix),
+        (f"A^T: {n} x {m} matrix, maps {m} entries to {n} ({note})", conv.transpose_matrix),
         ("forward formula", conv.forward_formula),
         ("adjoint formula (derived)", conv.adjoint_formula),
     ]
