@@ -27,7 +27,7 @@ __all__ = [
     "bound_from_constraint",
     "integer_form",
     "is_always_true",
-    "linear_constraints",
+    "range_constraints",
     "tighten",
 ]
 
@@ -37,8 +37,8 @@ def integer_form(expr: Expr) -> Expr:
 
     The sign of ``expr >= 0`` is kept; a denominator of unknown sign is left in place.
     """
-    expr = sympy.cancel(sympy.together(expr))
-    num, den = sympy.fraction(expr)
+    together = sympy.together(sympy.expand(expr))
+    num, den = sympy.fraction(together)
     if den.is_positive:
         return sympy.expand(num)
     return sympy.expand(expr)
@@ -61,9 +61,33 @@ def as_nonnegative(condition: sympy.Basic) -> Expr | None:
     return expr
 
 
-def linear_constraints(variable: Symbol, lower: Expr, upper: Expr, value: Expr) -> tuple[sympy.Basic, sympy.Basic]:
-    """The range ``lower <= variable <= upper`` after ``variable = value``: two inequalities."""
-    return (sympy.Ge(value, lower, evaluate=False), sympy.Le(value, upper, evaluate=False))
+def _strip_rounding(bound: Expr, rounding: type) -> Expr:
+    """``ceiling(e) + c -> e + c`` (``floor`` for upper bounds): for an integer ``v``,
+    ``v >= ceiling(e) + c`` iff ``v >= e + c`` (``c`` an integer)."""
+    expanded = sympy.expand(bound)
+    atoms = list(expanded.atoms(sympy.floor, sympy.ceiling))
+    if not atoms:
+        return bound
+    if len(atoms) == 1 and isinstance(atoms[0], rounding):
+        slot = sympy.Dummy()
+        replaced = expanded.xreplace({atoms[0]: slot})
+        if sympy.diff(replaced, slot) == 1:
+            return replaced.subs(slot, atoms[0].args[0])
+    raise ValueError(f"cannot use {bound} as a {'lower' if rounding is sympy.ceiling else 'upper'} bound: not affine")
+
+
+def range_constraints(value: Expr, lower: Expr, upper: Expr) -> list[sympy.Basic]:
+    """``lower <= value <= upper`` as linear inequalities, for an integer-valued ``value``.
+
+    A ``Max`` lower bound gives one inequality per argument, a ``Min`` upper bound too, and
+    ``ceiling``/``floor`` around them is dropped (for an integer ``v``, ``v >= ceiling(e)``
+    iff ``v >= e``): derived formulas can be derived again.
+    """
+    lows = lower.args if isinstance(lower, sympy.Max) else (lower,)
+    highs = upper.args if isinstance(upper, sympy.Min) else (upper,)
+    out: list[sympy.Basic] = [sympy.Ge(value, _strip_rounding(b, sympy.ceiling)) for b in lows]
+    out += [sympy.Le(value, _strip_rounding(b, sympy.floor)) for b in highs]
+    return [c for c in out if c is not sympy.true]
 
 
 def bound_from_constraint(expr: Expr, variable: Symbol) -> tuple[str, Expr]:

@@ -35,7 +35,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from .affine_sum import AffineSum, Range, SumTerm
-from .bounds import integer_form, tighten
+from .bounds import range_constraints, tighten
 from .steps import Formula, Step
 
 __all__ = ["derive_adjoint"]
@@ -174,7 +174,7 @@ def _derive_term(
         solved = {w: sympy.expand(x.subs(v, value)) for w, x in solved.items()}
         solved[v] = value
         lo, hi = ranges[v]
-        constraints += [sympy.Ge(value, lo), sympy.Le(value, hi)]
+        constraints += range_constraints(value, lo, hi)
     constraints = [c.subs(solved) for c in constraints]
     constraints += [c.subs(solved) for c in term.conditions]
     constraints = [c for c in constraints if c is not sympy.true]
@@ -187,9 +187,9 @@ def _derive_term(
         return None, steps
     for c in outer:
         steps.append(Step(f"{label}the term contributes only where", c))
-    sums, inner = _collapse_single_values(sums, inner)
-    source_index = tuple(sympy.expand(x.subs(solved)) for x in term.target_index)
-    coefficient = sympy.conjugate(term.coefficient.subs(solved))
+    sums, inner, single = _collapse_single_values(sums, inner)
+    source_index = tuple(sympy.expand(x.subs(solved).subs(single)) for x in term.target_index)
+    coefficient = sympy.conjugate(term.coefficient.subs(solved).subs(single))
     derived = SumTerm(
         forward.source, tuple(target_index), forward.target, source_index, coefficient,
         tuple(adjoint_free), tuple(sums), tuple(outer) + tuple(inner),
@@ -203,8 +203,11 @@ def _summation_order(term: SumTerm) -> list[Symbol]:
     return list(term.free_variables) + list(term.sum_variables)
 
 
-def _collapse_single_values(sums: Sequence[Range], inner: Sequence[sympy.Basic]) -> tuple[list[Range], list[sympy.Basic]]:
-    """Replace a summation variable whose range is a single value by that value."""
+def _collapse_single_values(
+    sums: Sequence[Range], inner: Sequence[sympy.Basic]
+) -> tuple[list[Range], list[sympy.Basic], dict[Symbol, Expr]]:
+    """Replace a summation variable whose range is a single value by that value; returns the
+    remaining ranges, the inner conditions and the substitution (to apply to the summand)."""
     out: list[Range] = []
     inner = list(inner)
     subs: dict[Symbol, Expr] = {}
@@ -217,7 +220,7 @@ def _collapse_single_values(sums: Sequence[Range], inner: Sequence[sympy.Basic])
     if subs:
         inner = [c.subs(subs) for c in inner]
         out = [(v, lo.subs(subs), hi.subs(subs)) for v, lo, hi in out]
-    return out, inner
+    return out, inner, subs
 
 
 def derive_adjoint(forward: AffineSum) -> AffineSum:

@@ -1,0 +1,51 @@
+"""The derived formulas, lambdified, against the numeric operators on random configurations of every option."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+
+import linop
+from linop import symbolic
+from symbolic_strategies import small_configs
+
+
+def _random(rng, shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_configs())
+def test_lambdified_adjoint_formula_agrees_with_the_numeric_adjoint(config):
+    kernel_shape, input_shape, kw, seed = config
+    rng = np.random.default_rng(seed)
+    kernel = _random(rng, kernel_shape)
+    numeric = linop.Convolution(kernel, input_shape, **kw)
+    exact = symbolic.Convolution(input_shape=input_shape, kernel_shape=kernel_shape, **kw)
+    y = _random(rng, numeric.output_shape)
+    derived = symbolic.lambdify_formula(exact.adjoint_formula)(y, k=kernel)
+    np.testing.assert_allclose(derived, numeric.H.apply(y), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(small_configs())
+def test_lambdified_forward_formula_agrees_with_the_numeric_operator(config):
+    kernel_shape, input_shape, kw, seed = config
+    rng = np.random.default_rng(seed)
+    kernel = _random(rng, kernel_shape)
+    numeric = linop.Convolution(kernel, input_shape, **kw)
+    exact = symbolic.Convolution(input_shape=input_shape, kernel_shape=kernel_shape, **kw)
+    x = _random(rng, input_shape)
+    forward = symbolic.lambdify_formula(exact.forward_formula)(x, k=kernel)
+    np.testing.assert_allclose(forward, numeric.apply(x), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(small_configs())
+def test_derived_formula_equals_the_conjugate_transpose_exactly(config):
+    kernel_shape, input_shape, kw, _ = config
+    exact = symbolic.Convolution(input_shape=input_shape, kernel_shape=kernel_shape, **kw)
+    result = exact.check_adjoint_formula()
+    assert result.holds, result.text()
+    identity = exact.check_adjoint_identity()
+    assert identity.holds, identity.text()
