@@ -125,7 +125,7 @@ def _box_extremes(expr: Expr, box: Sequence[Range]) -> tuple[Expr, Expr] | None:
             lo_val, hi_val = lo_val + a * hi, hi_val + a * lo
         else:
             return None
-    return sympy.simplify(lo_val), sympy.simplify(hi_val)
+    return sympy.expand(lo_val), sympy.expand(hi_val)
 
 
 def is_always_true(condition: sympy.Basic, box: Sequence[Range]) -> bool | None:

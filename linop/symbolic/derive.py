@@ -120,7 +120,7 @@ def _divisibility(numerator: Expr, divisor: Expr) -> sympy.Basic:
 
 def _derive_term(
     term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str
-) -> tuple[SumTerm | None, list[Step]]:
+) -> tuple[SumTerm, list[Step]]:
     steps: list[Step] = []
     ranges = {v: (lo, hi) for v, lo, hi in term.free + term.sums}
     adjoint_free: list[Range] = []
@@ -184,7 +184,7 @@ def _derive_term(
     steps += [Step(label + s.description, s.math) for s in bound_steps]
     if any(c is sympy.false for c in outer):
         steps.append(Step(f"{label}this term never contributes (its conditions cannot hold)"))
-        return None, steps
+        outer, inner = [sympy.false], []
     for c in outer:
         steps.append(Step(f"{label}the term contributes only where", c))
     sums, inner, single = _collapse_single_values(sums, inner)
@@ -213,7 +213,7 @@ def _collapse_single_values(
     subs: dict[Symbol, Expr] = {}
     for v, lo, hi in sums:
         lo, hi = lo.subs(subs), hi.subs(subs)
-        if sympy.simplify(hi - lo) == 0 and not lo.has(*(s for s, _, _ in sums)):
+        if sympy.expand(hi - lo) == 0 and not lo.has(*(s for s, _, _ in sums)):
             subs[v] = lo
             continue
         out.append((v, lo, hi))
@@ -274,9 +274,9 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
         label = f"[term {number + 1}] " if len(forward.terms) > 1 else ""
         derived, term_steps = _derive_term(term, forward, keep, fresh, label)
         steps += term_steps
-        if derived is not None:
-            terms.append(derived)
-    if not terms:
-        raise ValueError("every term of the forward map is empty: the map is zero")
+        terms.append(derived)
+    contributing = [t for t in terms if sympy.false not in t.conditions]
+    # A zero map keeps one (never contributing) term, so that its adjoint still has a form.
+    terms = contributing or terms[:1]
     return AffineSum(tuple(terms), forward.source_shape, forward.target_shape, tuple(steps))
 

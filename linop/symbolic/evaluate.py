@@ -19,7 +19,6 @@ fail visibly instead of wrapping around.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 

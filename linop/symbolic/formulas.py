@@ -63,6 +63,8 @@ def _axis_pieces(q: Expr, n: object, low: object, high: object, mode: str) -> li
             if piece.last < int(high):
                 conds.append(sympy.Le(q, piece.last))
             out.append((piece.sign * q + piece.offset, conds))
+        if not out:  # every index read lies in a zero pad: the map is zero
+            out.append((q, [sympy.false]))
         return out
     if mode != "constant":
         raise ValueError(f"symbolic sizes need boundary='constant'; got boundary={mode!r}")

@@ -25,7 +25,7 @@ from .evaluate import sparse_entries
 from .formulas import padding_formula, zero_insertion_formula
 from .limits import check_size
 from .matrix import conjugate_transpose, first_difference, multiply
-from .proofs import Counterexample, ProofResult, _multi, vector_symbols
+from .proofs import Counterexample, ProofResult, index_text, vector_symbols
 from .steps import Formula, Step
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,7 +96,7 @@ def check_backpropagation(conv: "Convolution") -> ProofResult:
         grad = sympy.diff(loss, Xflat[c])
         expected = bar(AHG[c])
         if sympy.expand(grad - expected) != 0:
-            ce = Counterexample(f"dL/dX[{_multi(c, layer.input_shape)}]", grad, expected, "sympy.diff", "adjoint applied to G")
+            ce = Counterexample(f"dL/dX[{index_text(c, layer.input_shape)}]", grad, expected, "sympy.diff", "adjoint applied to G")
             return ProofResult("backpropagation", statement, False, tuple(steps), ce, time.perf_counter() - start)
     steps.append(Step(
         f"sympy.diff(L, X_c) for all {Xflat.size} entries of X equals "
@@ -115,7 +115,7 @@ def check_backpropagation(conv: "Convolution") -> ProofResult:
         expected = bar(sympy.Add(*rows.get(t, ())))
         if sympy.expand(grad - expected) != 0:
             ce = Counterexample(
-                f"dL/dk[{_multi(t, layer.kernel.shape)}]", grad, expected, "sympy.diff", "kernel adjoint applied to G"
+                f"dL/dk[{index_text(t, layer.kernel.shape)}]", grad, expected, "sympy.diff", "kernel adjoint applied to G"
             )
             return ProofResult("backpropagation", statement, False, tuple(steps), ce, time.perf_counter() - start)
     steps.append(Step(
@@ -183,7 +183,7 @@ def check_transposed_convolution(conv: "Convolution") -> ProofResult:
     if diff is not None:
         (r, c), lv, rv = diff
         ce = Counterexample(
-            f"entry (row {_multi(r, conv.input_shape)}, column {_multi(c, conv.output_shape)})", lv, rv,
+            f"entry (row {index_text(r, conv.input_shape)}, column {index_text(c, conv.output_shape)})", lv, rv,
             "Pad^H C Z", "A^H",
         )
         return ProofResult("transposed convolution", statement, False, tuple(steps), ce, time.perf_counter() - start)

@@ -42,6 +42,7 @@ __all__ = [
     "check_matrix_equals",
     "check_matrix_vector_product",
     "check_shape_reversal",
+    "index_text",
     "vector_symbols",
 ]
 
@@ -222,7 +223,8 @@ def _space(shape: Sequence[int], real: bool = False) -> Formula:
     return Formula(f"{field_}^({' x '.join(str(int(n)) for n in shape)})", rf"\mathbb{{{field_}}}^{{{dims}}}")
 
 
-def _multi(flat: int, shape: Sequence[int]) -> str:
+def index_text(flat: int, shape: Sequence[int]) -> str:
+    """A C-order flat index as ``"i,j,c"`` (or a note when it lies outside the shape)."""
     shape = tuple(int(n) for n in shape)
     size = math.prod(shape)
     if 0 <= flat < size:
@@ -239,13 +241,15 @@ def _rows(entries: Mapping[tuple[int, int], Expr]) -> dict[int, list[tuple[int, 
 
 # -- linearity -----------------------------------------------------------------------------
 def _apply_to_forms(rows: Mapping[int, list[tuple[int, Expr]]], vector: Sequence[dict]) -> dict[int, dict]:
-    """Apply a sparse matrix to a vector of linear forms ``{monomial: coefficient}``."""
+    """Apply a sparse matrix to a vector of linear forms ``{monomial: coefficient}``; the
+    coefficients of each monomial are collected as lists (added up once, at the end)."""
     out: dict[int, dict] = {}
+    one = sympy.Integer(1)
     for r, items in rows.items():
         acc: dict = {}
         for c, a in items:
             for mono, coef in vector[c].items():
-                acc.setdefault(mono, []).append(a * coef)
+                acc.setdefault(mono, []).append(a if coef is one else a * coef)
         out[r] = acc
     return out
 
@@ -297,19 +301,18 @@ def check_linearity(
         for r in range(n_out):
             residual = sympy.expand(outs[0][r] - a * outs[1][r] - b * outs[2][r])
             if residual != 0:
-                ce = Counterexample(f"output entry {_multi(r, output_shape)}", residual, 0, "residual", "expected")
+                ce = Counterexample(f"output entry {index_text(r, output_shape)}", residual, 0, "residual", "expected")
                 return ProofResult("linearity", statement, False, tuple(steps), ce, time.perf_counter() - start)
         steps.append(Step("every residual entry expands to zero"))
         return ProofResult("linearity", statement, True, tuple(steps), None, time.perf_counter() - start)
     rows = _rows(operator)
-    xs = vector_symbols("x", (n_in,)).tolist()
-    ys = vector_symbols("y", (n_in,)).tolist()
-    combo_forms = [{a * xs[c]: sympy.Integer(1), b * ys[c]: sympy.Integer(1)} for c in range(n_in)]
-    x_forms = [{xs[c]: sympy.Integer(1)} for c in range(n_in)]
-    y_forms = [{ys[c]: sympy.Integer(1)} for c in range(n_in)]
+    one = sympy.Integer(1)
+    # Monomials are keyed by tuples (scalar, vector, index); SymPy monomials are built only
+    # for a counterexample.
+    combo_forms = [{("a", "x", c): one, ("b", "y", c): one} for c in range(n_in)]
     left = _apply_to_forms(rows, combo_forms)
-    ax = _apply_to_forms(rows, x_forms)
-    by = _apply_to_forms(rows, y_forms)
+    ax = _apply_to_forms(rows, [{("x", c): one} for c in range(n_in)])
+    by = _apply_to_forms(rows, [{("y", c): one} for c in range(n_in)])
     steps.append(Step(
         f"applied {name} to a x + b y, x and y, keeping each output entry as a sum of monomials "
         f"a x_c, b y_c with coefficients in the kernel ({len(operator)} matrix entries)"
@@ -317,18 +320,19 @@ def check_linearity(
     monomials = 0
     for r in sorted(set(left) | set(ax) | set(by)):
         right: dict = {}
-        for mono, coefs in ax.get(r, {}).items():
-            right.setdefault(a * mono, []).extend(coefs)
-        for mono, coefs in by.get(r, {}).items():
-            right.setdefault(b * mono, []).extend(coefs)
+        for (vec, c), coefs in ax.get(r, {}).items():
+            right.setdefault(("a", vec, c), []).extend(coefs)
+        for (vec, c), coefs in by.get(r, {}).items():
+            right.setdefault(("b", vec, c), []).extend(coefs)
         lhs = {m: sympy.Add(*c) for m, c in left.get(r, {}).items()}
         rhs = {m: sympy.Add(*c) for m, c in right.items()}
         monomials += len(set(lhs) | set(rhs))
-        diff = first_difference({(str(m),): v for m, v in lhs.items()}, {(str(m),): v for m, v in rhs.items()})
+        diff = first_difference(lhs, rhs)
         if diff is not None:
-            (mono,), lv, rv = diff
+            (scalar, vec, c), lv, rv = diff
+            mono = sympy.Symbol(scalar) * sympy.Symbol(f"{vec}_{index_text(c, input_shape)}")
             ce = Counterexample(
-                f"output entry {_multi(r, output_shape)}, coefficient of {mono}", lv, rv,
+                f"output entry {index_text(r, output_shape)}, coefficient of {mono}", lv, rv,
                 f"{name}(a x + b y)", f"a {name}(x) + b {name}(y)",
             )
             return ProofResult("linearity", statement, False, tuple(steps), ce, time.perf_counter() - start)
@@ -391,7 +395,7 @@ def check_adjoint_identity(
         if diff is not None:
             (r, c), lv, rv = diff
             ce = Counterexample(
-                f"matrix entry (row {_multi(r, output_shape)}, column {_multi(c, input_shape)})",
+                f"matrix entry (row {index_text(r, output_shape)}, column {index_text(c, input_shape)})",
                 lv, rv, forward_source, reference_source,
             )
             return ProofResult("adjoint identity", statement, False, tuple(steps), ce, time.perf_counter() - start)
@@ -409,7 +413,7 @@ def check_adjoint_identity(
     if diff is not None:
         (c, r), lv, rv = diff
         ce = Counterexample(
-            f"coefficient of x[{_multi(c, input_shape)}]*{'' if real else 'conj'}(y[{_multi(r, output_shape)}])",
+            f"coefficient of x[{index_text(c, input_shape)}]*{'' if real else 'conj'}(y[{index_text(r, output_shape)}])",
             lv, rv, "<A x, y>", "<x, A^H y>",
         )
         steps.append(Step("compared the coefficients of every monomial: they differ"))
@@ -461,7 +465,7 @@ def check_adjoint_formula(
     if diff is not None:
         (r, c), lv, rv = diff
         ce = Counterexample(
-            f"entry (row {_multi(r, target)}, column {_multi(c, source)}) of A^H", lv, rv,
+            f"entry (row {index_text(r, target)}, column {index_text(c, source)}) of A^H", lv, rv,
             "formula", "conjugate transpose of the matrix",
         )
         steps.append(Step("compared with the conjugate transpose of the matrix: they differ"))
@@ -603,7 +607,7 @@ def check_matrix_vector_product(
     ]
     for r in range(matrix.rows):
         if sympy.expand(got[r] - product[r]) != 0:
-            ce = Counterexample(f"output entry {_multi(r, output_shape)}", got[r], product[r], f"({name} x)", "(M vec(x))")
+            ce = Counterexample(f"output entry {index_text(r, output_shape)}", got[r], product[r], f"({name} x)", "(M vec(x))")
             return ProofResult("matrix-vector product", statement, False, tuple(steps), ce, time.perf_counter() - start)
     steps.append(Step(f"all {matrix.rows} entries agree as polynomials in x and the kernel"))
     return ProofResult("matrix-vector product", statement, True, tuple(steps), None, time.perf_counter() - start)
