@@ -49,3 +49,15 @@ def test_derived_formula_equals_the_conjugate_transpose_exactly(config):
     assert result.holds, result.text()
     identity = exact.check_adjoint_identity()
     assert identity.holds, identity.text()
+
+
+def test_three_dimensional_grouped_layer_agrees_with_the_numeric_adjoint():
+    rng = np.random.default_rng(3)
+    kw = dict(stride=(2, 1, 2), dilation=(1, 2, 1), padding=[(1, 0), (2, 1), (0, 1)], groups=2,
+              boundary="symmetric", flip=True)
+    kernel = _random(rng, (2, 2, 3, 1, 4))
+    numeric = linop.Convolution(kernel, (4, 5, 3, 2), **kw)
+    exact = symbolic.Convolution(input_shape=(4, 5, 3, 2), kernel_shape=kernel.shape, **kw)
+    y = _random(rng, numeric.output_shape)
+    derived = symbolic.lambdify_formula(exact.adjoint_formula)(y, k=kernel)
+    np.testing.assert_allclose(derived, numeric.H.apply(y), rtol=1e-12, atol=1e-12)

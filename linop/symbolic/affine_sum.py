@@ -180,18 +180,16 @@ class SumTerm:
 
     @property
     def parameters(self) -> set[Symbol]:
-        """Symbols other than the variables (symbolic sizes such as ``n``, ``K``)."""
-        parts: list[sympy.Basic] = [*self.target_index, *self.source_index, *self.conditions]
+        """Symbols other than the variables and array names (symbolic sizes such as ``n``, ``K``)."""
+        parts: list[sympy.Basic] = [*self.target_index, *self.source_index, *self.conditions, self.coefficient]
         for _, lo, hi in self.free + self.sums:
             parts += [lo, hi]
-        syms: set[Symbol] = set()
-        for p in parts:
-            syms |= {s for s in p.free_symbols if isinstance(s, Symbol)}
-        syms |= {
-            s for s in self.coefficient.free_symbols
-            if isinstance(s, Symbol) and not any(s == b.label for b in self.coefficient.atoms(IndexedBase))
-        }
-        return syms - set(self.variables) - {b.label for b in self.coefficient.atoms(IndexedBase)}
+        symbols: set[Symbol] = set()
+        labels: set[Symbol] = set()
+        for part in parts:
+            symbols |= {s for s in part.free_symbols if isinstance(s, Symbol)}
+            labels |= {b.label for b in part.atoms(IndexedBase)}
+        return symbols - set(self.variables) - labels
 
     # -- display -----------------------------------------------------------------------
     def summand(self) -> Expr:

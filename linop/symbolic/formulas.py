@@ -25,6 +25,7 @@ import sympy
 from sympy import Expr, IndexedBase, Symbol
 
 from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, per_axis, resolve_padding
+from ..operators.base import as_shape
 from .affine_sum import AffineSum, SumTerm, index_symbols
 
 __all__ = [
@@ -188,12 +189,12 @@ def kernel_operator_formula(
     return AffineSum(terms, geometry.output_shape, geometry.kernel_shape)
 
 
-def padding_formula(input_shape: Sequence[int], pad_width: object, mode: str = "constant") -> AffineSum:
+def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: str = "constant") -> AffineSum:
     """``y[j] = x[fold(j - lo)]`` on every axis: one term per combination of fold pieces.
 
     ``pad_width`` as for :class:`linop.Pad` (an int, one int per axis or ``(lo, hi)`` pairs).
     """
-    shape = tuple(int(n) for n in input_shape)
+    shape = as_shape(input_shape, "input_shape")
     mode = canonical_boundary(mode)
     ones = (1,) * len(shape)
     pads = resolve_padding(pad_width, shape, ones, ones, ones)  # type: ignore[arg-type]
@@ -213,7 +214,7 @@ def padding_formula(input_shape: Sequence[int], pad_width: object, mode: str = "
     return AffineSum(tuple(terms), out_shape, shape)
 
 
-def subsampling_formula(input_shape: Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0) -> AffineSum:
+def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0) -> AffineSum:
     """``y[j] = x[s j + offset]`` per axis (the sizes of :class:`linop.Subsample`)."""
     from ..operators.sampling import Subsample
 
@@ -226,7 +227,7 @@ def subsampling_formula(input_shape: Sequence[int], stride: int | Sequence[int],
 
 
 def zero_insertion_formula(
-    input_shape: Sequence[int], stride: int | Sequence[int], output_shape: Sequence[int] | None = None
+    input_shape: int | Sequence[int], stride: int | Sequence[int], output_shape: int | Sequence[int] | None = None
 ) -> AffineSum:
     """``y[s u] = x[u]`` per axis, zeros in between: ``s - 1`` zeros between neighbours.
 
@@ -238,10 +239,10 @@ def zero_insertion_formula(
     ValueError
         If ``output_shape`` is too short to hold ``s*(n-1) + 1`` samples.
     """
-    shape = tuple(int(n) for n in input_shape)
+    shape = as_shape(input_shape, "input_shape")
     strides = per_axis(stride, len(shape), "stride")
     needed = tuple(s * (n - 1) + 1 for n, s in zip(shape, strides))
-    out = needed if output_shape is None else tuple(int(n) for n in output_shape)
+    out = needed if output_shape is None else as_shape(output_shape, "output_shape")
     if len(out) != len(shape) or any(o < w for o, w in zip(out, needed)):
         raise ValueError(f"output_shape must have {len(shape)} axes of at least {needed}; got {output_shape!r}")
     u = _names("u", len(shape))
@@ -250,7 +251,7 @@ def zero_insertion_formula(
     return AffineSum((term,), out, shape)
 
 
-def finite_difference_formula(input_shape: Sequence[int], axis: int = 0, boundary: str = "constant") -> AffineSum:
+def finite_difference_formula(input_shape: int | Sequence[int], axis: int = 0, boundary: str = "constant") -> AffineSum:
     """The forward difference ``y[j] = x[j + e_axis] - x[j]`` along ``axis``.
 
     ``boundary="constant"``: only where ``j + e_axis`` is inside (one sample fewer along
@@ -262,7 +263,7 @@ def finite_difference_formula(input_shape: Sequence[int], axis: int = 0, boundar
         For an axis out of range, a boundary other than these two, or an axis of length 1
         with ``"constant"``.
     """
-    shape = tuple(int(n) for n in input_shape)
+    shape = as_shape(input_shape, "input_shape")
     if not 0 <= axis < len(shape):
         raise ValueError(f"axis must be in [0, {len(shape)}); got {axis}")
     boundary = canonical_boundary(boundary)

@@ -37,7 +37,7 @@ from .affine_sum import AffineSum
 from .derive import derive_adjoint
 from .evaluate import formula_entries, sparse_entries
 from .formulas import convolution_formula, kernel_operator_formula
-from .kernels import exact_kernel, kernel_symbols
+from .kernels import exact_kernel, exact_number, kernel_symbols
 from .limits import check_size
 from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
 from .proofs import (
@@ -264,7 +264,7 @@ class Convolution:
         arr = np.array(values, dtype=object)
         if arr.shape != shape_in:
             raise ValueError(f"{name} must have shape {shape_in}; got {arr.shape}")
-        flat = [sympy.sympify(v) if not isinstance(v, float) else sympy.Rational(v) for v in arr.reshape(-1)]
+        flat = [exact_number(v) for v in arr.reshape(-1)]
         rows: dict[int, list] = {}
         for (r, c), v in entries.items():
             rows.setdefault(r, []).append(v * flat[c])
