@@ -105,7 +105,10 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 others = [term.source_index[b] for b in range(n_axes) if b != a]
                 if any(e.has(v) for e in others for v in choice):
                     choice = None
-                if any({r for r in (t.free + t.sums) if r[0] in choice} != {r for r in (term.free + term.sums) if r[0] in choice} for t in forward.terms):
+                def kept_ranges(t: SumTerm) -> set:
+                    return {r for r in t.free + t.sums if r[0] in choice}
+
+                if any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
                     choice = None
         keep.append(choice)
     fresh_needed = sum(1 for c in keep if c is None)
