@@ -61,3 +61,16 @@ def test_three_dimensional_grouped_layer_agrees_with_the_numeric_adjoint():
     y = _random(rng, numeric.output_shape)
     derived = symbolic.lambdify_formula(exact.adjoint_formula)(y, k=kernel)
     np.testing.assert_allclose(derived, numeric.H.apply(y), rtol=1e-12, atol=1e-12)
+
+
+def test_lambdified_formula_refuses_out_of_range_reads_instead_of_wrapping():
+    import dataclasses
+
+    import pytest
+
+    exact = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
+    (term,) = exact.adjoint_formula.terms
+    (j, lo, hi), = term.sums
+    wrong = dataclasses.replace(exact.adjoint_formula, terms=(dataclasses.replace(term, sums=((j, lo - 1, hi),)),))
+    with pytest.raises(IndexError, match="shape"):
+        symbolic.lambdify_formula(wrong)(np.ones(3), k=np.ones(3))

@@ -262,12 +262,30 @@ def sparse_entries(formula: AffineSum, arrays: Mapping[Any, Any] | None = None) 
     return out
 
 
+class _BoundsCheckedArray:
+    """Read-only view whose integer indexing refuses out-of-range indices (NumPy would wrap
+    negative ones around and hide a wrong formula)."""
+
+    __slots__ = ("array", "shape")
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.shape = array.shape
+
+    def __getitem__(self, index: object) -> object:
+        index = index if isinstance(index, tuple) else (index,)
+        if len(index) != len(self.shape) or any(not 0 <= i < n for i, n in zip(index, self.shape)):
+            raise IndexError(f"the formula reads index {index} of an array of shape {self.shape}")
+        return self.array[index]
+
+
 class NumericFormula:
     """A formula evaluated numerically: ``f(source_array, **coefficient_arrays) -> target_array``.
 
     Each term's right-hand side is compiled once with :func:`sympy.lambdify` (Python
     ``math`` semantics: ``Sum`` becomes a generator over ``range``, so empty ranges give
-    zero; ``Piecewise`` is a lazy conditional) and called at every free index.
+    zero; ``Piecewise`` is a lazy conditional) and called at every free index. Reading an
+    array outside its shape raises ``IndexError`` instead of wrapping around.
     """
 
     def __init__(self, formula: AffineSum):
@@ -305,9 +323,10 @@ class NumericFormula:
         values = [np.asarray(arrays[n]) for n in names]
         dtype = np.result_type(source.dtype, *(v.dtype for v in values), np.float64)
         out = np.zeros(self.target_shape, dtype=dtype)
+        checked = [_BoundsCheckedArray(a) for a in (source, *values)]
         for free in itertools.product(*self._box):
             index = tuple(self._target(*free))
-            out[index] += sum(f(*free, source, *values) for f in self._terms)
+            out[index] += sum(f(*free, *checked) for f in self._terms)
         return out
 
 
