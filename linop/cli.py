@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
-from .commands import demo, lecture
+from .commands import demo, derive, lecture
 
 #: Modules with a ``register(subparsers)`` function, in the order ``--help`` lists them.
-COMMANDS = [lecture, demo]
+COMMANDS = [lecture, derive, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

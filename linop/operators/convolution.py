@@ -228,6 +228,22 @@ class Convolution(ShapedOperator):
     def _adjoint(self) -> "ConvTranspose":
         return ConvTranspose._of(self)
 
+    def symbolic(self, symbols: bool = False):
+        """This convolution in exact arithmetic: a :class:`linop.symbolic.Convolution`.
+
+        ``symbols=False``: the kernel's values as exact rationals (a float is the dyadic
+        rational it stores); ``symbols=True``: kernel symbols ``k_...`` of the same shape,
+        real when this kernel is real. SymPy is imported here, not with :mod:`linop`.
+
+        Raises
+        ------
+        linop.symbolic.SymbolicSizeError
+            From the matrix and the proofs when the operator is above the symbolic size limit.
+        """
+        from ..symbolic import Convolution as SymbolicConvolution
+
+        return SymbolicConvolution.from_numeric(self, symbols=symbols)
+
     # -- explicit matrix ----------------------------------------------------------------
     def to_sparse(self) -> sp.csr_array:
         """The exact matrix in CSR form, built tap by tap from the index map (no loop over entries).
