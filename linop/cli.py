@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
-from .commands import lecture, verify
+from .commands import demo, derive, lecture, verify
 
 #: Modules with a ``register(subparsers)`` function, in the order ``--help`` lists them.
-COMMANDS = [lecture, verify]
+COMMANDS = [lecture, derive, verify, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,9 +34,11 @@ __all__ = [
     "BOUNDARY_MODES",
     "AxisGeometry",
     "ConvGeometry",
+    "FoldPiece",
     "PaddingSpec",
     "canonical_boundary",
     "fold_index",
+    "fold_pieces",
     "max_pad_width",
     "per_axis",
     "resolve_padding",
@@ -289,6 +291,30 @@ class AxisGeometry:
         """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
         return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)
 
+    @property
+    def zero_inserted_size(self) -> int:
+        """Length of the output with ``s - 1`` zeros between neighbours: ``s*(m-1) + 1``."""
+        return self.stride * (self.output_size - 1) + 1
+
+    @property
+    def transposed_padding(self) -> tuple[int, int]:
+        """Zero padding that turns the adjoint into a stride-1 correlation.
+
+        The adjoint on this axis (before the boundary fold) equals: insert ``s - 1``
+        zeros between the outputs (length ``s*(m-1) + 1``), pad by
+        ``(d*(k-1), d*(k-1) + P - used_size)`` with zeros, and correlate with the
+        reversed kernel at dilation ``d`` and stride 1; this gives back exactly the
+        ``P = padded_size`` padded samples (``P - used_size`` of them, never read by
+        the forward map, come out zero).
+        """
+        full = self.dilation * (self.k - 1)
+        return full, full + self.padded_size - self.used_size
+
+    def index_range(self) -> tuple[int, int]:
+        """Smallest and largest input index ``s*j + d*t - p_lo`` the forward map reads:
+        ``(-p_lo, used_size - 1 - p_lo)`` (out-of-range ones are folded by the boundary)."""
+        return -self.pad_low, self.used_size - 1 - self.pad_low
+
 
 @dataclass(frozen=True)
 class ConvGeometry:
@@ -460,3 +486,79 @@ class ConvGeometry:
     def flops_per_sample(self) -> int:
         """Multiply-adds of one forward application: ``prod(m) * prod(k) * c_in/groups * c_out``."""
         return math.prod(self.output_size) * math.prod(self.kernel_size) * self.in_per_group * self.out_channels
+
+
+@dataclass(frozen=True)
+class FoldPiece:
+    """A stretch ``first <= i <= last`` of indices on which the boundary fold is affine:
+    ``fold_index(i, n, mode) == sign*i + offset`` (``sign`` is ``1``, ``-1`` or ``0``)."""
+
+    first: int
+    last: int
+    sign: int
+    offset: int
+
+    def __call__(self, i: int) -> int:
+        """The folded index ``sign*i + offset``."""
+        return self.sign * i + self.offset
+
+
+def fold_pieces(n: int, mode: str, low: int, high: int) -> tuple[FoldPiece, ...]:
+    """Cut the indices ``low..high`` into the stretches on which :func:`fold_index` is affine.
+
+    The interior ``[0, n-1]`` is one piece (``i -> i``); outside it, per mode:
+
+    * ``constant``: no piece (the value there is zero);
+    * ``wrap``: stretch ``t`` is ``[t n, t n + n - 1]`` with ``i -> i - t n``;
+    * ``symmetric``: the same stretches, ``i -> i - t n`` for even ``t`` and
+      ``i -> (t+1) n - 1 - i`` for odd ``t``;
+    * ``reflect`` (``n >= 2``): stretch ``t`` covers ``[t(n-1), (t+1)(n-1)]`` minus the
+      turning point it shares with its inner neighbour, ``i -> i - t(n-1)`` for even ``t``
+      and ``i -> (t+1)(n-1) - i`` for odd ``t``; for ``n == 1`` every index folds to 0;
+    * ``edge``: ``i < 0 -> 0`` and ``i > n-1 -> n-1`` (``sign == 0``).
+
+    Pieces come in increasing order, clipped to ``[low, high]``; empty ones are dropped.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, ``n < 1`` or ``low > high``.
+    """
+    mode = canonical_boundary(mode)
+    if n < 1:
+        raise ValueError(f"n must be >= 1; got {n}")
+    if low > high:
+        raise ValueError(f"low must be <= high; got low={low}, high={high}")
+    pieces: list[FoldPiece] = []
+
+    def add(first: int, last: int, sign: int, offset: int) -> None:
+        first, last = max(first, low), min(last, high)
+        if first <= last:
+            pieces.append(FoldPiece(first, last, sign, offset))
+
+    if mode == "edge" or (mode == "reflect" and n == 1):
+        add(low, -1, 0, 0)
+        add(0, n - 1, 1, 0)
+        add(n, high, 0, n - 1)
+    elif mode == "constant":
+        add(0, n - 1, 1, 0)
+    elif mode == "reflect":
+        half = n - 1
+        for t in range(low // half - 1, high // half + 2):
+            if t == 0:
+                first, last = 0, n - 1
+            elif t > 0:
+                first, last = t * half + 1, (t + 1) * half
+            else:
+                first, last = t * half, (t + 1) * half - 1
+            if t % 2 == 0:
+                add(first, last, 1, -t * half)
+            else:
+                add(first, last, -1, (t + 1) * half)
+    else:  # wrap, symmetric: stretches of length n
+        for t in range(low // n, high // n + 1):
+            if mode == "wrap" or t % 2 == 0:
+                add(t * n, t * n + n - 1, 1, -t * n)
+            else:
+                add(t * n, t * n + n - 1, -1, (t + 1) * n - 1)
+    return tuple(pieces)

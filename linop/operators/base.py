@@ -91,7 +91,7 @@ class ShapedOperator(LinearOperator):
         nd = len(shape)
         if a.ndim < nd or a.shape[a.ndim - nd :] != shape:
             raise ValueError(
-                f"{name} must have shape (..., {', '.join(map(str, shape))}){',' if nd == 1 else ''}) "
+                f"{name} must have shape (..., {', '.join(map(str, shape))}) "
                 f"(leading batch axes allowed); got {a.shape}"
             )
         batch = a.shape[: a.ndim - nd]

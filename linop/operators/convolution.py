@@ -228,12 +228,29 @@ class Convolution(ShapedOperator):
     def _adjoint(self) -> "ConvTranspose":
         return ConvTranspose._of(self)
 
+    def symbolic(self, symbols: bool = False):
+        """This convolution in exact arithmetic: a :class:`linop.symbolic.Convolution`.
+
+        ``symbols=False``: the kernel's values as exact rationals (a float is the dyadic
+        rational it stores); ``symbols=True``: kernel symbols ``k_...`` of the same shape,
+        real when this kernel is real. SymPy is imported here, not with :mod:`linop`.
+
+        Raises
+        ------
+        linop.symbolic.SymbolicSizeError
+            From the matrix and the proofs when the operator is above the symbolic size limit.
+        """
+        from ..symbolic import Convolution as SymbolicConvolution
+
+        return SymbolicConvolution.from_numeric(self, symbols=symbols)
+
     # -- explicit matrix ----------------------------------------------------------------
     def to_sparse(self) -> sp.csr_array:
         """The exact matrix in CSR form, built tap by tap from the index map (no loop over entries).
 
         Entry ``(row(j, o), col(fold(s j + d t - p), g(o) c_in/G + r)) += k[t, r, o]``;
-        folded boundary entries that land on the same column are summed.
+        folded boundary entries that land on the same column are summed, and exact zeros
+        are not stored.
         """
         g = self.geometry
         out_grid = np.indices(g.output_size).reshape(g.ndim, -1)  # (d, M)
@@ -258,7 +275,9 @@ class Convolution(ShapedOperator):
             (np.concatenate(vals_all), (np.concatenate(rows_all), np.concatenate(cols_all))),
             shape=self.shape,
         )
-        return coo.tocsr()
+        csr = coo.tocsr()
+        csr.eliminate_zeros()  # zero kernel taps and boundary terms that cancel store nothing
+        return csr
 
     def __repr__(self) -> str:
         g = self.geometry

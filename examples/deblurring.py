@@ -1,0 +1,24 @@
+"""Deblurring a photograph: LSQR with damping on a Convolution operator (boundary='reflect'),
+and the same solve with the explicit sparse matrix.
+
+Usage::
+
+    python examples/deblurring.py [--quick] [--out DIR] [--no-figures]
+
+Prints what it measured and writes deblurring.png to DIR (default ./linop-figures).
+The code of the story is ``linop/demos/deblurring.py``, inside the package, so that
+``linop demo`` runs it from an installed linop; this script runs it.
+"""
+
+import sys
+from pathlib import Path
+
+# From a source checkout, use the checkout's linop rather than an installed one.
+_CHECKOUT = Path(__file__).resolve().parents[1]
+if (_CHECKOUT / "linop" / "__init__.py").exists():
+    sys.path.insert(0, str(_CHECKOUT))
+
+from linop.demos.deblurring import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Kernels for exact arithmetic: arrays of SymPy symbols, exact rationals or expressions.
+
+* :func:`kernel_symbols` makes ``k_0, k_1, ...`` (one axis), ``k_0,1`` style names
+  (several axes; LaTeX ``k_{0,1}``) or indexed entries ``k[0, 1]``;
+* :func:`exact_kernel` turns numbers into exact SymPy numbers: a float is the dyadic
+  rational it stores (``0.5 -> 1/2``, ``0.1 -> 3602879701896397/36028797018963968``),
+  a complex number ``a + b i`` with both parts exact; SymPy expressions are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import sympy
+
+__all__ = ["exact_kernel", "exact_number", "kernel_symbols"]
+
+NAMINGS = ("subscript", "indexed")
+
+
+def kernel_symbols(
+    shape: Sequence[int], name: str = "k", *, real: bool = False, naming: str = "subscript"
+) -> np.ndarray:
+    """An object array of kernel symbols.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The kernel's shape.
+    name : str
+        The symbol stem.
+    real : bool
+        Declare the symbols real (otherwise complex, and conjugates stay visible).
+    naming : {"subscript", "indexed"}
+        ``"subscript"``: ``Symbol("k_0")``, ``Symbol("k_0,1")``; ``"indexed"``: ``k[0, 1]``
+        of an ``IndexedBase``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``naming``, an empty shape or a non-positive size.
+    """
+    if naming not in NAMINGS:
+        raise ValueError(f"naming must be one of {NAMINGS}; got {naming!r}")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier; got {name!r}")
+    shape = tuple(int(s) for s in shape)
+    if not shape or any(s < 1 for s in shape):
+        raise ValueError(f"shape must be a non-empty tuple of positive sizes; got {shape}")
+    out = np.empty(shape, dtype=object)
+    assumptions = {"real": True} if real else {}
+    base = sympy.IndexedBase(name, **assumptions)
+    for index in np.ndindex(*shape):
+        if naming == "indexed":
+            out[index] = base[index]
+        else:
+            out[index] = sympy.Symbol(f"{name}_{','.join(map(str, index))}", **assumptions)
+    return out
+
+
+def exact_number(value: object) -> sympy.Expr:
+    """One kernel entry as an exact SymPy expression.
+
+    Raises
+    ------
+    TypeError
+        For strings and other objects that are neither numbers nor SymPy expressions.
+    ValueError
+        For NaN or infinity.
+    """
+    if isinstance(value, sympy.Basic):
+        if isinstance(value, sympy.Float):
+            return sympy.Rational(value)
+        if value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+            raise ValueError(f"kernel entries must be finite; got {value}")
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return sympy.Integer(int(value))
+    if isinstance(value, (int, np.integer)):
+        return sympy.Integer(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            raise ValueError(f"kernel entries must be finite; got {value}")
+        return sympy.Rational(float(value))
+    if isinstance(value, (complex, np.complexfloating)):
+        if not np.isfinite(value):
+            raise ValueError(f"kernel entries must be finite; got {value}")
+        return sympy.Rational(float(value.real)) + sympy.I * sympy.Rational(float(value.imag))
+    raise TypeError(f"kernel entries must be numbers or SymPy expressions; got {value!r} ({type(value).__name__})")
+
+
+def exact_kernel(kernel: object) -> np.ndarray:
+    """A read-only object array of exact SymPy entries with the kernel's shape.
+
+    Accepts nested lists, NumPy arrays, SymPy matrices and N-dim arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For entries that are not numbers or expressions, a ragged or empty kernel.
+    """
+    if isinstance(kernel, sympy.MatrixBase):
+        arr = np.array(kernel.tolist(), dtype=object)
+    elif isinstance(kernel, sympy.NDimArray):
+        arr = np.array(kernel.tolist(), dtype=object)
+    else:
+        try:
+            arr = np.array(kernel, dtype=object)
+        except ValueError:
+            raise ValueError("kernel must be a rectangular array (all rows of equal length)") from None
+    if arr.ndim == 0:
+        raise ValueError("kernel must have at least one axis; got a scalar")
+    if arr.size == 0:
+        raise ValueError(f"kernel must not be empty; got shape {arr.shape}")
+    out = np.empty(arr.shape, dtype=object)
+    for index in np.ndindex(*arr.shape):
+        out[index] = exact_number(arr[index])
+    out.setflags(write=False)
+    return out
