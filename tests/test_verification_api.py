@@ -186,7 +186,7 @@ def test_large_operators_skip_matrix_with_the_reason_and_still_run_probes():
 
 
 def test_a_report_of_skips_only_does_not_pass():
-    report = linop.verify(_lecture(), checks="symbolic", seed=0)
+    report = linop.verify(aslinearoperator(np.eye(3)), checks="symbolic", seed=0)
     assert report["symbolic"].skipped
     assert not report.passed
 
@@ -215,10 +215,12 @@ class _Proof:
 
 
 class _Twin:
-    def __init__(self, holds: bool):
+    def __init__(self, holds: bool | Exception):
         self.holds = holds
 
     def check_adjoint_identity(self):
+        if isinstance(self.holds, Exception):
+            raise self.holds
         return _Proof(self.holds)
 
 
@@ -256,6 +258,12 @@ def test_symbolic_is_skipped_with_the_size_limit_message():
     assert "at most 4096 entries" in result["symbolic"].message
 
 
+def test_symbolic_is_skipped_when_the_proof_itself_reports_the_size_limit():
+    twin = _Twin(ValueError("2,359,296 structural matrix entries, above the symbolic limit of 100,000"))
+    result = linop.verify(_WithTwin(twin), checks="symbolic")["symbolic"]
+    assert result.skipped and "above the symbolic limit" in result.message
+
+
 def test_symbolic_is_skipped_without_a_twin():
     result = linop.verify(aslinearoperator(np.eye(2)), checks="symbolic")["symbolic"]
     assert result.skipped and "no symbolic twin" in result.message
@@ -264,3 +272,14 @@ def test_symbolic_is_skipped_without_a_twin():
 def test_symbolic_fails_when_the_twin_raises_something_else():
     result = linop.verify(_WithTwin(RuntimeError("sympy exploded")), checks="symbolic")["symbolic"]
     assert result.status == "failed" and "RuntimeError: sympy exploded" in result.message
+
+
+def test_symbolic_proves_a_small_convolution_exactly():
+    result = linop.verify(_lecture(), checks="symbolic")["symbolic"]
+    assert result.passed and result.message.startswith("exact: ")
+
+
+def test_symbolic_is_skipped_for_a_convolution_above_the_symbolic_limit():
+    big = linop.Convolution(np.ones((3, 3)), (256, 256), padding="same")
+    result = linop.verify(big, checks="symbolic")["symbolic"]
+    assert result.skipped and "symbolic limit" in result.message
