@@ -283,3 +283,11 @@ def test_symbolic_is_skipped_for_a_convolution_above_the_symbolic_limit():
     big = linop.Convolution(np.ones((3, 3)), (256, 256), padding="same")
     result = linop.verify(big, checks="symbolic")["symbolic"]
     assert result.skipped and "symbolic limit" in result.message
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0)])
+def test_an_operator_without_entries_skips_what_would_be_vacuous(shape):
+    report = linop.verify(aslinearoperator(np.ones(shape)), seed=0)
+    for name in ("linearity", "adjoint", "matrix", "probes"):
+        assert report[name].skipped and "no entries" in report[name].message
+    assert report["shapes"].passed

@@ -212,7 +212,7 @@ class OperatorUnderTest:
         return np.stack([self.expect_shape(what, self.call(what, fn, X[:, k]), (rows,)) for k in range(X.shape[1])],
                         axis=1)
 
-    def _batched(self, side: str, what: str, X: np.ndarray) -> np.ndarray:
+    def _batched(self, side: str, what: str, X: np.ndarray, copy: bool = True) -> np.ndarray:
         """``matmat``/``rmatmat`` of ``X``, falling back to 1-D ``matvec``/``rmatvec`` per column.
 
         scipy calls a user's ``matvec`` with ``(N, 1)`` columns from its default
@@ -225,7 +225,7 @@ class OperatorUnderTest:
         if self._fallback.get(side):
             return self._columns(what, single, X, rows)
         try:
-            out = self.call(what, batched, X)
+            out = self.call(what, batched, X, copy=copy)
             return self.expect_shape(what, out, (rows, X.shape[1]))
         except OperatorFailure as failure:
             try:
@@ -235,18 +235,22 @@ class OperatorUnderTest:
             self._fallback[side] = True
             return out
 
-    def forward(self, X: np.ndarray, what: str = "A X (matmat)") -> np.ndarray:
-        """``A X`` for ``X`` of shape ``(N, k)`` through ``matmat``; checked ``(M, k)`` and finite."""
-        return self._batched("A", what, X)
+    def forward(self, X: np.ndarray, what: str = "A X (matmat)", copy: bool = True) -> np.ndarray:
+        """``A X`` for ``X`` of shape ``(N, k)`` through ``matmat``; checked ``(M, k)`` and finite.
 
-    def adjoint(self, Y: np.ndarray, what: str = "A^H Y (rmatmat)") -> np.ndarray:
+        ``copy=False`` hands ``X`` itself to the operator: only for a temporary the caller
+        does not read again.
+        """
+        return self._batched("A", what, X, copy)
+
+    def adjoint(self, Y: np.ndarray, what: str = "A^H Y (rmatmat)", copy: bool = True) -> np.ndarray:
         """``A^H Y`` for ``Y`` of shape ``(M, k)`` through ``rmatmat``; checked ``(N, k)`` and finite.
 
         When ``rmatmat`` fails because the operator defines no adjoint at all (scipy's
         ``rmatvec`` raises ``NotImplementedError``), the failure says so.
         """
         try:
-            return self._batched("A^H", what, Y)
+            return self._batched("A^H", what, Y, copy)
         except OperatorFailure as failure:
             try:
                 self.op.rmatvec(np.zeros(self.rows, dtype=self.dtype))

@@ -286,7 +286,6 @@ def _reproducible(p: _Prober, d: complex, y: np.ndarray, x: np.ndarray) -> bool:
 
 def _localise(p: _Prober, d: complex, y, R, x, F, tau: float) -> tuple[dict | None, str]:
     """Name one wrong entry behind a failing sparse dot test (``None`` when none is isolated)."""
-    ut = p.ut
     J, I = np.flatnonzero(x), np.flatnonzero(y)
     candidate = _decode(p, d, y, R, x, F, I, J)
     if candidate is not None:
