@@ -51,6 +51,10 @@ in a few entries (boundaries, corners) are diluted further, by the number of ent
 the ``probes`` check compares such entries directly, with sparse vectors, and is not
 diluted.
 
+Entries that are sums with heavy cancellation carry rounding errors relative to their
+terms, which no black-box scale sees; a comparison above ``tau`` therefore fails only if
+it survives re-evaluation with perturbed inputs (:mod:`linop.verification.reproducibility`).
+
 ``rtol`` (an argument of :func:`linop.verify`) replaces ``tau`` in every check.
 """
 
