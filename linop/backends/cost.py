@@ -1,0 +1,161 @@
+"""The cost model that chooses a backend: estimated seconds from FLOPs, memory traffic and calls.
+
+Each method's time for one sample is estimated from a few machine constants (a
+2-core x86 CPU with AVX2/AVX-512 BLAS and pocketfft; only their ratios matter for the
+choice):
+
+* **gemm**: ``MACs / (GEMM_MACS * eff)`` with
+  ``eff = inner / (inner + INNER_HALF) * outer / (outer + OUTER_HALF)`` (a product with a
+  small inner dimension re-reads its output block; one with a small outer dimension
+  leaves the vector units idle), plus the bytes copied into window buffers, the wide
+  output grid and the polyphase split at ``COPY_BYTES`` per second, plus ``CALL_SECONDS``
+  per BLAS call. The window ordering with the lowest estimate is used
+  (:func:`gemm_ordering_cost`).
+* **fft**: ``(c_in + c_out) * FFT_SECONDS * N log2 N`` for the transforms of the
+  ``N = prod(L)``-point grids, plus ``c_in/G * c_out`` complex multiply-adds per stored
+  frequency at ``MIX_MACS``.
+* **direct**: ``MACs / DIRECT_MACS`` (one vectorised multiply-add per tap and channel pair over
+  the output) plus ``CALL_SECONDS`` per NumPy call.
+
+Double precision halves the GEMM and direct rates and doubles the FFT and copy times;
+complex data counts four real multiply-adds per complex one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..geometry import ConvGeometry
+
+__all__ = ["estimate", "gemm_ordering_cost", "method_costs"]
+
+#: Single-precision multiply-adds per second of a large BLAS product (both cores).
+GEMM_MACS = 1.2e11
+#: Inner dimension at which a product reaches half its peak rate.
+INNER_HALF = 24.0
+#: Outer (column) dimension at which a product reaches half its peak rate.
+OUTER_HALF = 6.0
+#: Bytes per second copied into window buffers and wide grids (one core, cache resident).
+COPY_BYTES = 8e9
+#: Seconds per NumPy or BLAS call from Python.
+CALL_SECONDS = 4e-6
+#: Seconds per ``N log2 N`` of a single-precision real FFT (both cores).
+FFT_SECONDS = 1.1e-10
+#: Single-precision complex multiply-adds per second in the per-frequency channel mixing.
+MIX_MACS = 1.0e9
+#: Single-precision multiply-adds per second of the direct method (strided, vectorised).
+DIRECT_MACS = 2.5e9
+#: Output bytes per block of the direct method (matches :data:`linop.backends.direct.BLOCK_BYTES`).
+DIRECT_BLOCK_BYTES = 256 * 2**10
+
+
+def _precision(itemsize: int, is_complex: bool) -> tuple[float, float]:
+    """(slowdown of arithmetic, bytes per element) for a dtype."""
+    double = (itemsize == 8 and not is_complex) or itemsize == 16
+    arithmetic = (2.0 if double else 1.0) * (4.0 if is_complex else 1.0)
+    return arithmetic, float(itemsize)
+
+
+def _efficiency(inner: float, outer: float) -> float:
+    return inner / (inner + INNER_HALF) * outer / (outer + OUTER_HALF)
+
+
+def gemm_ordering_cost(
+    geom: ConvGeometry, ordering: str, direction: str = "forward", itemsize: int = 4, is_complex: bool = False
+) -> float:
+    """Estimated seconds of one sample through :mod:`linop.backends.gemm` with ``ordering``.
+
+    ``direction``: ``"forward"`` (inner dimension ``c_in/G`` per window entry) or
+    ``"adjoint"`` (inner dimension ``c_out/G``, windows folded back instead of copied).
+    """
+    from .gemm import wide_grid
+
+    slow, nbytes = _precision(itemsize, is_complex)
+    grid = wide_grid(geom, 1)
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    k_last = geom.axes[-1].k
+    K_lead = len(grid.lead_taps)
+    K = K_lead * k_last
+    Q = grid.rows
+    macs = Q * K * c * o * G
+    if direction == "forward":
+        copy_side, other = c, o
+    else:
+        copy_side, other = o, c
+    if ordering == "tap":
+        inner, outer, calls, copied = copy_side, other, K * G, 0.0
+    elif ordering == "row":
+        inner, outer, calls = k_last * c, o, K_lead * G
+        if direction == "adjoint":
+            inner, outer = o, k_last * c
+        copied = Q * k_last * c * G * (1 + K_lead / max(K_lead, 1))
+    elif ordering == "full":
+        inner, outer, calls = K * c, o, G
+        if direction == "adjoint":
+            inner, outer = o, K * c
+        copied = Q * K * c * G * (2.0 if direction == "adjoint" else 1.0)
+    else:
+        raise ValueError(f"unknown ordering {ordering!r}")
+    blocks = 1 + copied * nbytes // (4 * 2**20)
+    seconds = macs * slow / (GEMM_MACS * _efficiency(inner, outer))
+    seconds += (copied + Q * geom.out_channels) * nbytes / COPY_BYTES
+    if grid.copy:
+        seconds += grid.source_rows * len(grid.phases) * geom.in_channels * nbytes / COPY_BYTES
+    seconds += calls * blocks * CALL_SECONDS
+    return seconds
+
+
+def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
+    """Seconds of forward plus adjoint through the best window orderings."""
+    from .gemm import ORDERINGS
+
+    return sum(
+        min(gemm_ordering_cost(geom, name, direction, itemsize, is_complex) for name in ORDERINGS)
+        for direction in ("forward", "adjoint")
+    )
+
+
+def fft_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
+    """Seconds of forward plus adjoint through :mod:`linop.backends.fft`."""
+    from .fft import fft_shape
+
+    slow, nbytes = _precision(itemsize, is_complex)
+    shape = fft_shape(geom, real=not is_complex)
+    n = math.prod(shape)
+    frequencies = n // shape[-1] * (shape[-1] // 2 + 1) if not is_complex else n
+    transforms = (geom.in_channels + geom.out_channels) * n * math.log2(max(n, 2)) * FFT_SECONDS
+    transforms *= (2.0 if nbytes >= 8 else 1.0) * (2.0 if is_complex else 1.0)
+    mix = frequencies * geom.in_per_group * geom.out_channels * (2.0 if nbytes >= 8 else 1.0) / MIX_MACS
+    calls = (geom.in_per_group + 4) * CALL_SECONDS
+    return 2 * (transforms + mix + calls)
+
+
+def direct_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
+    """Seconds of forward plus adjoint through :mod:`linop.backends.direct`."""
+    slow, nbytes = _precision(itemsize, is_complex)
+    outputs = math.prod(geom.output_size)
+    K = math.prod(geom.kernel_size)
+    macs = outputs * K * geom.in_per_group * geom.out_channels
+    row_bytes = outputs // geom.axes[0].output_size * geom.out_channels * nbytes
+    blocks = math.ceil(geom.axes[0].output_size / max(1, DIRECT_BLOCK_BYTES // max(row_bytes, 1)))
+    calls = blocks * K * geom.in_per_group * 2
+    return 2 * (macs * slow / DIRECT_MACS + calls * CALL_SECONDS)
+
+
+def method_costs(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> dict[str, float]:
+    """Estimated seconds (forward + adjoint, one sample) of every method for ``geom``."""
+    dtype = np.dtype(dtype)
+    is_complex = dtype.kind == "c"
+    return {
+        "gemm": gemm_cost(geom, dtype.itemsize, is_complex),
+        "fft": fft_cost(geom, dtype.itemsize, is_complex),
+        "direct": direct_cost(geom, dtype.itemsize, is_complex),
+    }
+
+
+def estimate(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The method with the lowest estimated cost."""
+    costs = method_costs(geom, dtype)
+    return min(costs, key=costs.get)

@@ -1,0 +1,512 @@
+"""GEMM on sliding windows: the convolution as matrix products on shifted views of the input.
+
+Flatten the padded, channels-last input of a sample to a matrix ``F`` with one row per
+pixel and one column per channel. For stride 1, output pixel ``j`` and kernel tap ``t``
+meet input row ``flat(j) + off(t)``, where ``off(t)`` is the flat offset of the tap; so if
+the output is computed on the *wide grid* (the padded input's grid, rows
+``q = flat(j)``), every tap is one matrix product of a shifted block of rows of ``F``:
+
+.. math::
+
+    Y[q, :] = \\sum_t F[q + \\mathrm{off}(t), :]\\; W_t, \\qquad W_t = w[t] \\in \\mathbb{C}^{c_{in} \\times c_{out}}
+
+Wide-grid rows whose last coordinate lies beyond the output (a few per image row) are
+computed and dropped. Strides:
+
+* along the **last** axis the output step is ``s`` rows of ``F``, which BLAS takes as a
+  leading dimension ``s * c_in`` (the row length is rounded up to a multiple of ``s``);
+* along the **other** axes the input is split once into its polyphase components
+  ``x[phi + s u]``; tap ``t`` reads component ``phi = (d t) mod s`` at ``u = j + (d t) // s``
+  (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), so only the kept outputs are computed.
+
+Three *window orderings*, chosen by the channel counts (:func:`choose_ordering`):
+
+``"tap"``
+    one product per kernel tap on the shifted view itself (no copy; inner dimension
+    ``c_in``), accumulated in place by BLAS (``beta = 1``). Best for many channels.
+``"row"``
+    the windows along the last axis are copied into a buffer (``k_last * c_in`` columns);
+    one product per tap of the other axes. For few channels.
+``"full"``
+    all windows copied (im2col, ``prod(k) * c_in`` columns); one product. For very few channels.
+
+Buffers are filled a block of rows at a time so that they stay in cache.
+
+The adjoint multiplies by ``W_t^T`` and adds each product into the shifted block of
+rows it came from: one contiguous slice-add per tap, never a scatter. For ``"row"`` and
+``"full"`` the products go to a window buffer first and are added back one slice per
+tap (col2im). The kernel adjoint is ``sum_q F[q + off(t)]^T Y[q]`` per tap.
+
+All functions take the *padded*, channels-last, batch-first input and the *unpadded*
+geometry, as in :mod:`linop.backends.direct`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..geometry import ConvGeometry
+from . import workspace
+from .blas import gemm
+
+__all__ = [
+    "ORDERINGS",
+    "choose_ordering",
+    "correlate",
+    "correlate_adjoint",
+    "correlate_kernel_adjoint",
+    "scratch_bytes",
+]
+
+ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
+
+#: Bytes of window buffer filled per block (keeps the buffer in the last-level cache).
+WINDOW_BLOCK_BYTES = 4 * 2**20
+#: Wide output rows per block of the "tap" ordering.
+TAP_BLOCK_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class WideGrid:
+    """Memory layout of the shifted-view products for one geometry and batch size.
+
+    The (polyphase) source arrays have shape ``(B, U_1..U_{d-1}, V, c_in)`` with
+    ``U_a = ceil(P_a / s_a)`` and ``V = s_last * W``, ``W = ceil(P_last / s_last)``;
+    wide row ``q`` of the output is source row ``s_last * q``.
+    """
+
+    batch: int
+    lead_lengths: tuple[int, ...]  # U_a for the axes before the last
+    width: int  # W
+    row_length: int  # V
+    copy: bool  # whether the sources are a copy (polyphase split or padded rows)
+    phases: tuple[tuple[int, ...], ...]  # polyphase components over the lead axes
+    lead_taps: tuple[tuple[int, ...], ...]
+    lead_phase: tuple[int, ...]  # per lead tap: index into phases
+    lead_offset: tuple[int, ...]  # per lead tap: offset in wide rows
+    rows: int  # Q: wide rows that hold every valid output
+
+    @property
+    def sample_rows(self) -> int:
+        """Wide rows per sample: ``prod(U) * W``."""
+        return math.prod(self.lead_lengths) * self.width
+
+    @property
+    def total_rows(self) -> int:
+        """Wide rows of the whole batch."""
+        return self.batch * self.sample_rows
+
+    @property
+    def source_rows(self) -> int:
+        """Rows of one source array: ``B * prod(U) * V``."""
+        return self.batch * math.prod(self.lead_lengths) * self.row_length
+
+
+def wide_grid(geom: ConvGeometry, batch: int) -> WideGrid:
+    """The :class:`WideGrid` of ``geom`` (unpadded) for ``batch`` samples."""
+    lead, last = geom.axes[:-1], geom.axes[-1]
+    width = last.phase_length
+    row_length = last.stride * width
+    lead_lengths = tuple(a.phase_length for a in lead)
+    copy = any(a.stride > 1 for a in lead) or row_length != last.padded_size
+    phases = tuple(np.ndindex(*(a.stride for a in lead)))
+    phase_index = {p: i for i, p in enumerate(phases)}
+    # wide rows per step of each lead axis
+    steps = [math.prod(lead_lengths[a + 1 :]) * width for a in range(len(lead))]
+    lead_taps = tuple(tuple(int(v) for v in t) for t in np.ndindex(*(a.k for a in lead)))
+    lead_phase, lead_offset = [], []
+    for t in lead_taps:
+        split = [ax.polyphase_tap(ti) for ax, ti in zip(lead, t)]
+        lead_phase.append(phase_index[tuple(p for p, _ in split)])
+        lead_offset.append(sum(a * step for (_, a), step in zip(split, steps)))
+    last_valid = np.ravel_multi_index(
+        (batch - 1,) + tuple(a.output_size - 1 for a in geom.axes),
+        (batch,) + lead_lengths + (width,),
+    )
+    return WideGrid(
+        batch, lead_lengths, width, row_length, copy, phases, lead_taps,
+        tuple(lead_phase), tuple(lead_offset), int(last_valid) + 1,
+    )
+
+
+# -- sources: polyphase split and merge -------------------------------------------------
+def _phase_slices(geom: ConvGeometry, grid: WideGrid, phase: tuple[int, ...]) -> tuple[tuple, tuple]:
+    """Index of polyphase component ``phase`` in the padded array and in its source array."""
+    padded = [slice(None)]
+    source = [slice(None)]
+    for ax, p in zip(geom.axes[:-1], phase):
+        count = -(-(ax.padded_size - p) // ax.stride)
+        padded.append(slice(p, None, ax.stride))
+        source.append(slice(0, count))
+    last = geom.axes[-1].padded_size
+    padded.append(slice(None))
+    source.append(slice(0, last))
+    return tuple(padded), tuple(source)
+
+
+def _sources(xp: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> list[np.ndarray]:
+    """The polyphase source arrays as 2-D ``(rows, c_in)`` matrices."""
+    channels = xp.shape[-1]
+    if not grid.copy:
+        return [np.ascontiguousarray(xp).reshape(-1, channels)]
+    shape = (grid.batch,) + grid.lead_lengths + (grid.row_length, channels)
+    out = []
+    for phase in grid.phases:
+        padded, source = _phase_slices(geom, grid, phase)
+        array = np.zeros(shape, dtype=xp.dtype)
+        array[source] = xp[padded]
+        out.append(array.reshape(-1, channels))
+    return out
+
+
+def _empty_sources(geom: ConvGeometry, grid: WideGrid, channels: int, dtype: np.dtype) -> list[np.ndarray]:
+    shape = (grid.source_rows, channels)
+    return [np.zeros(shape, dtype=dtype) for _ in grid.phases]
+
+
+def _merge_sources(sources: list[np.ndarray], out: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> None:
+    """Adjoint of :func:`_sources`: add the components back into the padded array ``out``."""
+    shape = (grid.batch,) + grid.lead_lengths + (grid.row_length, out.shape[-1])
+    for phase, flat in zip(grid.phases, sources):
+        padded, source = _phase_slices(geom, grid, phase)
+        out[padded] += flat.reshape(shape)[source]
+
+
+def _valid(wide: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
+    """The valid outputs ``(B, m..., c)`` as a view of wide rows ``(total_rows, c)``."""
+    grid_shape = (grid.batch,) + grid.lead_lengths + (grid.width, wide.shape[-1])
+    index = (slice(None),) + tuple(slice(0, m) for m in geom.output_size) + (slice(None),)
+    return wide.reshape(grid_shape)[index]
+
+
+def _wide_output(y: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
+    """``y`` placed on the wide grid, zeros elsewhere: ``(total_rows, c_out)``."""
+    wide = np.zeros((grid.total_rows, y.shape[-1]), dtype=y.dtype)
+    _valid(wide, geom, grid)[...] = y
+    return wide
+
+
+# -- views --------------------------------------------------------------------------------
+def _rows(source: np.ndarray, start: int, count: int, step: int) -> np.ndarray:
+    """Rows ``start, start + step, ...`` (``count`` of them) of a 2-D source, as a view."""
+    return source[start : start + step * (count - 1) + 1 : step]
+
+
+def _windows(source: np.ndarray, start: int, count: int, geom: ConvGeometry) -> np.ndarray:
+    """View ``(count, G, k_last, c)``: element ``[r, g, i]`` is source row ``start + s r + d i``,
+    channels of group ``g``."""
+    last = geom.axes[-1]
+    size = source.itemsize
+    channels = source.shape[1]
+    G, c = geom.groups, geom.in_per_group
+    need = start + last.stride * (count - 1) + last.dilation * (last.k - 1) + 1
+    if need > source.shape[0]:
+        raise AssertionError("window view out of bounds")  # pragma: no cover - layout invariant
+    view = as_strided(
+        source[start:],
+        shape=(count, last.k, G, c),
+        strides=(last.stride * channels * size, last.dilation * channels * size, c * size, size),
+        writeable=False,
+    )
+    return view.transpose(0, 2, 1, 3)
+
+
+def _block_rows(total: int, bytes_per_row: int, budget: int) -> int:
+    return max(64, min(total, budget // max(bytes_per_row, 1)))
+
+
+def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
+    """Per group ``g``: ``w[..., g o : (g+1) o]`` as ``(prod(k_lead), k_last * c, o)``."""
+    o = geom.out_per_group
+    K_lead = math.prod(geom.kernel_size[:-1])
+    flat = w.reshape(K_lead, geom.axes[-1].k * geom.in_per_group, geom.out_channels)
+    return [flat[:, :, g * o : (g + 1) * o] for g in range(geom.groups)]
+
+
+# -- choice of ordering ---------------------------------------------------------------------
+def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
+    """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
+
+    Products with a small inner dimension (few channels on the copied side) run far
+    below the BLAS peak and re-read their output block once per tap, so windows are
+    copied until the inner dimension is large enough; copying costs one write per
+    window entry. ``direction`` is ``"forward"`` (kernel adjoint too) or ``"adjoint"``.
+    """
+    from .cost import gemm_ordering_cost
+
+    dtype = np.dtype(dtype)
+    costs = {
+        name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in ORDERINGS
+    }
+    return min(costs, key=costs.get)
+
+
+# -- the three functions -----------------------------------------------------------------------
+def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: int) -> tuple[int, int]:
+    """``(block, buffer rows)`` of the window buffer of ``ordering``: wide rows per block and
+    the rows of one buffer (the block plus the lead taps' offsets for ``"row"``)."""
+    G, c, kl = geom.groups, geom.in_per_group, geom.axes[-1].k
+    if ordering == "tap":
+        block = _block_rows(grid.rows, geom.out_channels * itemsize, TAP_BLOCK_BYTES)
+        return block, 0
+    if ordering == "row":
+        block = _block_rows(grid.rows, len(grid.phases) * G * kl * c * itemsize, WINDOW_BLOCK_BYTES)
+        return block, block + max(grid.lead_offset)
+    block = _block_rows(grid.rows, G * len(grid.lead_taps) * kl * c * itemsize, WINDOW_BLOCK_BYTES)
+    return block, block
+
+
+def scratch_bytes(
+    geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full"
+) -> int:
+    """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
+    output grid, the polyphase copies and one block of window buffer."""
+    itemsize = np.dtype(dtype).itemsize
+    grid = wide_grid(geom, batch)
+    wide = grid.total_rows * geom.out_channels
+    sources = len(grid.phases) * grid.source_rows * geom.in_channels if grid.copy else 0
+    _, rows = _window_rows(geom, grid, ordering, itemsize)
+    if ordering == "row":
+        window = rows * len(set(grid.lead_phase)) * geom.groups * geom.axes[-1].k * geom.in_per_group
+    else:
+        window = rows * geom.groups * len(grid.lead_taps) * geom.axes[-1].k * geom.in_per_group
+    return (wide + sources + window) * itemsize
+
+
+def _scratch(dtype: np.dtype, ordering: str):
+    return lambda geom, batch: scratch_bytes(geom, batch, dtype, ordering)
+
+
+def _common_dtype(*arrays: np.ndarray) -> np.dtype:
+    return np.result_type(*arrays)
+
+
+def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+    """Strided, dilated, grouped cross-correlation of a padded batch.
+
+    ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns
+    ``(B, m_1..m_d, c_out)`` with ``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]``.
+    ``ordering`` forces a window ordering (default: :func:`choose_ordering`).
+    """
+    dtype = _common_dtype(xp, w)
+    xp = xp.astype(dtype, copy=False)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    B = xp.shape[0]
+    y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "forward", dtype)
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _forward(
+            xp[chunk.batch, chunk.in_rows], w, chunk.geometry, y[chunk.batch, chunk.out_rows], ordering
+        )
+    return y
+
+
+def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+    """Transpose (no conjugation) of :func:`correlate` in its input.
+
+    ``y``: ``(B, m_1..m_d, c_out)``; returns ``(B, P_1..P_d, c_in)`` with
+    ``x_p[b, s j + d t, g c + r] += w[t, r, g o + q] y[b, j, g o + q]``.
+    """
+    dtype = _common_dtype(y, w)
+    y = y.astype(dtype, copy=False)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    B = y.shape[0]
+    xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "adjoint", dtype)
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _adjoint(
+            y[chunk.batch, chunk.out_rows], w, chunk.geometry, xp[chunk.batch, chunk.in_rows], ordering
+        )
+    return xp
+
+
+def correlate_kernel_adjoint(
+    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None
+) -> np.ndarray:
+    """Transpose (no conjugation) of :func:`correlate` in its kernel, for a fixed input.
+
+    Returns ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``.
+    """
+    dtype = _common_dtype(xp, y)
+    xp = xp.astype(dtype, copy=False)
+    y = y.astype(dtype, copy=False)
+    B = xp.shape[0]
+    w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "forward", dtype)
+    if ordering == "full":
+        ordering = "row"  # the kernel adjoint has one product per lead tap either way
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _kernel(xp[chunk.batch, chunk.in_rows], y[chunk.batch, chunk.out_rows], chunk.geometry, w, ordering)
+    return w
+
+
+# -- cores on one chunk -----------------------------------------------------------------------
+def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    grid = wide_grid(geom, xp.shape[0])
+    sources = _sources(xp, geom, grid)
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    weights = _group_weights(w, geom)  # per group (K_lead, kl*c, o)
+    Q = grid.rows
+    wide = np.empty((grid.total_rows, geom.out_channels), dtype=out.dtype)
+    isz = out.itemsize
+    block, _ = _window_rows(geom, grid, ordering, isz)
+    if ordering == "tap":
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            for g in range(G):
+                target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                first = True
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    source = sources[phase]
+                    wt = weights[g][lt].reshape(kl, c, o)
+                    for i in range(kl):
+                        a = _rows(source, s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                        gemm(a, wt[i], target, accumulate=not first)
+                        first = False
+    elif ordering == "row":
+        halo = max(grid.lead_offset)
+        used = sorted(set(grid.lead_phase))
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            count = n + halo
+            buffers = {}
+            for phase in used:
+                buf = np.empty((count, G, kl, c), dtype=out.dtype)
+                np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+                buffers[phase] = buf
+            for g in range(G):
+                target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+                    gemm(a, weights[g][lt], target, accumulate=lt > 0)
+    elif ordering == "full":
+        K_lead = len(grid.lead_taps)
+        buf_all = np.empty((min(block, Q), G, K_lead, kl, c), dtype=out.dtype)
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            buf = buf_all[:n]
+            for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                np.copyto(buf[:, :, lt], _windows(sources[phase], s * (q0 + offset), n, geom))
+            for g in range(G):
+                a = buf[:, g].reshape(n, K_lead * kl * c)
+                b = weights[g].reshape(K_lead * kl * c, o)
+                gemm(a, b, wide[q0 : q0 + n, g * o : (g + 1) * o], accumulate=False)
+    else:
+        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
+    out[...] = _valid(wide, geom, grid)
+
+
+def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    """Add the transposed correlation of ``y`` into the padded array ``out``."""
+    grid = wide_grid(geom, y.shape[0])
+    wide = _wide_output(y, geom, grid)
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    C = geom.in_channels
+    weights = _group_weights(w, geom)
+    if grid.copy:
+        targets = _empty_sources(geom, grid, C, out.dtype)
+    else:
+        targets = [out.reshape(-1, C)]
+        if not np.shares_memory(targets[0], out):  # pragma: no cover - out is contiguous
+            raise AssertionError("adjoint target must be a view of out")
+    Q = grid.rows
+    isz = out.itemsize
+    block, _ = _window_rows(geom, grid, ordering, isz)
+    if ordering == "tap":
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            for g in range(G):
+                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    wt = weights[g][lt].reshape(kl, c, o)
+                    for i in range(kl):
+                        dest = _rows(targets[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                        gemm(yg, wt[i].T, dest, accumulate=True)
+    elif ordering in ("row", "full"):
+        halo = max(grid.lead_offset)
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            if ordering == "row":
+                count = n + halo
+                buffers = {p: np.zeros((count, G, kl, c), dtype=out.dtype) for p in set(grid.lead_phase)}
+                for g in range(G):
+                    yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                        dest = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+                        gemm(yg, weights[g][lt].T, dest, accumulate=True)
+                for phase, buf in buffers.items():
+                    _fold_windows(buf, targets[phase], s * q0, geom)
+            else:
+                K_lead = len(grid.lead_taps)
+                buf = np.empty((n, G, K_lead, kl, c), dtype=out.dtype)
+                for g in range(G):
+                    yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                    b = weights[g].reshape(K_lead * kl * c, o)
+                    gemm(yg, b.T, buf[:, g].reshape(n, K_lead * kl * c), accumulate=False)
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    _fold_windows(buf[:, :, lt], targets[phase], s * (q0 + offset), geom)
+    else:
+        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
+    if grid.copy:
+        _merge_sources(targets, out, geom, grid)
+
+
+def _fold_windows(buf: np.ndarray, target: np.ndarray, start: int, geom: ConvGeometry) -> None:
+    """Adjoint of filling ``buf`` from :func:`_windows`: one strided slice-add per last-axis tap."""
+    last = geom.axes[-1]
+    count = buf.shape[0]
+    G, c = geom.groups, geom.in_per_group
+    for i in range(last.k):
+        rows = _rows(target, start + last.dilation * i, count, last.stride)
+        view = rows.reshape(count, G, c)
+        np.add(view, buf[:, :, i, :], out=view)
+
+
+def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    """Add ``sum_{b,j} x_p[b, s j + d t] y[b, j]`` (per tap and channel pair) into ``out``."""
+    grid = wide_grid(geom, xp.shape[0])
+    sources = _sources(xp, geom, grid)
+    wide = _wide_output(y, geom, grid)
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    K_lead = len(grid.lead_taps)
+    flat_out = out.reshape(K_lead, kl, c, geom.out_channels)
+    Q = grid.rows
+    isz = out.itemsize
+    block, _ = _window_rows(geom, grid, ordering, isz)
+    if ordering == "tap":
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            for g in range(G):
+                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    for i in range(kl):
+                        a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                        gemm(a.T, yg, flat_out[lt, i, :, g * o : (g + 1) * o], accumulate=True)
+    elif ordering == "row":
+        halo = max(grid.lead_offset)
+        for q0 in range(0, Q, block):
+            n = min(Q, q0 + block) - q0
+            count = n + halo
+            buffers = {}
+            for phase in set(grid.lead_phase):
+                buf = np.empty((count, G, kl, c), dtype=out.dtype)
+                np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+                buffers[phase] = buf
+            for g in range(G):
+                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+                    a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+                    dest = flat_out[lt, :, :, g * o : (g + 1) * o].reshape(kl * c, o)
+                    gemm(a.T, yg, dest, accumulate=True)
+    else:
+        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
