@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 import linop
 from brute_force import brute_force_conv, resolve_pads
 from linop import backends
-from linop.backends import blas, cache, direct, fft, gemm, workspace
+from linop.backends import blas, cache, direct, fft, gemm, parallel, workspace
 from linop.geometry import AxisGeometry, ConvGeometry
 from linop.operators.pad import fold_array, pad_array
 
 METHODS = ("gemm", "fft", "direct")
+BACKENDS = {"gemm": gemm, "fft": fft, "direct": direct}
 BOUNDARIES = ("constant", "wrap", "reflect", "symmetric", "edge")
 
 
@@ -278,6 +279,32 @@ def test_chunking_over_batch_and_rows_gives_the_same_result(method, case):
             chunked = _apply_all(A, x, y) + _apply_all(K, kernels, ky)
         for a, b in zip(chunked, whole):
             np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_configs(), st.integers(2, 4))
+def test_running_on_several_threads_gives_the_same_result(cfg, threads):
+    """Ranges of rows on worker threads (the adjoint in two waves) equal the serial result."""
+    geom, xp, w, y, dtype = _core_problem(cfg)
+    saved = parallel.THREADS, parallel.MIN_PARALLEL_WORK
+    try:
+        parallel.THREADS, parallel.MIN_PARALLEL_WORK = 1, 0
+        serial = {m: _all_three(module, geom, xp, w, y) for m, module in BACKENDS.items()}
+        parallel.THREADS = threads
+        for m, module in BACKENDS.items():
+            for got, want in zip(_all_three(module, geom, xp, w, y), serial[m]):
+                _close(got, want, dtype, np.abs(want).max(initial=1))
+    finally:
+        parallel.THREADS, parallel.MIN_PARALLEL_WORK = saved
+
+
+def test_parallel_ranges_cover_everything_once():
+    assert parallel.ranges(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert parallel.ranges(2, 5) == [(0, 1), (1, 2)]
+    order = []
+    results = parallel.alternating([lambda i=i: order.append(i) or i * i for i in range(5)])
+    assert results == [0, 1, 4, 9, 16]
+    assert sorted(order[:3]) == [0, 2, 4] and sorted(order[3:]) == [1, 3]
 
 
 def test_row_chunks_cover_the_output_exactly_once():

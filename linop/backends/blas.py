@@ -16,16 +16,22 @@ stride each. Everything else (a view with no unit stride, a leading dimension BL
 an unsupported dtype, or a SciPy without the Cython exports) falls back to NumPy with the
 same result, so callers never need to know which path ran.
 
-The foreign call releases the GIL, as NumPy's does.
+The foreign call releases the GIL, as NumPy's does, so several Python threads can run
+products at once; :func:`single_threaded` makes OpenBLAS run each of them on one core
+(the backends split the work into blocks, one per core, which scales better than
+OpenBLAS's own threading on the small products of a convolution).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["blas_available", "gemm"]
+__all__ = ["blas_available", "gemm", "single_threaded"]
 
 _INT_MAX = 2**31 - 1
 _TYPE_PREFIX = {
@@ -66,7 +72,34 @@ def _load_gemm() -> dict[np.dtype, object]:
     return functions
 
 
+def _load_thread_control() -> tuple[object, object] | None:
+    """OpenBLAS's ``get/set_num_threads`` of the library behind :mod:`scipy.linalg.cython_blas`."""
+    try:
+        from scipy.linalg import cython_blas
+
+        library = ctypes.CDLL(cython_blas.__file__)  # symbol lookup also searches its dependencies
+    except (ImportError, OSError):  # pragma: no cover - unusual SciPy builds
+        return None
+    for prefix in ("scipy_openblas", "openblas"):
+        for suffix in ("", "64_"):
+            try:
+                get = getattr(library, f"{prefix}_get_num_threads{suffix}")
+                set_ = getattr(library, f"{prefix}_set_num_threads{suffix}")
+            except AttributeError:
+                continue
+            get.restype = ctypes.c_int
+            get.argtypes = []
+            set_.restype = None
+            set_.argtypes = [ctypes.c_int]
+            return get, set_
+    return None  # pragma: no cover - not OpenBLAS (MKL, Accelerate, ...)
+
+
 _GEMM = _load_gemm()
+_THREADS = _load_thread_control()
+_thread_lock = threading.Lock()
+_thread_users = 0
+_saved_threads = 1
 _NO_TRANSPOSE = ctypes.c_char(b"N")
 _TRANSPOSE = ctypes.c_char(b"T")
 _NO_TRANSPOSE_ADDRESS = ctypes.addressof(_NO_TRANSPOSE)
@@ -74,6 +107,32 @@ _TRANSPOSE_ADDRESS = ctypes.addressof(_TRANSPOSE)
 
 #: Set to False to force the NumPy fallback (the tests run both paths).
 use_blas: bool = True
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[bool]:
+    """Run OpenBLAS's products on one thread each inside the block (re-entrant, thread-safe).
+
+    Yields whether that was possible (False for a BLAS other than OpenBLAS, whose own
+    threading then stays in charge: callers should not add threads of their own).
+    """
+    global _thread_users, _saved_threads
+    if _THREADS is None or not use_blas:
+        yield False
+        return
+    get, set_ = _THREADS
+    with _thread_lock:
+        if _thread_users == 0:
+            _saved_threads = get()
+            set_(1)
+        _thread_users += 1
+    try:
+        yield True
+    finally:
+        with _thread_lock:
+            _thread_users -= 1
+            if _thread_users == 0:
+                set_(_saved_threads)
 
 
 def blas_available(dtype: np.dtype | type) -> bool:

@@ -32,19 +32,19 @@ from ..geometry import ConvGeometry
 __all__ = ["estimate", "gemm_ordering_cost", "method_costs"]
 
 #: Single-precision multiply-adds per second of a large BLAS product (both cores).
-GEMM_MACS = 1.2e11
+GEMM_MACS = 1.5e11
 #: Inner dimension at which a product reaches half its peak rate.
-INNER_HALF = 24.0
-#: Outer (column) dimension at which a product reaches half its peak rate.
-OUTER_HALF = 6.0
+INNER_HALF = 8.0
+#: Outer (column) dimension at which a product reaches half its peak rate (single, double precision).
+OUTER_HALF = (6.0, 12.0)
 #: Bytes per second copied into window buffers and wide grids (one core, cache resident).
-COPY_BYTES = 8e9
+COPY_BYTES = 1e10
 #: Seconds per NumPy or BLAS call from Python.
 CALL_SECONDS = 4e-6
 #: Seconds per ``N log2 N`` of a single-precision real FFT (both cores).
 FFT_SECONDS = 1.1e-10
 #: Single-precision complex multiply-adds per second in the per-frequency channel mixing.
-MIX_MACS = 1.0e9
+MIX_MACS = 5e8
 #: Single-precision multiply-adds per second of the direct method (strided, vectorised).
 DIRECT_MACS = 2.5e9
 #: Output bytes per block of the direct method (matches :data:`linop.backends.direct.BLOCK_BYTES`).
@@ -58,53 +58,48 @@ def _precision(itemsize: int, is_complex: bool) -> tuple[float, float]:
     return arithmetic, float(itemsize)
 
 
-def _efficiency(inner: float, outer: float) -> float:
-    return inner / (inner + INNER_HALF) * outer / (outer + OUTER_HALF)
-
-
 def gemm_ordering_cost(
     geom: ConvGeometry, ordering: str, direction: str = "forward", itemsize: int = 4, is_complex: bool = False
 ) -> float:
     """Estimated seconds of one sample through :mod:`linop.backends.gemm` with ``ordering``.
 
-    ``direction``: ``"forward"`` (inner dimension ``c_in/G`` per window entry) or
-    ``"adjoint"`` (inner dimension ``c_out/G``, windows folded back instead of copied).
+    ``direction="forward"``: products ``windows (Q x inner) @ weights (inner x outer)`` with
+    ``inner = c_in/G`` per window entry; ``"adjoint"``: ``y (Q x c_out/G) @ weights^T``,
+    whose results are folded back. Memory traffic counted (elements, read + write):
+    the wide output grid (``2 Q c_out``), the polyphase copies, and for ``"row"``/``"full"``
+    the window buffers (copied in the forward, zeroed and folded in the adjoint).
     """
     from .gemm import wide_grid
 
     slow, nbytes = _precision(itemsize, is_complex)
+    double = (itemsize == 8 and not is_complex) or itemsize == 16
+    outer_half = OUTER_HALF[1 if double else 0]
     grid = wide_grid(geom, 1)
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
     k_last = geom.axes[-1].k
     K_lead = len(grid.lead_taps)
     K = K_lead * k_last
     Q = grid.rows
+    phases_used = len(set(grid.lead_phase))
     macs = Q * K * c * o * G
-    if direction == "forward":
-        copy_side, other = c, o
-    else:
-        copy_side, other = o, c
+    forward = direction == "forward"
     if ordering == "tap":
-        inner, outer, calls, copied = copy_side, other, K * G, 0.0
+        inner, outer = (c, o) if forward else (o, c)
+        calls, window = K * G, 0.0
     elif ordering == "row":
-        inner, outer, calls = k_last * c, o, K_lead * G
-        if direction == "adjoint":
-            inner, outer = o, k_last * c
-        copied = Q * k_last * c * G * (1 + K_lead / max(K_lead, 1))
+        inner, outer = (k_last * c, o) if forward else (o, k_last * c)
+        calls, window = K_lead * G, Q * k_last * c * G * phases_used
     elif ordering == "full":
-        inner, outer, calls = K * c, o, G
-        if direction == "adjoint":
-            inner, outer = o, K * c
-        copied = Q * K * c * G * (2.0 if direction == "adjoint" else 1.0)
+        inner, outer = (K * c, o) if forward else (o, K * c)
+        calls, window = G, Q * K * c * G
     else:
         raise ValueError(f"unknown ordering {ordering!r}")
-    blocks = 1 + copied * nbytes // (4 * 2**20)
-    seconds = macs * slow / (GEMM_MACS * _efficiency(inner, outer))
-    seconds += (copied + Q * geom.out_channels) * nbytes / COPY_BYTES
+    traffic = 2 * Q * geom.out_channels + window * (1.0 if forward else 3.0)
     if grid.copy:
-        seconds += grid.source_rows * len(grid.phases) * geom.in_channels * nbytes / COPY_BYTES
-    seconds += calls * blocks * CALL_SECONDS
-    return seconds
+        traffic += 2 * grid.source_rows * len(grid.phases) * geom.in_channels
+    blocks = 1 + window * nbytes // (4 * 2**20)
+    efficiency = inner / (inner + INNER_HALF) * outer / (outer + outer_half)
+    return macs * slow / (GEMM_MACS * efficiency) + traffic * nbytes / COPY_BYTES + calls * blocks * CALL_SECONDS
 
 
 def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:

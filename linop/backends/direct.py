@@ -21,14 +21,19 @@ geometry.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..geometry import ConvGeometry
+from . import parallel
 
 __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "scratch_bytes"]
 
 #: Output bytes per block (with its temporary, about half the per-core L2 cache).
 BLOCK_BYTES = 256 * 2**10
+#: A vectorised multiply-add costs about this many BLAS multiply-adds (for the parallel threshold).
+ELEMENTWISE_WEIGHT = 8
 
 
 def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64) -> int:
@@ -56,6 +61,20 @@ def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     return a.reshape(a.shape[:-1] + (groups, a.shape[-1] // groups))
 
 
+def _block_groups(geom: ConvGeometry, blocks: list[tuple[int, int]], waves: int) -> list[list[tuple[int, int]]]:
+    """Contiguous groups of row blocks, one per worker (and wave); a single group if the
+    call is small. For ``waves=2`` every group spans at least the rows that neighbouring
+    groups' input spans share, so the groups of one wave write disjoint input rows."""
+    first = geom.axes[0]
+    macs = math.prod(geom.output_size) * math.prod(geom.kernel_size) * geom.in_per_group * geom.out_channels
+    halo = -(-first.extent // first.stride)
+    parts = parallel.parts_for(len(blocks), macs * ELEMENTWISE_WEIGHT, waves=waves)
+    groups = [blocks[a:b] for a, b in parallel.ranges(len(blocks), parts)]
+    if waves > 1 and min(sum(hi - lo for lo, hi in g) for g in groups) < halo:
+        return [blocks]
+    return groups
+
+
 def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
@@ -69,27 +88,28 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
     wg = w.reshape(geom.kernel_size + (c, G, o))  # [t, r, g, q]
     y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
-    row_items = int(np.prod(geom.output_size[1:], dtype=np.int64)) * geom.out_channels
+    row_items = math.prod(geom.output_size[1:]) * geom.out_channels
     taps = geom.taps()
-    for j_lo, j_hi in _row_blocks(geom, B, row_items * dtype.itemsize):
-        block = _grouped(y[:, j_lo:j_hi], G)  # (B, rows, m..., G, o)
-        tmp = np.empty_like(block)
-        first = True
-        for tap in taps:
-            xs = _grouped(xp[_tap_index(geom, tap, j_lo, j_hi)], G)  # (B, rows, m..., G, c)
-            for r in range(c):
-                term = xs[..., r : r + 1] * wg[tap][r] if o > 1 else None
-                if first:
-                    if term is None:
+
+    def work(blocks: list[tuple[int, int]]) -> None:
+        for j_lo, j_hi in blocks:
+            block = _grouped(y[:, j_lo:j_hi], G)  # (B, rows, m..., G, o)
+            tmp = np.empty_like(block) if o == 1 else None
+            first = True
+            for tap in taps:
+                xs = _grouped(xp[_tap_index(geom, tap, j_lo, j_hi)], G)  # (B, rows, m..., G, c)
+                for r in range(c):
+                    if first:
                         np.multiply(xs[..., r : r + 1], wg[tap][r], out=block)
+                        first = False
+                    elif tmp is not None:
+                        np.multiply(xs[..., r : r + 1], wg[tap][r], out=tmp)
+                        block += tmp
                     else:
-                        block[...] = term
-                    first = False
-                elif term is None:
-                    np.multiply(xs[..., r : r + 1], wg[tap][r], out=tmp)
-                    block += tmp
-                else:
-                    block += term
+                        block += xs[..., r : r + 1] * wg[tap][r]
+
+    blocks = _row_blocks(geom, B, row_items * dtype.itemsize)
+    parallel.concurrently([lambda g=g: work(g) for g in _block_groups(geom, blocks, waves=1)])
     return y
 
 
@@ -106,21 +126,26 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.nd
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
     wt = np.swapaxes(w.reshape(geom.kernel_size + (c, G, o)), -1, -3)  # [t, q, g, r]
     xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
-    row_items = int(np.prod(geom.output_size[1:], dtype=np.int64)) * max(geom.in_channels, geom.out_channels)
+    row_items = math.prod(geom.output_size[1:]) * max(geom.in_channels, geom.out_channels)
     taps = geom.taps()
-    for j_lo, j_hi in _row_blocks(geom, B, row_items * dtype.itemsize):
-        yb = _grouped(y[:, j_lo:j_hi], G)  # (B, rows, m..., G, o)
-        tmp = None
-        for tap in taps:
-            xs = _grouped(xp[_tap_index(geom, tap, j_lo, j_hi)], G)  # writeable view (B, rows, m..., G, c)
-            for q in range(o):
-                if c == 1:
-                    if tmp is None:
-                        tmp = np.empty(xs.shape, dtype=dtype)
-                    np.multiply(yb[..., q : q + 1], wt[tap][q], out=tmp)
-                    xs += tmp
-                else:
-                    xs += yb[..., q : q + 1] * wt[tap][q]
+
+    def work(blocks: list[tuple[int, int]]) -> None:
+        for j_lo, j_hi in blocks:
+            yb = _grouped(y[:, j_lo:j_hi], G)  # (B, rows, m..., G, o)
+            tmp = None
+            for tap in taps:
+                xs = _grouped(xp[_tap_index(geom, tap, j_lo, j_hi)], G)  # writeable view (B, rows, m..., G, c)
+                for q in range(o):
+                    if c == 1:
+                        if tmp is None:
+                            tmp = np.empty(xs.shape, dtype=dtype)
+                        np.multiply(yb[..., q : q + 1], wt[tap][q], out=tmp)
+                        xs += tmp
+                    else:
+                        xs += yb[..., q : q + 1] * wt[tap][q]
+
+    blocks = _row_blocks(geom, B, row_items * dtype.itemsize)
+    parallel.alternating([lambda g=g: work(g) for g in _block_groups(geom, blocks, waves=2)])
     return xp
 
 

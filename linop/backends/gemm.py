@@ -50,7 +50,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..geometry import ConvGeometry
-from . import workspace
+from . import parallel, workspace
 from .blas import gemm
 
 __all__ = [
@@ -64,10 +64,10 @@ __all__ = [
 
 ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
 
-#: Bytes of window buffer filled per block (keeps the buffer in the last-level cache).
-WINDOW_BLOCK_BYTES = 4 * 2**20
-#: Wide output rows per block of the "tap" ordering.
-TAP_BLOCK_BYTES = 32 * 2**20
+#: Bytes of window buffer filled per block (keeps the buffer in the per-core caches).
+WINDOW_BLOCK_BYTES = 2 * 2**20
+#: Bytes of wide output per block of the "tap" ordering (its rows stay cached across taps).
+TAP_BLOCK_BYTES = 2 * 2**20
 
 
 @dataclass(frozen=True)
@@ -345,118 +345,158 @@ def correlate_kernel_adjoint(
 
 
 # -- cores on one chunk -----------------------------------------------------------------------
+def _max_offset(geom: ConvGeometry, grid: WideGrid) -> int:
+    """Largest source-row offset of a tap: ``s_last * max(lead offset) + d_last * (k_last - 1)``."""
+    last = geom.axes[-1]
+    return last.stride * max(grid.lead_offset) + last.dilation * (last.k - 1)
+
+
+def _macs(geom: ConvGeometry, grid: WideGrid) -> float:
+    return float(grid.rows) * math.prod(geom.kernel_size) * geom.in_per_group * geom.out_channels
+
+
 def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
     grid = wide_grid(geom, xp.shape[0])
     sources = _sources(xp, geom, grid)
+    weights = _group_weights(w, geom)  # per group (K_lead, kl*c, o)
+    wide = np.empty((grid.total_rows, geom.out_channels), dtype=out.dtype)
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+    if ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
+    step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
+
+    def work(q_lo: int, q_hi: int) -> None:
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, sources, weights, wide, q0, min(q_hi, q0 + block) - q0)
+
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
+    parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
+    out[...] = _valid(wide, geom, grid)
+
+
+def _forward_tap(geom, grid, sources, weights, wide, q0, n):
     last = geom.axes[-1]
     s, dl, kl = last.stride, last.dilation, last.k
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    weights = _group_weights(w, geom)  # per group (K_lead, kl*c, o)
-    Q = grid.rows
-    wide = np.empty((grid.total_rows, geom.out_channels), dtype=out.dtype)
-    isz = out.itemsize
-    block, _ = _window_rows(geom, grid, ordering, isz)
-    if ordering == "tap":
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            for g in range(G):
-                target = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                first = True
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    source = sources[phase]
-                    wt = weights[g][lt].reshape(kl, c, o)
-                    for i in range(kl):
-                        a = _rows(source, s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
-                        gemm(a, wt[i], target, accumulate=not first)
-                        first = False
-    elif ordering == "row":
-        halo = max(grid.lead_offset)
-        used = sorted(set(grid.lead_phase))
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            count = n + halo
-            buffers = {}
-            for phase in used:
-                buf = np.empty((count, G, kl, c), dtype=out.dtype)
-                np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
-                buffers[phase] = buf
-            for g in range(G):
-                target = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
-                    gemm(a, weights[g][lt], target, accumulate=lt > 0)
-    elif ordering == "full":
-        K_lead = len(grid.lead_taps)
-        buf_all = np.empty((min(block, Q), G, K_lead, kl, c), dtype=out.dtype)
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            buf = buf_all[:n]
-            for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                np.copyto(buf[:, :, lt], _windows(sources[phase], s * (q0 + offset), n, geom))
-            for g in range(G):
-                a = buf[:, g].reshape(n, K_lead * kl * c)
-                b = weights[g].reshape(K_lead * kl * c, o)
-                gemm(a, b, wide[q0 : q0 + n, g * o : (g + 1) * o], accumulate=False)
-    else:
-        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
-    out[...] = _valid(wide, geom, grid)
+    for g in range(G):
+        target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        first = True
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            wt = weights[g][lt].reshape(kl, c, o)
+            for i in range(kl):
+                a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(a, wt[i], target, accumulate=not first)
+                first = False
+
+
+def _forward_row(geom, grid, sources, weights, wide, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    count = n + max(grid.lead_offset)
+    buffers = {}
+    for phase in sorted(set(grid.lead_phase)):
+        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buffers[phase] = buf
+    for g in range(G):
+        target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+            gemm(a, weights[g][lt], target, accumulate=lt > 0)
+
+
+def _forward_full(geom, grid, sources, weights, wide, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    K_lead = len(grid.lead_taps)
+    buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
+    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+        np.copyto(buf[:, :, lt], _windows(sources[phase], s * (q0 + offset), n, geom))
+    for g in range(G):
+        a = buf[:, g].reshape(n, K_lead * kl * c)
+        b = weights[g].reshape(K_lead * kl * c, o)
+        gemm(a, b, wide[q0 : q0 + n, g * o : (g + 1) * o], accumulate=False)
 
 
 def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
     """Add the transposed correlation of ``y`` into the padded array ``out``."""
     grid = wide_grid(geom, y.shape[0])
     wide = _wide_output(y, geom, grid)
-    last = geom.axes[-1]
-    s, dl, kl = last.stride, last.dilation, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    C = geom.in_channels
     weights = _group_weights(w, geom)
+    C = geom.in_channels
     if grid.copy:
         targets = _empty_sources(geom, grid, C, out.dtype)
     else:
         targets = [out.reshape(-1, C)]
-        if not np.shares_memory(targets[0], out):  # pragma: no cover - out is contiguous
+        if not np.may_share_memory(targets[0], out):  # pragma: no cover - out is contiguous
             raise AssertionError("adjoint target must be a view of out")
-    Q = grid.rows
-    isz = out.itemsize
-    block, _ = _window_rows(geom, grid, ordering, isz)
-    if ordering == "tap":
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            for g in range(G):
-                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    wt = weights[g][lt].reshape(kl, c, o)
-                    for i in range(kl):
-                        dest = _rows(targets[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
-                        gemm(yg, wt[i].T, dest, accumulate=True)
-    elif ordering in ("row", "full"):
-        halo = max(grid.lead_offset)
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            if ordering == "row":
-                count = n + halo
-                buffers = {p: np.zeros((count, G, kl, c), dtype=out.dtype) for p in set(grid.lead_phase)}
-                for g in range(G):
-                    yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                        dest = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
-                        gemm(yg, weights[g][lt].T, dest, accumulate=True)
-                for phase, buf in buffers.items():
-                    _fold_windows(buf, targets[phase], s * q0, geom)
-            else:
-                K_lead = len(grid.lead_taps)
-                buf = np.empty((n, G, K_lead, kl, c), dtype=out.dtype)
-                for g in range(G):
-                    yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                    b = weights[g].reshape(K_lead * kl * c, o)
-                    gemm(yg, b.T, buf[:, g].reshape(n, K_lead * kl * c), accumulate=False)
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    _fold_windows(buf[:, :, lt], targets[phase], s * (q0 + offset), geom)
-    else:
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+    if ordering not in ORDERINGS:
         raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
+    step = {"tap": _adjoint_tap, "row": _adjoint_row, "full": _adjoint_full}[ordering]
+
+    def work(q_lo: int, q_hi: int) -> None:
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, wide, weights, targets, q0, min(q_hi, q0 + block) - q0)
+
+    # ranges write overlapping source rows (the halo): two waves, neighbours never together
+    halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid), halo, waves=2))
+    parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
     if grid.copy:
         _merge_sources(targets, out, geom, grid)
+
+
+def _adjoint_tap(geom, grid, wide, weights, targets, q0, n):
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            wt = weights[g][lt].reshape(kl, c, o)
+            for i in range(kl):
+                dest = _rows(targets[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(yg, wt[i].T, dest, accumulate=True)
+
+
+def _adjoint_row(geom, grid, wide, weights, targets, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    count = n + max(grid.lead_offset)
+    buffers = {p: np.zeros((count, G, kl, c), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            dest = _view_reshape(buffers[phase][offset : offset + n, g], (n, kl * c))
+            gemm(yg, weights[g][lt].T, dest, accumulate=True)
+    for phase, buf in buffers.items():
+        _fold_windows(buf, targets[phase], s * q0, geom)
+
+
+def _adjoint_full(geom, grid, wide, weights, targets, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    K_lead = len(grid.lead_taps)
+    buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        b = weights[g].reshape(K_lead * kl * c, o)
+        gemm(yg, b.T, _view_reshape(buf[:, g], (n, K_lead * kl * c)), accumulate=False)
+    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+        _fold_windows(buf[:, :, lt], targets[phase], s * (q0 + offset), geom)
+
+
+def _view_reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a.reshape(shape)`` that must be a view (the product is written through it)."""
+    view = a.reshape(shape)
+    if not np.may_share_memory(view, a):  # pragma: no cover - layout invariant
+        raise AssertionError("reshape of an output buffer made a copy")
+    return view
 
 
 def _fold_windows(buf: np.ndarray, target: np.ndarray, start: int, geom: ConvGeometry) -> None:
@@ -475,38 +515,48 @@ def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     grid = wide_grid(geom, xp.shape[0])
     sources = _sources(xp, geom, grid)
     wide = _wide_output(y, geom, grid)
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+    if ordering not in ("tap", "row"):
+        raise ValueError(f"ordering must be 'tap' or 'row' for the kernel adjoint; got {ordering!r}")
+    step = _kernel_tap if ordering == "tap" else _kernel_row
+
+    def work(q_lo: int, q_hi: int) -> np.ndarray:
+        partial = np.zeros_like(out)
+        flat = partial.reshape(len(grid.lead_taps), geom.axes[-1].k, geom.in_per_group, geom.out_channels)
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, sources, wide, flat, q0, min(q_hi, q0 + block) - q0)
+        return partial
+
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
+    for partial in parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts]):
+        out += partial
+
+
+def _kernel_tap(geom, grid, sources, wide, flat_out, q0, n):
     last = geom.axes[-1]
     s, dl, kl = last.stride, last.dilation, last.k
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    K_lead = len(grid.lead_taps)
-    flat_out = out.reshape(K_lead, kl, c, geom.out_channels)
-    Q = grid.rows
-    isz = out.itemsize
-    block, _ = _window_rows(geom, grid, ordering, isz)
-    if ordering == "tap":
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            for g in range(G):
-                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    for i in range(kl):
-                        a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
-                        gemm(a.T, yg, flat_out[lt, i, :, g * o : (g + 1) * o], accumulate=True)
-    elif ordering == "row":
-        halo = max(grid.lead_offset)
-        for q0 in range(0, Q, block):
-            n = min(Q, q0 + block) - q0
-            count = n + halo
-            buffers = {}
-            for phase in set(grid.lead_phase):
-                buf = np.empty((count, G, kl, c), dtype=out.dtype)
-                np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
-                buffers[phase] = buf
-            for g in range(G):
-                yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-                for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-                    a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
-                    dest = flat_out[lt, :, :, g * o : (g + 1) * o].reshape(kl * c, o)
-                    gemm(a.T, yg, dest, accumulate=True)
-    else:
-        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            for i in range(kl):
+                a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(a.T, yg, flat_out[lt, i, :, g * o : (g + 1) * o], accumulate=True)
+
+
+def _kernel_row(geom, grid, sources, wide, flat_out, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    count = n + max(grid.lead_offset)
+    buffers = {}
+    for phase in sorted(set(grid.lead_phase)):
+        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buffers[phase] = buf
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+            dest = _view_reshape(flat_out[lt, :, :, g * o : (g + 1) * o], (kl * c, o))
+            gemm(a.T, yg, dest, accumulate=True)
