@@ -1,24 +1,29 @@
-"""The cost model that chooses a backend: estimated seconds from FLOPs, memory traffic and calls.
+r"""The cost model that chooses a backend: estimated seconds from FLOPs, memory traffic and calls.
 
-Each method's time for one sample is estimated from a few machine constants (a
-2-core x86 CPU with AVX2/AVX-512 BLAS and pocketfft; only their ratios matter for the
-choice):
+Each method's time for one sample is estimated from a few machine constants, measured
+on a 2-core x86 CPU with OpenBLAS and pocketfft (only their ratios matter for the choice):
 
-* **gemm**: ``MACs / (GEMM_MACS * eff)`` with
-  ``eff = inner / (inner + INNER_HALF) * outer / (outer + OUTER_HALF)`` (a product with a
-  small inner dimension re-reads its output block; one with a small outer dimension
-  leaves the vector units idle), plus the bytes copied into window buffers, the wide
-  output grid and the polyphase split at ``COPY_BYTES`` per second, plus ``CALL_SECONDS``
-  per BLAS call. The window ordering with the lowest estimate is used
-  (:func:`gemm_ordering_cost`).
+* **gemm** (per window ordering, :func:`gemm_ordering_cost`):
+  ``MACs / (GEMM_MACS * eff) + traffic * itemsize / COPY_BYTES + calls * CALL_SECONDS`` with
+
+  .. math::
+
+      \mathrm{eff} = \frac{\mathrm{inner}}{\mathrm{inner} + \mathrm{INNER\_HALF}}
+                     \cdot \frac{\mathrm{outer}}{\mathrm{outer} + \mathrm{OUTER\_HALF}}
+
+  where ``inner`` is the inner (summed) dimension of each product and ``outer`` its
+  number of output columns: a product with a small inner dimension re-reads its output
+  block for little work, one with few columns leaves vector lanes idle. ``traffic``
+  counts the elements written and read besides the products: the wide output grid, the
+  polyphase copies, the window buffers. The cheapest ordering stands for the method.
 * **fft**: ``(c_in + c_out) * FFT_SECONDS * N log2 N`` for the transforms of the
-  ``N = prod(L)``-point grids, plus ``c_in/G * c_out`` complex multiply-adds per stored
-  frequency at ``MIX_MACS``.
-* **direct**: ``MACs / DIRECT_MACS`` (one vectorised multiply-add per tap and channel pair over
-  the output) plus ``CALL_SECONDS`` per NumPy call.
+  ``N = prod(L)``-point periodic grids, plus ``c_in/G * c_out`` complex multiply-adds per
+  stored frequency at ``MIX_MACS``.
+* **direct**: ``MACs / DIRECT_MACS`` (one vectorised multiply-add per tap and channel pair
+  over the output) plus ``CALL_SECONDS`` per NumPy call.
 
-Double precision halves the GEMM and direct rates and doubles the FFT and copy times;
-complex data counts four real multiply-adds per complex one.
+Every estimate covers forward plus adjoint. Double precision halves the arithmetic
+rates and doubles the bytes; complex data counts four real multiply-adds per complex one.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ import math
 import numpy as np
 
 from ..geometry import ConvGeometry
+from . import direct
 
-__all__ = ["estimate", "gemm_ordering_cost", "method_costs"]
+__all__ = ["direct_cost", "fft_cost", "gemm_cost", "gemm_ordering_cost", "method_costs"]
 
 #: Single-precision multiply-adds per second of a large BLAS product (both cores).
 GEMM_MACS = 1.5e11
@@ -47,14 +53,15 @@ FFT_SECONDS = 1.1e-10
 MIX_MACS = 5e8
 #: Single-precision multiply-adds per second of the direct method (strided, vectorised).
 DIRECT_MACS = 2.5e9
-#: Output bytes per block of the direct method (matches :data:`linop.backends.direct.BLOCK_BYTES`).
-DIRECT_BLOCK_BYTES = 256 * 2**10
+
+
+def _is_double(itemsize: int, is_complex: bool) -> bool:
+    return itemsize == (16 if is_complex else 8)
 
 
 def _precision(itemsize: int, is_complex: bool) -> tuple[float, float]:
     """(slowdown of arithmetic, bytes per element) for a dtype."""
-    double = (itemsize == 8 and not is_complex) or itemsize == 16
-    arithmetic = (2.0 if double else 1.0) * (4.0 if is_complex else 1.0)
+    arithmetic = (2.0 if _is_double(itemsize, is_complex) else 1.0) * (4.0 if is_complex else 1.0)
     return arithmetic, float(itemsize)
 
 
@@ -72,8 +79,7 @@ def gemm_ordering_cost(
     from .gemm import wide_grid
 
     slow, nbytes = _precision(itemsize, is_complex)
-    double = (itemsize == 8 and not is_complex) or itemsize == 16
-    outer_half = OUTER_HALF[1 if double else 0]
+    outer_half = OUTER_HALF[1 if _is_double(itemsize, is_complex) else 0]
     grid = wide_grid(geom, 1)
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
     k_last = geom.axes[-1].k
@@ -116,13 +122,13 @@ def fft_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) ->
     """Seconds of forward plus adjoint through :mod:`linop.backends.fft`."""
     from .fft import fft_shape
 
-    slow, nbytes = _precision(itemsize, is_complex)
+    double = 2.0 if _is_double(itemsize, is_complex) else 1.0
     shape = fft_shape(geom, real=not is_complex)
     n = math.prod(shape)
     frequencies = n // shape[-1] * (shape[-1] // 2 + 1) if not is_complex else n
     transforms = (geom.in_channels + geom.out_channels) * n * math.log2(max(n, 2)) * FFT_SECONDS
-    transforms *= (2.0 if nbytes >= 8 else 1.0) * (2.0 if is_complex else 1.0)
-    mix = frequencies * geom.in_per_group * geom.out_channels * (2.0 if nbytes >= 8 else 1.0) / MIX_MACS
+    transforms *= double * (2.0 if is_complex else 1.0)
+    mix = frequencies * geom.in_per_group * geom.out_channels * double / MIX_MACS
     calls = (geom.in_per_group + 4) * CALL_SECONDS
     return 2 * (transforms + mix + calls)
 
@@ -134,7 +140,7 @@ def direct_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False)
     K = math.prod(geom.kernel_size)
     macs = outputs * K * geom.in_per_group * geom.out_channels
     row_bytes = outputs // geom.axes[0].output_size * geom.out_channels * nbytes
-    blocks = math.ceil(geom.axes[0].output_size / max(1, DIRECT_BLOCK_BYTES // max(row_bytes, 1)))
+    blocks = math.ceil(geom.axes[0].output_size / max(1, direct.BLOCK_BYTES // max(row_bytes, 1)))
     calls = blocks * K * geom.in_per_group * 2
     return 2 * (macs * slow / DIRECT_MACS + calls * CALL_SECONDS)
 
@@ -148,9 +154,3 @@ def method_costs(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> dic
         "fft": fft_cost(geom, dtype.itemsize, is_complex),
         "direct": direct_cost(geom, dtype.itemsize, is_complex),
     }
-
-
-def estimate(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The method with the lowest estimated cost."""
-    costs = method_costs(geom, dtype)
-    return min(costs, key=costs.get)

@@ -68,6 +68,8 @@ ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
 WINDOW_BLOCK_BYTES = 2 * 2**20
 #: Bytes of wide output per block of the "tap" ordering (its rows stay cached across taps).
 TAP_BLOCK_BYTES = 2 * 2**20
+#: Up to this many input channels the "row" adjoint folds into channel planes.
+PLANES_MAX_CHANNELS = 4
 
 
 @dataclass(frozen=True)
@@ -426,7 +428,12 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     wide = _wide_output(y, geom, grid)
     weights = _group_weights(w, geom)
     C = geom.in_channels
-    if grid.copy:
+    planes = ordering == "row" and C <= PLANES_MAX_CHANNELS
+    if planes:
+        # few input channels: fold into channel planes (C, rows), one contiguous add per tap
+        # and channel instead of adds whose inner dimension is a handful of channels
+        targets = [np.zeros((C, grid.source_rows), dtype=out.dtype) for _ in grid.phases]
+    elif grid.copy:
         targets = _empty_sources(geom, grid, C, out.dtype)
     else:
         targets = [out.reshape(-1, C)]
@@ -435,7 +442,7 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
     if ordering not in ORDERINGS:
         raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
-    step = {"tap": _adjoint_tap, "row": _adjoint_row, "full": _adjoint_full}[ordering]
+    step = _adjoint_planes if planes else {"tap": _adjoint_tap, "row": _adjoint_row, "full": _adjoint_full}[ordering]
 
     def work(q_lo: int, q_hi: int) -> None:
         for q0 in range(q_lo, q_hi, block):
@@ -445,8 +452,34 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
     parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid), halo, waves=2))
     parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
-    if grid.copy:
+    if planes:
+        targets = [t.T for t in targets]
+    if grid.copy or planes:
         _merge_sources(targets, out, geom, grid)
+
+
+def _adjoint_planes(geom, grid, wide, weights, planes, q0, n):
+    """``"row"`` adjoint folding into channel planes ``(C, source rows)``."""
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    count = n + max(grid.lead_offset)
+    rows = planes[0].shape[1]
+    buffers = {p: np.zeros((G, kl * c, count), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            dest = buffers[phase][g, :, offset : offset + n].T  # (n, kl*c), column-major
+            gemm(yg, weights[g][lt].T, dest, accumulate=True)
+    for phase, buf in buffers.items():
+        plane = planes[phase]
+        for g in range(G):
+            for i in range(kl):
+                start = s * q0 + dl * i
+                stop = min(rows, start + s * (count - 1) + 1)
+                length = len(range(start, stop, s))
+                segment = plane[g * c : (g + 1) * c, start:stop:s]
+                segment += buf[g, i * c : (i + 1) * c, :length]
 
 
 def _adjoint_tap(geom, grid, wide, weights, targets, q0, n):
