@@ -137,8 +137,11 @@ def prepare_sparse(case, A, x, y, limit_gb):
     MT = M.T.tocsr()
     built = time.perf_counter() - start
     size = (M.data.nbytes + M.indices.nbytes + M.indptr.nbytes) / 2**30
+    # one sample: a matrix-vector product; a batch: one product with a column per sample
     X = np.ascontiguousarray(x.reshape(case.batch, -1).T)
     Y = np.ascontiguousarray(y.reshape(case.batch, -1).T)
+    if case.batch == 1:
+        X, Y = X[:, 0], Y[:, 0]
     return Prepared(
         lambda: M @ X, lambda: MT @ Y,
         lambda r: r.T.reshape((case.batch,) + A.output_shape),
@@ -349,20 +352,44 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
 
 
-def interleaved_medians(callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, float]:
-    """Median seconds of each callable, timed in alternation: one call of each per round."""
-    for f in callables.values():
-        for _ in range(warmup):
+#: Seconds of rest before each timed call: thread pools that spin after a call (OpenMP in
+#: PyTorch) go idle instead of competing with the next implementation's call.
+PAUSE = 0.01
+
+
+#: A callable slower than this (seconds per call) gets one warm-up call and at most
+#: SLOW_ROUNDS timed rounds, so that the slowest alternatives do not dominate the run time.
+SLOW_SECONDS = 0.25
+SLOW_ROUNDS = 3
+
+
+def interleaved_times(callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, list[float]]:
+    """Seconds of each call of each callable, timed in alternation: one call of each per round."""
+    limits = {}
+    for name, f in callables.items():
+        start = time.perf_counter()
+        f()
+        slow = time.perf_counter() - start > SLOW_SECONDS
+        for _ in range(0 if slow else warmup - 1):
             f()
+        limits[name] = min(rounds, SLOW_ROUNDS) if slow else rounds
     times: dict[str, list[float]] = {name: [] for name in callables}
     for _ in range(rounds):
         for name, f in callables.items():
+            if len(times[name]) >= limits[name]:
+                continue
+            time.sleep(PAUSE)
             gc.disable()
             start = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - start)
             gc.enable()
-    return {name: float(np.median(v)) for name, v in times.items()}
+    return times
+
+
+def interleaved_medians(callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, float]:
+    """Median seconds of each callable (:func:`interleaved_times`)."""
+    return {name: float(np.median(v)) for name, v in interleaved_times(callables, rounds, warmup).items()}
 
 
 def gemm_probe(n: int, dtype: type, rounds: int) -> float:
@@ -613,7 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     sgemm = gemm_probe(probe, np.float32, 3 if args.quick else 7)
     dgemm = gemm_probe(probe, np.float64, 3 if args.quick else 7)
     print(f"GEMM probe {probe}^3: sgemm {sgemm:.0f} GFLOP/s, dgemm {dgemm:.0f} GFLOP/s (load {load()})")
-    print(f"timing: median of {rounds} interleaved rounds after 2 warm-up calls each")
+    print(f"timing: median of {rounds} interleaved rounds after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
+          f"before each call (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
 
     results = {}
     failed = False

@@ -30,8 +30,8 @@ from . import parallel
 
 __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "scratch_bytes"]
 
-#: Output bytes per block (with its temporary, about half the per-core L2 cache).
-BLOCK_BYTES = 256 * 2**10
+#: Output bytes per block (with its temporary, about the per-core L2 cache).
+BLOCK_BYTES = 2**20
 #: A vectorised multiply-add costs about this many BLAS multiply-adds (for the parallel threshold).
 ELEMENTWISE_WEIGHT = 8
 
