@@ -352,9 +352,12 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
 
 
-#: Seconds of rest before each timed call: thread pools that spin after a call (OpenMP in
-#: PyTorch) go idle instead of competing with the next implementation's call.
+#: Seconds of rest after each call of an implementation whose thread pool spins after a
+#: call (OpenMP in PyTorch), so that the spinning threads go idle instead of competing
+#: with the next implementation's call. Other calls follow each other directly, as in a solver.
 PAUSE = 0.01
+#: Implementations whose worker threads keep spinning after a call.
+SPINNING = ("torch",)
 
 
 #: A callable slower than this (seconds per call) gets one warm-up call and at most
@@ -378,12 +381,13 @@ def interleaved_times(callables: dict[str, Callable[[], object]], rounds: int, w
         for name, f in callables.items():
             if len(times[name]) >= limits[name]:
                 continue
-            time.sleep(PAUSE)
             gc.disable()
             start = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - start)
             gc.enable()
+            if name.split(".")[0] in SPINNING:
+                time.sleep(PAUSE)
     return times
 
 
@@ -641,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
     dgemm = gemm_probe(probe, np.float64, 3 if args.quick else 7)
     print(f"GEMM probe {probe}^3: sgemm {sgemm:.0f} GFLOP/s, dgemm {dgemm:.0f} GFLOP/s (load {load()})")
     print(f"timing: median of {rounds} interleaved rounds after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
-          f"before each call (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
+          f"after each call of {', '.join(SPINNING)} (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
 
     results = {}
     failed = False

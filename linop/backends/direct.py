@@ -34,6 +34,8 @@ __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "scratc
 BLOCK_BYTES = 2**20
 #: A vectorised multiply-add costs about this many BLAS multiply-adds (for the parallel threshold).
 ELEMENTWISE_WEIGHT = 8
+#: Multiply-adds per output below which the work stays on one thread (it is memory-bound).
+MIN_PARALLEL_TAPS = 8
 
 
 def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64) -> int:
@@ -66,8 +68,11 @@ def _block_groups(geom: ConvGeometry, blocks: list[tuple[int, int]], waves: int)
     call is small. For ``waves=2`` every group spans at least the rows that neighbouring
     groups' input spans share, so the groups of one wave write disjoint input rows."""
     first = geom.axes[0]
-    macs = math.prod(geom.output_size) * math.prod(geom.kernel_size) * geom.in_per_group * geom.out_channels
+    per_output = math.prod(geom.kernel_size) * geom.in_per_group * geom.out_per_group
+    macs = math.prod(geom.output_size) * geom.groups * per_output
     halo = -(-first.extent // first.stride)
+    if per_output < MIN_PARALLEL_TAPS:
+        return [blocks]  # memory-bound: a second thread buys little and waits for a core
     parts = parallel.parts_for(len(blocks), macs * ELEMENTWISE_WEIGHT, waves=waves)
     groups = [blocks[a:b] for a, b in parallel.ranges(len(blocks), parts)]
     if waves > 1 and min(sum(hi - lo for lo, hi in g) for g in groups) < halo:

@@ -27,7 +27,7 @@ __all__ = ["THREADS", "alternating", "concurrently", "ranges"]
 #: Worker threads (default: the number of CPUs). Set to 1 to run everything on the calling thread.
 THREADS: int = os.cpu_count() or 1
 #: Multiply-adds below which a call is not worth splitting across threads.
-MIN_PARALLEL_WORK: float = 4e6
+MIN_PARALLEL_WORK: float = 2e7
 
 T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
