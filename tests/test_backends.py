@@ -199,6 +199,12 @@ def test_numpy_fallback_of_blas_gives_the_same_result(cfg):
             _close(a, b, dtype, np.abs(b).max(initial=1))
 
 
+def test_gemm_rejects_an_unknown_window_ordering():
+    geom = ConvGeometry.build((5, 5), (2, 2), in_channels=1, out_channels=1).unpadded()
+    with pytest.raises(ValueError, match="ordering must be one of 'tap', 'row', 'full'"):
+        gemm.correlate(np.ones((1, 5, 5, 1)), np.ones((2, 2, 1, 1)), geom, ordering="im2col")
+
+
 @st.composite
 def strided_products(draw):
     dtype = draw(st.sampled_from([np.float32, np.float64, np.complex64, np.complex128]))

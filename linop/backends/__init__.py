@@ -18,7 +18,10 @@ Callers conjugate where an adjoint needs it. The backends are
 
 and ``"auto"`` picks the one with the lowest estimated cost
 (:mod:`linop.backends.cost`). Every call keeps its scratch memory under
-:func:`get_workspace_limit` (default 256 MiB, :mod:`linop.backends.workspace`).
+:func:`get_workspace_limit` (default 256 MiB, :mod:`linop.backends.workspace`) and
+runs on all cores (:mod:`linop.backends.parallel`; ``parallel.THREADS = 1`` for one).
+Supporting modules: :mod:`linop.backends.blas` (BLAS products on strided views,
+accumulated in place) and :mod:`linop.backends.cache` (kernel spectra of frozen kernels).
 """
 
 from __future__ import annotations

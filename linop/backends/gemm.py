@@ -35,10 +35,14 @@ Buffers are filled a block of rows at a time so that they stay in cache.
 The adjoint multiplies by ``W_t^T`` and adds each product into the shifted block of
 rows it came from: one contiguous slice-add per tap, never a scatter. For ``"row"`` and
 ``"full"`` the products go to a window buffer first and are added back one slice per
-tap (col2im). The kernel adjoint is ``sum_q F[q + off(t)]^T Y[q]`` per tap.
+tap (col2im); with at most :data:`PLANES_MAX_CHANNELS` input channels the ``"row"``
+adjoint folds into channel planes ``(c_in, rows)`` instead, so that every add is a long
+contiguous one. The kernel adjoint is ``sum_q F[q + off(t)]^T Y[q]`` per tap.
 
-All functions take the *padded*, channels-last, batch-first input and the *unpadded*
-geometry, as in :mod:`linop.backends.direct`.
+The wide rows are cut into ranges that run on all cores (:mod:`linop.backends.parallel`;
+the adjoint's ranges share halo rows and run in two waves). All functions take the
+*padded*, channels-last, batch-first input and the *unpadded* geometry, as in
+:mod:`linop.backends.direct`.
 """
 
 from __future__ import annotations
@@ -266,17 +270,20 @@ def scratch_bytes(
     geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full"
 ) -> int:
     """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
-    output grid, the polyphase copies and one block of window buffer."""
+    output grid, the polyphase copies (or the channel planes of the few-channel adjoint)
+    and one block of window buffer per worker thread."""
     itemsize = np.dtype(dtype).itemsize
     grid = wide_grid(geom, batch)
     wide = grid.total_rows * geom.out_channels
-    sources = len(grid.phases) * grid.source_rows * geom.in_channels if grid.copy else 0
+    copies = len(grid.phases) * grid.source_rows * geom.in_channels if grid.copy else 0
+    if ordering == "row" and geom.in_channels <= PLANES_MAX_CHANNELS:
+        copies = max(copies, len(grid.phases) * grid.source_rows * geom.in_channels)
     _, rows = _window_rows(geom, grid, ordering, itemsize)
     if ordering == "row":
         window = rows * len(set(grid.lead_phase)) * geom.groups * geom.axes[-1].k * geom.in_per_group
     else:
         window = rows * geom.groups * len(grid.lead_taps) * geom.axes[-1].k * geom.in_per_group
-    return (wide + sources + window) * itemsize
+    return (wide + copies + window * max(parallel.THREADS, 1)) * itemsize
 
 
 def _scratch(dtype: np.dtype, ordering: str):
@@ -287,6 +294,11 @@ def _common_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.result_type(*arrays)
 
 
+def _check_ordering(ordering: str | None) -> None:
+    if ordering is not None and ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))} (or None to choose); got {ordering!r}")
+
+
 def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
@@ -294,6 +306,7 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: st
     ``(B, m_1..m_d, c_out)`` with ``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]``.
     ``ordering`` forces a window ordering (default: :func:`choose_ordering`).
     """
+    _check_ordering(ordering)
     dtype = _common_dtype(xp, w)
     xp = xp.astype(dtype, copy=False)
     w = np.ascontiguousarray(w, dtype=dtype)
@@ -313,6 +326,7 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     ``y``: ``(B, m_1..m_d, c_out)``; returns ``(B, P_1..P_d, c_in)`` with
     ``x_p[b, s j + d t, g c + r] += w[t, r, g o + q] y[b, j, g o + q]``.
     """
+    _check_ordering(ordering)
     dtype = _common_dtype(y, w)
     y = y.astype(dtype, copy=False)
     w = np.ascontiguousarray(w, dtype=dtype)
@@ -333,6 +347,7 @@ def correlate_kernel_adjoint(
 
     Returns ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``.
     """
+    _check_ordering(ordering)
     dtype = _common_dtype(xp, y)
     xp = xp.astype(dtype, copy=False)
     y = y.astype(dtype, copy=False)
@@ -363,8 +378,6 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
     weights = _group_weights(w, geom)  # per group (K_lead, kl*c, o)
     wide = np.empty((grid.total_rows, geom.out_channels), dtype=out.dtype)
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
-    if ordering not in ORDERINGS:
-        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
     step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
 
     def work(q_lo: int, q_hi: int) -> None:
@@ -440,8 +453,6 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         if not np.may_share_memory(targets[0], out):  # pragma: no cover - out is contiguous
             raise AssertionError("adjoint target must be a view of out")
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
-    if ordering not in ORDERINGS:
-        raise ValueError(f"ordering must be one of {ORDERINGS}; got {ordering!r}")
     step = _adjoint_planes if planes else {"tap": _adjoint_tap, "row": _adjoint_row, "full": _adjoint_full}[ordering]
 
     def work(q_lo: int, q_hi: int) -> None:
@@ -549,8 +560,6 @@ def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     sources = _sources(xp, geom, grid)
     wide = _wide_output(y, geom, grid)
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
-    if ordering not in ("tap", "row"):
-        raise ValueError(f"ordering must be 'tap' or 'row' for the kernel adjoint; got {ordering!r}")
     step = _kernel_tap if ordering == "tap" else _kernel_row
 
     def work(q_lo: int, q_hi: int) -> np.ndarray:
