@@ -501,6 +501,20 @@ def test_fft_operator_caches_its_kernel_spectrum():
     assert cache.nbytes() == held
 
 
+def test_kernel_operator_transforms_its_fixed_image_once(monkeypatch):
+    rng = np.random.default_rng(4)
+    K = linop.KernelConvolution(rng.standard_normal((48, 40)), (9, 9), method="fft")
+    transforms = []
+    real_transform = fft._forward_transform
+    monkeypatch.setattr(fft, "_forward_transform", lambda a, *args: transforms.append(a.shape) or real_transform(a, *args))
+    kernels = rng.standard_normal((3, 9, 9))
+    first = K.apply(kernels)
+    image_transforms = transforms.count((1, 48, 40, 1))
+    np.testing.assert_allclose(K.apply(kernels), first)
+    K.apply_adjoint(first)
+    assert image_transforms == 1 and transforms.count((1, 48, 40, 1)) == 1
+
+
 # -- padding and folding, and the geometry the backends use --------------------------------------
 @settings(max_examples=80, deadline=None)
 @given(

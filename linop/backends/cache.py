@@ -20,7 +20,7 @@ import numpy as np
 
 from .workspace import get_workspace_limit
 
-__all__ = ["cached", "clear", "frozen", "nbytes"]
+__all__ = ["cached", "cached_view", "clear", "frozen", "nbytes"]
 
 _entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
 _total = 0
@@ -74,6 +74,19 @@ def cached(array: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
     while _total > limit and _entries:
         _drop(next(iter(_entries)))
     return value
+
+
+def cached_view(view: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
+    """:func:`cached` for a view of a frozen array: keyed by the array that owns the memory
+    and by where the view lies in it, so that a fresh view of the same data (a new object
+    at every call) finds the entry."""
+    if not frozen(view):
+        return compute()
+    root = view
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    offset = view.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return cached(root, (tag, offset, view.shape, view.strides, view.dtype.str), compute)
 
 
 def clear() -> None:

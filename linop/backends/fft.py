@@ -21,8 +21,8 @@ vanishes beyond ``P - e`` (``e`` the kernel extent) so the wrapped indices
 ``x_p`` with ``y_s`` at the lags ``u = d t``.
 
 Real data use real transforms (:func:`scipy.fft.rfftn`); float32 stays float32
-(complex64 spectra); both cores work through ``workers``. The kernel's spectrum is
-cached (:mod:`linop.backends.cache`) for frozen kernels.
+(complex64 spectra); both cores work through ``workers``. The spectra of frozen operands
+(an operator's kernel, a kernel operator's fixed image) are cached (:mod:`linop.backends.cache`).
 """
 
 from __future__ import annotations
@@ -107,6 +107,12 @@ def _kernel_spectrum(w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], 
     return cache.cached(w, ("fft-kernel", geom.kernel_size, geom.dilation, shape, real, correlation), compute)
 
 
+def _input_spectrum(xp: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], real: bool) -> np.ndarray:
+    """The input's spectrum, cached when the input is frozen (the fixed image of a
+    :class:`~linop.operators.kernel_convolution.KernelConvolution`)."""
+    return cache.cached_view(xp, ("fft-input", shape, axes, real), lambda: _forward_transform(xp, shape, axes, real))
+
+
 def _mix(X: np.ndarray, H: np.ndarray, geom: ConvGeometry, transpose: bool) -> np.ndarray:
     """Per-frequency channel mixing.
 
@@ -154,7 +160,7 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray)
     shape = fft_shape(geom, real)
     axes = _spatial_axes(geom)
     H = _kernel_spectrum(w, geom, shape, real, correlation=True)
-    X = _forward_transform(xp, shape, axes, real)
+    X = _input_spectrum(xp, shape, axes, real)
     Y = _mix(X, H, geom, transpose=False)
     del X
     full = _inverse_transform(Y, shape, axes, real)
@@ -215,7 +221,7 @@ def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     shape = fft_shape(geom, real)
     axes = _spatial_axes(geom)
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    X = _forward_transform(xp, shape, axes, real)  # (B, F..., c_in)
+    X = _input_spectrum(xp, shape, axes, real)  # (B, F..., c_in)
     Ys = np.conj(_forward_transform(np.conj(_upsampled(y, geom, shape)), shape, axes, real))  # (B, F..., c_out)
     Xg = X.reshape(X.shape[:-1] + (G, c))
     Yg = Ys.reshape(Ys.shape[:-1] + (G, o))
