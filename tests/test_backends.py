@@ -8,7 +8,10 @@ memory stays under the workspace limit; the cost model picks FFT for a large PSF
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -302,6 +305,41 @@ def test_running_on_several_threads_gives_the_same_result(cfg, threads):
                 _close(got, want, dtype, np.abs(want).max(initial=1))
     finally:
         parallel.THREADS, parallel.MIN_PARALLEL_WORK = saved
+
+
+def _child_applies(op, x, queue):
+    queue.put(op.apply(x))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_runs_the_parallel_path(monkeypatch):
+    """The worker pool is rebuilt in a child process made by fork (the parent's threads are gone)."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    rng = np.random.default_rng(8)
+    A = linop.Convolution(rng.standard_normal((3, 3, 4, 4)), (24, 24, 4), padding=1, method="gemm")
+    x = rng.standard_normal((3, 24, 24, 4))
+    expected = A.apply(x)  # starts the pool in the parent
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child_applies, args=(A, x, queue))
+    child.start()
+    got = queue.get(timeout=60)
+    child.join(60)
+    assert child.exitcode == 0
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_concurrent_calls_from_user_threads_agree(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    rng = np.random.default_rng(9)
+    ops = [linop.Convolution(rng.standard_normal((5, 5, 3, 4)), (40, 36, 3), padding="same", method=m,
+                             boundary="wrap") for m in METHODS]
+    x = rng.standard_normal((2, 40, 36, 3))
+    expected = [op.apply(x) for op in ops]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: (i % 3, ops[i % 3].apply(x)), range(12)))
+    for i, got in results:
+        np.testing.assert_allclose(got, expected[i], rtol=1e-12, atol=1e-12)
 
 
 def test_parallel_ranges_cover_everything_once():

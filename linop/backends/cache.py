@@ -11,6 +11,7 @@ least recently used entries are dropped when the cache holds more than
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -24,6 +25,7 @@ __all__ = ["cached", "cached_view", "clear", "frozen", "nbytes"]
 
 _entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
 _total = 0
+_lock = threading.RLock()
 
 
 def frozen(array: np.ndarray) -> bool:
@@ -47,9 +49,10 @@ def _size(value: Any) -> int:
 
 def _drop(key: tuple[int, Hashable]) -> None:
     global _total
-    entry = _entries.pop(key, None)
-    if entry is not None:
-        _total -= entry[2]
+    with _lock:
+        entry = _entries.pop(key, None)
+        if entry is not None:
+            _total -= entry[2]
 
 
 def cached(array: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
@@ -58,21 +61,23 @@ def cached(array: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
     if not frozen(array):
         return compute()
     key = (id(array), tag)
-    entry = _entries.get(key)
-    if entry is not None and entry[0]() is array:
-        _entries.move_to_end(key)
-        return entry[1]
-    value = compute()
+    with _lock:
+        entry = _entries.get(key)
+        if entry is not None and entry[0]() is array:
+            _entries.move_to_end(key)
+            return entry[1]
+    value = compute()  # outside the lock: other threads keep using the cache meanwhile
     size = _size(value)
     limit = get_workspace_limit()
     if size > limit:
         return value
-    _drop(key)
-    _entries[key] = (weakref.ref(array), value, size)
-    _total += size
-    weakref.finalize(array, _drop, key)
-    while _total > limit and _entries:
-        _drop(next(iter(_entries)))
+    with _lock:
+        _drop(key)
+        _entries[key] = (weakref.ref(array), value, size)
+        _total += size
+        weakref.finalize(array, _drop, key)
+        while _total > limit and _entries:
+            _drop(next(iter(_entries)))
     return value
 
 
@@ -92,8 +97,9 @@ def cached_view(view: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> 
 def clear() -> None:
     """Forget every cached transform."""
     global _total
-    _entries.clear()
-    _total = 0
+    with _lock:
+        _entries.clear()
+        _total = 0
 
 
 def nbytes() -> int:
