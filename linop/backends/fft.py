@@ -27,6 +27,7 @@ Real data use real transforms (:func:`scipy.fft.rfftn`); float32 stays float32
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -41,8 +42,9 @@ __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "fft_sh
 WORKERS: int = os.cpu_count() or 1
 
 
+@functools.lru_cache(maxsize=256)
 def fft_shape(geom: ConvGeometry, real: bool = True) -> tuple[int, ...]:
-    """``L_a = next_fast_len(P_a)`` per axis: the smallest fast length with no wrap-around."""
+    """``L_a = next_fast_len(P_a)`` per axis: the smallest fast length with no wrap-around (memoised)."""
     return tuple(sfft.next_fast_len(a.padded_size, real=real) for a in geom.axes)
 
 

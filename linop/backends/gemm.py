@@ -47,6 +47,7 @@ the adjoint's ranges share halo rows and run in two waves). All functions take t
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -112,8 +113,9 @@ class WideGrid:
         return self.batch * math.prod(self.lead_lengths) * self.row_length
 
 
+@functools.lru_cache(maxsize=256)
 def wide_grid(geom: ConvGeometry, batch: int) -> WideGrid:
-    """The :class:`WideGrid` of ``geom`` (unpadded) for ``batch`` samples."""
+    """The :class:`WideGrid` of ``geom`` (unpadded) for ``batch`` samples (memoised)."""
     lead, last = geom.axes[:-1], geom.axes[-1]
     width = last.phase_length
     row_length = last.stride * width
@@ -234,6 +236,7 @@ def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
 
 
 # -- choice of ordering ---------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
 def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
     """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
 
@@ -312,7 +315,7 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: st
     w = np.ascontiguousarray(w, dtype=dtype)
     B = xp.shape[0]
     y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "forward", dtype)
+    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
         _forward(
             xp[chunk.batch, chunk.in_rows], w, chunk.geometry, y[chunk.batch, chunk.out_rows], ordering
@@ -332,7 +335,7 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     w = np.ascontiguousarray(w, dtype=dtype)
     B = y.shape[0]
     xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "adjoint", dtype)
+    ordering = ordering or choose_ordering(geom, "adjoint", np.dtype(dtype))
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
         _adjoint(
             y[chunk.batch, chunk.out_rows], w, chunk.geometry, xp[chunk.batch, chunk.in_rows], ordering
@@ -353,7 +356,7 @@ def correlate_kernel_adjoint(
     y = y.astype(dtype, copy=False)
     B = xp.shape[0]
     w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "forward", dtype)
+    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
     if ordering == "full":
         ordering = "row"  # the kernel adjoint has one product per lead tap either way
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
