@@ -227,6 +227,26 @@ def _block_rows(total: int, bytes_per_row: int, budget: int) -> int:
     return max(64, min(total, budget // max(bytes_per_row, 1)))
 
 
+def padded_width(n: int) -> int:
+    """Columns to give a product with ``n`` output columns: ``n`` rounded up to a multiple of 8
+    when that adds at most a third.
+
+    OpenBLAS's kernels work on 8 or 16 columns of the (row-major) result at a time and
+    handle a ragged remainder slowly: 15 output columns take twice as long as 16.
+    """
+    padded = -(-n // 8) * 8
+    return padded if 3 * padded <= 4 * n else n
+
+
+def _pad_columns(a: np.ndarray, width: int) -> np.ndarray:
+    """``a`` with zero columns appended up to ``width`` (``a`` itself if it is that wide)."""
+    if a.shape[-1] == width:
+        return a
+    out = np.zeros(a.shape[:-1] + (width,), dtype=a.dtype)
+    out[..., : a.shape[-1]] = a
+    return out
+
+
 def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
     """Per group ``g``: ``w[..., g o : (g+1) o]`` as ``(prod(k_lead), k_last * c, o)``."""
     o = geom.out_per_group
@@ -378,8 +398,10 @@ def _macs(geom: ConvGeometry, grid: WideGrid) -> float:
 def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
     grid = wide_grid(geom, xp.shape[0])
     sources = _sources(xp, geom, grid)
-    weights = _group_weights(w, geom)  # per group (K_lead, kl*c, o)
-    wide = np.empty((grid.total_rows, geom.out_channels), dtype=out.dtype)
+    G, o = geom.groups, geom.out_per_group
+    width = padded_width(o)
+    weights = [_pad_columns(wg, width) for wg in _group_weights(w, geom)]  # per group (K_lead, kl*c, width)
+    wide = np.empty((grid.total_rows, G * width), dtype=out.dtype)
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
     step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
 
@@ -389,13 +411,15 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
 
     parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
     parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
-    out[...] = _valid(wide, geom, grid)
+    valid = _valid(wide, geom, grid).reshape(out.shape[:-1] + (G, width))
+    out.reshape(out.shape[:-1] + (G, o))[...] = valid[..., :o]
 
 
 def _forward_tap(geom, grid, sources, weights, wide, q0, n):
     last = geom.axes[-1]
     s, dl, kl = last.stride, last.dilation, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
     for g in range(G):
         target = wide[q0 : q0 + n, g * o : (g + 1) * o]
         first = True
@@ -410,7 +434,8 @@ def _forward_tap(geom, grid, sources, weights, wide, q0, n):
 def _forward_row(geom, grid, sources, weights, wide, q0, n):
     last = geom.axes[-1]
     s, kl = last.stride, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
     count = n + max(grid.lead_offset)
     buffers = {}
     for phase in sorted(set(grid.lead_phase)):
@@ -427,7 +452,8 @@ def _forward_row(geom, grid, sources, weights, wide, q0, n):
 def _forward_full(geom, grid, sources, weights, wide, q0, n):
     last = geom.axes[-1]
     s, kl = last.stride, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
     K_lead = len(grid.lead_taps)
     buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
     for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
@@ -442,8 +468,8 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     """Add the transposed correlation of ``y`` into the padded array ``out``."""
     grid = wide_grid(geom, y.shape[0])
     wide = _wide_output(y, geom, grid)
-    weights = _group_weights(w, geom)
     C = geom.in_channels
+    kl, c = geom.axes[-1].k, geom.in_per_group
     planes = ordering == "row" and C <= PLANES_MAX_CHANNELS
     if planes:
         # few input channels: fold into channel planes (C, rows), one contiguous add per tap
@@ -455,12 +481,23 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         targets = [out.reshape(-1, C)]
         if not np.may_share_memory(targets[0], out):  # pragma: no cover - out is contiguous
             raise AssertionError("adjoint target must be a view of out")
+    if ordering == "tap":
+        weights = _group_weights(w, geom)
+        step = _adjoint_tap
+    else:
+        # per group, the transposed weights (o, columns) padded to a fast product width
+        columns = kl * c if ordering == "row" else len(grid.lead_taps) * kl * c
+        flat = [wg.reshape(len(grid.lead_taps), kl * c, -1) for wg in _group_weights(w, geom)]
+        if ordering == "row":
+            weights = [_pad_columns(np.swapaxes(wg, -1, -2), padded_width(columns)) for wg in flat]
+        else:
+            weights = [_pad_columns(wg.reshape(columns, -1).T, padded_width(columns)) for wg in flat]
+        step = _adjoint_row if ordering == "row" else _adjoint_full
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
-    step = _adjoint_planes if planes else {"tap": _adjoint_tap, "row": _adjoint_row, "full": _adjoint_full}[ordering]
 
     def work(q_lo: int, q_hi: int) -> None:
         for q0 in range(q_lo, q_hi, block):
-            step(geom, grid, wide, weights, targets, q0, min(q_hi, q0 + block) - q0)
+            step(geom, grid, wide, weights, targets, q0, min(q_hi, q0 + block) - q0, planes)
 
     # ranges write overlapping source rows (the halo): two waves, neighbours never together
     halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
@@ -472,31 +509,7 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         _merge_sources(targets, out, geom, grid)
 
 
-def _adjoint_planes(geom, grid, wide, weights, planes, q0, n):
-    """``"row"`` adjoint folding into channel planes ``(C, source rows)``."""
-    last = geom.axes[-1]
-    s, dl, kl = last.stride, last.dilation, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    count = n + max(grid.lead_offset)
-    rows = planes[0].shape[1]
-    buffers = {p: np.zeros((G, kl * c, count), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
-    for g in range(G):
-        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-            dest = buffers[phase][g, :, offset : offset + n].T  # (n, kl*c), column-major
-            gemm(yg, weights[g][lt].T, dest, accumulate=True)
-    for phase, buf in buffers.items():
-        plane = planes[phase]
-        for g in range(G):
-            for i in range(kl):
-                start = s * q0 + dl * i
-                stop = min(rows, start + s * (count - 1) + 1)
-                length = len(range(start, stop, s))
-                segment = plane[g * c : (g + 1) * c, start:stop:s]
-                segment += buf[g, i * c : (i + 1) * c, :length]
-
-
-def _adjoint_tap(geom, grid, wide, weights, targets, q0, n):
+def _adjoint_tap(geom, grid, wide, weights, targets, q0, n, planes):
     last = geom.axes[-1]
     s, dl, kl = last.stride, last.dilation, last.k
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
@@ -509,33 +522,34 @@ def _adjoint_tap(geom, grid, wide, weights, targets, q0, n):
                 gemm(yg, wt[i].T, dest, accumulate=True)
 
 
-def _adjoint_row(geom, grid, wide, weights, targets, q0, n):
-    last = geom.axes[-1]
-    s, kl = last.stride, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+def _adjoint_row(geom, grid, wide, weights, targets, q0, n, planes):
+    """Products ``y W^T`` into per-phase window buffers ``(rows, G, width)`` (``width``:
+    ``k_last * c`` padded), then folded back one slice per last-axis tap."""
+    G, o = geom.groups, geom.out_per_group
+    width = weights[0].shape[-1]
     count = n + max(grid.lead_offset)
-    buffers = {p: np.zeros((count, G, kl, c), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
+    buffers = {p: np.zeros((count, G, width), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
     for g in range(G):
         yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-            dest = _view_reshape(buffers[phase][offset : offset + n, g], (n, kl * c))
-            gemm(yg, weights[g][lt].T, dest, accumulate=True)
+            gemm(yg, weights[g][lt], buffers[phase][offset : offset + n, g], accumulate=True)
+    fold = _fold_planes if planes else _fold_windows
     for phase, buf in buffers.items():
-        _fold_windows(buf, targets[phase], s * q0, geom)
+        fold(buf, targets[phase], geom.axes[-1].stride * q0, geom)
 
 
-def _adjoint_full(geom, grid, wide, weights, targets, q0, n):
-    last = geom.axes[-1]
-    s, kl = last.stride, last.k
-    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    K_lead = len(grid.lead_taps)
-    buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
+def _adjoint_full(geom, grid, wide, weights, targets, q0, n, planes):
+    """One product ``y W^T`` per group into ``(n, G, width)`` (all taps), folded back one
+    slice per tap."""
+    G, o = geom.groups, geom.out_per_group
+    kl, c = geom.axes[-1].k, geom.in_per_group
+    width = weights[0].shape[-1]
+    buf = np.empty((n, G, width), dtype=wide.dtype)
     for g in range(G):
-        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
-        b = weights[g].reshape(K_lead * kl * c, o)
-        gemm(yg, b.T, _view_reshape(buf[:, g], (n, K_lead * kl * c)), accumulate=False)
+        gemm(wide[q0 : q0 + n, g * o : (g + 1) * o], weights[g], buf[:, g], accumulate=False)
+    s = geom.axes[-1].stride
     for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
-        _fold_windows(buf[:, :, lt], targets[phase], s * (q0 + offset), geom)
+        _fold_windows(buf[:, :, lt * kl * c : (lt + 1) * kl * c], targets[phase], s * (q0 + offset), geom)
 
 
 def _view_reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -547,14 +561,33 @@ def _view_reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _fold_windows(buf: np.ndarray, target: np.ndarray, start: int, geom: ConvGeometry) -> None:
-    """Adjoint of filling ``buf`` from :func:`_windows`: one strided slice-add per last-axis tap."""
+    """Adjoint of filling a window buffer: ``buf[r, g, i*c + j]`` is added to source row
+    ``start + s r + d i``, channel ``g c + j``; one strided slice-add per last-axis tap."""
     last = geom.axes[-1]
     count = buf.shape[0]
     G, c = geom.groups, geom.in_per_group
     for i in range(last.k):
         rows = _rows(target, start + last.dilation * i, count, last.stride)
         view = rows.reshape(count, G, c)
-        np.add(view, buf[:, :, i, :], out=view)
+        np.add(view, buf[:, :, i * c : (i + 1) * c], out=view)
+
+
+def _fold_planes(buf: np.ndarray, planes: np.ndarray, start: int, geom: ConvGeometry) -> None:
+    """:func:`_fold_windows` into channel planes ``(C, rows)``: the buffer is transposed once
+    (in cache), then every (tap, channel) is one long contiguous add."""
+    last = geom.axes[-1]
+    s, dl = last.stride, last.dilation
+    G, c = geom.groups, geom.in_per_group
+    count = buf.shape[0]
+    columns = np.ascontiguousarray(buf[:, :, : last.k * c].transpose(1, 2, 0))  # (G, k_last*c, count)
+    rows = planes.shape[1]
+    for g in range(G):
+        for i in range(last.k):
+            first = start + dl * i
+            stop = min(rows, first + s * (count - 1) + 1)
+            length = len(range(first, stop, s))
+            segment = planes[g * c : (g + 1) * c, first:stop:s]
+            segment += columns[g, i * c : (i + 1) * c, :length]
 
 
 def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
