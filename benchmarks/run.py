@@ -367,7 +367,8 @@ SLOW_ROUNDS = 3
 
 
 def interleaved_times(callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, list[float]]:
-    """Seconds of each call of each callable, timed in alternation: one call of each per round."""
+    """Seconds of each call of each callable, timed in alternation: one call of each per
+    round, in a random (seeded) order per round."""
     limits = {}
     for name, f in callables.items():
         start = time.perf_counter()
@@ -377,8 +378,12 @@ def interleaved_times(callables: dict[str, Callable[[], object]], rounds: int, w
             f()
         limits[name] = min(rounds, SLOW_ROUNDS) if slow else rounds
     times: dict[str, list[float]] = {name: [] for name in callables}
+    order = np.random.default_rng(0)
+    names = list(callables)
     for _ in range(rounds):
-        for name, f in callables.items():
+        # a fresh order every round: no implementation always inherits the same cache state
+        for name in order.permutation(names):
+            f = callables[name]
             if len(times[name]) >= limits[name]:
                 continue
             gc.disable()
@@ -644,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     sgemm = gemm_probe(probe, np.float32, 3 if args.quick else 7)
     dgemm = gemm_probe(probe, np.float64, 3 if args.quick else 7)
     print(f"GEMM probe {probe}^3: sgemm {sgemm:.0f} GFLOP/s, dgemm {dgemm:.0f} GFLOP/s (load {load()})")
-    print(f"timing: median of {rounds} interleaved rounds after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
+    print(f"timing: median of {rounds} interleaved rounds (shuffled order) after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
           f"after each call of {', '.join(SPINNING)} (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
 
     results = {}
