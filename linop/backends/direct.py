@@ -39,8 +39,9 @@ MIN_PARALLEL_TAPS = 8
 
 
 def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64) -> int:
-    """Scratch memory of one call: a temporary of one output block (independent of the batch)."""
-    return 2 * BLOCK_BYTES
+    """Scratch memory of one call: a temporary of one output block per worker thread
+    (independent of the batch and the image)."""
+    return 2 * BLOCK_BYTES * max(parallel.THREADS, 1)
 
 
 def _row_blocks(geom: ConvGeometry, batch: int, bytes_per_row: int) -> list[tuple[int, int]]:
@@ -53,8 +54,8 @@ def _tap_index(geom: ConvGeometry, tap: tuple[int, ...], j_lo: int, j_hi: int) -
     """Padded-input slice that tap ``tap`` reads for output rows ``j_lo..j_hi-1`` (axis 0) and all
     outputs of the other axes."""
     first = geom.axes[0]
-    start = first.stride * j_lo + first.dilation * tap[0]
-    rows = slice(start, start + first.stride * (j_hi - j_lo - 1) + 1, first.stride)
+    start, last = int(first.padded_index(j_lo, tap[0])), int(first.padded_index(j_hi - 1, tap[0]))
+    rows = slice(start, last + 1, first.stride)
     return (slice(None), rows) + tuple(ax.tap_slice(t) for ax, t in zip(geom.axes[1:], tap[1:]))
 
 
