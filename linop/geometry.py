@@ -287,6 +287,30 @@ class AxisGeometry:
         hi = min(self.output_size - 1, i // self.stride)
         return lo, hi
 
+    def input_span(self, j_lo: int, j_hi: int) -> tuple[int, int]:
+        """Half-open range ``[s*j_lo, s*(j_hi-1) + d*(k-1) + 1)`` of padded indices that the
+        outputs ``j_lo .. j_hi-1`` read (``j_lo < j_hi``).
+
+        Cutting the output into blocks of rows and each block's input to this span gives
+        independent smaller convolutions with the same kernel, stride and dilation.
+        """
+        return self.stride * j_lo, self.stride * (j_hi - 1) + self.extent
+
+    @property
+    def phase_length(self) -> int:
+        """``ceil(P / s)``: samples in the longest polyphase component ``x_p[phi], x_p[phi+s], ...``."""
+        return -(-self.padded_size // self.stride)
+
+    def polyphase_tap(self, t: int) -> tuple[int, int]:
+        """Phase ``phi`` and offset ``a`` of tap ``t`` in the polyphase decomposition.
+
+        ``s*j + d*t = s*(j + a) + phi`` with ``phi = (d*t) mod s`` and ``a = floor(d*t / s)``:
+        tap ``t`` reads polyphase component ``phi`` (padded samples ``phi + s*u``) at
+        ``u = j + a``, so a strided correlation becomes ``s`` stride-1 correlations.
+        Valid outputs read ``u <= floor((P-1)/s) < ceil(P/s)``.
+        """
+        return (self.dilation * t) % self.stride, (self.dilation * t) // self.stride
+
     def source_index(self, mode: str) -> np.ndarray:
         """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
         return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)

@@ -1,40 +1,80 @@
 """Numeric kernels of the convolution family and the choice between them.
 
 Every backend provides three functions on padded, channels-last, batch-first arrays
-and the unpadded geometry (see :mod:`linop.backends.taps` for the formulas):
+and the unpadded geometry (``geometry.unpadded()``):
 
 * ``correlate(xp, w, geom)``: the forward strided, dilated, grouped correlation;
 * ``correlate_adjoint(y, w, geom)``: its transpose in the input (no conjugation);
 * ``correlate_kernel_adjoint(xp, y, geom)``: its transpose in the kernel.
 
-Callers conjugate where an adjoint needs it.
+Callers conjugate where an adjoint needs it. The backends are
+
+``"gemm"`` (:mod:`linop.backends.gemm`)
+    matrix products on shifted views of the input (BLAS), for channels;
+``"fft"`` (:mod:`linop.backends.fft`)
+    products of spectra (scipy.fft), for large kernels;
+``"direct"`` (:mod:`linop.backends.direct`)
+    one strided multiply-add per tap, for tiny kernels, few channels and long signals;
+
+and ``"auto"`` picks the one with the lowest estimated cost
+(:mod:`linop.backends.cost`). Every call keeps its scratch memory under
+:func:`get_workspace_limit` (default 256 MiB, :mod:`linop.backends.workspace`) and
+runs on all cores (:mod:`linop.backends.parallel`; ``parallel.THREADS = 1`` for one).
+Supporting modules: :mod:`linop.backends.blas` (BLAS products on strided views,
+accumulated in place) and :mod:`linop.backends.cache` (kernel spectra of frozen kernels).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from ..geometry import ConvGeometry
-from . import taps
+import numpy as np
 
-__all__ = ["METHODS", "select_backend"]
+from ..geometry import ConvGeometry
+from . import direct, fft, gemm
+from .cost import method_costs
+from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
+
+__all__ = [
+    "DEFAULT_WORKSPACE_BYTES",
+    "METHODS",
+    "check_method",
+    "choose_method",
+    "get_workspace_limit",
+    "method_costs",
+    "select_backend",
+    "set_workspace_limit",
+    "workspace_limit",
+]
 
 #: Names accepted by the ``method`` keyword.
-METHODS: tuple[str, ...] = ("auto", "taps")
+METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
 
-_BACKENDS: dict[str, ModuleType] = {"taps": taps}
+_BACKENDS: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct}
 
 
-def check_method(method: str) -> str:
-    """Validate a ``method`` keyword."""
-    if method not in METHODS:
+def check_method(method: object) -> str:
+    """Validate a ``method`` keyword.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of :data:`METHODS`.
+    """
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     return method
 
 
-def select_backend(method: str, geom: ConvGeometry) -> ModuleType:
-    """The backend module for ``method`` (``"auto"``: the fastest for this geometry)."""
+def choose_method(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``."""
+    costs = method_costs(geom, dtype)
+    return min(costs, key=costs.get)
+
+
+def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
+    """The backend module for ``method`` (``"auto"``: :func:`choose_method`)."""
     check_method(method)
     if method == "auto":
-        return taps
+        method = choose_method(geom, dtype)
     return _BACKENDS[method]

@@ -60,6 +60,13 @@ def as_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
     return arr
 
 
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous, read-only copy of ``array`` (its values can never change)."""
+    out = np.array(array, order="C", copy=True)
+    out.setflags(write=False)
+    return out
+
+
 def conv_geometry(
     kernel_shape: Sequence[int],
     input_shape: Sequence[int],
@@ -132,8 +139,12 @@ class Convolution(ShapedOperator):
     flip : bool, default False
         ``False``: cross-correlation (deep learning); ``True``: the kernel is reversed
         along every spatial axis (the mathematical convolution).
-    method : str, default "auto"
-        The numeric backend (:data:`linop.backends.METHODS`).
+    method : {"auto", "gemm", "fft", "direct"}, default "auto"
+        The numeric backend (:mod:`linop.backends`): ``"gemm"`` (matrix products on
+        sliding windows, for channels), ``"fft"`` (large kernels), ``"direct"`` (tiny
+        kernels, long signals); ``"auto"`` lets the cost model choose
+        (:func:`linop.backends.choose_method`, the choice is :attr:`backend`). Every
+        method gives the same result up to rounding.
 
     Notes
     -----
@@ -175,11 +186,12 @@ class Convolution(ShapedOperator):
         weights = self.kernel
         if self.flip:
             weights = weights[(slice(None, None, -1),) * g.ndim]
-        # The backends work on the (k..., c_in/G, c_out) layout in every case.
-        self._weights = np.ascontiguousarray(weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
-        self._weights_conj = self._weights.conj() if np.iscomplexobj(self._weights) else self._weights
+        # The backends work on the (k..., c_in/G, c_out) layout in every case; frozen
+        # (read-only) so that the backends may cache their transforms.
+        self._weights = _frozen(weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
+        self._weights_conj = _frozen(self._weights.conj()) if np.iscomplexobj(self._weights) else self._weights
         self._core = g.unpadded()
-        self._backend = backends.select_backend(method, self._core)
+        self._backend = backends.select_backend(method, self._core, self.kernel.dtype)
         super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
 
     # -- parameters, as resolved --------------------------------------------------------
@@ -203,6 +215,11 @@ class Convolution(ShapedOperator):
     def boundary(self) -> str:
         return self.geometry.boundary
 
+    @property
+    def backend(self) -> str:
+        """The numeric backend that runs this operator (``method="auto"`` resolved by the cost model)."""
+        return self._backend.__name__.rsplit(".", 1)[-1]
+
     def _keywords(self) -> dict:
         return dict(
             stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
@@ -223,7 +240,8 @@ class Convolution(ShapedOperator):
 
     def _backward(self, y: np.ndarray) -> np.ndarray:
         xp = self._backend.correlate_adjoint(self._with_channel_axis(y), self._weights_conj, self._core)
-        return self._without_channel_axis(fold_array(xp, self.geometry.padding, self.geometry.boundary))
+        x = fold_array(xp, self.geometry.padding, self.geometry.boundary, overwrite=True)
+        return self._without_channel_axis(x)
 
     def _adjoint(self) -> "ConvTranspose":
         return ConvTranspose._of(self)
@@ -330,6 +348,11 @@ class ConvTranspose(AdjointOperator):
     @property
     def geometry(self) -> ConvGeometry:
         return self.op.geometry  # type: ignore[attr-defined]
+
+    @property
+    def backend(self) -> str:
+        """The numeric backend of the convolution (and so of this adjoint)."""
+        return self.op.backend  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"ConvTranspose({self.op!r}.H: {self.input_shape} -> {self.output_shape})"

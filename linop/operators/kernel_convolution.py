@@ -25,7 +25,7 @@ import numpy as np
 from .. import backends
 from ..geometry import PaddingSpec
 from .base import ShapedOperator, as_shape
-from .convolution import as_kernel, conv_geometry
+from .convolution import _frozen, as_kernel, conv_geometry
 from .pad import pad_array
 
 __all__ = ["KernelConvolution"]
@@ -75,16 +75,22 @@ class KernelConvolution(ShapedOperator):
         self.method = backends.check_method(method)
         g = self.geometry
         xc = self.x if g.channels else self.x[..., None]
-        self._xp = pad_array(xc[None], g.padding, g.boundary)
-        self._xp_conj = self._xp.conj() if np.iscomplexobj(self._xp) else self._xp
+        # frozen (read-only) so that the backends may cache transforms of the fixed image
+        self._xp = _frozen(pad_array(xc[None], g.padding, g.boundary))
+        self._xp_conj = _frozen(self._xp.conj()) if np.iscomplexobj(self._xp) else self._xp
         self._core = g.unpadded()
         super().__init__(g.kernel_shape, g.output_shape, self.x.dtype)
+
+    @property
+    def backend(self) -> str:
+        """The numeric backend for one kernel (``method="auto"`` resolved by the cost model)."""
+        return self._stacked(1)[1].__name__.rsplit(".", 1)[-1]
 
     def _stacked(self, batch: int):
         """Geometry of ``batch`` kernels stacked along the output channels (inside each group)."""
         g = self._core
         core = dataclasses.replace(g, out_channels=g.out_channels * batch)
-        return core, backends.select_backend(self.method, core)
+        return core, backends.select_backend(self.method, core, self.dtype)
 
     def _forward(self, w: np.ndarray) -> np.ndarray:
         g = self.geometry

@@ -25,47 +25,76 @@ __all__ = ["Pad", "fold_array", "pad_array"]
 Pads = Sequence[tuple[int, int]]
 
 
+def _axis_view(a: np.ndarray, axis: int, pads: Pads, first_axis: int) -> np.ndarray:
+    """``a`` with ``axis`` moved to the front, full range on the padded axes before it and the
+    interior only on the axes after it (those are padded later / were folded already)."""
+    index = [slice(None)] * a.ndim
+    for offset, (lo, hi) in enumerate(pads):
+        ax = first_axis + offset
+        if ax > axis:
+            index[ax] = slice(lo, a.shape[ax] - hi)
+    return np.moveaxis(a[tuple(index)], axis, 0)
+
+
 def pad_array(x: np.ndarray, pads: Pads, mode: str, first_axis: int = 1) -> np.ndarray:
     """Pad axes ``first_axis, first_axis+1, ...`` of ``x`` by ``pads`` with boundary ``mode``.
 
-    Pads once per axis: a gather with the folded source indices (zeros for ``constant``).
+    Pads once: one allocation, one copy of the interior, then the border slabs of each
+    axis copied from the samples they repeat (nothing for ``constant``). Returns ``x``
+    itself when there is nothing to pad.
     """
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = list(x.shape)
+    interior = [slice(None)] * x.ndim
+    for offset, (lo, hi) in enumerate(pads):
+        axis = first_axis + offset
+        shape[axis] = x.shape[axis] + lo + hi
+        interior[axis] = slice(lo, lo + x.shape[axis])
+    out = np.zeros(shape, dtype=x.dtype) if mode == "constant" else np.empty(shape, dtype=x.dtype)
+    out[tuple(interior)] = x
+    if mode == "constant":
+        return out
     for offset, (lo, hi) in enumerate(pads):
         if not (lo or hi):
             continue
         axis = first_axis + offset
         n = x.shape[axis]
-        if mode == "constant":
-            shape = list(x.shape)
-            shape[axis] = n + lo + hi
-            out = np.zeros(shape, dtype=x.dtype)
-            index = [slice(None)] * x.ndim
-            index[axis] = slice(lo, lo + n)
-            out[tuple(index)] = x
-            x = out
-        else:
-            x = np.take(x, fold_index(np.arange(n + lo + hi) - lo, n, mode), axis=axis)
-    return x
+        source = fold_index(np.arange(n + lo + hi) - lo, n, mode) + lo
+        border = np.r_[0:lo, lo + n : lo + n + hi]
+        view = _axis_view(out, axis, pads, first_axis)
+        view[border] = view[source[border]]
+    return out
 
 
-def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1) -> np.ndarray:
+def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1, *, overwrite: bool = False) -> np.ndarray:
     """Adjoint of :func:`pad_array`: add every padded value back onto the sample it copies.
 
-    Loops over the (few) padded positions of each axis, never over the interior.
+    Folds once: the border slabs of each axis (last axis first) are added in place onto
+    their sources, a loop over the few padded positions only, then the interior is copied
+    out once. ``z`` is left unchanged unless ``overwrite=True`` (then its borders are used
+    as scratch, saving a copy).
     """
+    if not any(lo or hi for lo, hi in pads):
+        return z
+    interior = [slice(None)] * z.ndim
     for offset, (lo, hi) in enumerate(pads):
+        axis = first_axis + offset
+        interior[axis] = slice(lo, z.shape[axis] - hi)
+    if mode == "constant":
+        return np.ascontiguousarray(z[tuple(interior)])
+    work = z if overwrite else z.copy()
+    for offset in reversed(range(len(pads))):
+        lo, hi = pads[offset]
         if not (lo or hi):
             continue
         axis = first_axis + offset
-        n = z.shape[axis] - lo - hi
-        moved = np.moveaxis(z, axis, 0)
-        out = moved[lo : lo + n].copy()
-        if mode != "constant":
-            src = fold_index(np.arange(n + lo + hi) - lo, n, mode)
-            for p in list(range(lo)) + list(range(lo + n, n + lo + hi)):
-                out[src[p]] += moved[p]
-        z = np.moveaxis(out, 0, axis)
-    return z
+        n = work.shape[axis] - lo - hi
+        source = fold_index(np.arange(n + lo + hi) - lo, n, mode) + lo
+        view = _axis_view(work, axis, pads, first_axis)
+        for p in list(range(lo)) + list(range(lo + n, n + lo + hi)):
+            view[source[p]] += view[p]
+    return np.ascontiguousarray(work[tuple(interior)])
 
 
 class Pad(ShapedOperator):

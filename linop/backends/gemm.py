@@ -1,0 +1,640 @@
+"""GEMM on sliding windows: the convolution as matrix products on shifted views of the input.
+
+Flatten the padded, channels-last input of a sample to a matrix ``F`` with one row per
+pixel and one column per channel. For stride 1, output pixel ``j`` and kernel tap ``t``
+meet input row ``flat(j) + off(t)``, where ``off(t)`` is the flat offset of the tap; so if
+the output is computed on the *wide grid* (the padded input's grid, rows
+``q = flat(j)``), every tap is one matrix product of a shifted block of rows of ``F``:
+
+.. math::
+
+    Y[q, :] = \\sum_t F[q + \\mathrm{off}(t), :]\\; W_t, \\qquad W_t = w[t] \\in \\mathbb{C}^{c_{in} \\times c_{out}}
+
+Wide-grid rows whose last coordinate lies beyond the output (a few per image row) are
+computed and dropped. Strides:
+
+* along the **last** axis the output step is ``s`` rows of ``F``, which BLAS takes as a
+  leading dimension ``s * c_in`` (the row length is rounded up to a multiple of ``s``);
+* along the **other** axes the input is split once into its polyphase components
+  ``x[phi + s u]``; tap ``t`` reads component ``phi = (d t) mod s`` at ``u = j + (d t) // s``
+  (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), so only the kept outputs are computed.
+
+Three *window orderings*, chosen by the channel counts (:func:`choose_ordering`):
+
+``"tap"``
+    one product per kernel tap on the shifted view itself (no copy; inner dimension
+    ``c_in``), accumulated in place by BLAS (``beta = 1``). Best for many channels.
+``"row"``
+    the windows along the last axis are copied into a buffer (``k_last * c_in`` columns);
+    one product per tap of the other axes. For few channels.
+``"full"``
+    all windows copied (im2col, ``prod(k) * c_in`` columns); one product. For very few channels.
+
+Buffers are filled a block of rows at a time so that they stay in cache.
+
+The adjoint multiplies by ``W_t^T`` and adds each product into the shifted block of
+rows it came from: one contiguous slice-add per tap, never a scatter. For ``"row"`` and
+``"full"`` the products go to a window buffer first and are added back one slice per
+tap (col2im); with at most :data:`PLANES_MAX_CHANNELS` input channels the ``"row"``
+adjoint folds into channel planes ``(c_in, rows)`` instead, so that every add is a long
+contiguous one. The kernel adjoint is ``sum_q F[q + off(t)]^T Y[q]`` per tap.
+
+The wide rows are cut into ranges that run on all cores (:mod:`linop.backends.parallel`;
+the adjoint's ranges share halo rows and run in two waves). All functions take the
+*padded*, channels-last, batch-first input and the *unpadded* geometry, as in
+:mod:`linop.backends.direct`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..geometry import ConvGeometry
+from . import parallel, workspace
+from .blas import gemm
+
+__all__ = [
+    "ORDERINGS",
+    "choose_ordering",
+    "correlate",
+    "correlate_adjoint",
+    "correlate_kernel_adjoint",
+    "scratch_bytes",
+]
+
+ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
+
+#: Bytes of window buffer filled per block (keeps the buffer in the per-core caches).
+WINDOW_BLOCK_BYTES = 2 * 2**20
+#: Bytes of wide output per block of the "tap" ordering (its rows stay cached across taps).
+TAP_BLOCK_BYTES = 2 * 2**20
+#: Up to this many input channels the "row" adjoint folds into channel planes.
+PLANES_MAX_CHANNELS = 4
+
+
+@dataclass(frozen=True)
+class WideGrid:
+    """Memory layout of the shifted-view products for one geometry and batch size.
+
+    The (polyphase) source arrays have shape ``(B, U_1..U_{d-1}, V, c_in)`` with
+    ``U_a = ceil(P_a / s_a)`` and ``V = s_last * W``, ``W = ceil(P_last / s_last)``;
+    wide row ``q`` of the output is source row ``s_last * q``.
+    """
+
+    batch: int
+    lead_lengths: tuple[int, ...]  # U_a for the axes before the last
+    width: int  # W
+    row_length: int  # V
+    copy: bool  # whether the sources are a copy (polyphase split or padded rows)
+    phases: tuple[tuple[int, ...], ...]  # polyphase components over the lead axes
+    lead_taps: tuple[tuple[int, ...], ...]
+    lead_phase: tuple[int, ...]  # per lead tap: index into phases
+    lead_offset: tuple[int, ...]  # per lead tap: offset in wide rows
+    rows: int  # Q: wide rows that hold every valid output
+
+    @property
+    def sample_rows(self) -> int:
+        """Wide rows per sample: ``prod(U) * W``."""
+        return math.prod(self.lead_lengths) * self.width
+
+    @property
+    def total_rows(self) -> int:
+        """Wide rows of the whole batch."""
+        return self.batch * self.sample_rows
+
+    @property
+    def source_rows(self) -> int:
+        """Rows of one source array: ``B * prod(U) * V``."""
+        return self.batch * math.prod(self.lead_lengths) * self.row_length
+
+
+@functools.lru_cache(maxsize=256)
+def wide_grid(geom: ConvGeometry, batch: int) -> WideGrid:
+    """The :class:`WideGrid` of ``geom`` (unpadded) for ``batch`` samples (memoised)."""
+    lead, last = geom.axes[:-1], geom.axes[-1]
+    width = last.phase_length
+    row_length = last.stride * width
+    lead_lengths = tuple(a.phase_length for a in lead)
+    copy = any(a.stride > 1 for a in lead) or row_length != last.padded_size
+    phases = tuple(np.ndindex(*(a.stride for a in lead)))
+    phase_index = {p: i for i, p in enumerate(phases)}
+    # wide rows per step of each lead axis
+    steps = [math.prod(lead_lengths[a + 1 :]) * width for a in range(len(lead))]
+    lead_taps = tuple(tuple(int(v) for v in t) for t in np.ndindex(*(a.k for a in lead)))
+    lead_phase, lead_offset = [], []
+    for t in lead_taps:
+        split = [ax.polyphase_tap(ti) for ax, ti in zip(lead, t)]
+        lead_phase.append(phase_index[tuple(p for p, _ in split)])
+        lead_offset.append(sum(a * step for (_, a), step in zip(split, steps)))
+    last_valid = np.ravel_multi_index(
+        (batch - 1,) + tuple(a.output_size - 1 for a in geom.axes),
+        (batch,) + lead_lengths + (width,),
+    )
+    return WideGrid(
+        batch, lead_lengths, width, row_length, copy, phases, lead_taps,
+        tuple(lead_phase), tuple(lead_offset), int(last_valid) + 1,
+    )
+
+
+# -- sources: polyphase split and merge -------------------------------------------------
+def _phase_slices(geom: ConvGeometry, grid: WideGrid, phase: tuple[int, ...]) -> tuple[tuple, tuple]:
+    """Index of polyphase component ``phase`` in the padded array and in its source array."""
+    padded = [slice(None)]
+    source = [slice(None)]
+    for ax, p in zip(geom.axes[:-1], phase):
+        count = -(-(ax.padded_size - p) // ax.stride)
+        padded.append(slice(p, None, ax.stride))
+        source.append(slice(0, count))
+    last = geom.axes[-1].padded_size
+    padded.append(slice(None))
+    source.append(slice(0, last))
+    return tuple(padded), tuple(source)
+
+
+def _sources(xp: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> list[np.ndarray]:
+    """The polyphase source arrays as 2-D ``(rows, c_in)`` matrices."""
+    channels = xp.shape[-1]
+    if not grid.copy:
+        return [np.ascontiguousarray(xp).reshape(-1, channels)]
+    shape = (grid.batch,) + grid.lead_lengths + (grid.row_length, channels)
+    out = []
+    for phase in grid.phases:
+        padded, source = _phase_slices(geom, grid, phase)
+        array = np.zeros(shape, dtype=xp.dtype)
+        array[source] = xp[padded]
+        out.append(array.reshape(-1, channels))
+    return out
+
+
+def _empty_sources(geom: ConvGeometry, grid: WideGrid, channels: int, dtype: np.dtype) -> list[np.ndarray]:
+    shape = (grid.source_rows, channels)
+    return [np.zeros(shape, dtype=dtype) for _ in grid.phases]
+
+
+def _merge_sources(sources: list[np.ndarray], out: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> None:
+    """Adjoint of :func:`_sources`: add the components back into the padded array ``out``."""
+    shape = (grid.batch,) + grid.lead_lengths + (grid.row_length, out.shape[-1])
+    for phase, flat in zip(grid.phases, sources):
+        padded, source = _phase_slices(geom, grid, phase)
+        out[padded] += flat.reshape(shape)[source]
+
+
+def _valid(wide: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
+    """The valid outputs ``(B, m..., c)`` as a view of wide rows ``(total_rows, c)``."""
+    grid_shape = (grid.batch,) + grid.lead_lengths + (grid.width, wide.shape[-1])
+    index = (slice(None),) + tuple(slice(0, m) for m in geom.output_size) + (slice(None),)
+    return wide.reshape(grid_shape)[index]
+
+
+def _wide_output(y: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
+    """``y`` placed on the wide grid, zeros elsewhere: ``(total_rows, c_out)``."""
+    wide = np.zeros((grid.total_rows, y.shape[-1]), dtype=y.dtype)
+    _valid(wide, geom, grid)[...] = y
+    return wide
+
+
+# -- views --------------------------------------------------------------------------------
+def _rows(source: np.ndarray, start: int, count: int, step: int) -> np.ndarray:
+    """Rows ``start, start + step, ...`` (``count`` of them) of a 2-D source, as a view."""
+    return source[start : start + step * (count - 1) + 1 : step]
+
+
+def _windows(source: np.ndarray, start: int, count: int, geom: ConvGeometry) -> np.ndarray:
+    """View ``(count, G, k_last, c)``: element ``[r, g, i]`` is source row ``start + s r + d i``,
+    channels of group ``g``."""
+    last = geom.axes[-1]
+    size = source.itemsize
+    channels = source.shape[1]
+    G, c = geom.groups, geom.in_per_group
+    need = start + last.stride * (count - 1) + last.dilation * (last.k - 1) + 1
+    if need > source.shape[0]:
+        raise AssertionError("window view out of bounds")  # pragma: no cover - layout invariant
+    view = as_strided(
+        source[start:],
+        shape=(count, last.k, G, c),
+        strides=(last.stride * channels * size, last.dilation * channels * size, c * size, size),
+        writeable=False,
+    )
+    return view.transpose(0, 2, 1, 3)
+
+
+def _block_rows(total: int, bytes_per_row: int, budget: int) -> int:
+    return max(64, min(total, budget // max(bytes_per_row, 1)))
+
+
+def padded_width(n: int) -> int:
+    """Columns to give a product with ``n`` output columns: ``n`` rounded up to a multiple of 8
+    when that adds at most a third.
+
+    OpenBLAS's kernels work on 8 or 16 columns of the (row-major) result at a time and
+    handle a ragged remainder slowly: 15 output columns take twice as long as 16.
+    """
+    padded = -(-n // 8) * 8
+    return padded if 3 * padded <= 4 * n else n
+
+
+def _pad_columns(a: np.ndarray, width: int) -> np.ndarray:
+    """``a`` with zero columns appended up to ``width`` (``a`` itself if it is that wide)."""
+    if a.shape[-1] == width:
+        return a
+    out = np.zeros(a.shape[:-1] + (width,), dtype=a.dtype)
+    out[..., : a.shape[-1]] = a
+    return out
+
+
+def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
+    """Per group ``g``: ``w[..., g o : (g+1) o]`` as ``(prod(k_lead), k_last * c, o)``."""
+    o = geom.out_per_group
+    K_lead = math.prod(geom.kernel_size[:-1])
+    flat = w.reshape(K_lead, geom.axes[-1].k * geom.in_per_group, geom.out_channels)
+    return [flat[:, :, g * o : (g + 1) * o] for g in range(geom.groups)]
+
+
+# -- choice of ordering ---------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
+def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
+    """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
+
+    Products with a small inner dimension (few channels on the copied side) run far
+    below the BLAS peak and re-read their output block once per tap, so windows are
+    copied until the inner dimension is large enough; copying costs one write per
+    window entry. ``direction`` is ``"forward"`` (kernel adjoint too) or ``"adjoint"``.
+    """
+    from .cost import gemm_ordering_cost
+
+    dtype = np.dtype(dtype)
+    costs = {
+        name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in ORDERINGS
+    }
+    return min(costs, key=costs.get)
+
+
+# -- the three functions -----------------------------------------------------------------------
+def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: int) -> tuple[int, int]:
+    """``(block, buffer rows)`` of the window buffer of ``ordering``: wide rows per block and
+    the rows of one buffer (the block plus the lead taps' offsets for ``"row"``)."""
+    G, c, kl = geom.groups, geom.in_per_group, geom.axes[-1].k
+    if ordering == "tap":
+        block = _block_rows(grid.rows, geom.out_channels * itemsize, TAP_BLOCK_BYTES)
+        return block, 0
+    if ordering == "row":
+        block = _block_rows(grid.rows, len(grid.phases) * G * kl * c * itemsize, WINDOW_BLOCK_BYTES)
+        return block, block + max(grid.lead_offset)
+    block = _block_rows(grid.rows, G * len(grid.lead_taps) * kl * c * itemsize, WINDOW_BLOCK_BYTES)
+    return block, block
+
+
+def scratch_bytes(
+    geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full"
+) -> int:
+    """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
+    output grid, the polyphase copies (or the channel planes of the few-channel adjoint)
+    and one block of window buffer per worker thread."""
+    itemsize = np.dtype(dtype).itemsize
+    grid = wide_grid(geom, batch)
+    wide = grid.total_rows * geom.out_channels
+    copies = len(grid.phases) * grid.source_rows * geom.in_channels if grid.copy else 0
+    if ordering == "row" and geom.in_channels <= PLANES_MAX_CHANNELS:
+        copies = max(copies, len(grid.phases) * grid.source_rows * geom.in_channels)
+    _, rows = _window_rows(geom, grid, ordering, itemsize)
+    if ordering == "row":
+        window = rows * len(set(grid.lead_phase)) * geom.groups * geom.axes[-1].k * geom.in_per_group
+    else:
+        window = rows * geom.groups * len(grid.lead_taps) * geom.axes[-1].k * geom.in_per_group
+    return (wide + copies + window * max(parallel.THREADS, 1)) * itemsize
+
+
+def _scratch(dtype: np.dtype, ordering: str):
+    return lambda geom, batch: scratch_bytes(geom, batch, dtype, ordering)
+
+
+def _common_dtype(*arrays: np.ndarray) -> np.dtype:
+    return np.result_type(*arrays)
+
+
+def _check_ordering(ordering: str | None) -> None:
+    if ordering is not None and ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))} (or None to choose); got {ordering!r}")
+
+
+def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+    """Strided, dilated, grouped cross-correlation of a padded batch.
+
+    ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns
+    ``(B, m_1..m_d, c_out)`` with ``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]``.
+    ``ordering`` forces a window ordering (default: :func:`choose_ordering`).
+    """
+    _check_ordering(ordering)
+    dtype = _common_dtype(xp, w)
+    xp = xp.astype(dtype, copy=False)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    B = xp.shape[0]
+    y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _forward(
+            xp[chunk.batch, chunk.in_rows], w, chunk.geometry, y[chunk.batch, chunk.out_rows], ordering
+        )
+    return y
+
+
+def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+    """Transpose (no conjugation) of :func:`correlate` in its input.
+
+    ``y``: ``(B, m_1..m_d, c_out)``; returns ``(B, P_1..P_d, c_in)`` with
+    ``x_p[b, s j + d t, g c + r] += w[t, r, g o + q] y[b, j, g o + q]``.
+    """
+    _check_ordering(ordering)
+    dtype = _common_dtype(y, w)
+    y = y.astype(dtype, copy=False)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    B = y.shape[0]
+    xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "adjoint", np.dtype(dtype))
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _adjoint(
+            y[chunk.batch, chunk.out_rows], w, chunk.geometry, xp[chunk.batch, chunk.in_rows], ordering
+        )
+    return xp
+
+
+def correlate_kernel_adjoint(
+    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None
+) -> np.ndarray:
+    """Transpose (no conjugation) of :func:`correlate` in its kernel, for a fixed input.
+
+    Returns ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``.
+    """
+    _check_ordering(ordering)
+    dtype = _common_dtype(xp, y)
+    xp = xp.astype(dtype, copy=False)
+    y = y.astype(dtype, copy=False)
+    B = xp.shape[0]
+    w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
+    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
+    if ordering == "full":
+        ordering = "row"  # the kernel adjoint has one product per lead tap either way
+    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
+        _kernel(xp[chunk.batch, chunk.in_rows], y[chunk.batch, chunk.out_rows], chunk.geometry, w, ordering)
+    return w
+
+
+# -- cores on one chunk -----------------------------------------------------------------------
+def _max_offset(geom: ConvGeometry, grid: WideGrid) -> int:
+    """Largest source-row offset of a tap: ``s_last * max(lead offset) + d_last * (k_last - 1)``."""
+    last = geom.axes[-1]
+    return last.stride * max(grid.lead_offset) + last.dilation * (last.k - 1)
+
+
+def _macs(geom: ConvGeometry, grid: WideGrid) -> float:
+    return float(grid.rows) * math.prod(geom.kernel_size) * geom.in_per_group * geom.out_channels
+
+
+def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    grid = wide_grid(geom, xp.shape[0])
+    sources = _sources(xp, geom, grid)
+    G, o = geom.groups, geom.out_per_group
+    width = padded_width(o)
+    weights = [_pad_columns(wg, width) for wg in _group_weights(w, geom)]  # per group (K_lead, kl*c, width)
+    wide = np.empty((grid.total_rows, G * width), dtype=out.dtype)
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+    step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
+
+    def work(q_lo: int, q_hi: int) -> None:
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, sources, weights, wide, q0, min(q_hi, q0 + block) - q0)
+
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
+    parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
+    valid = _valid(wide, geom, grid).reshape(out.shape[:-1] + (G, width))
+    out.reshape(out.shape[:-1] + (G, o))[...] = valid[..., :o]
+
+
+def _forward_tap(geom, grid, sources, weights, wide, q0, n):
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
+    for g in range(G):
+        target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        first = True
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            wt = weights[g][lt].reshape(kl, c, o)
+            for i in range(kl):
+                a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(a, wt[i], target, accumulate=not first)
+                first = False
+
+
+def _forward_row(geom, grid, sources, weights, wide, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
+    count = n + max(grid.lead_offset)
+    buffers = {}
+    for phase in sorted(set(grid.lead_phase)):
+        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buffers[phase] = buf
+    for g in range(G):
+        target = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+            gemm(a, weights[g][lt], target, accumulate=lt > 0)
+
+
+def _forward_full(geom, grid, sources, weights, wide, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
+    K_lead = len(grid.lead_taps)
+    buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
+    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+        np.copyto(buf[:, :, lt], _windows(sources[phase], s * (q0 + offset), n, geom))
+    for g in range(G):
+        a = buf[:, g].reshape(n, K_lead * kl * c)
+        b = weights[g].reshape(K_lead * kl * c, o)
+        gemm(a, b, wide[q0 : q0 + n, g * o : (g + 1) * o], accumulate=False)
+
+
+def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    """Add the transposed correlation of ``y`` into the padded array ``out``."""
+    grid = wide_grid(geom, y.shape[0])
+    wide = _wide_output(y, geom, grid)
+    C = geom.in_channels
+    kl, c = geom.axes[-1].k, geom.in_per_group
+    planes = ordering == "row" and C <= PLANES_MAX_CHANNELS
+    if planes:
+        # few input channels: fold into channel planes (C, rows), one contiguous add per tap
+        # and channel instead of adds whose inner dimension is a handful of channels
+        targets = [np.zeros((C, grid.source_rows), dtype=out.dtype) for _ in grid.phases]
+    elif grid.copy:
+        targets = _empty_sources(geom, grid, C, out.dtype)
+    else:
+        targets = [out.reshape(-1, C)]
+        if not np.may_share_memory(targets[0], out):  # pragma: no cover - out is contiguous
+            raise AssertionError("adjoint target must be a view of out")
+    if ordering == "tap":
+        weights = _group_weights(w, geom)
+        step = _adjoint_tap
+    else:
+        # per group, the transposed weights (o, columns) padded to a fast product width
+        columns = kl * c if ordering == "row" else len(grid.lead_taps) * kl * c
+        flat = [wg.reshape(len(grid.lead_taps), kl * c, -1) for wg in _group_weights(w, geom)]
+        if ordering == "row":
+            weights = [_pad_columns(np.swapaxes(wg, -1, -2), padded_width(columns)) for wg in flat]
+        else:
+            weights = [_pad_columns(wg.reshape(columns, -1).T, padded_width(columns)) for wg in flat]
+        step = _adjoint_row if ordering == "row" else _adjoint_full
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+
+    def work(q_lo: int, q_hi: int) -> None:
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, wide, weights, targets, q0, min(q_hi, q0 + block) - q0, planes)
+
+    # ranges write overlapping source rows (the halo): two waves, neighbours never together
+    halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid), halo, waves=2))
+    parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
+    if planes:
+        targets = [t.T for t in targets]
+    if grid.copy or planes:
+        _merge_sources(targets, out, geom, grid)
+
+
+def _adjoint_tap(geom, grid, wide, weights, targets, q0, n, planes):
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            wt = weights[g][lt].reshape(kl, c, o)
+            for i in range(kl):
+                dest = _rows(targets[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(yg, wt[i].T, dest, accumulate=True)
+
+
+def _adjoint_row(geom, grid, wide, weights, targets, q0, n, planes):
+    """Products ``y W^T`` into per-phase window buffers ``(rows, G, width)`` (``width``:
+    ``k_last * c`` padded), then folded back one slice per last-axis tap."""
+    G, o = geom.groups, geom.out_per_group
+    width = weights[0].shape[-1]
+    count = n + max(grid.lead_offset)
+    buffers = {p: np.zeros((count, G, width), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            gemm(yg, weights[g][lt], buffers[phase][offset : offset + n, g], accumulate=True)
+    fold = _fold_planes if planes else _fold_windows
+    for phase, buf in buffers.items():
+        fold(buf, targets[phase], geom.axes[-1].stride * q0, geom)
+
+
+def _adjoint_full(geom, grid, wide, weights, targets, q0, n, planes):
+    """One product ``y W^T`` per group into ``(n, G, width)`` (all taps), folded back one
+    slice per tap."""
+    G, o = geom.groups, geom.out_per_group
+    kl, c = geom.axes[-1].k, geom.in_per_group
+    width = weights[0].shape[-1]
+    buf = np.empty((n, G, width), dtype=wide.dtype)
+    for g in range(G):
+        gemm(wide[q0 : q0 + n, g * o : (g + 1) * o], weights[g], buf[:, g], accumulate=False)
+    s = geom.axes[-1].stride
+    for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+        _fold_windows(buf[:, :, lt * kl * c : (lt + 1) * kl * c], targets[phase], s * (q0 + offset), geom)
+
+
+def _view_reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a.reshape(shape)`` that must be a view (the product is written through it)."""
+    view = a.reshape(shape)
+    if not np.may_share_memory(view, a):  # pragma: no cover - layout invariant
+        raise AssertionError("reshape of an output buffer made a copy")
+    return view
+
+
+def _fold_windows(buf: np.ndarray, target: np.ndarray, start: int, geom: ConvGeometry) -> None:
+    """Adjoint of filling a window buffer: ``buf[r, g, i*c + j]`` is added to source row
+    ``start + s r + d i``, channel ``g c + j``; one strided slice-add per last-axis tap."""
+    last = geom.axes[-1]
+    count = buf.shape[0]
+    G, c = geom.groups, geom.in_per_group
+    for i in range(last.k):
+        rows = _rows(target, start + last.dilation * i, count, last.stride)
+        view = rows.reshape(count, G, c)
+        np.add(view, buf[:, :, i * c : (i + 1) * c], out=view)
+
+
+def _fold_planes(buf: np.ndarray, planes: np.ndarray, start: int, geom: ConvGeometry) -> None:
+    """:func:`_fold_windows` into channel planes ``(C, rows)``: the buffer is transposed once
+    (in cache), then every (tap, channel) is one long contiguous add."""
+    last = geom.axes[-1]
+    s, dl = last.stride, last.dilation
+    G, c = geom.groups, geom.in_per_group
+    count = buf.shape[0]
+    columns = np.ascontiguousarray(buf[:, :, : last.k * c].transpose(1, 2, 0))  # (G, k_last*c, count)
+    rows = planes.shape[1]
+    for g in range(G):
+        for i in range(last.k):
+            first = start + dl * i
+            stop = min(rows, first + s * (count - 1) + 1)
+            length = len(range(first, stop, s))
+            segment = planes[g * c : (g + 1) * c, first:stop:s]
+            segment += columns[g, i * c : (i + 1) * c, :length]
+
+
+def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
+    """Add ``sum_{b,j} x_p[b, s j + d t] y[b, j]`` (per tap and channel pair) into ``out``."""
+    grid = wide_grid(geom, xp.shape[0])
+    sources = _sources(xp, geom, grid)
+    wide = _wide_output(y, geom, grid)
+    block, _ = _window_rows(geom, grid, ordering, out.itemsize)
+    step = _kernel_tap if ordering == "tap" else _kernel_row
+
+    def work(q_lo: int, q_hi: int) -> np.ndarray:
+        partial = np.zeros_like(out)
+        flat = partial.reshape(len(grid.lead_taps), geom.axes[-1].k, geom.in_per_group, geom.out_channels)
+        for q0 in range(q_lo, q_hi, block):
+            step(geom, grid, sources, wide, flat, q0, min(q_hi, q0 + block) - q0)
+        return partial
+
+    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
+    for partial in parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts]):
+        out += partial
+
+
+def _kernel_tap(geom, grid, sources, wide, flat_out, q0, n):
+    last = geom.axes[-1]
+    s, dl, kl = last.stride, last.dilation, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            for i in range(kl):
+                a = _rows(sources[phase], s * (q0 + offset) + dl * i, n, s)[:, g * c : (g + 1) * c]
+                gemm(a.T, yg, flat_out[lt, i, :, g * o : (g + 1) * o], accumulate=True)
+
+
+def _kernel_row(geom, grid, sources, wide, flat_out, q0, n):
+    last = geom.axes[-1]
+    s, kl = last.stride, last.k
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    count = n + max(grid.lead_offset)
+    buffers = {}
+    for phase in sorted(set(grid.lead_phase)):
+        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buffers[phase] = buf
+    for g in range(G):
+        yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
+        for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
+            a = buffers[phase][offset : offset + n, g].reshape(n, kl * c)
+            dest = _view_reshape(flat_out[lt, :, :, g * o : (g + 1) * o], (kl * c, o))
+            gemm(a.T, yg, dest, accumulate=True)

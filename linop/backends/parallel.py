@@ -1,0 +1,100 @@
+"""Running a backend's blocks on all cores.
+
+The backends cut their work into ranges of output rows. Ranges whose writes are disjoint
+(forward: each output row is written by one range) run concurrently; ranges whose writes
+overlap by a halo (adjoint: neighbouring output rows add into shared input rows) run in
+two waves, the even-numbered ranges first and then the odd-numbered ones, so that two
+ranges running at the same time are always separated by a whole range wider than the halo.
+
+Worker threads call NumPy and BLAS, both of which release the GIL; during a parallel
+section OpenBLAS runs each product on a single thread (:func:`linop.backends.blas.single_threaded`),
+which scales better than splitting every small product across cores. With a BLAS
+other than OpenBLAS the work runs on the calling thread and the BLAS threads itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from . import blas
+
+__all__ = ["THREADS", "alternating", "concurrently", "ranges"]
+
+#: Worker threads (default: the number of CPUs). Set to 1 to run everything on the calling thread.
+THREADS: int = os.cpu_count() or 1
+#: Multiply-adds below which a call is not worth splitting across threads.
+MIN_PARALLEL_WORK: float = 2e7
+
+T = TypeVar("T")
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """After ``fork`` the child has none of the parent's threads: start a new pool there."""
+    global _pool, _pool_size, _pool_lock
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _executor(size: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < size:
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="linop")
+            _pool_size = size
+        return _pool
+
+
+def ranges(total: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous ranges covering ``[0, total)``, sizes differing by at most one."""
+    parts = max(1, min(parts, total))
+    bounds = [total * i // parts for i in range(parts + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def parts_for(total: int, work: float, min_length: int = 1, waves: int = 1) -> int:
+    """How many ranges to cut ``total`` rows into: ``waves * THREADS`` if the work is large
+    enough and every range keeps at least ``min_length`` rows, else 1."""
+    if THREADS <= 1 or work < MIN_PARALLEL_WORK:
+        return 1
+    parts = waves * THREADS
+    if total < parts * max(min_length, 1):
+        return 1
+    return parts
+
+
+def concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run ``tasks`` at the same time (the first on the calling thread); results in order.
+
+    OpenBLAS stays single-threaded even for a single task: waking its own thread pool
+    would leave those threads spinning, competing with the next parallel section.
+    """
+    with blas.single_threaded() as alone:
+        if len(tasks) <= 1 or not alone:
+            return [task() for task in tasks]
+        pool = _executor(len(tasks) - 1)
+        futures = [pool.submit(task) for task in tasks[1:]]
+        try:
+            first = tasks[0]()
+        finally:
+            results = [future.result() for future in futures]
+    return [first] + results
+
+
+def alternating(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run the even-numbered tasks at the same time, then the odd-numbered ones."""
+    even = concurrently(tasks[0::2])
+    odd = concurrently(tasks[1::2])
+    out: list[T] = []
+    for i in range(len(tasks)):
+        out.append(even[i // 2] if i % 2 == 0 else odd[i // 2])
+    return out

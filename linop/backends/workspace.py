@@ -1,0 +1,161 @@
+"""The bounded workspace: how much scratch memory a backend may use, and the chunking that keeps it there.
+
+A backend needs scratch arrays besides its input and output: window matrices, wide
+output grids, polyphase copies, Fourier spectra. Their size grows with the batch and the
+image, so every call is cut into chunks whose scratch fits under one limit:
+
+1. whole batches of samples, as many as fit;
+2. if a single sample does not fit, blocks of output rows along the first spatial axis.
+   Output rows ``j_lo .. j_hi-1`` read the padded input rows
+   ``geometry.axes[0].input_span(j_lo, j_hi)``, so each block is an independent smaller
+   convolution with the same kernel (overlap-save); in the adjoint the overlapping
+   input rows of neighbouring blocks are added.
+
+The limit defaults to :data:`DEFAULT_WORKSPACE_BYTES` (256 MiB) and is read at every call:
+
+>>> import linop.backends as backends
+>>> backends.set_workspace_limit(64 * 2**20)       # doctest: +SKIP
+>>> with backends.workspace_limit(16 * 2**20):     # doctest: +SKIP
+...     y = A.apply(x)
+
+If one output row of one sample does not fit, that smallest chunk runs anyway (the limit
+cannot be met; the automatic method choice avoids such methods).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ..geometry import AxisGeometry, ConvGeometry
+
+__all__ = [
+    "DEFAULT_WORKSPACE_BYTES",
+    "Chunk",
+    "chunks",
+    "get_workspace_limit",
+    "set_workspace_limit",
+    "workspace_limit",
+]
+
+#: Default cap on the scratch memory of one backend call, in bytes (256 MiB).
+DEFAULT_WORKSPACE_BYTES: int = 256 * 2**20
+
+_limit: int = DEFAULT_WORKSPACE_BYTES
+
+
+def _check_limit(nbytes: object) -> int:
+    if isinstance(nbytes, (bool, np.bool_)) or not isinstance(nbytes, (int, np.integer)):
+        raise TypeError(f"workspace limit must be an int number of bytes (or None for the default); got {nbytes!r}")
+    if nbytes < 1:
+        raise ValueError(f"workspace limit must be a positive number of bytes; got {nbytes!r}")
+    return int(nbytes)
+
+
+def get_workspace_limit() -> int:
+    """The current cap on scratch memory per backend call, in bytes."""
+    return _limit
+
+
+def set_workspace_limit(nbytes: int | None) -> int:
+    """Set the cap on scratch memory per backend call; ``None`` restores the default.
+
+    Returns the previous limit.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``nbytes`` is not a positive int (or None).
+    """
+    global _limit
+    previous = _limit
+    _limit = DEFAULT_WORKSPACE_BYTES if nbytes is None else _check_limit(nbytes)
+    return previous
+
+
+@contextlib.contextmanager
+def workspace_limit(nbytes: int | None) -> Iterator[int]:
+    """Context manager: a temporary workspace limit (``None``: the default) for the block."""
+    previous = set_workspace_limit(nbytes)
+    try:
+        yield _limit
+    finally:
+        set_workspace_limit(previous)
+
+
+@dataclasses.dataclass(frozen=True)
+class Chunk:
+    """One piece of a backend call.
+
+    ``batch`` selects samples; ``out_rows`` the output rows and ``in_rows`` the padded
+    input rows they read along the first spatial axis; ``geometry`` is the (unpadded)
+    convolution of that piece.
+    """
+
+    batch: slice
+    out_rows: slice
+    in_rows: slice
+    geometry: ConvGeometry
+
+
+def _rows_geometry(geom: ConvGeometry, j_lo: int, j_hi: int) -> tuple[slice, ConvGeometry]:
+    first = geom.axes[0]
+    start, stop = first.input_span(j_lo, j_hi)
+    axis = AxisGeometry(stop - start, first.k, first.stride, first.dilation, 0, 0)
+    return slice(start, stop), dataclasses.replace(geom, axes=(axis,) + geom.axes[1:])
+
+
+def chunks(
+    geom: ConvGeometry,
+    batch: int,
+    scratch_bytes: Callable[[ConvGeometry, int], int],
+    limit: int | None = None,
+) -> list[Chunk]:
+    """Cut a call on ``batch`` samples into chunks whose scratch fits under the limit.
+
+    Parameters
+    ----------
+    geom : ConvGeometry
+        The unpadded geometry of the whole call.
+    batch : int
+        Number of samples.
+    scratch_bytes : callable
+        ``scratch_bytes(geometry, samples)``: the backend's scratch memory for a piece.
+    limit : int, optional
+        Bytes; default :func:`get_workspace_limit`.
+    """
+    limit = get_workspace_limit() if limit is None else limit
+    m0 = geom.axes[0].output_size
+    whole = slice(0, m0)
+    all_rows = slice(0, geom.axes[0].padded_size)
+    if batch == 0:
+        return []
+    if scratch_bytes(geom, batch) <= limit:
+        return [Chunk(slice(0, batch), whole, all_rows, geom)]
+    per_sample = scratch_bytes(geom, 1)
+    if per_sample <= limit:
+        step = max(1, min(batch, limit // max(per_sample, 1)))
+        while step > 1 and scratch_bytes(geom, step) > limit:
+            step -= 1
+        return [
+            Chunk(slice(b, min(batch, b + step)), whole, all_rows, geom) for b in range(0, batch, step)
+        ]
+    # one sample is too big: blocks of output rows (largest block that fits, by bisection)
+    lo, hi = 1, m0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if scratch_bytes(_rows_geometry(geom, 0, mid)[1], 1) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    rows = lo
+    pieces = []
+    for b in range(batch):
+        for j in range(0, m0, rows):
+            j_hi = min(m0, j + rows)
+            in_rows, sub = _rows_geometry(geom, j, j_hi)
+            pieces.append(Chunk(slice(b, b + 1), slice(j, j_hi), in_rows, sub))
+    return pieces
