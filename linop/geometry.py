@@ -36,7 +36,9 @@ __all__ = [
     "ConvGeometry",
     "FoldPiece",
     "PaddingSpec",
+    "ConvParameters",
     "canonical_boundary",
+    "check_flag",
     "fold_index",
     "fold_pieces",
     "max_pad_width",
@@ -101,6 +103,13 @@ def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1)
         if v < minimum:
             raise ValueError(f"{name} must be >= {minimum} on every axis; got {value!r}")
     return values
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A keyword that must be ``True`` or ``False`` (``flip``, ``real``, ...)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def kernel_extent(k: int, dilation: int) -> int:
@@ -586,3 +595,34 @@ def fold_pieces(n: int, mode: str, low: int, high: int) -> tuple[FoldPiece, ...]
             else:
                 add(t * n, t * n + n - 1, -1, (t + 1) * n - 1)
     return tuple(pieces)
+
+
+class ConvParameters:
+    """Mixin: the resolved keywords of anything that holds a :class:`ConvGeometry` as ``geometry``.
+
+    Shared by the numeric operators and the symbolic layer, so both report the parameters
+    as the geometry resolved them (one ``(low, high)`` pair per axis for ``padding``, the
+    numpy name for ``boundary``).
+    """
+
+    geometry: ConvGeometry
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return self.geometry.stride
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return self.geometry.dilation
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        return self.geometry.padding
+
+    @property
+    def groups(self) -> int:
+        return self.geometry.groups
+
+    @property
+    def boundary(self) -> str:
+        return self.geometry.boundary

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import backends
-from ..geometry import ConvGeometry, PaddingSpec
+from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
 from .base import AdjointOperator, ShapedOperator, as_shape
 from .pad import fold_array, pad_array
 
@@ -116,7 +116,7 @@ def conv_geometry(
     )
 
 
-class Convolution(ShapedOperator):
+class Convolution(ConvParameters, ShapedOperator):
     """A convolution layer without bias, as a linear operator (channels last).
 
     Parameters
@@ -174,9 +174,7 @@ class Convolution(ShapedOperator):
     ):
         self.kernel = as_kernel(kernel)
         shape = as_shape(input_shape, "input_shape")
-        if not isinstance(flip, (bool, np.bool_)):
-            raise TypeError(f"flip must be True or False; got {flip!r}")
-        self.flip = bool(flip)
+        self.flip = check_flag(flip, "flip")
         self.geometry = conv_geometry(
             self.kernel.shape, shape, stride=stride, padding=padding, dilation=dilation,
             groups=groups, boundary=boundary,
@@ -194,37 +192,10 @@ class Convolution(ShapedOperator):
         self._backend = backends.select_backend(method, self._core, self.kernel.dtype)
         super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
 
-    # -- parameters, as resolved --------------------------------------------------------
-    @property
-    def stride(self) -> tuple[int, ...]:
-        return self.geometry.stride
-
-    @property
-    def dilation(self) -> tuple[int, ...]:
-        return self.geometry.dilation
-
-    @property
-    def padding(self) -> tuple[tuple[int, int], ...]:
-        return self.geometry.padding
-
-    @property
-    def groups(self) -> int:
-        return self.geometry.groups
-
-    @property
-    def boundary(self) -> str:
-        return self.geometry.boundary
-
     @property
     def backend(self) -> str:
         """The numeric backend that runs this operator (``method="auto"`` resolved by the cost model)."""
         return self._backend.__name__.rsplit(".", 1)[-1]
-
-    def _keywords(self) -> dict:
-        return dict(
-            stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
-            boundary=self.boundary, flip=self.flip, method=self.method,
-        )
 
     # -- numerics -----------------------------------------------------------------------
     def _with_channel_axis(self, a: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import backends
-from ..geometry import PaddingSpec
+from ..geometry import ConvParameters, PaddingSpec, check_flag
 from .base import ShapedOperator, as_shape
 from .convolution import _frozen, as_kernel, conv_geometry
 from .pad import pad_array
@@ -31,7 +31,7 @@ from .pad import pad_array
 __all__ = ["KernelConvolution"]
 
 
-class KernelConvolution(ShapedOperator):
+class KernelConvolution(ConvParameters, ShapedOperator):
     """``kernel -> Convolution(kernel, x.shape, **keywords) @ x`` for a fixed image ``x``.
 
     Parameters
@@ -65,9 +65,7 @@ class KernelConvolution(ShapedOperator):
     ):
         self.x = as_kernel(x, "x")
         kshape = as_shape(kernel_shape, "kernel_shape")
-        if not isinstance(flip, (bool, np.bool_)):
-            raise TypeError(f"flip must be True or False; got {flip!r}")
-        self.flip = bool(flip)
+        self.flip = check_flag(flip, "flip")
         self.geometry = conv_geometry(
             kshape, self.x.shape, stride=stride, padding=padding, dilation=dilation,
             groups=groups, boundary=boundary, kernel_name="kernel_shape",

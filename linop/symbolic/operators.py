@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..geometry import ConvGeometry, PaddingSpec
+from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
 from ..operators.base import as_shape
 from ..operators.convolution import conv_geometry
 from .affine_sum import AffineSum
@@ -52,7 +52,7 @@ from .proofs import (
 __all__ = ["Convolution"]
 
 
-class Convolution:
+class Convolution(ConvParameters):
     """A convolution layer without bias in exact arithmetic.
 
     Parameters
@@ -126,12 +126,11 @@ class Convolution:
             if real:
                 raise TypeError("real=True declares generated symbols real; declare your own symbols with real=True")
             kernel_array = exact_kernel(kernel)
-        if not isinstance(flip, (bool, np.bool_)):
-            raise TypeError(f"flip must be True or False; got {flip!r}")
+        flip = check_flag(flip, "flip")
         if not isinstance(symbol, str) or not symbol.isidentifier():
             raise ValueError(f"symbol must be an identifier; got {symbol!r}")
         self.kernel = kernel_array
-        self.flip = bool(flip)
+        self.flip = flip
         self.symbol = symbol
         self.max_entries = max_entries
         self.geometry: ConvGeometry = conv_geometry(
@@ -172,26 +171,6 @@ class Convolution:
     def shape(self) -> tuple[int, int]:
         """``(prod(output_shape), prod(input_shape))``: the matrix's shape."""
         return math.prod(self.output_shape), math.prod(self.input_shape)
-
-    @property
-    def stride(self) -> tuple[int, ...]:
-        return self.geometry.stride
-
-    @property
-    def dilation(self) -> tuple[int, ...]:
-        return self.geometry.dilation
-
-    @property
-    def padding(self) -> tuple[tuple[int, int], ...]:
-        return self.geometry.padding
-
-    @property
-    def groups(self) -> int:
-        return self.geometry.groups
-
-    @property
-    def boundary(self) -> str:
-        return self.geometry.boundary
 
     @property
     def structural_entries(self) -> int:
