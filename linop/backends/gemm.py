@@ -71,8 +71,9 @@ ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
 
 #: Bytes of window buffer filled per block (keeps the buffer in the per-core caches).
 WINDOW_BLOCK_BYTES = 2 * 2**20
-#: Bytes of wide output per block of the "tap" ordering (its rows stay cached across taps).
-TAP_BLOCK_BYTES = 2 * 2**20
+#: Bytes of wide output per block of the "tap" ordering (OpenBLAS blocks for the cache itself;
+#: larger blocks mean fewer calls: C1 forward 4.5 -> 4.1 ms going from 2 to 8 MiB).
+TAP_BLOCK_BYTES = 8 * 2**20
 #: Up to this many input channels the "row" adjoint folds into channel planes.
 PLANES_MAX_CHANNELS = 4
 
