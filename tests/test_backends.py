@@ -410,6 +410,42 @@ def test_scratch_memory_stays_under_the_workspace_limit(method):
         assert max(unlimited) > unavoidable + limit, "the case must need chunking to test the limit"
 
 
+def test_scratch_is_reused_per_name_and_thread():
+    workspace.release_scratch()
+    a = workspace.scratch("t", (100, 3), np.float32)
+    b = workspace.scratch("t", (10, 2), np.complex128)
+    assert np.shares_memory(a, b) and b.flags.aligned and b.shape == (10, 2)
+    assert not np.shares_memory(a, workspace.scratch("u", (100, 3), np.float32))
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(workspace.scratch, "t", (100, 3), np.float32).result()
+    assert not np.shares_memory(a, other)
+    workspace.release_scratch()
+    assert not np.shares_memory(a, workspace.scratch("t", (100, 3), np.float32))
+
+
+def test_scratch_larger_than_the_workspace_limit_is_not_kept():
+    workspace.release_scratch()
+    with backends.workspace_limit(1024):
+        a = workspace.scratch("big", (1024,), np.float32)
+        assert not np.shares_memory(a, workspace.scratch("big", (1024,), np.float32))
+
+
+@pytest.mark.parametrize("ordering", gemm.ORDERINGS)
+def test_results_of_earlier_calls_survive_the_reuse_of_scratch(ordering, monkeypatch):
+    monkeypatch.setattr(gemm, "choose_ordering", lambda *args: ordering)
+    rng = np.random.default_rng(11)
+    A = linop.Convolution(rng.standard_normal((3, 3, 4, 6)), (9, 8, 4), padding="same", method="gemm")
+    x1, x2 = rng.standard_normal((2, 2) + A.input_shape)
+    y1, y2 = rng.standard_normal((2, 2) + A.output_shape)
+    first = _apply_all(A, x1, y1)
+    kept = [a.copy() for a in first]
+    _apply_all(A, x2, y2)
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_apply_all(A, x1, y1), kept):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_workspace_limit_is_settable_and_restored():
     before = backends.get_workspace_limit()
     assert before == backends.DEFAULT_WORKSPACE_BYTES == 256 * 2**20

@@ -71,8 +71,9 @@ ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
 
 #: Bytes of window buffer filled per block (keeps the buffer in the per-core caches).
 WINDOW_BLOCK_BYTES = 2 * 2**20
-#: Bytes of wide output per block of the "tap" ordering (its rows stay cached across taps).
-TAP_BLOCK_BYTES = 2 * 2**20
+#: Bytes of wide output per block of the "tap" ordering (OpenBLAS blocks for the cache itself;
+#: larger blocks mean fewer calls: C1 forward 4.5 -> 4.1 ms going from 2 to 8 MiB).
+TAP_BLOCK_BYTES = 8 * 2**20
 #: Up to this many input channels the "row" adjoint folds into channel planes.
 PLANES_MAX_CHANNELS = 4
 
@@ -193,7 +194,8 @@ def _valid(wide: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
 
 def _wide_output(y: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
     """``y`` placed on the wide grid, zeros elsewhere: ``(total_rows, c_out)``."""
-    wide = np.zeros((grid.total_rows, y.shape[-1]), dtype=y.dtype)
+    wide = workspace.scratch("wide", (grid.total_rows, y.shape[-1]), y.dtype)
+    wide.fill(0)
     _valid(wide, geom, grid)[...] = y
     return wide
 
@@ -401,7 +403,7 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
     G, o = geom.groups, geom.out_per_group
     width = padded_width(o)
     weights = [_pad_columns(wg, width) for wg in _group_weights(w, geom)]  # per group (K_lead, kl*c, width)
-    wide = np.empty((grid.total_rows, G * width), dtype=out.dtype)
+    wide = workspace.scratch("wide", (grid.total_rows, G * width), out.dtype)
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
     step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
 
@@ -439,7 +441,7 @@ def _forward_row(geom, grid, sources, weights, wide, q0, n):
     count = n + max(grid.lead_offset)
     buffers = {}
     for phase in sorted(set(grid.lead_phase)):
-        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
         np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
         buffers[phase] = buf
     for g in range(G):
@@ -455,7 +457,7 @@ def _forward_full(geom, grid, sources, weights, wide, q0, n):
     G, c = geom.groups, geom.in_per_group
     o = weights[0].shape[-1]  # padded output columns per group
     K_lead = len(grid.lead_taps)
-    buf = np.empty((n, G, K_lead, kl, c), dtype=wide.dtype)
+    buf = workspace.scratch("windows", (n, G, K_lead, kl, c), wide.dtype)
     for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
         np.copyto(buf[:, :, lt], _windows(sources[phase], s * (q0 + offset), n, geom))
     for g in range(G):
@@ -528,7 +530,9 @@ def _adjoint_row(geom, grid, wide, weights, targets, q0, n, planes):
     G, o = geom.groups, geom.out_per_group
     width = weights[0].shape[-1]
     count = n + max(grid.lead_offset)
-    buffers = {p: np.zeros((count, G, width), dtype=wide.dtype) for p in sorted(set(grid.lead_phase))}
+    buffers = {p: workspace.scratch(f"windows {p}", (count, G, width), wide.dtype) for p in sorted(set(grid.lead_phase))}
+    for buf in buffers.values():
+        buf.fill(0)
     for g in range(G):
         yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
@@ -544,7 +548,7 @@ def _adjoint_full(geom, grid, wide, weights, targets, q0, n, planes):
     G, o = geom.groups, geom.out_per_group
     kl, c = geom.axes[-1].k, geom.in_per_group
     width = weights[0].shape[-1]
-    buf = np.empty((n, G, width), dtype=wide.dtype)
+    buf = workspace.scratch("windows", (n, G, width), wide.dtype)
     for g in range(G):
         gemm(wide[q0 : q0 + n, g * o : (g + 1) * o], weights[g], buf[:, g], accumulate=False)
     s = geom.axes[-1].stride
@@ -629,7 +633,7 @@ def _kernel_row(geom, grid, sources, wide, flat_out, q0, n):
     count = n + max(grid.lead_offset)
     buffers = {}
     for phase in sorted(set(grid.lead_phase)):
-        buf = np.empty((count, G, kl, c), dtype=wide.dtype)
+        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
         np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
         buffers[phase] = buf
     for g in range(G):

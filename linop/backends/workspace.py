@@ -20,12 +20,22 @@ The limit defaults to :data:`DEFAULT_WORKSPACE_BYTES` (256 MiB) and is read at e
 
 If one output row of one sample does not fit, that smallest chunk runs anyway (the limit
 cannot be met; the automatic method choice avoids such methods).
+
+Scratch arrays that every call needs anew (wide output grids, window buffers) are taken
+from a per-thread arena (:func:`scratch`) and kept between calls: a freshly allocated
+array of a few MB costs one page fault per 4 KiB page when it is first written, and
+page faults from several worker threads at once serialise in the kernel (measured: 1,600
+faults and 3-7 ms extra on an 8 x 64x64x32 -> 64 convolution that computes in 4 ms). The
+arena holds at most one buffer per name and thread, each no larger than the workspace
+limit; :func:`release_scratch` frees the calling thread's buffers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -37,6 +47,8 @@ __all__ = [
     "Chunk",
     "chunks",
     "get_workspace_limit",
+    "release_scratch",
+    "scratch",
     "set_workspace_limit",
     "workspace_limit",
 ]
@@ -84,6 +96,33 @@ def workspace_limit(nbytes: int | None) -> Iterator[int]:
         yield _limit
     finally:
         set_workspace_limit(previous)
+
+
+_arena = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+    """An uninitialised array of ``shape`` and ``dtype`` for scratch named ``name``, reused
+    by later calls on the same thread.
+
+    The array is valid until the next request for ``name`` on this thread, so a backend
+    takes each name once per call and never returns the array (or a view of it).
+    """
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    buffers = _arena.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(name)
+    if buffer is None or buffer.nbytes < nbytes:
+        # complex128 elements: 16-byte aligned for every dtype the backends use
+        buffer = np.empty(-(-max(nbytes, 1) // 16), dtype=np.complex128).view(np.uint8)
+        if nbytes <= _limit:
+            buffers[name] = buffer
+    return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def release_scratch() -> None:
+    """Free the scratch buffers that :func:`scratch` keeps for the calling thread."""
+    _arena.__dict__.pop("buffers", None)
 
 
 @dataclasses.dataclass(frozen=True)
