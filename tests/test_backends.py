@@ -634,3 +634,23 @@ def test_fft_length_never_wraps_a_valid_output():
     for a, L in zip(geom.axes, fft.fft_shape(geom)):
         assert L >= a.padded_size
         assert a.stride * (a.output_size - 1) + a.extent <= L
+
+
+def test_release_scratch_frees_the_buffers_of_every_thread():
+    import threading
+
+    from linop.backends import workspace
+
+    kept = {}
+
+    def worker():
+        workspace.scratch("probe", (1000,), np.float64)
+        kept["arena"] = workspace._arena.buffers
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    workspace.scratch("probe", (1000,), np.float64)
+    assert "probe" in kept["arena"] and "probe" in workspace._arena.buffers
+    workspace.release_scratch()
+    assert not kept["arena"] and not workspace._arena.buffers

@@ -27,7 +27,7 @@ array of a few MB costs one page fault per 4 KiB page when it is first written, 
 page faults from several worker threads at once serialise in the kernel (measured: 1,600
 faults and 3-7 ms extra on an 8 x 64x64x32 -> 64 convolution that computes in 4 ms). The
 arena holds at most one buffer per name and thread, each no larger than the workspace
-limit; :func:`release_scratch` frees the calling thread's buffers.
+limit; :func:`release_scratch` frees them on every thread.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import contextlib
 import dataclasses
 import math
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -101,6 +102,20 @@ def workspace_limit(nbytes: int | None) -> Iterator[int]:
 _arena = threading.local()
 
 
+class _Buffers(dict):
+    """One thread's scratch buffers by name (a dict subclass, so it can be weakly referenced;
+    compared and hashed by identity, as one thread's arena is distinct from another's)."""
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__  # type: ignore[assignment]
+
+
+# Every live thread's buffers, so that release_scratch reaches them all; a thread's entry
+# goes away with the thread.
+_arenas: "weakref.WeakSet[_Buffers]" = weakref.WeakSet()
+_arenas_lock = threading.Lock()
+
+
 def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
     """An uninitialised array of ``shape`` and ``dtype`` for scratch named ``name``, reused
     by later calls on the same thread.
@@ -110,7 +125,11 @@ def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.nda
     """
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
-    buffers = _arena.__dict__.setdefault("buffers", {})
+    buffers = _arena.__dict__.get("buffers")
+    if buffers is None:
+        buffers = _arena.buffers = _Buffers()
+        with _arenas_lock:
+            _arenas.add(buffers)
     buffer = buffers.get(name)
     if buffer is None or buffer.nbytes < nbytes:
         # complex128 elements: 16-byte aligned for every dtype the backends use
@@ -121,8 +140,13 @@ def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.nda
 
 
 def release_scratch() -> None:
-    """Free the scratch buffers that :func:`scratch` keeps for the calling thread."""
-    _arena.__dict__.pop("buffers", None)
+    """Free the scratch buffers that :func:`scratch` keeps, on every thread.
+
+    Arrays a backend is using at that moment stay valid (they are only no longer kept).
+    """
+    with _arenas_lock:
+        for buffers in list(_arenas):
+            buffers.clear()
 
 
 @dataclasses.dataclass(frozen=True)
