@@ -84,7 +84,8 @@ def test_example_script_exits_zero_and_every_claim_holds(ran, name):
     assert run.returncode == 0, run.stderr
     assert "claims:" in run.stdout
     assert "[FAILED]" not in run.stdout
-    assert run.stdout.count("[ok]") >= 2
+    # every story checks at least one claim of its own (backprop adds PyTorch's when installed)
+    assert run.stdout.count("[ok]") >= 1
 
 
 @pytest.mark.parametrize("name", DEMOS)
