@@ -320,6 +320,14 @@ class AxisGeometry:
         """
         return (self.dilation * t) % self.stride, (self.dilation * t) // self.stride
 
+    @property
+    def reads_input(self) -> bool:
+        """Whether some output meets some input sample through some tap, i.e. some
+        ``s*j + d*t - p_lo`` lies in ``[0, n)``. When it does not, every tap of every output
+        lands in the padding, and with a ``constant`` boundary the operator is zero."""
+        reach = self.input_index(np.arange(self.output_size)[:, None], np.arange(self.k)[None, :])
+        return bool(np.any((reach >= 0) & (reach < self.n)))
+
     def source_index(self, mode: str) -> np.ndarray:
         """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
         return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)

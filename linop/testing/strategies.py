@@ -84,11 +84,16 @@ class ConvConfig:
 
 
 def _axis_is_valid(n: int, k: int, s: int, d: int, pad_spec: object, mode: str) -> bool:
-    """Whether one axis of length ``n`` gives a non-empty output with a pad the mode allows."""
+    """Whether one axis of length ``n`` gives a non-empty output with a pad the mode allows,
+    and (for zero padding) reads the input at all: an operator that only ever meets zero
+    padding is zero, and an FFT computes it as rounding noise that no check can tell from
+    a defect."""
     (lo, hi), = resolve_padding(pad_spec, [n], [k], [s], [d])  # type: ignore[arg-type]
     axis = AxisGeometry(n, k, s, d, lo, hi)
     limit = max_pad_width(n, mode)
-    return axis.output_size >= 1 and (limit is None or max(lo, hi) <= limit)
+    if axis.output_size < 1 or (limit is not None and max(lo, hi) > limit):
+        return False
+    return mode != "constant" or axis.reads_input
 
 
 def _per_axis_form(draw, values: list[int]) -> int | tuple[int, ...]:
