@@ -139,7 +139,8 @@ def load_image(downscale: int, *, color: bool = False) -> tuple[np.ndarray, str]
     """
     pixels = _read_photograph()
     if pixels is None:
-        shape = block_average(np.empty(FULL_SHAPE), downscale).shape
+        # the shape block_average gives (without averaging uninitialised memory to learn it)
+        shape = block_average(np.zeros((FULL_SHAPE[0], FULL_SHAPE[1], 0)), downscale).shape[:2]
         source = "a synthetic test image (matplotlib, whose sample photograph the demos use, is not installed)"
         return synthetic_image(shape, color=color), source
     image = pixels if color else pixels @ np.array(LUMA_WEIGHTS)
