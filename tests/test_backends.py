@@ -351,6 +351,32 @@ def test_parallel_ranges_cover_everything_once():
     assert sorted(order[:3]) == [0, 2, 4] and sorted(order[3:]) == [1, 3]
 
 
+@pytest.mark.parametrize(
+    "n, k, stride",
+    [((11,), (3,), (2,)), ((7, 6), (3, 2), (2, 1)), ((5, 4, 6), (2, 3, 2), (1, 2, 3))],
+)
+def test_gemm_gathers_each_output_from_its_wide_line_once_and_spreading_is_the_adjoint(n, k, stride):
+    """Outputs ``(b, u, j)`` sit at wide row ``W flat_U(b, u) + j``; gathering in pieces of
+    lines copies each exactly once, and spreading is the adjoint of gathering."""
+    geom = ConvGeometry.build(n, k, stride=stride, in_channels=2, out_channels=3).unpadded()
+    batch = 2
+    grid = gemm.wide_grid(geom, batch)
+    rng = np.random.default_rng(0)
+    wide = rng.standard_normal((grid.total_rows, 3))
+    out = np.full((batch,) + geom.output_size + (3,), np.nan)
+    lines = grid.total_rows // grid.width
+    for lo, hi in parallel.ranges(lines, 3):
+        gemm._gather_lines(wide, out, geom, grid, lo, hi)
+    grid_shape = (batch,) + grid.lead_lengths + (grid.width, 3)
+    index = (slice(None),) + tuple(slice(0, m) for m in geom.output_size)
+    np.testing.assert_array_equal(out, wide.reshape(grid_shape)[index])
+    y = rng.standard_normal(out.shape)
+    spread = np.full_like(wide, np.nan)
+    for lo, hi in parallel.ranges(lines, 2):
+        gemm._spread_lines(y, spread, geom, grid, lo, hi)
+    np.testing.assert_allclose(np.vdot(out, y), np.vdot(wide, spread), rtol=1e-12)
+
+
 def test_row_chunks_cover_the_output_exactly_once():
     geom = ConvGeometry.build((23, 9), (4, 3), stride=(3, 1), dilation=(2, 1), in_channels=2, out_channels=2).unpadded()
     pieces = workspace.chunks(geom, 2, lambda g, b: b * g.axes[0].padded_size, limit=12)
@@ -609,7 +635,9 @@ def test_pad_array_matches_numpy_pad_and_fold_array_is_its_adjoint(shape, mode, 
     z0 = z.copy()
     folded = fold_array(z, pads, mode)
     np.testing.assert_array_equal(z, z0)
-    np.testing.assert_allclose(_vdot(padded, z), _vdot(x, folded), rtol=1e-12)
+    # rounding of an inner product is relative to |padded| |z|, not to its (possibly cancelled) value
+    scale = np.linalg.norm(padded) * np.linalg.norm(z)
+    np.testing.assert_allclose(_vdot(padded, z), _vdot(x, folded), rtol=1e-12, atol=1e-13 * scale)
 
 
 def test_polyphase_tap_splits_the_input_index():

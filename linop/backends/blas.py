@@ -108,6 +108,22 @@ _TRANSPOSE_ADDRESS = ctypes.addressof(_TRANSPOSE)
 #: Set to False to force the NumPy fallback (the tests run both paths).
 use_blas: bool = True
 
+# alpha = 1 and beta in {0, 1} per dtype, made once: (array kept alive, address of 1, address of 0)
+_SCALARS = {}
+for _dtype in _TYPE_PREFIX:
+    _values = np.array([1, 0], dtype=_dtype)
+    _SCALARS[_dtype] = (_values, _values.ctypes.data, _values.ctypes.data + _values.itemsize)
+_arguments = threading.local()  # per thread: the integer arguments m, n, k, lda, ldb, ldc
+
+
+def _integer_arguments() -> tuple[ctypes.Array, int]:
+    """This thread's buffer for the six integer arguments of ``?gemm``, and its address."""
+    buffer = getattr(_arguments, "buffer", None)
+    if buffer is None:
+        buffer = _arguments.buffer = (ctypes.c_int32 * 6)()
+        _arguments.address = ctypes.addressof(buffer)
+    return buffer, _arguments.address
+
 
 @contextlib.contextmanager
 def single_threaded() -> Iterator[bool]:
@@ -220,18 +236,16 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool) -> No
     if b_layout is None:
         b = np.asfortranarray(b)
         b_layout = (False, max(k, 1))
-    dims = np.array([m, n, k, a_layout[1], b_layout[1], ldc], dtype=np.int32)
-    scalars = np.array([1, 1 if accumulate else 0], dtype=c.dtype)
-    base = dims.ctypes.data
-    step = dims.itemsize
-    alpha = scalars.ctypes.data
+    dims, base = _integer_arguments()
+    dims[:] = (m, n, k, a_layout[1], b_layout[1], ldc)
+    _, one, zero = _SCALARS[c.dtype]
     function(
         _TRANSPOSE_ADDRESS if a_layout[0] else _NO_TRANSPOSE_ADDRESS,
         _TRANSPOSE_ADDRESS if b_layout[0] else _NO_TRANSPOSE_ADDRESS,
-        base, base + step, base + 2 * step,
-        alpha,
-        a.ctypes.data, base + 3 * step,
-        b.ctypes.data, base + 4 * step,
-        alpha + scalars.itemsize,
-        c.ctypes.data, base + 5 * step,
+        base, base + 4, base + 8,
+        one,
+        a.ctypes.data, base + 12,
+        b.ctypes.data, base + 16,
+        one if accumulate else zero,
+        c.ctypes.data, base + 20,
     )

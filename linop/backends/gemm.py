@@ -39,8 +39,11 @@ tap (col2im); with at most :data:`PLANES_MAX_CHANNELS` input channels the ``"row
 adjoint folds into channel planes ``(c_in, rows)`` instead, so that every add is a long
 contiguous one. The kernel adjoint is ``sum_q F[q + off(t)]^T Y[q]`` per tap.
 
-The wide rows are cut into ranges that run on all cores (:mod:`linop.backends.parallel`;
-the adjoint's ranges share halo rows and run in two waves). All functions take the
+The wide rows are cut into ranges of whole *lines* (``W`` rows, one index of the lead
+axes) that run on all cores (:mod:`linop.backends.parallel`; the adjoint's ranges share
+halo rows and run in two waves); each range copies its outputs out of the wide grid
+(forward) or places its part of ``y`` on it (adjoint) itself, in parallel and while that
+part is in cache. All functions take the
 *padded*, channels-last, batch-first input and the *unpadded* geometry, as in
 :mod:`linop.backends.direct`.
 """
@@ -185,19 +188,63 @@ def _merge_sources(sources: list[np.ndarray], out: np.ndarray, geom: ConvGeometr
         out[padded] += flat.reshape(shape)[source]
 
 
-def _valid(wide: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
-    """The valid outputs ``(B, m..., c)`` as a view of wide rows ``(total_rows, c)``."""
-    grid_shape = (grid.batch,) + grid.lead_lengths + (grid.width, wide.shape[-1])
-    index = (slice(None),) + tuple(slice(0, m) for m in geom.output_size) + (slice(None),)
-    return wide.reshape(grid_shape)[index]
-
-
 def _wide_output(y: np.ndarray, geom: ConvGeometry, grid: WideGrid) -> np.ndarray:
     """``y`` placed on the wide grid, zeros elsewhere: ``(total_rows, c_out)``."""
     wide = workspace.scratch("wide", (grid.total_rows, y.shape[-1]), y.dtype)
-    wide.fill(0)
-    _valid(wide, geom, grid)[...] = y
+    _spread_lines(y, wide, geom, grid, 0, grid.total_rows // grid.width)
     return wide
+
+
+@functools.lru_cache(maxsize=256)
+def _valid_runs(geom: ConvGeometry, batch: int) -> tuple[tuple[int, int, int], ...]:
+    """The wide-grid *lines* (runs of ``W`` wide rows, one per index of the lead axes) that
+    hold outputs, as maximal runs ``(wide line, output line, count)``.
+
+    Wide line ``L = b prod(U) + flat_U(u)`` holds output line ``b prod(m) + flat_m(u)`` when
+    ``u_a < m_a`` on every lead axis; consecutive lines of the last lead axis form one run.
+    """
+    grid = wide_grid(geom, batch)
+    lead_m = geom.output_size[:-1]
+    if not lead_m:
+        return ((0, 0, batch),)
+    runs = []
+    for index in np.ndindex(*((batch,) + lead_m[:-1])):
+        b, u = index[0], index[1:]
+        wide_line = np.ravel_multi_index((b,) + u + (0,), (batch,) + grid.lead_lengths)
+        out_line = np.ravel_multi_index((b,) + u + (0,), (batch,) + lead_m)
+        runs.append((int(wide_line), int(out_line), lead_m[-1]))
+    return tuple(runs)
+
+
+def _line_runs(geom: ConvGeometry, batch: int, lo: int, hi: int):
+    """The parts of :func:`_valid_runs` inside wide lines ``[lo, hi)``."""
+    for wide_line, out_line, count in _valid_runs(geom, batch):
+        first, stop = max(lo, wide_line), min(hi, wide_line + count)
+        if first < stop:
+            yield first, out_line + first - wide_line, stop - first
+
+
+def _gather_lines(wide: np.ndarray, out: np.ndarray, geom: ConvGeometry, grid: WideGrid, lo: int, hi: int) -> None:
+    """Copy the outputs held by wide lines ``[lo, hi)`` to ``out`` ``(B, m..., c)``; the wide
+    grid has ``G`` groups of ``width >= c / G`` columns, of which the first ``c / G`` count."""
+    W, m = grid.width, geom.output_size[-1]
+    G = geom.groups
+    o = out.shape[-1] // G
+    wide_lines = wide.reshape(-1, W, G, wide.shape[-1] // G)
+    out_lines = out.reshape(-1, m, G, o)
+    for src, dst, count in _line_runs(geom, grid.batch, lo, hi):
+        out_lines[dst : dst + count] = wide_lines[src : src + count, :m, :, :o]
+
+
+def _spread_lines(y: np.ndarray, wide: np.ndarray, geom: ConvGeometry, grid: WideGrid, lo: int, hi: int) -> None:
+    """Adjoint of :func:`_gather_lines` on wide lines ``[lo, hi)``: ``y``'s outputs placed
+    there, zeros elsewhere."""
+    W, m = grid.width, geom.output_size[-1]
+    wide_lines = wide.reshape(-1, W, wide.shape[-1])
+    y_lines = y.reshape(-1, m, y.shape[-1])
+    wide_lines[lo:hi].fill(0)
+    for src, dst, count in _line_runs(geom, grid.batch, lo, hi):
+        wide_lines[src : src + count, :m] = y_lines[dst : dst + count]
 
 
 # -- views --------------------------------------------------------------------------------
@@ -393,6 +440,11 @@ def _max_offset(geom: ConvGeometry, grid: WideGrid) -> int:
     return last.stride * max(grid.lead_offset) + last.dilation * (last.k - 1)
 
 
+def _lines(grid: WideGrid) -> int:
+    """Wide lines (``W`` rows each) that hold the computed rows: ``ceil(rows / W)``."""
+    return -(-grid.rows // grid.width)
+
+
 def _macs(geom: ConvGeometry, grid: WideGrid) -> float:
     return float(grid.rows) * math.prod(geom.kernel_size) * geom.in_per_group * geom.out_channels
 
@@ -407,14 +459,15 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
     step = {"tap": _forward_tap, "row": _forward_row, "full": _forward_full}[ordering]
 
-    def work(q_lo: int, q_hi: int) -> None:
+    def work(line_lo: int, line_hi: int) -> None:
+        q_lo, q_hi = line_lo * grid.width, min(grid.rows, line_hi * grid.width)
         for q0 in range(q_lo, q_hi, block):
             step(geom, grid, sources, weights, wide, q0, min(q_hi, q0 + block) - q0)
+        _gather_lines(wide, out, geom, grid, line_lo, line_hi)  # while the range is in cache
 
-    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
+    lines = _lines(grid)
+    parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid)))
     parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
-    valid = _valid(wide, geom, grid).reshape(out.shape[:-1] + (G, width))
-    out.reshape(out.shape[:-1] + (G, o))[...] = valid[..., :o]
 
 
 def _forward_tap(geom, grid, sources, weights, wide, q0, n):
@@ -469,7 +522,7 @@ def _forward_full(geom, grid, sources, weights, wide, q0, n):
 def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, ordering: str) -> None:
     """Add the transposed correlation of ``y`` into the padded array ``out``."""
     grid = wide_grid(geom, y.shape[0])
-    wide = _wide_output(y, geom, grid)
+    wide = workspace.scratch("wide", (grid.total_rows, y.shape[-1]), y.dtype)
     C = geom.in_channels
     kl, c = geom.axes[-1].k, geom.in_per_group
     planes = ordering == "row" and C <= PLANES_MAX_CHANNELS
@@ -497,13 +550,16 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         step = _adjoint_row if ordering == "row" else _adjoint_full
     block, _ = _window_rows(geom, grid, ordering, out.itemsize)
 
-    def work(q_lo: int, q_hi: int) -> None:
+    def work(line_lo: int, line_hi: int) -> None:
+        _spread_lines(y, wide, geom, grid, line_lo, line_hi)  # each range reads only its own rows
+        q_lo, q_hi = line_lo * grid.width, min(grid.rows, line_hi * grid.width)
         for q0 in range(q_lo, q_hi, block):
             step(geom, grid, wide, weights, targets, q0, min(q_hi, q0 + block) - q0, planes)
 
     # ranges write overlapping source rows (the halo): two waves, neighbours never together
     halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
-    parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid), halo, waves=2))
+    lines = _lines(grid)
+    parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid), -(-halo // grid.width) + 1, waves=2))
     parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
     if planes:
         targets = [t.T for t in targets]
