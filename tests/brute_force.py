@@ -27,14 +27,17 @@ def resolve_pads(padding, n, k, stride, dilation):
             total = max((out - 1) * stride[a] + dilation[a] * (k[a] - 1) + 1 - n[a], 0)
             pads.append((total // 2, total - total // 2))
         return pads
-    if isinstance(padding, int):
-        return [(padding, padding)] * d
+    if isinstance(padding, (int, np.integer)):
+        return [(int(padding), int(padding))] * d
     return [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
 
 
 def brute_force_conv(x, kernel, *, stride=1, padding="valid", dilation=1, groups=1,
-                     boundary="constant", flip=False):
-    """y[j, o] = sum_t sum_r k[t, r, o] * xpad[s*j + d*t, g(o)*cpg + r] with explicit loops."""
+                     boundary="constant", flip=False, method=None):
+    """y[j, o] = sum_t sum_r k[t, r, o] * xpad[s*j + d*t, g(o)*cpg + r] with explicit loops.
+
+    ``method`` is accepted and ignored (the reference has one method), so that a
+    Convolution's keywords can be passed as they are."""
     x = np.asarray(x)
     kernel = np.asarray(kernel)
     single = kernel.ndim == x.ndim

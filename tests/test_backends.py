@@ -19,11 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from brute_force import brute_force_conv, resolve_pads
+from brute_force import brute_force_conv
 from linop import backends
 from linop.backends import blas, cache, direct, fft, gemm, parallel, workspace
 from linop.geometry import AxisGeometry, ConvGeometry
 from linop.operators.pad import fold_array, pad_array
+from linop.testing.strategies import conv_configs as valid_conv_configs
 
 METHODS = ("gemm", "fft", "direct")
 BACKENDS = {"gemm": gemm, "fft": fft, "direct": direct}
@@ -51,43 +52,13 @@ def _vdot(a, b):
 
 
 @st.composite
-def conv_configs(draw, max_ndim=3):
-    """A valid random convolution: shapes, every keyword, dtype, batch and seed."""
-    ndim = draw(st.integers(1, max_ndim))
-    biggest = {1: 12, 2: 8, 3: 5}[ndim]
-    n = [draw(st.integers(1, biggest)) for _ in range(ndim)]
-    k = [draw(st.integers(1, 4 if ndim < 3 else 3)) for _ in range(ndim)]
-    dilation = [draw(st.integers(1, 2)) for _ in range(ndim)]
-    stride = [draw(st.integers(1, 3)) for _ in range(ndim)]
-    boundary = draw(st.sampled_from(BOUNDARIES))
-    pad_kind = draw(st.sampled_from(["valid", "same", "full", "int", "pairs"]))
-    if pad_kind == "int":
-        padding = draw(st.integers(0, 2))
-    elif pad_kind == "pairs":
-        padding = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim)]
-    else:
-        padding = pad_kind
-    for a in range(ndim):  # make the output non-empty
-        pads = resolve_pads(padding, n, k, stride, dilation)
-        n[a] = max(n[a], dilation[a] * (k[a] - 1) + 1 - sum(pads[a]), 1)
-    pads = resolve_pads(padding, n, k, stride, dilation)
-    limits = {"reflect": [v - 1 for v in n], "symmetric": n}
-    if boundary in limits and any(max(p) > lim for p, lim in zip(pads, limits[boundary])):
-        boundary = "wrap"
-    channels = draw(st.booleans())
-    groups = 1
-    if channels:
-        groups = draw(st.integers(1, 3))
-        c_in = groups * draw(st.integers(1, 3))
-        c_out = groups * draw(st.integers(1, 3))
-        kshape, ishape = tuple(k) + (c_in // groups, c_out), tuple(n) + (c_in,)
-    else:
-        kshape, ishape = tuple(k), tuple(n)
-    dtype = draw(st.sampled_from([np.float64, np.float32, np.complex128, np.complex64]))
+def conv_configs(draw):
+    """A valid random convolution (``linop.testing.strategies.conv_configs``, every keyword):
+    ``(kernel shape, input shape, keywords, dtype, batch, seed)``; the method is the test's."""
+    config = draw(valid_conv_configs(max_size=10, max_channels=6, methods=("auto",)))
+    keywords = {k: v for k, v in config.keywords.items() if k != "method"}
     batch = draw(st.integers(1, 3))
-    keywords = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, boundary=boundary,
-                    flip=draw(st.booleans()))
-    return kshape, ishape, keywords, np.dtype(dtype), batch, draw(st.integers(0, 2**31 - 1))
+    return config.kernel_shape, config.input_shape, keywords, config.dtype, batch, draw(st.integers(0, 2**31 - 1))
 
 
 def _brute_force_batch(x, kernel, keywords):

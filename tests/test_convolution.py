@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from brute_force import brute_force_conv, resolve_pads
+from brute_force import brute_force_conv
+from linop.testing.strategies import conv_configs
 
 LECTURE_MATRIX = np.array(
     [
@@ -41,44 +42,12 @@ def _random(rng, shape, dtype):
     return a.astype(dtype)
 
 
-REFLECT_LIMIT = {"reflect": lambda n: n - 1, "symmetric": lambda n: n}
-
-
 @st.composite
-def configs(draw, max_ndim=3):
-    """Random valid convolution configurations: every keyword, dtype and layout."""
-    ndim = draw(st.integers(1, max_ndim))
-    channels = draw(st.booleans())
-    k = [draw(st.integers(1, 3)) for _ in range(ndim)]
-    dilation = [draw(st.integers(1, 2)) for _ in range(ndim)]
-    stride = [draw(st.integers(1, 3)) for _ in range(ndim)]
-    # n at least the kernel span keeps every padding valid (output size >= 1)
-    top = 8 if ndim < 3 else 5
-    n = [draw(st.integers(dilation[a] * (k[a] - 1) + 1, max(top, dilation[a] * (k[a] - 1) + 1)))
-         for a in range(ndim)]
-    pad_kind = draw(st.sampled_from(["valid", "same", "full", "int", "pairs"]))
-    if pad_kind == "int":
-        padding = draw(st.integers(0, 2))
-    elif pad_kind == "pairs":
-        padding = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim)]
-    else:
-        padding = pad_kind
-    pads = resolve_pads(padding, n, k, stride, dilation)
-    allowed = [b for b in ["constant", "wrap", "reflect", "symmetric", "edge", "zeros", "circular", "replicate"]
-               if b not in REFLECT_LIMIT or all(max(pads[a]) <= REFLECT_LIMIT[b](n[a]) for a in range(ndim))]
-    boundary = draw(st.sampled_from(allowed))
-    groups = 1
-    if channels:
-        groups = draw(st.integers(1, 2))
-        cin = groups * draw(st.integers(1, 2))
-        cout = groups * draw(st.integers(1, 2))
-        kshape, ishape = tuple(k) + (cin // groups, cout), tuple(n) + (cin,)
-    else:
-        kshape, ishape = tuple(k), tuple(n)
-    dtype = draw(st.sampled_from([np.float64, np.float32, np.complex128, np.complex64]))
-    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
-                  boundary=boundary, flip=draw(st.booleans()))
-    return kshape, ishape, kwargs, dtype, draw(st.integers(0, 2**31 - 1))
+def configs(draw):
+    """Random valid configurations of every keyword (``linop.testing.strategies.conv_configs``,
+    small enough for the brute-force loops), as ``(kernel shape, input shape, keywords, dtype, seed)``."""
+    config = draw(conv_configs(max_size=6, max_channels=3))
+    return config.kernel_shape, config.input_shape, config.keywords, config.dtype, draw(st.integers(0, 2**31 - 1))
 
 
 def _tol(dtype):
