@@ -148,13 +148,9 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns ``(B, m_1..m_d, c_out)``.
     """
     dtype = np.result_type(xp, w)
-    xp = xp.astype(dtype, copy=False)
     w = w.astype(dtype, copy=False)
-    B = xp.shape[0]
-    y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
-    for chunk in workspace.chunks(geom, B, _scratch(dtype)):
-        _forward(xp[chunk.batch, chunk.in_rows], w, chunk.geometry, y[chunk.batch, chunk.out_rows])
-    return y
+    step = lambda piece, g, out: _forward(piece, w, g, out)  # noqa: E731
+    return workspace.run_chunked(step, xp.astype(dtype, copy=False), geom, _scratch(dtype), dtype, adjoint=False)
 
 
 def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
@@ -174,13 +170,9 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray)
 def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input: ``(B, m..., c_out) -> (B, P..., c_in)``."""
     dtype = np.result_type(y, w)
-    y = y.astype(dtype, copy=False)
     w = w.astype(dtype, copy=False)
-    B = y.shape[0]
-    xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
-    for chunk in workspace.chunks(geom, B, _scratch(dtype)):
-        _adjoint(y[chunk.batch, chunk.out_rows], w, chunk.geometry, xp[chunk.batch, chunk.in_rows])
-    return xp
+    step = lambda piece, g, out: _adjoint(piece, w, g, out)  # noqa: E731
+    return workspace.run_chunked(step, y.astype(dtype, copy=False), geom, _scratch(dtype), dtype, adjoint=True)
 
 
 def _upsampled(y: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...]) -> np.ndarray:

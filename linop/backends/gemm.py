@@ -380,16 +380,12 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: st
     """
     _check_ordering(ordering)
     dtype = _common_dtype(xp, w)
-    xp = xp.astype(dtype, copy=False)
     w = np.ascontiguousarray(w, dtype=dtype)
-    B = xp.shape[0]
-    y = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
     ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
-    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
-        _forward(
-            xp[chunk.batch, chunk.in_rows], w, chunk.geometry, y[chunk.batch, chunk.out_rows], ordering
-        )
-    return y
+    step = lambda piece, g, out: _forward(piece, w, g, out, ordering)  # noqa: E731
+    return workspace.run_chunked(
+        step, xp.astype(dtype, copy=False), geom, _scratch(dtype, ordering), dtype, adjoint=False
+    )
 
 
 def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
@@ -400,16 +396,12 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     """
     _check_ordering(ordering)
     dtype = _common_dtype(y, w)
-    y = y.astype(dtype, copy=False)
     w = np.ascontiguousarray(w, dtype=dtype)
-    B = y.shape[0]
-    xp = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
     ordering = ordering or choose_ordering(geom, "adjoint", np.dtype(dtype))
-    for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
-        _adjoint(
-            y[chunk.batch, chunk.out_rows], w, chunk.geometry, xp[chunk.batch, chunk.in_rows], ordering
-        )
-    return xp
+    step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
+    return workspace.run_chunked(
+        step, y.astype(dtype, copy=False), geom, _scratch(dtype, ordering), dtype, adjoint=True
+    )
 
 
 def correlate_kernel_adjoint(

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "Chunk",
     "chunks",
+    "run_chunked",
     "get_workspace_limit",
     "release_scratch",
     "scratch",
@@ -222,3 +223,33 @@ def chunks(
             in_rows, sub = _rows_geometry(geom, j, j_hi)
             pieces.append(Chunk(slice(b, b + 1), slice(j, j_hi), in_rows, sub))
     return pieces
+
+
+def run_chunked(
+    step: Callable[[np.ndarray, ConvGeometry, np.ndarray], None],
+    source: np.ndarray,
+    geom: ConvGeometry,
+    scratch_bytes: Callable[[ConvGeometry, int], int],
+    dtype: np.dtype,
+    *,
+    adjoint: bool,
+) -> np.ndarray:
+    """Run a backend's per-chunk ``step(source_piece, chunk_geometry, result_piece)`` over
+    :func:`chunks` and return the whole result.
+
+    Forward (``adjoint=False``): ``source`` is the padded input ``(B, P..., c_in)``, the
+    result ``(B, m..., c_out)`` is written piece by piece (each output row once). Adjoint:
+    ``source`` is ``(B, m..., c_out)`` and each step *adds* into its input rows of a zeroed
+    ``(B, P..., c_in)`` (neighbouring chunks' input rows overlap by the kernel span).
+    """
+    B = source.shape[0]
+    if adjoint:
+        result = np.zeros((B,) + geom.padded_size + (geom.in_channels,), dtype=dtype)
+    else:
+        result = np.empty((B,) + geom.output_size + (geom.out_channels,), dtype=dtype)
+    for chunk in chunks(geom, B, scratch_bytes):
+        if adjoint:
+            step(source[chunk.batch, chunk.out_rows], chunk.geometry, result[chunk.batch, chunk.in_rows])
+        else:
+            step(source[chunk.batch, chunk.in_rows], chunk.geometry, result[chunk.batch, chunk.out_rows])
+    return result
