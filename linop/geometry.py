@@ -310,6 +310,11 @@ class AxisGeometry:
         """``ceil(P / s)``: samples in the longest polyphase component ``x_p[phi], x_p[phi+s], ...``."""
         return -(-self.padded_size // self.stride)
 
+    def component_length(self, phi: int) -> int:
+        """``ceil((P - phi) / s)``: samples in polyphase component ``phi`` (padded samples
+        ``phi, phi + s, ...``)."""
+        return -(-(self.padded_size - phi) // self.stride)
+
     def polyphase_tap(self, t: int) -> tuple[int, int]:
         """Phase ``phi`` and offset ``a`` of tap ``t`` in the polyphase decomposition.
 

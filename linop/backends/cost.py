@@ -15,7 +15,12 @@ on a 2-core x86 CPU with OpenBLAS and pocketfft (only their ratios matter for th
   number of output columns: a product with a small inner dimension re-reads its output
   block for little work, one with few columns leaves vector lanes idle. ``traffic``
   counts the elements written and read besides the products: the wide output grid, the
-  polyphase copies, the window buffers. The cheapest ordering stands for the method.
+  polyphase copies, the window buffers. The compiled ``"implicit"`` ordering copies
+  nothing (the adjoint reads a zero-bordered copy of ``y``) and runs at
+  ``IMPLICIT_MACS * eff`` with ``eff = min(outer, 32) / 32`` (its vectors run along the
+  output columns), ``NARROW_EFFICIENCY`` for at most 4 columns from at least 16 summed
+  channels, and ``SINGLE_MACS`` for one channel in and out. The cheapest ordering
+  stands for the method.
 * **fft**: ``(c_in + c_out) * FFT_SECONDS * N log2 N`` for the transforms of the
   ``N = prod(L)``-point periodic grids, plus ``c_in/G * c_out`` complex multiply-adds per
   stored frequency at ``MIX_MACS``.
@@ -47,6 +52,12 @@ OUTER_HALF = (6.0, 12.0)
 COPY_BYTES = 1e10
 #: Seconds per NumPy or BLAS call from Python.
 CALL_SECONDS = 4e-6
+#: Single-precision multiply-adds per second of the compiled implicit GEMM (both cores, 32+ columns).
+IMPLICIT_MACS = 1.0e11
+#: Its efficiency with at most 4 output columns and at least 16 summed channels.
+NARROW_EFFICIENCY = 0.25
+#: Its single-precision multiply-adds per second with one input and one output channel.
+SINGLE_MACS = 1.0e10
 #: Seconds per ``N log2 N`` of a single-precision real FFT (both cores).
 FFT_SECONDS = 1.1e-10
 #: Single-precision complex multiply-adds per second in the per-frequency channel mixing.
@@ -98,6 +109,8 @@ def gemm_ordering_cost(
     elif ordering == "full":
         inner, outer = (K * c, o) if forward else (o, K * c)
         calls, window = G, Q * K * c * G
+    elif ordering == "implicit":
+        return _implicit_cost(geom, forward, slow, nbytes)
     else:
         raise ValueError(f"unknown ordering {ordering!r}")
     traffic = 2 * Q * geom.out_channels + window * (1.0 if forward else 3.0)
@@ -108,12 +121,32 @@ def gemm_ordering_cost(
     return macs * slow / (GEMM_MACS * efficiency) + traffic * nbytes / COPY_BYTES + calls * blocks * CALL_SECONDS
 
 
-def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
-    """Seconds of forward plus adjoint through the best window orderings."""
-    from .gemm import ORDERINGS
+def _implicit_cost(geom: ConvGeometry, forward: bool, slow: float, nbytes: float) -> float:
+    """Seconds of one sample through the compiled kernel (:mod:`linop.backends.compiled`)."""
+    G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
+    inner, outer = (c, o) if forward else (o, c)
+    macs = math.prod(geom.output_size) * math.prod(geom.kernel_size) * c * o * G
+    if inner == 1 and outer == 1:
+        rate = SINGLE_MACS
+    elif outer <= 4 and inner >= 16:
+        rate = IMPLICIT_MACS * NARROW_EFFICIENCY
+    else:
+        rate = IMPLICIT_MACS * min(outer, 32) / 32
+    traffic = 0.0 if forward else 2.0 * math.prod(a.phase_length + a.polyphase_tap(a.k - 1)[1] for a in geom.axes) * o * G
+    phases = 1 if forward else math.prod(a.stride for a in geom.axes)
+    return macs * slow / rate + traffic * nbytes / COPY_BYTES + G * phases * CALL_SECONDS
 
+
+def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
+    """Seconds of forward plus adjoint through the best window orderings (the compiled one
+    where it can run the dtype)."""
+    from . import compiled
+    from .gemm import NUMPY_ORDERINGS, ORDERINGS
+
+    dtype = np.dtype(("c" if is_complex else "f") + str(itemsize))
+    names = ORDERINGS if compiled.available(dtype, geom) else NUMPY_ORDERINGS
     return sum(
-        min(gemm_ordering_cost(geom, name, direction, itemsize, is_complex) for name in ORDERINGS)
+        min(gemm_ordering_cost(geom, name, direction, itemsize, is_complex) for name in names)
         for direction in ("forward", "adjoint")
     )
 

@@ -58,7 +58,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..geometry import ConvGeometry
-from . import parallel, workspace
+from . import compiled, parallel, workspace
 from .blas import gemm
 
 __all__ = [
@@ -70,7 +70,10 @@ __all__ = [
     "scratch_bytes",
 ]
 
-ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
+ORDERINGS: tuple[str, ...] = ("tap", "row", "full", "implicit")
+#: The orderings that run in NumPy + BLAS (every dtype); "implicit" is the compiled kernel
+#: (:mod:`linop.backends.compiled`, float32 and float64) and stands in for "row" elsewhere.
+NUMPY_ORDERINGS: tuple[str, ...] = ("tap", "row", "full")
 
 #: Bytes of window buffer filled per block (keeps the buffer in the per-core caches).
 WINDOW_BLOCK_BYTES = 2 * 2**20
@@ -305,22 +308,34 @@ def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
 
 
 # -- choice of ordering ---------------------------------------------------------------------
-@functools.lru_cache(maxsize=256)
 def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
     """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
 
     Products with a small inner dimension (few channels on the copied side) run far
     below the BLAS peak and re-read their output block once per tap, so windows are
     copied until the inner dimension is large enough; copying costs one write per
-    window entry. ``direction`` is ``"forward"`` (kernel adjoint too) or ``"adjoint"``.
+    window entry. The compiled ``"implicit"`` kernel copies nothing and competes
+    wherever it is available for ``dtype``. ``direction`` is ``"forward"`` (kernel
+    adjoint too) or ``"adjoint"``.
     """
+    return _cheapest_ordering(geom, direction, np.dtype(dtype), compiled.available(dtype, geom))
+
+
+@functools.lru_cache(maxsize=256)
+def _cheapest_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype, with_implicit: bool) -> str:
     from .cost import gemm_ordering_cost
 
-    dtype = np.dtype(dtype)
-    costs = {
-        name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in ORDERINGS
-    }
+    names = ORDERINGS if with_implicit else NUMPY_ORDERINGS
+    costs = {name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in names}
     return min(costs, key=costs.get)
+
+
+def _resolve_ordering(ordering: str | None, geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
+    """``ordering`` or the cheapest one; ``"implicit"`` where the compiled kernel cannot run
+    ``dtype`` becomes the cheapest NumPy ordering."""
+    if ordering == "implicit" and not compiled.available(dtype, geom):
+        return _cheapest_ordering(geom, direction, np.dtype(dtype), False)
+    return ordering or choose_ordering(geom, direction, np.dtype(dtype))
 
 
 # -- the three functions -----------------------------------------------------------------------
@@ -343,7 +358,10 @@ def scratch_bytes(
 ) -> int:
     """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
     output grid, the polyphase copies (or the channel planes of the few-channel adjoint)
-    and one block of window buffer per worker thread."""
+    and one block of window buffer per worker thread (``"implicit"``: the larger of its
+    forward and adjoint scratch, :func:`linop.backends.compiled.scratch_bytes`)."""
+    if ordering == "implicit":
+        return max(compiled.scratch_bytes(geom, batch, dtype, d) for d in ("forward", "adjoint"))
     itemsize = np.dtype(dtype).itemsize
     grid = wide_grid(geom, batch)
     wide = grid.total_rows * geom.out_channels
@@ -358,7 +376,9 @@ def scratch_bytes(
     return (wide + copies + window * max(parallel.THREADS, 1)) * itemsize
 
 
-def _scratch(dtype: np.dtype, ordering: str):
+def _scratch(dtype: np.dtype, ordering: str, direction: str = "forward"):
+    if ordering == "implicit":
+        return lambda geom, batch: compiled.scratch_bytes(geom, batch, dtype, direction)
     return lambda geom, batch: scratch_bytes(geom, batch, dtype, ordering)
 
 
@@ -381,8 +401,11 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: st
     _check_ordering(ordering)
     dtype = _common_dtype(xp, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
-    step = lambda piece, g, out: _forward(piece, w, g, out, ordering)  # noqa: E731
+    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
+    if ordering == "implicit":
+        step = lambda piece, g, out: compiled.correlate(piece, w, g, out)  # noqa: E731
+    else:
+        step = lambda piece, g, out: _forward(piece, w, g, out, ordering)  # noqa: E731
     return workspace.run_chunked(
         step, xp.astype(dtype, copy=False), geom, _scratch(dtype, ordering), dtype, adjoint=False
     )
@@ -397,10 +420,13 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     _check_ordering(ordering)
     dtype = _common_dtype(y, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "adjoint", np.dtype(dtype))
-    step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
+    ordering = _resolve_ordering(ordering, geom, "adjoint", dtype)
+    if ordering == "implicit":
+        step = lambda piece, g, out: compiled.correlate_adjoint(piece, w, g, out)  # noqa: E731
+    else:
+        step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
     return workspace.run_chunked(
-        step, y.astype(dtype, copy=False), geom, _scratch(dtype, ordering), dtype, adjoint=True
+        step, y.astype(dtype, copy=False), geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True
     )
 
 
@@ -417,9 +443,9 @@ def correlate_kernel_adjoint(
     y = y.astype(dtype, copy=False)
     B = xp.shape[0]
     w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
-    ordering = ordering or choose_ordering(geom, "forward", np.dtype(dtype))
-    if ordering == "full":
-        ordering = "row"  # the kernel adjoint has one product per lead tap either way
+    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
+    if ordering in ("full", "implicit"):
+        ordering = "row"  # one product per lead tap either way (no compiled kernel adjoint)
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
         _kernel(xp[chunk.batch, chunk.in_rows], y[chunk.batch, chunk.out_rows], chunk.geometry, w, ordering)
     return w

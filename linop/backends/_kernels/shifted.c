@@ -1,0 +1,151 @@
+/* Shifted products ("implicit GEMM") for linop's convolution backends.
+ *
+ * For runs ("lines") l of n pixels,
+ *
+ *     dst[dst_line[l] + p dps + f]  (+)=  sum_t sum_c  src[t][src_line[l] + p sps + c] * w[t, c, f]
+ *
+ * with w of shape (ntaps, kc, N), contiguous, and wtr its transpose (ntaps, N, kc) or NULL.
+ * The forward correlation is one call (taps: kernel taps; c: input channels of a group);
+ * the adjoint is one call per polyphase component of the input (taps: the kernel taps
+ * that reach it; c: output channels). The caller guarantees every index is in bounds.
+ *
+ * The file is compiled three times over through shifted_template.h: AVX-512, AVX2 + FMA
+ * and the baseline instruction set, each for float and double; linop_shifted_isa() tells
+ * which one this CPU runs (chosen once, by the CPU's own report). The module init only
+ * exists so that the build tools treat the library as an extension module; Python reaches
+ * the functions through ctypes, which releases the GIL for the call. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+
+typedef ptrdiff_t idx;
+#define MAX_TAPS 4096
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define LINOP_X86 1
+#endif
+
+
+#ifdef LINOP_X86
+#define T float
+#define VL 16
+#define MR 12
+#define SUF f32_avx512
+#define ATTR __attribute__((target("avx512f,avx512vl,fma")))
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+
+#define T double
+#define VL 8
+#define MR 12
+#define SUF f64_avx512
+#define ATTR __attribute__((target("avx512f,avx512vl,fma")))
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+
+#define T float
+#define VL 8
+#define MR 6
+#define SUF f32_avx2
+#define ATTR __attribute__((target("avx2,fma")))
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+
+#define T double
+#define VL 4
+#define MR 6
+#define SUF f64_avx2
+#define ATTR __attribute__((target("avx2,fma")))
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+#endif
+
+#define T float
+#define VL 4
+#define MR 6
+#define SUF f32_base
+#define ATTR
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+
+#define T double
+#define VL 2
+#define MR 6
+#define SUF f64_base
+#define ATTR
+#include "shifted_template.h"
+#undef T
+#undef VL
+#undef MR
+#undef SUF
+#undef ATTR
+
+/* 2: AVX-512, 1: AVX2 + FMA, 0: baseline */
+int linop_shifted_isa(void)
+{
+#ifdef LINOP_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return 1;
+#endif
+    return 0;
+}
+
+int linop_shifted_max_taps(void) { return MAX_TAPS; }
+
+#ifdef LINOP_X86
+#define DISPATCH(TYPE, BITS)                                                                  \
+    if (isa == 2)                                                                             \
+        lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate); \
+    else if (isa == 1)                                                                        \
+        lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate); \
+    else                                                                                      \
+        lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate);
+#else
+#define DISPATCH(TYPE, BITS) \
+    lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate);
+#endif
+
+#define ENTRY(TYPE, BITS)                                                                     \
+    int linop_shifted_f##BITS(int isa, idx nlines, const idx *src_line, const idx *dst_line, idx n,   \
+                              const TYPE *const *src, int ntaps, int kc, const TYPE *w, const TYPE *wtr, \
+                              idx N, idx sps, TYPE *dst, idx dps, int accumulate)              \
+    {                                                                                         \
+        if (ntaps < 1 || ntaps > MAX_TAPS || kc < 1 || N < 1 || n < 0 || nlines < 0)          \
+            return -1;                                                                        \
+        DISPATCH(TYPE, BITS)                                                                  \
+        return 0;                                                                             \
+    }
+
+ENTRY(float, 32)
+ENTRY(double, 64)
+
+static struct PyModuleDef shifted_module = {
+    PyModuleDef_HEAD_INIT, "_shifted",
+    "Compiled shifted-product kernels of linop, called through ctypes (see linop.backends.compiled).",
+    -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__shifted(void) { return PyModule_Create(&shifted_module); }

@@ -1,0 +1,272 @@
+/* One instantiation of the shifted-product kernel, included by shifted.c once per
+ * (scalar type, instruction set). Expects the macros
+ *   T     scalar type             VL   lanes per vector
+ *   MR    pixels per tile         SUF  suffix of the function names
+ *   ATTR  target attribute of the functions (empty for the baseline)
+ *
+ * Every function computes, for pixels p of a run and columns f,
+ *
+ *     dst[p dps + f]  (+)=  sum_t sum_c  src_t[p sps + c] * w[t, c, f]
+ *
+ * where src_t = src[t] is the first element tap t reads: a matrix product whose left
+ * operand is never formed (an "implicit GEMM"). Vectors run along f; every input value
+ * is broadcast once per tile and meets MR pixels x (1 or 2) vectors of columns. */
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define V CAT(vec_, SUF)
+#define UV CAT(uvec_, SUF)
+#define LOADV(p) (*(const UV *)(p))
+#define STOREV(p, v) (*(UV *)(p) = (v))
+
+typedef T V __attribute__((vector_size(VL * sizeof(T))));
+typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may_alias));
+
+/* M pixels (input offsets ro[i], output offsets rd[i]; only the first mr are stored)
+ * x 2 VL columns (TILE2) or x VL columns (TILE1). */
+#define TILE2(NAME, M, STEP)                                                                          \
+    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,       \
+                          idx sps, const idx *ro, T *dst, const idx *rd, int mr, int accumulate)   \
+    {                                                                                             \
+        V a0[M], a1[M];                                                                           \
+        for (int i = 0; i < M; i++) {                                                             \
+            a0[i] = (V){0};                                                                       \
+            a1[i] = (V){0};                                                                       \
+        }                                                                                         \
+        for (int t = 0; t < ntaps; t++) {                                                         \
+            const T *s = src[t];                                                                  \
+            const T *wt = w + t * wts;                                                            \
+            for (int c = 0; c < kc; c++) {                                                        \
+                V b0 = LOADV(wt + c * N);                                                         \
+                V b1 = LOADV(wt + c * N + VL);                                                    \
+                const T *q = s + (STEP ? ro[0] : 0) + c;                                          \
+                for (int i = 0; i < M; i++) {                                                     \
+                    T a = STEP ? *q : s[ro[i] + c];                                               \
+                    q += sps;                                                                     \
+                    a0[i] += a * b0;                                                              \
+                    a1[i] += a * b1;                                                              \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        for (int i = 0; i < M && i < mr; i++) {                                                   \
+            T *d = dst + rd[i];                                                                   \
+            if (accumulate) {                                                                     \
+                a0[i] += LOADV(d);                                                                \
+                a1[i] += LOADV(d + VL);                                                           \
+            }                                                                                     \
+            STOREV(d, a0[i]);                                                                     \
+            STOREV(d + VL, a1[i]);                                                                \
+        }                                                                                         \
+    }
+
+#define TILE1(NAME, M, STEP)                                                                          \
+    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,       \
+                          idx sps, const idx *ro, T *dst, const idx *rd, int mr, int accumulate)   \
+    {                                                                                             \
+        V a0[M];                                                                                  \
+        for (int i = 0; i < M; i++)                                                               \
+            a0[i] = (V){0};                                                                       \
+        for (int t = 0; t < ntaps; t++) {                                                         \
+            const T *s = src[t];                                                                  \
+            const T *wt = w + t * wts;                                                            \
+            for (int c = 0; c < kc; c++) {                                                        \
+                V b0 = LOADV(wt + c * N);                                                         \
+                const T *q = s + (STEP ? ro[0] : 0) + c;                                          \
+                for (int i = 0; i < M; i++) {                                                     \
+                    a0[i] += (STEP ? *q : s[ro[i] + c]) * b0;                                     \
+                    q += sps;                                                                     \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        for (int i = 0; i < M && i < mr; i++) {                                                   \
+            T *d = dst + rd[i];                                                                   \
+            if (accumulate)                                                                       \
+                a0[i] += LOADV(d);                                                                \
+            STOREV(d, a0[i]);                                                                     \
+        }                                                                                         \
+    }
+
+/* full tiles, and small tiles of SMALL pixels for the rest of a run (at most SMALL - 1
+ * pixels are computed twice per run) */
+#define SMALL 4
+TILE2(CAT(tile2_, SUF), MR, 1)
+TILE2(CAT(tile2s_, SUF), SMALL, 0)
+TILE1(CAT(tile1_, SUF), 2 * MR, 1)
+TILE1(CAT(tile1s_, SUF), SMALL, 0)
+#undef TILE1
+#undef TILE2
+
+/* columns [f0, f1) of pixels [0, n): scalar loops (column remainders) */
+ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,
+                                  idx n, idx sps, idx f0, idx f1, T *dst, idx dps, int accumulate)
+{
+    for (idx p = 0; p < n; p++) {
+        T *d = dst + p * dps;
+        for (idx f = f0; f < f1; f++) {
+            T sum = 0;
+            for (int t = 0; t < ntaps; t++) {
+                const T *s = src[t] + p * sps;
+                const T *wt = w + t * wts + f;
+                for (int c = 0; c < kc; c++)
+                    sum += s[c] * wt[c * N];
+            }
+            d[f] = accumulate ? d[f] + sum : sum;
+        }
+    }
+}
+
+/* few columns (N <= 4), at least VL contracted channels: vectors along c, one sum per
+ * pixel and column at the end. wtr is w transposed, (ntaps, N, kc). */
+ATTR static void CAT(narrow_, SUF)(const T *const *src, int ntaps, int kc, const T *wtr, idx N,
+                                   idx n, idx sps, T *dst, idx dps, int accumulate)
+{
+    const int kv = kc - kc % VL;
+    for (idx p = 0; p < n; p++) {
+        V acc[4] = {{0}, {0}, {0}, {0}};
+        T tail[4] = {0, 0, 0, 0};
+        for (int t = 0; t < ntaps; t++) {
+            const T *s = src[t] + p * sps;
+            const T *wt = wtr + t * N * kc;
+            for (int c = 0; c < kv; c += VL) {
+                V a = LOADV(s + c);
+                for (idx f = 0; f < N; f++)
+                    acc[f] += a * LOADV(wt + f * kc + c);
+            }
+            for (int c = kv; c < kc; c++)
+                for (idx f = 0; f < N; f++)
+                    tail[f] += s[c] * wt[f * kc + c];
+        }
+        T *d = dst + p * dps;
+        for (idx f = 0; f < N; f++) {
+            T sum = tail[f];
+            for (int l = 0; l < VL; l++)
+                sum += acc[f][l];
+            d[f] = accumulate ? d[f] + sum : sum;
+        }
+    }
+}
+
+/* one input and one output channel: a multiply-add per tap along the run (vectorised by
+ * the compiler for unit and double steps) */
+ATTR static void CAT(single_, SUF)(const T *const *src, int ntaps, const T *w, idx n, idx sps,
+                                   T *dst, idx dps, int accumulate)
+{
+    enum { BLOCK = 1024 };
+    T buf[BLOCK];
+    for (idx p0 = 0; p0 < n; p0 += BLOCK) {
+        idx m = n - p0 < BLOCK ? n - p0 : BLOCK;
+        for (idx p = 0; p < m; p++)
+            buf[p] = 0;
+        for (int t = 0; t < ntaps; t++) {
+            const T *s = src[t] + p0 * sps;
+            const T wt = w[t];
+            if (sps == 1)
+                for (idx p = 0; p < m; p++)
+                    buf[p] += wt * s[p];
+            else if (sps == 2)
+                for (idx p = 0; p < m; p++)
+                    buf[p] += wt * s[2 * p];
+            else
+                for (idx p = 0; p < m; p++)
+                    buf[p] += wt * s[p * sps];
+        }
+        T *d = dst + p0 * dps;
+        if (dps == 1 && accumulate)
+            for (idx p = 0; p < m; p++)
+                d[p] += buf[p];
+        else if (dps == 1)
+            for (idx p = 0; p < m; p++)
+                d[p] = buf[p];
+        else
+            for (idx p = 0; p < m; p++)
+                d[p * dps] = accumulate ? d[p * dps] + buf[p] : buf[p];
+    }
+}
+
+/* offsets of a small tile at pixel p of a run of nb; past the end the last pixel is
+ * repeated (computed, not stored). Returns the pixels to store. */
+static inline int CAT(small_rows_, SUF)(idx p, idx nb, idx sps, idx dps, idx *ro, idx *rd)
+{
+    const int mr = nb - p < SMALL ? (int)(nb - p) : SMALL;
+    for (int i = 0; i < SMALL; i++) {
+        const idx q = p + (i < mr ? i : mr - 1);
+        ro[i] = q * sps;
+        rd[i] = q * dps;
+    }
+    return mr;
+}
+
+/* one run of n pixels */
+ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
+                                idx n, idx sps, T *dst, idx dps, int accumulate)
+{
+    const idx wts = (idx)kc * N;
+    if (N == 1 && kc == 1) {
+        CAT(single_, SUF)(src, ntaps, w, n, sps, dst, dps, accumulate);
+        return;
+    }
+    if (N <= 4 && kc >= VL && wtr) {
+        CAT(narrow_, SUF)(src, ntaps, kc, wtr, N, n, sps, dst, dps, accumulate);
+        return;
+    }
+    idx ro[2 * MR], rd[2 * MR];
+    const T *moved[MAX_TAPS];
+    /* blocks of pixels whose inputs stay in the caches while every column block visits them */
+    const idx block = 16 * MR;
+    for (idx b0 = 0; b0 < n; b0 += block) {
+        const idx b1 = b0 + block < n ? b0 + block : n;
+        for (int t = 0; t < ntaps; t++)
+            moved[t] = src[t] + b0 * sps;
+        T *dblock = dst + b0 * dps;
+        const idx nb = b1 - b0;
+        idx f = 0;
+        for (; f + 2 * VL <= N; f += 2 * VL) {
+            idx p = 0;
+            for (; p + MR <= nb; p += MR) {
+                for (int i = 0; i < MR; i++) {
+                    ro[i] = (p + i) * sps;
+                    rd[i] = (p + i) * dps;
+                }
+                CAT(tile2_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, MR, accumulate);
+            }
+            for (; p < nb; p += SMALL) {
+                const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);
+                CAT(tile2s_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate);
+            }
+        }
+        for (; f + VL <= N; f += VL) {
+            idx p = 0;
+            for (; p + 2 * MR <= nb; p += 2 * MR) {
+                for (int i = 0; i < 2 * MR; i++) {
+                    ro[i] = (p + i) * sps;
+                    rd[i] = (p + i) * dps;
+                }
+                CAT(tile1_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, 2 * MR, accumulate);
+            }
+            for (; p < nb; p += SMALL) {
+                const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);
+                CAT(tile1s_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate);
+            }
+        }
+        if (f < N)
+            CAT(plain_, SUF)(moved, ntaps, kc, w, wts, N, nb, sps, f, N, dblock, dps, accumulate);
+    }
+}
+
+/* runs ("lines") that start at src_line[l] (added to every tap's pointer) and dst_line[l] */
+ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *dst_line, idx n,
+                                  const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
+                                  idx sps, T *dst, idx dps, int accumulate)
+{
+    const T *moved[MAX_TAPS];
+    for (idx l = 0; l < nlines; l++) {
+        for (int t = 0; t < ntaps; t++)
+            moved[t] = src[t] + src_line[l];
+        CAT(run_, SUF)(moved, ntaps, kc, w, wtr, N, n, sps, dst + dst_line[l], dps, accumulate);
+    }
+}
+
+#undef SMALL
+#undef V
+#undef UV
+#undef LOADV
+#undef STOREV

@@ -1,0 +1,284 @@
+"""Compiled shifted products: the forward and adjoint correlation without window copies.
+
+The "gemm" backend's NumPy orderings feed BLAS with windows of the input, copied or
+viewed; with few channels the products are small and the copies dominate. The C
+library ``_shifted`` (built from ``linop/backends/_kernels/shifted.c`` when linop is
+installed) computes the same sums as an *implicit* matrix product: for runs ("lines")
+of ``n`` outputs along the last spatial axis,
+
+.. math::
+
+    \\mathrm{dst}[\\ell, p, f] \\mathrel{(+)}= \\sum_t \\sum_c
+        \\mathrm{src}_t[\\ell, p\\,\\sigma + c]\\; W[t, c, f],
+
+where ``src_t`` points at the first value tap ``t`` reads, ``sigma`` is the step between
+neighbouring outputs' inputs and the kernel keeps a tile of outputs x columns in
+registers while it broadcasts each input value once (AVX-512, AVX2 + FMA or the baseline
+instruction set, chosen at run time by what the CPU reports).
+
+* **Forward** (:func:`correlate`): one call per group. Output line ``(b, j_1..j_{d-1})``
+  starts at padded input ``(b, s_1 j_1, ..., s_{d-1} j_{d-1}, 0)``; tap ``t`` adds
+  ``(d_1 t_1, ..., d_d t_d)``; ``sigma = s_d c_in``. Reads the padded input in place and
+  writes the output in place: no scratch at all.
+* **Adjoint** (:func:`correlate_adjoint`): a *gather*, one call per polyphase component
+  ``phi`` of the padded input and group. With ``d t = s a_t + phi_t``
+  (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), input sample ``s v + phi`` receives
+  ``W[t]^T y[v - a_t]`` from exactly the taps with ``phi_t = phi`` on every axis, so
+  every input sample is written once (no scatter, no fold) and the contraction runs over
+  the output channels. ``y`` is read through a zero border of ``floor(d (k-1) / s)``
+  samples before and ``ceil(P / s) - m`` after, so that no tap needs a bounds test.
+
+Both split their lines (or, for a single line, its outputs) across
+:data:`linop.backends.parallel.THREADS` threads; ctypes releases the GIL for the call.
+Only float32 and float64 have kernels: :func:`available` says whether a dtype can use
+them (and whether the library was built at all).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import importlib.util
+import math
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from ..geometry import ConvGeometry
+from . import parallel, workspace
+
+__all__ = [
+    "ENABLED",
+    "available",
+    "correlate",
+    "correlate_adjoint",
+    "instruction_set",
+    "instruction_sets",
+    "scratch_bytes",
+    "using_instruction_set",
+]
+
+#: Set to ``False`` to make :func:`available` answer no (the NumPy orderings run instead).
+ENABLED: bool = True
+
+_INSTRUCTION_SETS = ("baseline", "avx2+fma", "avx512")
+_forced: int | None = None
+_IDX = ctypes.c_ssize_t
+_PTR = ctypes.c_void_p
+
+
+@functools.lru_cache(maxsize=1)
+def _library() -> tuple[object, int, int] | None:
+    """``(entry points by dtype, instruction-set code, max taps)``, or ``None`` if the
+    extension was not built."""
+    spec = importlib.util.find_spec(f"{__package__}._shifted")
+    if spec is None or not spec.origin:
+        return None
+    try:
+        lib = ctypes.CDLL(spec.origin)
+    except OSError:  # pragma: no cover - a broken build
+        return None
+    entries = {}
+    for dtype, name in ((np.dtype(np.float32), "linop_shifted_f32"), (np.dtype(np.float64), "linop_shifted_f64")):
+        fn = getattr(lib, name)
+        # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate
+        fn.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
+                       _PTR, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+        fn.restype = ctypes.c_int
+        entries[dtype] = fn
+    lib.linop_shifted_isa.restype = ctypes.c_int
+    lib.linop_shifted_max_taps.restype = ctypes.c_int
+    return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps())
+
+
+def _isa() -> int:
+    return _library()[1] if _forced is None else _forced
+
+
+def instruction_set() -> str | None:
+    """The instruction set the compiled kernels run with here (``None``: not built)."""
+    return None if _library() is None else _INSTRUCTION_SETS[_isa()]
+
+
+def instruction_sets() -> tuple[str, ...]:
+    """Every instruction set this CPU can run the kernels with (empty: not built)."""
+    lib = _library()
+    return () if lib is None else _INSTRUCTION_SETS[: lib[1] + 1]
+
+
+@contextlib.contextmanager
+def using_instruction_set(name: str) -> Iterator[None]:
+    """Run the kernels with instruction set ``name`` (one of :func:`instruction_sets`)
+    inside the block: for tests that compare the variants."""
+    global _forced
+    if name not in instruction_sets():
+        raise ValueError(f"instruction set must be one of {instruction_sets()!r} on this machine; got {name!r}")
+    previous, _forced = _forced, _INSTRUCTION_SETS.index(name)
+    try:
+        yield
+    finally:
+        _forced = previous
+
+
+def available(dtype: np.dtype | type, geom: ConvGeometry | None = None) -> bool:
+    """Whether the compiled kernels can run ``dtype`` (and ``geom``'s number of taps)."""
+    lib = _library()
+    if not ENABLED or lib is None or np.dtype(dtype) not in lib[0]:
+        return False
+    return geom is None or math.prod(geom.kernel_size) <= lib[2]
+
+
+def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type, direction: str) -> int:
+    """Scratch of one call: none forward; the adjoint's zero-bordered copy of ``y``."""
+    if direction == "forward":
+        return 0
+    shape, _ = _border(geom)
+    return batch * math.prod(shape) * geom.out_channels * np.dtype(dtype).itemsize
+
+
+# -- the call ---------------------------------------------------------------------------------
+def _element_strides(a: np.ndarray) -> tuple[int, ...]:
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+def _run(
+    src: np.ndarray,
+    tap_offsets: Sequence[int],
+    src_lines: np.ndarray,
+    n: int,
+    sps: int,
+    w: np.ndarray,
+    wtr: np.ndarray | None,
+    dst: np.ndarray,
+    dst_lines: np.ndarray,
+    dps: int,
+    accumulate: bool,
+    macs: float,
+) -> None:
+    """``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c src[src_lines[l] + tap_offsets[t] + p sps + c] w[t, c, f]``
+    (element offsets from the arrays' first elements), split across threads."""
+    fn, isa = _library()[0][dst.dtype], _isa()
+    ntaps, kc, N = w.shape
+    taps = (_PTR * ntaps)(*(src.ctypes.data + int(o) * src.itemsize for o in tap_offsets))
+    keep = [src, w, wtr, dst]  # noqa: F841 - alive during the call
+    w_ptr, wtr_ptr = w.ctypes.data, (wtr.ctypes.data if wtr is not None else None)
+    src_lines = np.ascontiguousarray(src_lines, dtype=np.intp)
+    dst_lines = np.ascontiguousarray(dst_lines, dtype=np.intp)
+    lines = len(src_lines)
+    if lines == 0 or n == 0:
+        return
+
+    def call(line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
+        s_lines = src_lines[line_lo:line_hi] + p_lo * sps
+        d_lines = dst_lines[line_lo:line_hi] + p_lo * dps
+        status = fn(isa, line_hi - line_lo, s_lines.ctypes.data, d_lines.ctypes.data, p_hi - p_lo, taps,
+                    ntaps, kc, w_ptr, wtr_ptr, N, sps, dst.ctypes.data, dps, int(accumulate))
+        if status != 0:  # pragma: no cover - arguments are checked above
+            raise RuntimeError("compiled kernel rejected its arguments")
+
+    if lines >= parallel.THREADS:
+        parts = parallel.ranges(lines, parallel.parts_for(lines, macs))
+        tasks = [lambda a=a, b=b: call(a, b, 0, n) for a, b in parts]
+    else:
+        parts = parallel.ranges(n, parallel.parts_for(n, macs, min_length=64))
+        tasks = [lambda a=a, b=b: call(0, lines, a, b) for a, b in parts]
+    parallel.concurrently(tasks)
+
+
+def _line_offsets(counts: Sequence[int], steps: Sequence[int]) -> np.ndarray:
+    """Flattened ``sum_a i_a steps[a]`` over the grid ``i_a < counts[a]`` (C order)."""
+    offsets = np.zeros((), dtype=np.intp)
+    for count, step in zip(counts, steps):
+        offsets = np.add.outer(offsets, np.arange(count, dtype=np.intp) * step)
+    return offsets.reshape(-1)
+
+
+def _group_kernels(w: np.ndarray, geom: ConvGeometry, g: int) -> np.ndarray:
+    """``w[..., g o:(g+1) o]`` as ``(taps, c, o)``."""
+    o = geom.out_per_group
+    return w.reshape(-1, geom.in_per_group, geom.out_channels)[:, :, g * o : (g + 1) * o]
+
+
+def _contiguous_channels(a: np.ndarray) -> np.ndarray:
+    return a if a.strides[-1] == a.itemsize else np.ascontiguousarray(a)
+
+
+# -- forward -------------------------------------------------------------------------------------
+def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
+    """Write the strided, dilated, grouped correlation of the padded batch ``xp``
+    ``(B, P..., c_in)`` with ``w`` ``(k..., c_in/G, c_out)`` into ``out`` ``(B, m..., c_out)``.
+
+    ``out`` may be a strided view whose channels are contiguous.
+    """
+    xp = _contiguous_channels(xp)
+    if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
+        raise ValueError("out must have contiguous channels")
+    axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
+    xs, ys = _element_strides(xp), _element_strides(out)
+    B = xp.shape[0]
+    # output line (b, j_1..j_{d-1}) -> padded input (b, s j, 0) and output (b, j, 0)
+    src_lines = _line_offsets((B,) + geom.output_size[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+    dst_lines = _line_offsets((B,) + geom.output_size[:-1], ys[:-2])
+    taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
+    macs = B * geom.flops_per_sample / max(G, 1)
+    for g in range(G):
+        wg = np.ascontiguousarray(_group_kernels(w, geom, g))
+        wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
+        _run(xp, taps + g * c, src_lines, axes[-1].output_size, axes[-1].stride * xs[-2], wg, wtr,
+             out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False, macs)
+
+
+# -- adjoint -----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
+def _border(geom: ConvGeometry) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Shape of the zero-bordered ``y`` (spatial axes) and its front border per axis:
+    ``floor(d (k-1) / s)`` before (the largest ``a_t``) and ``ceil(P / s) - m`` after."""
+    front = tuple(ax.polyphase_tap(ax.k - 1)[1] for ax in geom.axes)
+    back = tuple(max(0, ax.phase_length - ax.output_size) for ax in geom.axes)
+    shape = tuple(f + ax.output_size + b for f, ax, b in zip(front, geom.axes, back))
+    return shape, front
+
+
+def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
+    shape, front = _border(geom)
+    if shape == geom.output_size:
+        return _contiguous_channels(y)
+    out = workspace.scratch("bordered", (y.shape[0],) + shape + (y.shape[-1],), y.dtype)
+    inner = (slice(None),) + tuple(slice(f, f + m) for f, m in zip(front, geom.output_size)) + (slice(None),)
+    out.fill(0)
+    out[inner] = y
+    return out
+
+
+def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
+    """Add the transpose of :func:`correlate` applied to ``y`` ``(B, m..., c_out)`` into the
+    padded ``out`` ``(B, P..., c_in)`` (a view whose channels are contiguous)."""
+    if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
+        raise ValueError("out must have contiguous channels")
+    axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
+    yb = _bordered(y, geom)
+    _, front = _border(geom)
+    ys, xs = _element_strides(yb), _element_strides(out)
+    B = y.shape[0]
+    kernels = w.reshape(geom.kernel_size + (c, geom.out_channels))
+    macs = B * geom.flops_per_sample / max(G, 1)
+    for phase in np.ndindex(*(a.stride for a in axes)):
+        counts = tuple(a.component_length(phi) for a, phi in zip(axes, phase))
+        if 0 in counts:
+            continue
+        # the taps that reach this component, and where they read y
+        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
+        if not taps:
+            continue
+        reads = [sum((f - a.polyphase_tap(ti)[1]) * st for a, ti, f, st in zip(axes, t, front, ys[1:-1])) for t in taps]
+        # target line (b, v_1..v_{d-1}) is padded input (b, s v + phi, phi_d)
+        dst_lines = _line_offsets((B,) + counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+        dst_lines = dst_lines + sum(phi * st for phi, st in zip(phase, xs[1:-1]))
+        src_lines = _line_offsets((B,) + counts[:-1], ys[:-2])
+        index = tuple(np.array(taps).T)
+        for g in range(G):
+            wtr = np.ascontiguousarray(kernels[index][:, :, g * o : (g + 1) * o])  # (taps, c, o)
+            wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
+            _run(yb, [r + g * o for r in reads], src_lines, counts[-1], ys[-2], wt, wtr if c <= 4 else None,
+                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], True, macs)

@@ -1,0 +1,203 @@
+"""The compiled implicit-GEMM kernels (``linop.backends.compiled``, the gemm ordering
+``"implicit"``): every instruction set against the defining sum, the adjoint identity,
+threads, views, chunks and memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import linop
+from linop import backends
+from linop.backends import compiled, direct, gemm, parallel
+from linop.geometry import ConvGeometry
+
+pytestmark = pytest.mark.skipif(compiled.instruction_set() is None, reason="compiled kernels not built")
+
+
+def defining_sum(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
+    """``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]`` by loops."""
+    c, o = geom.in_per_group, geom.out_per_group
+    y = np.zeros((xp.shape[0],) + geom.output_size + (geom.out_channels,), dtype=np.float64)
+    for j in np.ndindex(*geom.output_size):
+        for t in np.ndindex(*geom.kernel_size):
+            index = tuple(a.stride * ji + a.dilation * ti for a, ji, ti in zip(geom.axes, j, t))
+            for g in range(geom.groups):
+                x = xp[(slice(None),) + index + (slice(g * c, (g + 1) * c),)].astype(np.float64)
+                y[(slice(None),) + j + (slice(g * o, (g + 1) * o),)] += x @ w[t][:, g * o : (g + 1) * o]
+    return y
+
+
+@st.composite
+def problems(draw, max_size: int = 9, max_channels: int = 20):
+    """A random geometry (1-3 axes, stride, dilation, groups, padding already applied) and
+    operands in float32 or float64."""
+    d = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    c = draw(st.integers(1, max_channels // groups + 1))
+    o = draw(st.integers(1, max_channels // groups + 1))
+    axes = []
+    for _ in range(d):
+        k = draw(st.integers(1, 4))
+        s = draw(st.integers(1, 3))
+        dil = draw(st.integers(1, 2))
+        n = draw(st.integers(dil * (k - 1) + 1, dil * (k - 1) + max_size))
+        axes.append((n, k, s, dil))
+    geom = ConvGeometry.build(
+        [a[0] for a in axes], [a[1] for a in axes], stride=[a[2] for a in axes], dilation=[a[3] for a in axes],
+        in_channels=groups * c, out_channels=groups * o, groups=groups,
+    )
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    batch = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    xp = rng.standard_normal((batch,) + geom.padded_size + (geom.in_channels,)).astype(dtype)
+    w = rng.standard_normal(geom.kernel_size + (c, geom.out_channels)).astype(dtype)
+    y = rng.standard_normal((batch,) + geom.output_size + (geom.out_channels,)).astype(dtype)
+    return geom, xp, w, y
+
+
+def _tol(dtype) -> float:
+    return 2e-5 if np.dtype(dtype) == np.float32 else 1e-12
+
+
+def _close(got, want, dtype):
+    scale = max(1.0, float(np.abs(want).max(initial=0)))
+    np.testing.assert_allclose(got, want, rtol=_tol(dtype) * 10, atol=_tol(dtype) * scale * 10)
+
+
+def test_the_compiled_kernels_are_built_and_report_their_instruction_set():
+    assert compiled.instruction_set() in compiled.instruction_sets()
+    assert compiled.available(np.float32) and compiled.available(np.float64)
+    assert not compiled.available(np.complex64) and not compiled.available(np.int64)
+
+
+def test_an_unknown_instruction_set_is_rejected_by_name():
+    with pytest.raises(ValueError, match="instruction set must be one of"):
+        with compiled.using_instruction_set("sse9"):
+            pass
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_every_instruction_set_computes_the_defining_sum(problem):
+    geom, xp, w, y = problem
+    want = defining_sum(xp, w, geom)
+    for name in compiled.instruction_sets():
+        with compiled.using_instruction_set(name):
+            got = gemm.correlate(xp, w, geom, ordering="implicit")
+        assert got.dtype == xp.dtype
+        _close(got, want, xp.dtype)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_every_instruction_set_computes_the_exact_transpose(problem):
+    geom, xp, w, y = problem
+    want = direct.correlate_adjoint(y, w, geom)  # NumPy slice-adds, independent of the kernel
+    for name in compiled.instruction_sets():
+        with compiled.using_instruction_set(name):
+            got = gemm.correlate_adjoint(y, w, geom, ordering="implicit")
+        _close(got, want, y.dtype)
+        forward = gemm.correlate(xp, w, geom, ordering="implicit")
+        lhs = np.vdot(forward.astype(np.float64), y.astype(np.float64))
+        rhs = np.vdot(xp.astype(np.float64), got.astype(np.float64))
+        assert abs(lhs - rhs) <= 50 * _tol(y.dtype) * max(1.0, np.abs(forward).sum() * np.abs(y).max())
+
+
+# every code path of the kernel: wide tiles (2 vectors, 1 vector, small tiles), scalar column
+# remainders, the few-column path (N <= 4 from >= 16 channels) and the one-channel path
+CHANNEL_PAIRS = [(1, 1), (3, 16), (32, 64), (5, 37), (16, 3), (20, 4), (64, 8), (2, 1), (1, 5), (40, 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels", CHANNEL_PAIRS)
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_every_kernel_path_matches_the_defining_sum(channels, stride, dtype):
+    c_in, c_out = channels
+    geom = ConvGeometry.build((13, 30), (3, 2), stride=stride, dilation=(1, 2), in_channels=c_in, out_channels=c_out)
+    rng = np.random.default_rng(c_in * 100 + c_out + stride)
+    xp = rng.standard_normal((2,) + geom.padded_size + (c_in,)).astype(dtype)
+    w = rng.standard_normal(geom.kernel_size + (c_in, c_out)).astype(dtype)
+    y = rng.standard_normal((2,) + geom.output_size + (c_out,)).astype(dtype)
+    for name in compiled.instruction_sets():
+        with compiled.using_instruction_set(name):
+            _close(gemm.correlate(xp, w, geom, ordering="implicit"), defining_sum(xp, w, geom), dtype)
+            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), dtype)
+
+
+@pytest.mark.parametrize("shape", [(1, 5000, 1), (3, 40, 33, 8)])
+def test_threads_split_lines_or_a_single_long_line_with_the_same_result(shape, monkeypatch):
+    ndim = len(shape) - 2
+    geom = ConvGeometry.build(shape[1:-1], (3,) * ndim, stride=2, in_channels=shape[-1], out_channels=shape[-1] + 1)
+    rng = np.random.default_rng(5)
+    xp = rng.standard_normal(shape)
+    w = rng.standard_normal(geom.kernel_size + (shape[-1], shape[-1] + 1))
+    y = rng.standard_normal((shape[0],) + geom.output_size + (shape[-1] + 1,))
+    monkeypatch.setattr(parallel, "THREADS", 1)
+    alone = gemm.correlate(xp, w, geom, ordering="implicit"), gemm.correlate_adjoint(y, w, geom, ordering="implicit")
+    monkeypatch.setattr(parallel, "THREADS", 3)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_WORK", 0)
+    split = gemm.correlate(xp, w, geom, ordering="implicit"), gemm.correlate_adjoint(y, w, geom, ordering="implicit")
+    for a, b in zip(alone, split):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_operators_use_the_kernel_in_chunks_without_touching_their_inputs():
+    rng = np.random.default_rng(9)
+    kernel = rng.standard_normal((3, 3, 4, 6)).astype(np.float32)
+    A = linop.Convolution(kernel, (20, 17, 4), stride=(2, 1), padding="same", boundary="reflect", method="gemm")
+    x = rng.standard_normal((5,) + A.input_shape).astype(np.float32)
+    y = rng.standard_normal((5,) + A.output_shape).astype(np.float32)
+    x0, y0, k0 = x.copy(), y.copy(), kernel.copy()
+    whole = A.apply(x), A.apply_adjoint(y)
+    with backends.workspace_limit(4096):  # one output row per chunk: strided views of the batch
+        chunked = A.apply(x), A.apply_adjoint(y)
+    compiled.ENABLED = False
+    try:
+        numpy_path = A.apply(x), A.apply_adjoint(y)
+    finally:
+        compiled.ENABLED = True
+    for a, b, c in zip(whole, chunked, numpy_path):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(kernel, k0)
+
+
+def test_forward_needs_no_scratch_and_the_adjoint_stays_under_the_limit():
+    rng = np.random.default_rng(3)
+    geom = ConvGeometry.build((128, 120), (5, 5), in_channels=3, out_channels=8).unpadded()
+    xp = rng.standard_normal((6,) + geom.padded_size + (3,)).astype(np.float32)
+    w = rng.standard_normal((5, 5, 3, 8)).astype(np.float32)
+    y = rng.standard_normal((6,) + geom.output_size + (8,)).astype(np.float32)
+    gemm.correlate(xp[:1], w, geom, ordering="implicit"), gemm.correlate_adjoint(y[:1], w, geom, ordering="implicit")
+    limit = 2**20
+    assert compiled.scratch_bytes(geom, 6, np.float32, "adjoint") > limit  # so the adjoint is chunked
+    with backends.workspace_limit(limit):
+        for run, unavoidable in (
+            (lambda: gemm.correlate(xp, w, geom, ordering="implicit"), y.nbytes),
+            (lambda: gemm.correlate_adjoint(y, w, geom, ordering="implicit"), xp.nbytes),
+        ):
+            tracemalloc.start()
+            run()
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert peak <= unavoidable + limit + 2**16
+
+
+def test_without_the_kernels_the_implicit_ordering_falls_back_to_numpy(monkeypatch):
+    geom = ConvGeometry.build((9, 8), (3, 3), in_channels=2, out_channels=3).unpadded()
+    rng = np.random.default_rng(1)
+    xp = rng.standard_normal((1, 9, 8, 2)) + 1j * rng.standard_normal((1, 9, 8, 2))  # complex: no kernel
+    w = rng.standard_normal((3, 3, 2, 3))
+    np.testing.assert_allclose(gemm.correlate(xp, w, geom, ordering="implicit"), direct.correlate(xp, w, geom), atol=1e-12)
+    monkeypatch.setattr(compiled, "ENABLED", False)
+    assert not compiled.available(np.float64)
+    assert gemm.choose_ordering(geom, "forward", np.dtype(np.float64)) != "implicit"
+    real = xp.real.copy()
+    np.testing.assert_allclose(gemm.correlate(real, w, geom, ordering="implicit"), direct.correlate(real, w, geom), atol=1e-12)
