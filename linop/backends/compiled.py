@@ -251,9 +251,10 @@ def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     return out
 
 
-def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
+def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, accumulate: bool = True) -> None:
     """Add the transpose of :func:`correlate` applied to ``y`` ``(B, m..., c_out)`` into the
-    padded ``out`` ``(B, P..., c_in)`` (a view whose channels are contiguous)."""
+    padded ``out`` ``(B, P..., c_in)`` (a view whose channels are contiguous); with
+    ``accumulate=False``, write it there (whatever ``out`` held is overwritten)."""
     if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
@@ -269,7 +270,9 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.
             continue
         # the taps that reach this component, and where they read y
         taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
-        if not taps:
+        if not taps:  # no tap reaches these samples (a stride larger than the kernel's span)
+            if not accumulate:
+                out[(slice(None),) + tuple(slice(phi, None, a.stride) for a, phi in zip(axes, phase))] = 0
             continue
         reads = [sum((f - a.polyphase_tap(ti)[1]) * st for a, ti, f, st in zip(axes, t, front, ys[1:-1])) for t in taps]
         # target line (b, v_1..v_{d-1}) is padded input (b, s v + phi, phi_d)
@@ -281,4 +284,4 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.
             wtr = np.ascontiguousarray(kernels[index][:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
             _run(yb, [r + g * o for r in reads], src_lines, counts[-1], ys[-2], wt, wtr if c <= 4 else None,
-                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], True, macs)
+                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], accumulate, macs)

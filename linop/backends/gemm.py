@@ -421,12 +421,18 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     dtype = _common_dtype(y, w)
     w = np.ascontiguousarray(w, dtype=dtype)
     ordering = _resolve_ordering(ordering, geom, "adjoint", dtype)
+    y = y.astype(dtype, copy=False)
     if ordering == "implicit":
+        if compiled.scratch_bytes(geom, y.shape[0], dtype, "adjoint") <= workspace.get_workspace_limit():
+            # one chunk: the gather writes every input sample once, nothing to zero first
+            out = np.empty((y.shape[0],) + geom.padded_size + (geom.in_channels,), dtype=dtype)
+            compiled.correlate_adjoint(y, w, geom, out, accumulate=False)
+            return out
         step = lambda piece, g, out: compiled.correlate_adjoint(piece, w, g, out)  # noqa: E731
     else:
         step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
     return workspace.run_chunked(
-        step, y.astype(dtype, copy=False), geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True
+        step, y, geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True
     )
 
 

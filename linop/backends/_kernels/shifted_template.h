@@ -114,36 +114,63 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
     }
 }
 
-/* few columns (N <= 4), at least VL contracted channels: vectors along c, one sum per
- * pixel and column at the end. wtr is w transposed, (ntaps, N, kc). */
-ATTR static void CAT(narrow_, SUF)(const T *const *src, int ntaps, int kc, const T *wtr, idx N,
-                                   idx n, idx sps, T *dst, idx dps, int accumulate)
-{
-    const int kv = kc - kc % VL;
-    for (idx p = 0; p < n; p++) {
-        V acc[4] = {{0}, {0}, {0}, {0}};
-        T tail[4] = {0, 0, 0, 0};
-        for (int t = 0; t < ntaps; t++) {
-            const T *s = src[t] + p * sps;
-            const T *wt = wtr + t * N * kc;
-            for (int c = 0; c < kv; c += VL) {
-                V a = LOADV(s + c);
-                for (idx f = 0; f < N; f++)
-                    acc[f] += a * LOADV(wt + f * kc + c);
-            }
-            for (int c = kv; c < kc; c++)
-                for (idx f = 0; f < N; f++)
-                    tail[f] += s[c] * wt[f * kc + c];
-        }
-        T *d = dst + p * dps;
-        for (idx f = 0; f < N; f++) {
-            T sum = tail[f];
-            for (int l = 0; l < VL; l++)
-                sum += acc[f][l];
-            d[f] = accumulate ? d[f] + sum : sum;
-        }
+/* few columns (NN <= 4, a compile-time count), at least VL contracted channels: vectors
+ * along c, one sum per pixel and column at the end; PT pixels at a time share the
+ * weight loads. wtr is w transposed, (ntaps, NN, kc). */
+#define NARROW_PIXELS(NN, PT)                                                                     \
+    for (; p + PT <= n; p += PT) {                                                                \
+        V acc[PT][NN];                                                                            \
+        T tail[PT][NN];                                                                           \
+        for (int i = 0; i < PT; i++)                                                              \
+            for (int f = 0; f < NN; f++) {                                                        \
+                acc[i][f] = (V){0};                                                               \
+                tail[i][f] = 0;                                                                   \
+            }                                                                                     \
+        for (int t = 0; t < ntaps; t++) {                                                         \
+            const T *s = src[t] + p * sps;                                                        \
+            const T *wt = wtr + (idx)t * NN * kc;                                                 \
+            for (int c = 0; c < kv; c += VL) {                                                    \
+                V b[NN];                                                                          \
+                for (int f = 0; f < NN; f++)                                                      \
+                    b[f] = LOADV(wt + f * kc + c);                                                \
+                for (int i = 0; i < PT; i++) {                                                    \
+                    V a = LOADV(s + i * sps + c);                                                 \
+                    for (int f = 0; f < NN; f++)                                                  \
+                        acc[i][f] += a * b[f];                                                    \
+                }                                                                                 \
+            }                                                                                     \
+            for (int c = kv; c < kc; c++)                                                         \
+                for (int i = 0; i < PT; i++)                                                      \
+                    for (int f = 0; f < NN; f++)                                                  \
+                        tail[i][f] += s[i * sps + c] * wt[f * kc + c];                            \
+        }                                                                                         \
+        for (int i = 0; i < PT; i++) {                                                            \
+            T *d = dst + (p + i) * dps;                                                           \
+            for (int f = 0; f < NN; f++) {                                                        \
+                T sum = tail[i][f];                                                               \
+                for (int l = 0; l < VL; l++)                                                      \
+                    sum += acc[i][f][l];                                                          \
+                d[f] = accumulate ? d[f] + sum : sum;                                             \
+            }                                                                                     \
+        }                                                                                         \
     }
-}
+
+#define NARROW(NAME, NN)                                                                          \
+    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *wtr, idx n, idx sps,     \
+                          T *dst, idx dps, int accumulate)                                          \
+    {                                                                                             \
+        const int kv = kc - kc % VL;                                                              \
+        idx p = 0;                                                                                \
+        NARROW_PIXELS(NN, 4)                                                                      \
+        NARROW_PIXELS(NN, 1)                                                                      \
+    }
+
+NARROW(CAT(narrow1_, SUF), 1)
+NARROW(CAT(narrow2_, SUF), 2)
+NARROW(CAT(narrow3_, SUF), 3)
+NARROW(CAT(narrow4_, SUF), 4)
+#undef NARROW
+#undef NARROW_PIXELS
 
 /* one input and one output channel: a multiply-add per tap along the run (vectorised by
  * the compiler for unit and double steps) */
@@ -205,7 +232,12 @@ ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T 
         return;
     }
     if (N <= 4 && kc >= VL && wtr) {
-        CAT(narrow_, SUF)(src, ntaps, kc, wtr, N, n, sps, dst, dps, accumulate);
+        switch (N) {
+        case 1: CAT(narrow1_, SUF)(src, ntaps, kc, wtr, n, sps, dst, dps, accumulate); break;
+        case 2: CAT(narrow2_, SUF)(src, ntaps, kc, wtr, n, sps, dst, dps, accumulate); break;
+        case 3: CAT(narrow3_, SUF)(src, ntaps, kc, wtr, n, sps, dst, dps, accumulate); break;
+        default: CAT(narrow4_, SUF)(src, ntaps, kc, wtr, n, sps, dst, dps, accumulate); break;
+        }
         return;
     }
     idx ro[2 * MR], rd[2 * MR];
