@@ -241,13 +241,24 @@ def _border(geom: ConvGeometry) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
+    """``y`` inside its zero border (:func:`_border`): the border slabs are zeroed and the
+    interior copied, the samples split across threads."""
     shape, front = _border(geom)
     if shape == geom.output_size:
         return _contiguous_channels(y)
     out = workspace.scratch("bordered", (y.shape[0],) + shape + (y.shape[-1],), y.dtype)
-    inner = (slice(None),) + tuple(slice(f, f + m) for f, m in zip(front, geom.output_size)) + (slice(None),)
-    out.fill(0)
-    out[inner] = y
+    inner = tuple(slice(f, f + m) for f, m in zip(front, geom.output_size))
+
+    def fill(lo: int, hi: int) -> None:
+        part = out[lo:hi]
+        for a, (f, m) in enumerate(zip(front, geom.output_size)):
+            lead = (slice(None),) * (a + 1)
+            part[lead + (slice(0, f),)] = 0
+            part[lead + (slice(f + m, None),)] = 0
+        np.copyto(part[(slice(None),) + inner], y[lo:hi])
+
+    B = y.shape[0]
+    parallel.concurrently([lambda a=a, b=b: fill(a, b) for a, b in parallel.ranges(B, parallel.parts_for(B, y.size * 64))])
     return out
 
 

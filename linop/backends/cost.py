@@ -53,9 +53,9 @@ COPY_BYTES = 1e10
 #: Seconds per NumPy or BLAS call from Python.
 CALL_SECONDS = 4e-6
 #: Single-precision multiply-adds per second of the compiled implicit GEMM (both cores, 32+ columns).
-IMPLICIT_MACS = 1.0e11
+IMPLICIT_MACS = 1.3e11
 #: Its efficiency with at most 4 output columns and at least 16 summed channels.
-NARROW_EFFICIENCY = 0.25
+NARROW_EFFICIENCY = 0.3
 #: Its single-precision multiply-adds per second with one input and one output channel.
 SINGLE_MACS = 1.0e10
 #: Seconds per ``N log2 N`` of a single-precision real FFT (both cores).
@@ -132,7 +132,7 @@ def _implicit_cost(geom: ConvGeometry, forward: bool, slow: float, nbytes: float
         rate = IMPLICIT_MACS * NARROW_EFFICIENCY
     else:
         rate = IMPLICIT_MACS * min(outer, 32) / 32
-    traffic = 0.0 if forward else 2.0 * math.prod(a.phase_length + a.polyphase_tap(a.k - 1)[1] for a in geom.axes) * o * G
+    traffic = 0.0 if forward else math.prod(a.phase_length + a.polyphase_tap(a.k - 1)[1] for a in geom.axes) * o * G
     phases = 1 if forward else math.prod(a.stride for a in geom.axes)
     return macs * slow / rate + traffic * nbytes / COPY_BYTES + G * phases * CALL_SECONDS
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..backends import parallel
 from ..geometry import canonical_boundary, fold_index, max_pad_width, resolve_padding
 from .base import ShapedOperator, as_shape
 
@@ -51,9 +52,13 @@ def pad_array(x: np.ndarray, pads: Pads, mode: str, first_axis: int = 1) -> np.n
         axis = first_axis + offset
         shape[axis] = x.shape[axis] + lo + hi
         interior[axis] = slice(lo, lo + x.shape[axis])
-    out = np.zeros(shape, dtype=x.dtype) if mode == "constant" else np.empty(shape, dtype=x.dtype)
-    out[tuple(interior)] = x
+    out = np.empty(shape, dtype=x.dtype)
+    parallel.copy(out[tuple(interior)], x)
     if mode == "constant":
+        for offset, (lo, hi) in enumerate(pads):  # zero the border slabs only
+            lead = (slice(None),) * (first_axis + offset)
+            out[lead + (slice(0, lo),)] = 0
+            out[lead + (slice(out.shape[first_axis + offset] - hi, None),)] = 0
         return out
     for offset, (lo, hi) in enumerate(pads):
         if not (lo or hi):
@@ -82,7 +87,7 @@ def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1, *, ove
         axis = first_axis + offset
         interior[axis] = slice(lo, z.shape[axis] - hi)
     if mode == "constant":
-        return np.ascontiguousarray(z[tuple(interior)])
+        return _copy_of(z[tuple(interior)])
     work = z if overwrite else z.copy()
     for offset in reversed(range(len(pads))):
         lo, hi = pads[offset]
@@ -94,7 +99,13 @@ def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1, *, ove
         view = _axis_view(work, axis, pads, first_axis)
         for p in list(range(lo)) + list(range(lo + n, n + lo + hi)):
             view[source[p]] += view[p]
-    return np.ascontiguousarray(work[tuple(interior)])
+    return _copy_of(work[tuple(interior)])
+
+
+def _copy_of(view: np.ndarray) -> np.ndarray:
+    out = np.empty(view.shape, dtype=view.dtype)
+    parallel.copy(out, view)
+    return out
 
 
 class Pad(ShapedOperator):
