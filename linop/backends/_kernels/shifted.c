@@ -28,75 +28,99 @@ typedef ptrdiff_t idx;
 
 #ifdef LINOP_X86
 #define T float
+#define IT int
 #define VL 16
 #define MR 12
+#define MR4 6
 #define SUF f32_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 
 #define T double
+#define IT long long
 #define VL 8
 #define MR 12
+#define MR4 6
 #define SUF f64_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 
 #define T float
+#define IT int
 #define VL 8
 #define MR 6
+#define MR4 3
 #define SUF f32_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 
 #define T double
+#define IT long long
 #define VL 4
 #define MR 6
+#define MR4 3
 #define SUF f64_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 #endif
 
 #define T float
+#define IT int
 #define VL 4
 #define MR 6
+#define MR4 3
 #define SUF f32_base
 #define ATTR
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 
 #define T double
+#define IT long long
 #define VL 2
 #define MR 6
+#define MR4 3
 #define SUF f64_base
 #define ATTR
 #include "shifted_template.h"
 #undef T
+#undef IT
 #undef VL
 #undef MR
+#undef MR4
 #undef SUF
 #undef ATTR
 

@@ -14,6 +14,8 @@
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define V CAT(vec_, SUF)
+/* tiles keep their accumulators in registers only when every loop over them is unrolled */
+#define UNROLL _Pragma("GCC unroll 32")
 #define UV CAT(uvec_, SUF)
 #define LOADV(p) (*(const UV *)(p))
 #define STOREV(p, v) (*(UV *)(p) = (v))
@@ -21,79 +23,88 @@
 typedef T V __attribute__((vector_size(VL * sizeof(T))));
 typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may_alias));
 
-/* M pixels (input offsets ro[i], output offsets rd[i]; only the first mr are stored)
- * x 2 VL columns (TILE2) or x VL columns (TILE1). */
-#define TILE2(NAME, M, STEP)                                                                          \
+/* M pixels x NV vectors of columns, every input value broadcast once per tile. Full tiles
+ * (STEP = 1) read pixel i at ro[0] + i sps; small tiles (STEP = 0) at ro[i] (the last pixel
+ * repeated past a run's end). Only the first mr pixels are stored, to rd[i]. */
+#define TILE(NAME, M, NV, STEP)                                                                   \
     ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,       \
                           idx sps, const idx *ro, T *dst, const idx *rd, int mr, int accumulate)   \
     {                                                                                             \
-        V a0[M], a1[M];                                                                           \
-        for (int i = 0; i < M; i++) {                                                             \
-            a0[i] = (V){0};                                                                       \
-            a1[i] = (V){0};                                                                       \
-        }                                                                                         \
+        V acc[M][NV];                                                                             \
+        UNROLL for (int i = 0; i < M; i++)                                                        \
+            UNROLL for (int v = 0; v < NV; v++)                                                   \
+                acc[i][v] = (V){0};                                                               \
         for (int t = 0; t < ntaps; t++) {                                                         \
             const T *s = src[t];                                                                  \
             const T *wt = w + t * wts;                                                            \
             for (int c = 0; c < kc; c++) {                                                        \
-                V b0 = LOADV(wt + c * N);                                                         \
-                V b1 = LOADV(wt + c * N + VL);                                                    \
+                V b[NV];                                                                          \
+                UNROLL for (int v = 0; v < NV; v++)                                               \
+                    b[v] = LOADV(wt + c * N + v * VL);                                            \
                 const T *q = s + (STEP ? ro[0] : 0) + c;                                          \
-                for (int i = 0; i < M; i++) {                                                     \
-                    T a = STEP ? *q : s[ro[i] + c];                                               \
+                UNROLL for (int i = 0; i < M; i++) {                                              \
+                    const T a = STEP ? *q : s[ro[i] + c];                                         \
                     q += sps;                                                                     \
-                    a0[i] += a * b0;                                                              \
-                    a1[i] += a * b1;                                                              \
+                    UNROLL for (int v = 0; v < NV; v++)                                           \
+                        acc[i][v] += a * b[v];                                                    \
                 }                                                                                 \
             }                                                                                     \
         }                                                                                         \
-        for (int i = 0; i < M && i < mr; i++) {                                                   \
+        UNROLL for (int i = 0; i < M; i++) {                                                      \
+            if (i >= mr)                                                                          \
+                break;                                                                            \
             T *d = dst + rd[i];                                                                   \
-            if (accumulate) {                                                                     \
-                a0[i] += LOADV(d);                                                                \
-                a1[i] += LOADV(d + VL);                                                           \
+            UNROLL for (int v = 0; v < NV; v++) {                                                        \
+                if (accumulate)                                                                   \
+                    acc[i][v] += LOADV(d + v * VL);                                               \
+                STOREV(d + v * VL, acc[i][v]);                                                    \
             }                                                                                     \
-            STOREV(d, a0[i]);                                                                     \
-            STOREV(d + VL, a1[i]);                                                                \
         }                                                                                         \
     }
 
-#define TILE1(NAME, M, STEP)                                                                          \
-    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,       \
-                          idx sps, const idx *ro, T *dst, const idx *rd, int mr, int accumulate)   \
-    {                                                                                             \
-        V a0[M];                                                                                  \
-        for (int i = 0; i < M; i++)                                                               \
-            a0[i] = (V){0};                                                                       \
-        for (int t = 0; t < ntaps; t++) {                                                         \
-            const T *s = src[t];                                                                  \
-            const T *wt = w + t * wts;                                                            \
-            for (int c = 0; c < kc; c++) {                                                        \
-                V b0 = LOADV(wt + c * N);                                                         \
-                const T *q = s + (STEP ? ro[0] : 0) + c;                                          \
-                for (int i = 0; i < M; i++) {                                                     \
-                    a0[i] += (STEP ? *q : s[ro[i] + c]) * b0;                                     \
-                    q += sps;                                                                     \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-        for (int i = 0; i < M && i < mr; i++) {                                                   \
-            T *d = dst + rd[i];                                                                   \
-            if (accumulate)                                                                       \
-                a0[i] += LOADV(d);                                                                \
-            STOREV(d, a0[i]);                                                                     \
-        }                                                                                         \
-    }
-
-/* full tiles, and small tiles of SMALL pixels for the rest of a run (at most SMALL - 1
- * pixels are computed twice per run) */
+/* full tiles of each width, and small tiles of SMALL pixels for the rest of a run (at
+ * most SMALL - 1 pixels are computed twice per run) */
 #define SMALL 4
-TILE2(CAT(tile2_, SUF), MR, 1)
-TILE2(CAT(tile2s_, SUF), SMALL, 0)
-TILE1(CAT(tile1_, SUF), 2 * MR, 1)
-TILE1(CAT(tile1s_, SUF), SMALL, 0)
-#undef TILE1
-#undef TILE2
+TILE(CAT(tile4_, SUF), MR4, 4, 1)
+TILE(CAT(tile4s_, SUF), SMALL, 4, 0)
+TILE(CAT(tile2_, SUF), MR, 2, 1)
+TILE(CAT(tile2s_, SUF), SMALL, 2, 0)
+TILE(CAT(tile1_, SUF), 2 * MR, 1, 1)
+TILE(CAT(tile1s_, SUF), SMALL, 1, 0)
+#undef TILE
+
+/* the sum of a vector's lanes: the vector plus itself rotated by half, a quarter, ...
+ * (log2(VL) shuffles and adds, all in registers: taking the address of an accumulator
+ * would make the compiler keep every accumulator of the loop in memory) */
+typedef IT CAT(mask_, SUF) __attribute__((vector_size(VL * sizeof(T))));
+#define R(h, l) (((l) + (h)) % VL)
+#if VL == 16
+#define ROT(h) {R(h, 0), R(h, 1), R(h, 2), R(h, 3), R(h, 4), R(h, 5), R(h, 6), R(h, 7),                 \
+                R(h, 8), R(h, 9), R(h, 10), R(h, 11), R(h, 12), R(h, 13), R(h, 14), R(h, 15)}
+#elif VL == 8
+#define ROT(h) {R(h, 0), R(h, 1), R(h, 2), R(h, 3), R(h, 4), R(h, 5), R(h, 6), R(h, 7)}
+#elif VL == 4
+#define ROT(h) {R(h, 0), R(h, 1), R(h, 2), R(h, 3)}
+#else
+#define ROT(h) {R(h, 0), R(h, 1)}
+#endif
+
+ATTR static inline T CAT(lanes_sum_, SUF)(V x)
+{
+#if VL >= 16
+    x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(8));
+#endif
+#if VL >= 8
+    x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(4));
+#endif
+#if VL >= 4
+    x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(2));
+#endif
+    x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(1));
+    return x[0];
+}
+#undef ROT
+#undef R
 
 /* columns [f0, f1) of pixels [0, n): scalar loops (column remainders) */
 ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,
@@ -121,8 +132,8 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
     for (; p + PT <= n; p += PT) {                                                                \
         V acc[PT][NN];                                                                            \
         T tail[PT][NN];                                                                           \
-        for (int i = 0; i < PT; i++)                                                              \
-            for (int f = 0; f < NN; f++) {                                                        \
+        UNROLL for (int i = 0; i < PT; i++)                                                       \
+            UNROLL for (int f = 0; f < NN; f++) {                                                 \
                 acc[i][f] = (V){0};                                                               \
                 tail[i][f] = 0;                                                                   \
             }                                                                                     \
@@ -131,25 +142,23 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
             const T *wt = wtr + (idx)t * NN * kc;                                                 \
             for (int c = 0; c < kv; c += VL) {                                                    \
                 V b[NN];                                                                          \
-                for (int f = 0; f < NN; f++)                                                      \
+                UNROLL for (int f = 0; f < NN; f++)                                               \
                     b[f] = LOADV(wt + f * kc + c);                                                \
-                for (int i = 0; i < PT; i++) {                                                    \
+                UNROLL for (int i = 0; i < PT; i++) {                                             \
                     V a = LOADV(s + i * sps + c);                                                 \
-                    for (int f = 0; f < NN; f++)                                                  \
+                    UNROLL for (int f = 0; f < NN; f++)                                           \
                         acc[i][f] += a * b[f];                                                    \
                 }                                                                                 \
             }                                                                                     \
             for (int c = kv; c < kc; c++)                                                         \
-                for (int i = 0; i < PT; i++)                                                      \
-                    for (int f = 0; f < NN; f++)                                                  \
+                UNROLL for (int i = 0; i < PT; i++)                                               \
+                    UNROLL for (int f = 0; f < NN; f++)                                           \
                         tail[i][f] += s[i * sps + c] * wt[f * kc + c];                            \
         }                                                                                         \
-        for (int i = 0; i < PT; i++) {                                                            \
+        UNROLL for (int i = 0; i < PT; i++) {                                                     \
             T *d = dst + (p + i) * dps;                                                           \
-            for (int f = 0; f < NN; f++) {                                                        \
-                T sum = tail[i][f];                                                               \
-                for (int l = 0; l < VL; l++)                                                      \
-                    sum += acc[i][f][l];                                                          \
+            UNROLL for (int f = 0; f < NN; f++) {                                                 \
+                const T sum = tail[i][f] + CAT(lanes_sum_, SUF)(acc[i][f]);                      \
                 d[f] = accumulate ? d[f] + sum : sum;                                             \
             }                                                                                     \
         }                                                                                         \
@@ -222,6 +231,22 @@ static inline int CAT(small_rows_, SUF)(idx p, idx nb, idx sps, idx dps, idx *ro
     return mr;
 }
 
+/* column blocks of NV vectors: full tiles of M pixels, then small tiles */
+#define COLUMNS(NV, M, FULL, SMALLTILE)                                                           \
+    for (; f + NV * VL <= N; f += NV * VL) {                                                      \
+        idx p = 0;                                                                                \
+        for (; p + M <= nb; p += M) {                                                             \
+            ro[0] = p * sps;                                                                      \
+            for (int i = 0; i < M; i++)                                                           \
+                rd[i] = (p + i) * dps;                                                            \
+            CAT(FULL, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, M, accumulate); \
+        }                                                                                         \
+        for (; p < nb; p += SMALL) {                                                              \
+            const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);                        \
+            CAT(SMALLTILE, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate); \
+        }                                                                                         \
+    }
+
 /* one run of n pixels */
 ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
                                 idx n, idx sps, T *dst, idx dps, int accumulate)
@@ -251,34 +276,9 @@ ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T 
         T *dblock = dst + b0 * dps;
         const idx nb = b1 - b0;
         idx f = 0;
-        for (; f + 2 * VL <= N; f += 2 * VL) {
-            idx p = 0;
-            for (; p + MR <= nb; p += MR) {
-                for (int i = 0; i < MR; i++) {
-                    ro[i] = (p + i) * sps;
-                    rd[i] = (p + i) * dps;
-                }
-                CAT(tile2_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, MR, accumulate);
-            }
-            for (; p < nb; p += SMALL) {
-                const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);
-                CAT(tile2s_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate);
-            }
-        }
-        for (; f + VL <= N; f += VL) {
-            idx p = 0;
-            for (; p + 2 * MR <= nb; p += 2 * MR) {
-                for (int i = 0; i < 2 * MR; i++) {
-                    ro[i] = (p + i) * sps;
-                    rd[i] = (p + i) * dps;
-                }
-                CAT(tile1_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, 2 * MR, accumulate);
-            }
-            for (; p < nb; p += SMALL) {
-                const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);
-                CAT(tile1s_, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate);
-            }
-        }
+        COLUMNS(4, MR4, tile4_, tile4s_)
+        COLUMNS(2, MR, tile2_, tile2s_)
+        COLUMNS(1, 2 * MR, tile1_, tile1s_)
         if (f < N)
             CAT(plain_, SUF)(moved, ntaps, kc, w, wts, N, nb, sps, f, N, dblock, dps, accumulate);
     }
@@ -297,8 +297,10 @@ ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *ds
     }
 }
 
+#undef COLUMNS
 #undef SMALL
 #undef V
+#undef UNROLL
 #undef UV
 #undef LOADV
 #undef STOREV
