@@ -150,6 +150,10 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
                         acc[i][f] += a * b[f];                                                    \
                 }                                                                                 \
             }                                                                                     \
+        }                                                                                         \
+        for (int t = 0; kv < kc && t < ntaps; t++) {  /* channels past the last whole vector */   \
+            const T *s = src[t] + p * sps;                                                        \
+            const T *wt = wtr + (idx)t * NN * kc;                                                 \
             for (int c = kv; c < kc; c++)                                                         \
                 UNROLL for (int i = 0; i < PT; i++)                                               \
                     UNROLL for (int f = 0; f < NN; f++)                                           \
