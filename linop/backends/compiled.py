@@ -65,6 +65,9 @@ ENABLED: bool = True
 _INSTRUCTION_SETS = ("baseline", "avx2+fma", "avx512")
 _forced: int | None = None
 _IDX = ctypes.c_ssize_t
+#: In the decision to split a call across threads, a value read or written counts as this
+#: many multiply-adds (the one-channel kernels are bound by memory, not arithmetic).
+VALUE_WORK = 32
 _PTR = ctypes.c_void_p
 
 
@@ -154,7 +157,6 @@ def _run(
     dst_lines: np.ndarray,
     dps: int,
     accumulate: bool,
-    macs: float,
 ) -> None:
     """``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c src[src_lines[l] + tap_offsets[t] + p sps + c] w[t, c, f]``
     (element offsets from the arrays' first elements), split across threads."""
@@ -177,11 +179,13 @@ def _run(
         if status != 0:  # pragma: no cover - arguments are checked above
             raise RuntimeError("compiled kernel rejected its arguments")
 
+    # work in multiply-adds, a value read or written counting as VALUE_WORK of them
+    work = lines * n * (ntaps * kc * N + VALUE_WORK * (kc + N))
     if lines >= parallel.THREADS:
-        parts = parallel.ranges(lines, parallel.parts_for(lines, macs))
+        parts = parallel.ranges(lines, parallel.parts_for(lines, work))
         tasks = [lambda a=a, b=b: call(a, b, 0, n) for a, b in parts]
     else:
-        parts = parallel.ranges(n, parallel.parts_for(n, macs, min_length=64))
+        parts = parallel.ranges(n, parallel.parts_for(n, work, min_length=64))
         tasks = [lambda a=a, b=b: call(0, lines, a, b) for a, b in parts]
     parallel.concurrently(tasks)
 
@@ -221,12 +225,11 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
     src_lines = _line_offsets((B,) + geom.output_size[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
     dst_lines = _line_offsets((B,) + geom.output_size[:-1], ys[:-2])
     taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
-    macs = B * geom.flops_per_sample / max(G, 1)
     for g in range(G):
         wg = np.ascontiguousarray(_group_kernels(w, geom, g))
         wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
         _run(xp, taps + g * c, src_lines, axes[-1].output_size, axes[-1].stride * xs[-2], wg, wtr,
-             out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False, macs)
+             out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False)
 
 
 # -- adjoint -----------------------------------------------------------------------------------
@@ -241,24 +244,17 @@ def _border(geom: ConvGeometry) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
-    """``y`` inside its zero border (:func:`_border`): the border slabs are zeroed and the
-    interior copied, the samples split across threads."""
+    """``y`` inside its zero border (:func:`_border`): the border slabs zeroed, the interior
+    copied (on all threads)."""
     shape, front = _border(geom)
     if shape == geom.output_size:
         return _contiguous_channels(y)
     out = workspace.scratch("bordered", (y.shape[0],) + shape + (y.shape[-1],), y.dtype)
-    inner = tuple(slice(f, f + m) for f, m in zip(front, geom.output_size))
-
-    def fill(lo: int, hi: int) -> None:
-        part = out[lo:hi]
-        for a, (f, m) in enumerate(zip(front, geom.output_size)):
-            lead = (slice(None),) * (a + 1)
-            part[lead + (slice(0, f),)] = 0
-            part[lead + (slice(f + m, None),)] = 0
-        np.copyto(part[(slice(None),) + inner], y[lo:hi])
-
-    B = y.shape[0]
-    parallel.concurrently([lambda a=a, b=b: fill(a, b) for a, b in parallel.ranges(B, parallel.parts_for(B, y.size * 64))])
+    for a, (f, m) in enumerate(zip(front, geom.output_size)):
+        lead = (slice(None),) * (a + 1)
+        out[lead + (slice(0, f),)] = 0
+        out[lead + (slice(f + m, None),)] = 0
+    parallel.copy(out[(slice(None),) + tuple(slice(f, f + m) for f, m in zip(front, geom.output_size))], y)
     return out
 
 
@@ -274,7 +270,6 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.
     ys, xs = _element_strides(yb), _element_strides(out)
     B = y.shape[0]
     kernels = w.reshape(geom.kernel_size + (c, geom.out_channels))
-    macs = B * geom.flops_per_sample / max(G, 1)
     for phase in np.ndindex(*(a.stride for a in axes)):
         counts = tuple(a.component_length(phi) for a, phi in zip(axes, phase))
         if 0 in counts:
@@ -295,4 +290,4 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.
             wtr = np.ascontiguousarray(kernels[index][:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
             _run(yb, [r + g * o for r in reads], src_lines, counts[-1], ys[-2], wt, wtr if c <= 4 else None,
-                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], accumulate, macs)
+                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], accumulate)

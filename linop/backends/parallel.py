@@ -105,10 +105,14 @@ def alternating(tasks: Sequence[Callable[[], T]]) -> list[T]:
 
 
 def copy(dst: np.ndarray, src: np.ndarray) -> None:
-    """``dst[...] = src`` (same shape), large copies split along the first axis across
-    threads (NumPy copies without the GIL; one core does not saturate memory bandwidth)."""
-    parts = 1 if THREADS <= 1 or dst.nbytes < MIN_PARALLEL_COPY else min(THREADS, dst.shape[0]) if dst.ndim else 1
-    if parts <= 1:
+    """``dst[...] = src`` (same shape); a large copy is split across threads along its first
+    axis that has enough entries (NumPy copies without the GIL, and one core does not
+    saturate the memory bandwidth)."""
+    axis = next((a for a, length in enumerate(dst.shape) if length >= THREADS), None)
+    if THREADS <= 1 or dst.nbytes < MIN_PARALLEL_COPY or axis is None:
         np.copyto(dst, src)
         return
-    concurrently([lambda a=a, b=b: np.copyto(dst[a:b], src[a:b]) for a, b in ranges(dst.shape[0], parts)])
+    lead = (slice(None),) * axis
+    concurrently(
+        [lambda a=a, b=b: np.copyto(dst[lead + (slice(a, b),)], src[lead + (slice(a, b),)]) for a, b in ranges(dst.shape[axis], THREADS)]
+    )
