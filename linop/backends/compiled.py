@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import functools
 import importlib.util
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -68,6 +69,8 @@ _IDX = ctypes.c_ssize_t
 #: In the decision to split a call across threads, a value read or written counts as this
 #: many multiply-adds (the one-channel kernels are bound by memory, not arithmetic).
 VALUE_WORK = 32
+#: Pieces per thread of a call split across threads (balances cores of unequal speed).
+PIECES_PER_THREAD = 4
 _PTR = ctypes.c_void_p
 
 
@@ -145,49 +148,68 @@ def _element_strides(a: np.ndarray) -> tuple[int, ...]:
     return tuple(s // a.itemsize for s in a.strides)
 
 
-def _run(
-    src: np.ndarray,
-    tap_offsets: Sequence[int],
-    src_lines: np.ndarray,
-    n: int,
-    sps: int,
-    w: np.ndarray,
-    wtr: np.ndarray | None,
-    dst: np.ndarray,
-    dst_lines: np.ndarray,
-    dps: int,
-    accumulate: bool,
-) -> None:
-    """``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c src[src_lines[l] + tap_offsets[t] + p sps + c] w[t, c, f]``
-    (element offsets from the arrays' first elements), split across threads."""
-    fn, isa = _library()[0][dst.dtype], _isa()
-    ntaps, kc, N = w.shape
-    taps = (_PTR * ntaps)(*(src.ctypes.data + int(o) * src.itemsize for o in tap_offsets))
-    keep = [src, w, wtr, dst]  # noqa: F841 - alive during the call
-    w_ptr, wtr_ptr = w.ctypes.data, (wtr.ctypes.data if wtr is not None else None)
-    src_lines = np.ascontiguousarray(src_lines, dtype=np.intp)
-    dst_lines = np.ascontiguousarray(dst_lines, dtype=np.intp)
-    lines = len(src_lines)
-    if lines == 0 or n == 0:
-        return
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    """One kernel call: ``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c
+    src[src_lines[l] + taps[t] + p sps + c] w[t, c, f]`` for ``p < n`` (element offsets
+    from the arrays' first elements)."""
 
-    def call(line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
-        s_lines = src_lines[line_lo:line_hi] + p_lo * sps
-        d_lines = dst_lines[line_lo:line_hi] + p_lo * dps
-        status = fn(isa, line_hi - line_lo, s_lines.ctypes.data, d_lines.ctypes.data, p_hi - p_lo, taps,
-                    ntaps, kc, w_ptr, wtr_ptr, N, sps, dst.ctypes.data, dps, int(accumulate))
-        if status != 0:  # pragma: no cover - arguments are checked above
+    src: np.ndarray
+    taps: np.ndarray
+    src_lines: np.ndarray
+    n: int
+    sps: int
+    w: np.ndarray  # (taps, c, N), contiguous
+    wtr: np.ndarray | None  # (taps, N, c), contiguous, for N <= 4
+    dst: np.ndarray
+    dst_lines: np.ndarray
+    dps: int
+    accumulate: bool
+
+    @property
+    def work(self) -> float:
+        """Multiply-adds, a value read or written counting as :data:`VALUE_WORK` of them."""
+        ntaps, kc, N = self.w.shape
+        return len(self.src_lines) * self.n * (ntaps * kc * N + VALUE_WORK * (kc + N))
+
+    def pieces(self, count: int) -> list[Callable[[], None]]:
+        """The call cut into about ``count`` pieces of whole lines (or, with fewer lines
+        than threads, of pixel ranges of at least 64)."""
+        lines = len(self.src_lines)
+        if lines == 0 or self.n == 0:
+            return []
+        if lines >= min(count, parallel.THREADS):
+            return [lambda a=a, b=b: self._call(a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
+        return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in parallel.ranges(self.n, min(count, max(1, self.n // 64)))]
+
+    def _call(self, line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
+        fn, isa = _library()[0][self.dst.dtype], _isa()
+        ntaps, kc, N = self.w.shape
+        src, itemsize = self.src.ctypes.data, self.src.itemsize
+        taps = (_PTR * ntaps)(*(src + int(o) * itemsize for o in self.taps))
+        s_lines = np.ascontiguousarray(self.src_lines[line_lo:line_hi] + p_lo * self.sps, dtype=np.intp)
+        d_lines = np.ascontiguousarray(self.dst_lines[line_lo:line_hi] + p_lo * self.dps, dtype=np.intp)
+        wtr = self.wtr.ctypes.data if self.wtr is not None else None
+        status = fn(isa, line_hi - line_lo, s_lines.ctypes.data, d_lines.ctypes.data, p_hi - p_lo, taps, ntaps, kc,
+                    self.w.ctypes.data, wtr, N, self.sps, self.dst.ctypes.data, self.dps, int(self.accumulate))
+        if status != 0:  # pragma: no cover - arguments are checked by the callers
             raise RuntimeError("compiled kernel rejected its arguments")
 
-    # work in multiply-adds, a value read or written counting as VALUE_WORK of them
-    work = lines * n * (ntaps * kc * N + VALUE_WORK * (kc + N))
-    if lines >= parallel.THREADS:
-        parts = parallel.ranges(lines, parallel.parts_for(lines, work))
-        tasks = [lambda a=a, b=b: call(a, b, 0, n) for a, b in parts]
-    else:
-        parts = parallel.ranges(n, parallel.parts_for(n, work, min_length=64))
-        tasks = [lambda a=a, b=b: call(0, lines, a, b) for a, b in parts]
-    parallel.concurrently(tasks)
+
+def _run(calls: Sequence[_Call]) -> None:
+    """Run ``calls`` (with disjoint destinations) on all threads: cut into
+    :data:`PIECES_PER_THREAD` pieces per thread, each taken by whichever thread is free."""
+    work = sum(call.work for call in calls)
+    threads = parallel.parts_for(max((len(c.src_lines) * c.n for c in calls), default=0), work)
+    count = PIECES_PER_THREAD * threads if threads > 1 else 1
+    share = max(work / count, 1.0)
+    pieces = [p for call in calls for p in call.pieces(max(1, round(call.work / share)))]
+    parallel.balanced(pieces)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def _line_offsets(counts: Sequence[int], steps: Sequence[int]) -> np.ndarray:
@@ -209,6 +231,18 @@ def _contiguous_channels(a: np.ndarray) -> np.ndarray:
 
 
 # -- forward -------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
+def _forward_plan(geom: ConvGeometry, batch: int, xs: tuple[int, ...], ys: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """``(src_lines, dst_lines, taps)`` of the forward for element strides ``xs`` (input)
+    and ``ys`` (output): output line ``(b, j_1..j_{d-1})`` reads padded input
+    ``(b, s j, 0)`` and writes output ``(b, j, 0)``; tap ``t`` adds ``(d_1 t_1, ..., d_d t_d)``."""
+    axes = geom.axes
+    src_lines = _line_offsets((batch,) + geom.output_size[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+    dst_lines = _line_offsets((batch,) + geom.output_size[:-1], ys[:-2])
+    taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
+    return _frozen(src_lines), _frozen(dst_lines), _frozen(taps)
+
+
 def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
     """Write the strided, dilated, grouped correlation of the padded batch ``xp``
     ``(B, P..., c_in)`` with ``w`` ``(k..., c_in/G, c_out)`` into ``out`` ``(B, m..., c_out)``.
@@ -220,16 +254,14 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
     xs, ys = _element_strides(xp), _element_strides(out)
-    B = xp.shape[0]
-    # output line (b, j_1..j_{d-1}) -> padded input (b, s j, 0) and output (b, j, 0)
-    src_lines = _line_offsets((B,) + geom.output_size[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
-    dst_lines = _line_offsets((B,) + geom.output_size[:-1], ys[:-2])
-    taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
+    src_lines, dst_lines, taps = _forward_plan(geom, xp.shape[0], xs, ys)
+    calls = []
     for g in range(G):
         wg = np.ascontiguousarray(_group_kernels(w, geom, g))
         wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
-        _run(xp, taps + g * c, src_lines, axes[-1].output_size, axes[-1].stride * xs[-2], wg, wtr,
-             out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False)
+        calls.append(_Call(xp, taps + g * c, src_lines, axes[-1].output_size, axes[-1].stride * xs[-2], wg, wtr,
+                           out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False))
+    _run(calls)
 
 
 # -- adjoint -----------------------------------------------------------------------------------
@@ -258,6 +290,40 @@ def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class _Component:
+    """One polyphase component ``phi`` of the padded input in the adjoint."""
+
+    phase: tuple[int, ...]
+    taps: tuple[np.ndarray, ...] | None  # index of the taps that reach it (None: no tap does)
+    reads: np.ndarray  # per tap: offset of y (bordered) read by the component's first sample
+    src_lines: np.ndarray
+    dst_lines: np.ndarray
+    n: int  # samples per line
+
+
+@functools.lru_cache(maxsize=256)
+def _adjoint_plan(geom: ConvGeometry, batch: int, ys: tuple[int, ...], xs: tuple[int, ...]) -> tuple[_Component, ...]:
+    """The components of the adjoint for element strides ``ys`` (bordered ``y``) and ``xs``
+    (padded result): target line ``(b, v_1..v_{d-1})`` of component ``phi`` is padded input
+    ``(b, s v + phi, phi_d)``; tap ``t`` with ``d t = s a_t + phi`` reads ``y[v - a_t]``."""
+    axes = geom.axes
+    _, front = _border(geom)
+    components = []
+    for phase in np.ndindex(*(a.stride for a in axes)):
+        counts = tuple(a.component_length(phi) for a, phi in zip(axes, phase))
+        if 0 in counts:
+            continue
+        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
+        reads = [sum((f - a.polyphase_tap(ti)[1]) * st for a, ti, f, st in zip(axes, t, front, ys[1:-1])) for t in taps]
+        dst_lines = _line_offsets((batch,) + counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+        dst_lines = dst_lines + sum(phi * st for phi, st in zip(phase, xs[1:-1]))
+        src_lines = _line_offsets((batch,) + counts[:-1], ys[:-2])
+        index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*taps)) if taps else None
+        components.append(_Component(phase, index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines), _frozen(dst_lines), counts[-1]))
+    return tuple(components)
+
+
 def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, accumulate: bool = True) -> None:
     """Add the transpose of :func:`correlate` applied to ``y`` ``(B, m..., c_out)`` into the
     padded ``out`` ``(B, P..., c_in)`` (a view whose channels are contiguous); with
@@ -266,28 +332,18 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
     yb = _bordered(y, geom)
-    _, front = _border(geom)
     ys, xs = _element_strides(yb), _element_strides(out)
-    B = y.shape[0]
     kernels = w.reshape(geom.kernel_size + (c, geom.out_channels))
-    for phase in np.ndindex(*(a.stride for a in axes)):
-        counts = tuple(a.component_length(phi) for a, phi in zip(axes, phase))
-        if 0 in counts:
-            continue
-        # the taps that reach this component, and where they read y
-        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
-        if not taps:  # no tap reaches these samples (a stride larger than the kernel's span)
+    calls = []
+    for comp in _adjoint_plan(geom, y.shape[0], ys, xs):
+        if comp.taps is None:  # no tap reaches these samples (a stride larger than the kernel's span)
             if not accumulate:
-                out[(slice(None),) + tuple(slice(phi, None, a.stride) for a, phi in zip(axes, phase))] = 0
+                out[(slice(None),) + tuple(slice(phi, None, a.stride) for a, phi in zip(axes, comp.phase))] = 0
             continue
-        reads = [sum((f - a.polyphase_tap(ti)[1]) * st for a, ti, f, st in zip(axes, t, front, ys[1:-1])) for t in taps]
-        # target line (b, v_1..v_{d-1}) is padded input (b, s v + phi, phi_d)
-        dst_lines = _line_offsets((B,) + counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
-        dst_lines = dst_lines + sum(phi * st for phi, st in zip(phase, xs[1:-1]))
-        src_lines = _line_offsets((B,) + counts[:-1], ys[:-2])
-        index = tuple(np.array(taps).T)
+        selected = kernels[comp.taps]  # (taps, c, c_out)
         for g in range(G):
-            wtr = np.ascontiguousarray(kernels[index][:, :, g * o : (g + 1) * o])  # (taps, c, o)
+            wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
-            _run(yb, [r + g * o for r in reads], src_lines, counts[-1], ys[-2], wt, wtr if c <= 4 else None,
-                 out[..., g * c : (g + 1) * c], dst_lines, axes[-1].stride * xs[-2], accumulate)
+            calls.append(_Call(yb, comp.reads + g * o, comp.src_lines, comp.n, ys[-2], wt, wtr if c <= 4 else None,
+                               out[..., g * c : (g + 1) * c], comp.dst_lines, axes[-1].stride * xs[-2], accumulate))
+    _run(calls)

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import blas
 
-__all__ = ["THREADS", "alternating", "concurrently", "copy", "ranges"]
+__all__ = ["THREADS", "alternating", "balanced", "concurrently", "copy", "ranges"]
 
 #: Worker threads (default: the number of CPUs). Set to 1 to run everything on the calling thread.
 THREADS: int = os.cpu_count() or 1
@@ -92,6 +92,32 @@ def concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
         finally:
             results = [future.result() for future in futures]
     return [first] + results
+
+
+def balanced(pieces: Sequence[Callable[[], None]]) -> None:
+    """Run independent ``pieces`` on up to :data:`THREADS` threads (the calling thread one of
+    them), each thread taking the next piece when it finishes one.
+
+    For work cut into more pieces than threads: a core that runs slower (shared with
+    another process or virtual machine) then does fewer pieces instead of holding up the
+    others, as one fixed range per core would.
+    """
+    if THREADS <= 1 or len(pieces) <= 1:
+        for piece in pieces:
+            piece()
+        return
+    queue = iter(range(len(pieces)))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                index = next(queue, None)
+            if index is None:
+                return
+            pieces[index]()
+
+    concurrently([worker] * min(THREADS, len(pieces)))
 
 
 def alternating(tasks: Sequence[Callable[[], T]]) -> list[T]:
