@@ -108,6 +108,22 @@ def test_every_instruction_set_computes_the_exact_transpose(problem):
         assert abs(lhs - rhs) <= 50 * _tol(y.dtype) * max(1.0, np.abs(forward).sum() * np.abs(y).max())
 
 
+@settings(max_examples=30, deadline=None)
+@given(problems(), st.data())
+def test_the_cropped_adjoint_is_the_interior_of_the_padded_one(problem, data):
+    """``crop``: only the samples ``lo <= u < P - hi`` are computed (the adjoint of zero padding)."""
+    geom, xp, w, y = problem
+    crop = tuple((data.draw(st.integers(0, P // 2)), data.draw(st.integers(0, P - P // 2 - 1))) for P in geom.padded_size)
+    full = gemm.correlate_adjoint(y, w, geom, ordering="implicit")
+    interior = full[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, crop))]
+    for ordering in ("implicit", "tap"):
+        got = gemm.correlate_adjoint(y, w, geom, ordering=ordering, crop=crop)
+        assert got.shape == interior.shape and got.flags.c_contiguous
+        _close(got, interior, y.dtype)
+    for module in (direct, backends.fft):
+        _close(backends.correlate_adjoint_interior(module, y, w, geom, crop), interior, y.dtype)
+
+
 # every code path of the kernel: wide tiles (2 vectors, 1 vector, small tiles), scalar column
 # remainders, the few-column path (N <= 4 from >= 16 channels) and the one-channel path
 CHANNEL_PAIRS = [(1, 1), (3, 16), (32, 64), (5, 37), (16, 3), (20, 4), (64, 8), (2, 1), (1, 5), (40, 2)]
@@ -146,10 +162,11 @@ def test_threads_split_lines_or_a_single_long_line_with_the_same_result(shape, m
         np.testing.assert_array_equal(a, b)
 
 
-def test_operators_use_the_kernel_in_chunks_without_touching_their_inputs():
+@pytest.mark.parametrize("boundary", ["reflect", "constant"])
+def test_operators_use_the_kernel_in_chunks_without_touching_their_inputs(boundary):
     rng = np.random.default_rng(9)
     kernel = rng.standard_normal((3, 3, 4, 6)).astype(np.float32)
-    A = linop.Convolution(kernel, (20, 17, 4), stride=(2, 1), padding="same", boundary="reflect", method="gemm")
+    A = linop.Convolution(kernel, (20, 17, 4), stride=(2, 1), padding="same", boundary=boundary, method="gemm")
     x = rng.standard_normal((5,) + A.input_shape).astype(np.float32)
     y = rng.standard_normal((5,) + A.output_shape).astype(np.float32)
     x0, y0, k0 = x.copy(), y.copy(), kernel.copy()

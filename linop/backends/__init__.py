@@ -26,12 +26,13 @@ accumulated in place) and :mod:`linop.backends.cache` (kernel spectra of frozen 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 
 import numpy as np
 
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm
+from . import direct, fft, gemm, parallel
 from .cost import method_costs
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
 
@@ -40,6 +41,7 @@ __all__ = [
     "METHODS",
     "check_method",
     "choose_method",
+    "correlate_adjoint_interior",
     "get_workspace_limit",
     "method_costs",
     "select_backend",
@@ -70,6 +72,18 @@ def choose_method(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> st
     """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``."""
     costs = method_costs(geom, dtype)
     return min(costs, key=costs.get)
+
+
+def correlate_adjoint_interior(
+    backend: ModuleType, y: np.ndarray, w: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """``backend.correlate_adjoint(y, w, geom)`` without its first ``lo`` and last ``hi``
+    samples of every axis (``pads``): the adjoint of zero padding applied after it. The
+    gemm backend never computes the dropped samples; the others drop them afterwards."""
+    if backend is gemm:
+        return gemm.correlate_adjoint(y, w, geom, crop=pads)
+    padded = backend.correlate_adjoint(y, w, geom)
+    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
 
 
 def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:

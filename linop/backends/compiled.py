@@ -300,45 +300,68 @@ class _Component:
     src_lines: np.ndarray
     dst_lines: np.ndarray
     n: int  # samples per line
+    stored: tuple[slice, ...]  # the component's samples in the result (spatial axes)
 
 
 @functools.lru_cache(maxsize=256)
-def _adjoint_plan(geom: ConvGeometry, batch: int, ys: tuple[int, ...], xs: tuple[int, ...]) -> tuple[_Component, ...]:
+def _adjoint_plan(
+    geom: ConvGeometry, batch: int, ys: tuple[int, ...], xs: tuple[int, ...], crop: tuple[tuple[int, int], ...]
+) -> tuple[_Component, ...]:
     """The components of the adjoint for element strides ``ys`` (bordered ``y``) and ``xs``
-    (padded result): target line ``(b, v_1..v_{d-1})`` of component ``phi`` is padded input
-    ``(b, s v + phi, phi_d)``; tap ``t`` with ``d t = s a_t + phi`` reads ``y[v - a_t]``."""
+    (result), computing the padded samples ``lo <= u < P - hi`` per axis (``crop``) only.
+
+    Padded sample ``u = s v + phi`` of component ``phi`` receives ``W[t]^T y[v - a_t]`` from
+    the taps with ``d t = s a_t + phi``; it is stored at ``u - lo``. The first stored sample
+    of component ``phi`` is ``u_0 = lo + ((phi - lo) mod s)``, ``v_0 = (u_0 - phi) / s``."""
     axes = geom.axes
     _, front = _border(geom)
     components = []
     for phase in np.ndindex(*(a.stride for a in axes)):
-        counts = tuple(a.component_length(phi) for a, phi in zip(axes, phase))
+        first = [lo + (phi - lo) % a.stride for a, phi, (lo, _) in zip(axes, phase, crop)]
+        counts = tuple(max(0, -(-(a.padded_size - hi - u0) // a.stride)) for a, u0, (_, hi) in zip(axes, first, crop))
         if 0 in counts:
             continue
+        v0 = [(u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase)]
         taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
-        reads = [sum((f - a.polyphase_tap(ti)[1]) * st for a, ti, f, st in zip(axes, t, front, ys[1:-1])) for t in taps]
+        reads = [sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, v0, ys[1:-1])) for t in taps]
         dst_lines = _line_offsets((batch,) + counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
-        dst_lines = dst_lines + sum(phi * st for phi, st in zip(phase, xs[1:-1]))
+        dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(first, crop, xs[1:-1]))
         src_lines = _line_offsets((batch,) + counts[:-1], ys[:-2])
         index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*taps)) if taps else None
-        components.append(_Component(phase, index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines), _frozen(dst_lines), counts[-1]))
+        zero = tuple(slice(u0 - lo, None, a.stride) for a, u0, (lo, _) in zip(axes, first, crop))
+        components.append(
+            _Component(phase, index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines), _frozen(dst_lines), counts[-1], zero)
+        )
     return tuple(components)
 
 
-def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, accumulate: bool = True) -> None:
-    """Add the transpose of :func:`correlate` applied to ``y`` ``(B, m..., c_out)`` into the
-    padded ``out`` ``(B, P..., c_in)`` (a view whose channels are contiguous); with
-    ``accumulate=False``, write it there (whatever ``out`` held is overwritten)."""
+def correlate_adjoint(
+    y: np.ndarray,
+    w: np.ndarray,
+    geom: ConvGeometry,
+    out: np.ndarray,
+    accumulate: bool = True,
+    crop: Sequence[tuple[int, int]] | None = None,
+) -> None:
+    """Add the transpose of :func:`correlate` applied to ``y`` ``(B, m..., c_out)`` into
+    ``out`` (a view whose channels are contiguous); with ``accumulate=False``, write it
+    there (whatever ``out`` held is overwritten).
+
+    ``out`` is the padded input ``(B, P..., c_in)``, or with ``crop = ((lo, hi), ...)`` its
+    part ``lo <= u < P - hi`` on every axis (the adjoint of zero padding: the rest is
+    never computed)."""
     if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
+    crop = tuple((int(lo), int(hi)) for lo, hi in crop) if crop is not None else ((0, 0),) * len(axes)
     yb = _bordered(y, geom)
     ys, xs = _element_strides(yb), _element_strides(out)
     kernels = w.reshape(geom.kernel_size + (c, geom.out_channels))
     calls = []
-    for comp in _adjoint_plan(geom, y.shape[0], ys, xs):
+    for comp in _adjoint_plan(geom, y.shape[0], ys, xs, crop):
         if comp.taps is None:  # no tap reaches these samples (a stride larger than the kernel's span)
             if not accumulate:
-                out[(slice(None),) + tuple(slice(phi, None, a.stride) for a, phi in zip(axes, comp.phase))] = 0
+                out[(slice(None),) + comp.stored] = 0
             continue
         selected = kernels[comp.taps]  # (taps, c, c_out)
         for g in range(G):

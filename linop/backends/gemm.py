@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -411,11 +412,20 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: st
     )
 
 
-def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+def correlate_adjoint(
+    y: np.ndarray,
+    w: np.ndarray,
+    geom: ConvGeometry,
+    *,
+    ordering: str | None = None,
+    crop: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input.
 
     ``y``: ``(B, m_1..m_d, c_out)``; returns ``(B, P_1..P_d, c_in)`` with
-    ``x_p[b, s j + d t, g c + r] += w[t, r, g o + q] y[b, j, g o + q]``.
+    ``x_p[b, s j + d t, g c + r] += w[t, r, g o + q] y[b, j, g o + q]``; with
+    ``crop = ((lo, hi), ...)`` only its part ``lo <= u < P - hi`` per axis (the adjoint of
+    zero padding), which the implicit ordering computes without the rest.
     """
     _check_ordering(ordering)
     dtype = _common_dtype(y, w)
@@ -425,15 +435,18 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, order
     if ordering == "implicit":
         if compiled.scratch_bytes(geom, y.shape[0], dtype, "adjoint") <= workspace.get_workspace_limit():
             # one chunk: the gather writes every input sample once, nothing to zero first
-            out = np.empty((y.shape[0],) + geom.padded_size + (geom.in_channels,), dtype=dtype)
-            compiled.correlate_adjoint(y, w, geom, out, accumulate=False)
+            pads = crop if crop is not None else ((0, 0),) * len(geom.axes)
+            shape = tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads))
+            out = np.empty((y.shape[0],) + shape + (geom.in_channels,), dtype=dtype)
+            compiled.correlate_adjoint(y, w, geom, out, accumulate=False, crop=pads)
             return out
         step = lambda piece, g, out: compiled.correlate_adjoint(piece, w, g, out)  # noqa: E731
     else:
         step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
-    return workspace.run_chunked(
-        step, y, geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True
-    )
+    padded = workspace.run_chunked(step, y, geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True)
+    if crop is None:
+        return padded
+    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, crop))])
 
 
 def correlate_kernel_adjoint(

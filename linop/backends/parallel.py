@@ -24,7 +24,7 @@ import numpy as np
 
 from . import blas
 
-__all__ = ["THREADS", "alternating", "balanced", "concurrently", "copy", "ranges"]
+__all__ = ["THREADS", "alternating", "balanced", "concurrently", "copied", "copy", "ranges"]
 
 #: Worker threads (default: the number of CPUs). Set to 1 to run everything on the calling thread.
 THREADS: int = os.cpu_count() or 1
@@ -142,3 +142,10 @@ def copy(dst: np.ndarray, src: np.ndarray) -> None:
     concurrently(
         [lambda a=a, b=b: np.copyto(dst[lead + (slice(a, b),)], src[lead + (slice(a, b),)]) for a, b in ranges(dst.shape[axis], THREADS)]
     )
+
+
+def copied(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``a`` (:func:`copy`)."""
+    out = np.empty(a.shape, dtype=a.dtype)
+    copy(out, a)
+    return out

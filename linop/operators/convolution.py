@@ -210,8 +210,12 @@ class Convolution(ConvParameters, ShapedOperator):
         return self._without_channel_axis(y)
 
     def _backward(self, y: np.ndarray) -> np.ndarray:
-        xp = self._backend.correlate_adjoint(self._with_channel_axis(y), self._weights_conj, self._core)
-        x = fold_array(xp, self.geometry.padding, self.geometry.boundary, overwrite=True)
+        y = self._with_channel_axis(y)
+        if self.geometry.boundary == "constant":  # the adjoint of zero padding drops the border
+            x = backends.correlate_adjoint_interior(self._backend, y, self._weights_conj, self._core, self.geometry.padding)
+        else:
+            xp = self._backend.correlate_adjoint(y, self._weights_conj, self._core)
+            x = fold_array(xp, self.geometry.padding, self.geometry.boundary, overwrite=True)
         return self._without_channel_axis(x)
 
     def _adjoint(self) -> "ConvTranspose":

@@ -87,7 +87,7 @@ def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1, *, ove
         axis = first_axis + offset
         interior[axis] = slice(lo, z.shape[axis] - hi)
     if mode == "constant":
-        return _copy_of(z[tuple(interior)])
+        return parallel.copied(z[tuple(interior)])
     work = z if overwrite else z.copy()
     for offset in reversed(range(len(pads))):
         lo, hi = pads[offset]
@@ -99,13 +99,7 @@ def fold_array(z: np.ndarray, pads: Pads, mode: str, first_axis: int = 1, *, ove
         view = _axis_view(work, axis, pads, first_axis)
         for p in list(range(lo)) + list(range(lo + n, n + lo + hi)):
             view[source[p]] += view[p]
-    return _copy_of(work[tuple(interior)])
-
-
-def _copy_of(view: np.ndarray) -> np.ndarray:
-    out = np.empty(view.shape, dtype=view.dtype)
-    parallel.copy(out, view)
-    return out
+    return parallel.copied(work[tuple(interior)])
 
 
 class Pad(ShapedOperator):
