@@ -20,6 +20,22 @@
 #define LOADV(p) (*(const UV *)(p))
 #define STOREV(p, v) (*(UV *)(p) = (v))
 
+#ifndef LINOP_FULL_TILES
+#define LINOP_FULL_TILES
+/* full tiles of m pixels in a run of n, the rest going to small tiles of `small`: one
+ * full tile fewer when that leaves fewer pixels computed twice */
+static inline idx full_tiles(idx n, idx m, idx small)
+{
+    const idx most = n / m;
+    if (most == 0)
+        return 0;
+    const idx rest = n - most * m, wasted = (small - rest % small) % small;
+    const idx rest1 = rest + m, wasted1 = (small - rest1 % small) % small;
+    return wasted1 < wasted ? most - 1 : most;
+}
+
+#endif
+
 typedef T V __attribute__((vector_size(VL * sizeof(T))));
 typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may_alias));
 
@@ -239,7 +255,8 @@ static inline int CAT(small_rows_, SUF)(idx p, idx nb, idx sps, idx dps, idx *ro
 #define COLUMNS(NV, M, FULL, SMALLTILE)                                                           \
     for (; f + NV * VL <= N; f += NV * VL) {                                                      \
         idx p = 0;                                                                                \
-        for (; p + M <= nb; p += M) {                                                             \
+        const idx full = full_tiles(nb, M, SMALL) * (M);                                          \
+        for (; p < full; p += M) {                                                                \
             ro[0] = p * sps;                                                                      \
             for (int i = 0; i < M; i++)                                                           \
                 rd[i] = (p + i) * dps;                                                            \
