@@ -83,6 +83,8 @@ def correlate_adjoint_interior(
     if backend is gemm:
         return gemm.correlate_adjoint(y, w, geom, crop=pads)
     padded = backend.correlate_adjoint(y, w, geom)
+    if not any(lo or hi for lo, hi in pads):
+        return padded
     return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
 
 

@@ -198,13 +198,21 @@ class _Call:
 
 def _run(calls: Sequence[_Call]) -> None:
     """Run ``calls`` (with disjoint destinations) on all threads: cut into
-    :data:`PIECES_PER_THREAD` pieces per thread, each taken by whichever thread is free."""
+    :data:`PIECES_PER_THREAD` pieces per thread, each taken by whichever thread is free.
+
+    Calls over the same lines and outputs (the polyphase components and groups of one
+    adjoint) are cut alike, and piece ``i`` of every call runs as one task: one thread
+    writes all components of a region while it is in its cache."""
     work = sum(call.work for call in calls)
     threads = parallel.parts_for(max((len(c.src_lines) * c.n for c in calls), default=0), work)
     count = PIECES_PER_THREAD * threads if threads > 1 else 1
-    share = max(work / count, 1.0)
-    pieces = [p for call in calls for p in call.pieces(max(1, round(call.work / share)))]
-    parallel.balanced(pieces)
+    if len({(len(c.src_lines), c.n) for c in calls}) == 1:
+        cut = [call.pieces(count) for call in calls]
+        tasks = [lambda group=group: [piece() for piece in group] for group in zip(*cut)]
+    else:
+        share = max(work / count, 1.0)
+        tasks = [p for call in calls for p in call.pieces(max(1, round(call.work / share)))]
+    parallel.balanced(tasks)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -171,8 +171,14 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.nd
     """Transpose (no conjugation) of :func:`correlate` in its input: ``(B, m..., c_out) -> (B, P..., c_in)``."""
     dtype = np.result_type(y, w)
     w = w.astype(dtype, copy=False)
+    y = y.astype(dtype, copy=False)
+    if scratch_bytes(geom, y.shape[0], dtype) <= workspace.get_workspace_limit():
+        # one chunk: write the result instead of adding it to zeros
+        out = np.empty((y.shape[0],) + geom.padded_size + (geom.in_channels,), dtype=dtype)
+        _adjoint(y, w, geom, out, accumulate=False)
+        return out
     step = lambda piece, g, out: _adjoint(piece, w, g, out)  # noqa: E731
-    return workspace.run_chunked(step, y.astype(dtype, copy=False), geom, _scratch(dtype), dtype, adjoint=True)
+    return workspace.run_chunked(step, y, geom, _scratch(dtype), dtype, adjoint=True)
 
 
 def _upsampled(y: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...]) -> np.ndarray:
@@ -184,7 +190,7 @@ def _upsampled(y: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...]) -> np.
     return up
 
 
-def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
+def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, accumulate: bool = True) -> None:
     real = not np.iscomplexobj(y)
     shape = fft_shape(geom, real)
     axes = _spatial_axes(geom)
@@ -194,7 +200,11 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) 
     del Yup
     full = _inverse_transform(X, shape, axes, real)
     del X
-    out += full[(slice(None),) + tuple(slice(0, a.padded_size) for a in geom.axes)]
+    result = full[(slice(None),) + tuple(slice(0, a.padded_size) for a in geom.axes)]
+    if accumulate:
+        out += result
+    else:
+        out[...] = result
 
 
 def correlate_kernel_adjoint(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry) -> np.ndarray:

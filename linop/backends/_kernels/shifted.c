@@ -32,6 +32,7 @@ typedef ptrdiff_t idx;
 #define VL 16
 #define MR 12
 #define MR4 6
+#define NARROW_ACC 24
 #define SUF f32_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
@@ -40,6 +41,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 
@@ -48,6 +50,7 @@ typedef ptrdiff_t idx;
 #define VL 8
 #define MR 12
 #define MR4 6
+#define NARROW_ACC 24
 #define SUF f64_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
@@ -56,6 +59,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 
@@ -64,6 +68,7 @@ typedef ptrdiff_t idx;
 #define VL 8
 #define MR 6
 #define MR4 3
+#define NARROW_ACC 12
 #define SUF f32_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
@@ -72,6 +77,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 
@@ -80,6 +86,7 @@ typedef ptrdiff_t idx;
 #define VL 4
 #define MR 6
 #define MR4 3
+#define NARROW_ACC 12
 #define SUF f64_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
@@ -88,6 +95,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 #endif
@@ -97,6 +105,7 @@ typedef ptrdiff_t idx;
 #define VL 4
 #define MR 6
 #define MR4 3
+#define NARROW_ACC 12
 #define SUF f32_base
 #define ATTR
 #include "shifted_template.h"
@@ -105,6 +114,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 
@@ -113,6 +123,7 @@ typedef ptrdiff_t idx;
 #define VL 2
 #define MR 6
 #define MR4 3
+#define NARROW_ACC 12
 #define SUF f64_base
 #define ATTR
 #include "shifted_template.h"
@@ -121,6 +132,7 @@ typedef ptrdiff_t idx;
 #undef VL
 #undef MR
 #undef MR4
+#undef NARROW_ACC
 #undef SUF
 #undef ATTR
 

@@ -190,7 +190,7 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
     {                                                                                             \
         const int kv = kc - kc % VL;                                                              \
         idx p = 0;                                                                                \
-        NARROW_PIXELS(NN, 4)                                                                      \
+        NARROW_PIXELS(NN, (NARROW_ACC / NN < 8 ? NARROW_ACC / NN : 8))                           \
         NARROW_PIXELS(NN, 1)                                                                      \
     }
 
