@@ -145,6 +145,27 @@ def test_every_kernel_path_matches_the_defining_sum(channels, stride, dtype):
             _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels", [3, 16, 37])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_layers_match_the_defining_sum(channels, stride, dtype):
+    """One input and one output channel per group: one call with vectors along the channels
+    (37 = whole vectors and a remainder on every instruction set)."""
+    geom = ConvGeometry.build((11, 14), (3, 2), stride=stride, dilation=(2, 1), in_channels=channels,
+                              out_channels=channels, groups=channels)
+    rng = np.random.default_rng(channels + stride)
+    xp = rng.standard_normal((2,) + geom.padded_size + (channels,)).astype(dtype)
+    w = rng.standard_normal(geom.kernel_size + (1, channels)).astype(dtype)
+    y = rng.standard_normal((2,) + geom.output_size + (channels,)).astype(dtype)
+    for name in compiled.instruction_sets():
+        with compiled.using_instruction_set(name):
+            _close(gemm.correlate(xp, w, geom, ordering="implicit"), defining_sum(xp, w, geom), dtype)
+            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), dtype)
+            crop = ((1, 0), (0, 2))
+            interior = direct.correlate_adjoint(y, w, geom)[:, 1:, : geom.padded_size[1] - 2]
+            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit", crop=crop), interior, dtype)
+
+
 @pytest.mark.parametrize("shape", [(1, 5000, 1), (3, 40, 33, 8)])
 def test_threads_split_lines_or_a_single_long_line_with_the_same_result(shape, monkeypatch):
     ndim = len(shape) - 2

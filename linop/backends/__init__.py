@@ -10,7 +10,9 @@ and the unpadded geometry (``geometry.unpadded()``):
 Callers conjugate where an adjoint needs it. The backends are
 
 ``"gemm"`` (:mod:`linop.backends.gemm`)
-    matrix products on shifted views of the input (BLAS), for channels;
+    matrix products on shifted views of the input, for channels: the compiled
+    implicit-GEMM kernel (:mod:`linop.backends.compiled`) for float32 and float64,
+    BLAS on window views otherwise;
 ``"fft"`` (:mod:`linop.backends.fft`)
     products of spectra (scipy.fft), for large kernels;
 ``"direct"`` (:mod:`linop.backends.direct`)

@@ -86,13 +86,16 @@ def _library() -> tuple[object, int, int] | None:
     except OSError:  # pragma: no cover - a broken build
         return None
     entries = {}
-    for dtype, name in ((np.dtype(np.float32), "linop_shifted_f32"), (np.dtype(np.float64), "linop_shifted_f64")):
-        fn = getattr(lib, name)
+    for dtype, bits in ((np.dtype(np.float32), 32), (np.dtype(np.float64), 64)):
+        shifted = getattr(lib, f"linop_shifted_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate
-        fn.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
-                       _PTR, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
-        fn.restype = ctypes.c_int
-        entries[dtype] = fn
+        shifted.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
+                            _PTR, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+        depthwise = getattr(lib, f"linop_depthwise_f{bits}")
+        # isa, nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate
+        depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+        shifted.restype = depthwise.restype = ctypes.c_int
+        entries[dtype] = (shifted, depthwise)
     lib.linop_shifted_isa.restype = ctypes.c_int
     lib.linop_shifted_max_taps.restype = ctypes.c_int
     return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps())
@@ -152,7 +155,8 @@ def _element_strides(a: np.ndarray) -> tuple[int, ...]:
 class _Call:
     """One kernel call: ``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c
     src[src_lines[l] + taps[t] + p sps + c] w[t, c, f]`` for ``p < n`` (element offsets
-    from the arrays' first elements)."""
+    from the arrays' first elements); with ``depthwise``, ``w`` is ``(taps, G)`` and
+    ``dst[... + g] (+)= sum_t src[... + g] w[t, g]`` (every channel its own group)."""
 
     src: np.ndarray
     taps: np.ndarray
@@ -165,10 +169,14 @@ class _Call:
     dst_lines: np.ndarray
     dps: int
     accumulate: bool
+    depthwise: bool = False
 
     @property
     def work(self) -> float:
         """Multiply-adds, a value read or written counting as :data:`VALUE_WORK` of them."""
+        if self.depthwise:
+            ntaps, G = self.w.shape
+            return len(self.src_lines) * self.n * G * (ntaps + 2 * VALUE_WORK)
         ntaps, kc, N = self.w.shape
         return len(self.src_lines) * self.n * (ntaps * kc * N + VALUE_WORK * (kc + N))
 
@@ -183,15 +191,19 @@ class _Call:
         return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in parallel.ranges(self.n, min(count, max(1, self.n // 64)))]
 
     def _call(self, line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
-        fn, isa = _library()[0][self.dst.dtype], _isa()
-        ntaps, kc, N = self.w.shape
+        (shifted, depthwise), isa = _library()[0][self.dst.dtype], _isa()
+        ntaps = self.w.shape[0]
         src, itemsize = self.src.ctypes.data, self.src.itemsize
         taps = (_PTR * ntaps)(*(src + int(o) * itemsize for o in self.taps))
         s_lines = np.ascontiguousarray(self.src_lines[line_lo:line_hi] + p_lo * self.sps, dtype=np.intp)
         d_lines = np.ascontiguousarray(self.dst_lines[line_lo:line_hi] + p_lo * self.dps, dtype=np.intp)
-        wtr = self.wtr.ctypes.data if self.wtr is not None else None
-        status = fn(isa, line_hi - line_lo, s_lines.ctypes.data, d_lines.ctypes.data, p_hi - p_lo, taps, ntaps, kc,
-                    self.w.ctypes.data, wtr, N, self.sps, self.dst.ctypes.data, self.dps, int(self.accumulate))
+        head = (isa, line_hi - line_lo, s_lines.ctypes.data, d_lines.ctypes.data, p_hi - p_lo, taps, ntaps)
+        tail = (self.sps, self.dst.ctypes.data, self.dps, int(self.accumulate))
+        if self.depthwise:
+            status = depthwise(*head, self.w.ctypes.data, self.w.shape[1], *tail)
+        else:
+            wtr = self.wtr.ctypes.data if self.wtr is not None else None
+            status = shifted(*head, self.w.shape[1], self.w.ctypes.data, wtr, self.w.shape[2], *tail)
         if status != 0:  # pragma: no cover - arguments are checked by the callers
             raise RuntimeError("compiled kernel rejected its arguments")
 
@@ -263,12 +275,16 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
     xs, ys = _element_strides(xp), _element_strides(out)
     src_lines, dst_lines, taps = _forward_plan(geom, xp.shape[0], xs, ys)
+    n, sps = axes[-1].output_size, axes[-1].stride * xs[-2]
+    if G > 1 and c == 1 and o == 1:  # depthwise: one call, vectors along the channels
+        wd = np.ascontiguousarray(w.reshape(-1, G))
+        _run([_Call(xp, taps, src_lines, n, sps, wd, None, out, dst_lines, ys[-2], False, depthwise=True)])
+        return
     calls = []
     for g in range(G):
         wg = np.ascontiguousarray(_group_kernels(w, geom, g))
         wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
-        calls.append(_Call(xp, taps + g * c, src_lines, axes[-1].output_size, axes[-1].stride * xs[-2], wg, wtr,
-                           out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False))
+        calls.append(_Call(xp, taps + g * c, src_lines, n, sps, wg, wtr, out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False))
     _run(calls)
 
 
@@ -372,9 +388,14 @@ def correlate_adjoint(
                 out[(slice(None),) + comp.stored] = 0
             continue
         selected = kernels[comp.taps]  # (taps, c, c_out)
+        dps = axes[-1].stride * xs[-2]
+        if G > 1 and c == 1 and o == 1:  # depthwise
+            wd = np.ascontiguousarray(selected.reshape(len(comp.reads), G))
+            calls.append(_Call(yb, comp.reads, comp.src_lines, comp.n, ys[-2], wd, None, out, comp.dst_lines, dps, accumulate, True))
+            continue
         for g in range(G):
             wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
             calls.append(_Call(yb, comp.reads + g * o, comp.src_lines, comp.n, ys[-2], wt, wtr if c <= 4 else None,
-                               out[..., g * c : (g + 1) * c], comp.dst_lines, axes[-1].stride * xs[-2], accumulate))
+                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate))
     _run(calls)

@@ -19,7 +19,14 @@ computed and dropped. Strides:
   ``x[phi + s u]``; tap ``t`` reads component ``phi = (d t) mod s`` at ``u = j + (d t) // s``
   (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), so only the kept outputs are computed.
 
-Three *window orderings*, chosen by the channel counts (:func:`choose_ordering`):
+Four *window orderings*, chosen by the cost model (:func:`choose_ordering`):
+
+``"implicit"``
+    the compiled kernel (:mod:`linop.backends.compiled`, float32 and float64 when the
+    extension is built): the same sum without forming any window or wide grid, reading
+    the padded input and writing the output in place; its adjoint is a gather per
+    polyphase component. Chosen wherever it runs; the three NumPy orderings below are
+    the path for complex data and for installs without a C compiler.
 
 ``"tap"``
     one product per kernel tap on the shifted view itself (no copy; inner dimension

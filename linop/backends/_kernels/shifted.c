@@ -5,7 +5,9 @@
  *     dst[dst_line[l] + p dps + f]  (+)=  sum_t sum_c  src[t][src_line[l] + p sps + c] * w[t, c, f]
  *
  * with w of shape (ntaps, kc, N), contiguous, and wtr its transpose (ntaps, N, kc) or NULL.
- * The forward correlation is one call (taps: kernel taps; c: input channels of a group);
+ * The forward correlation is one call per group (taps: kernel taps; c: input channels of
+ * the group); a depthwise layer (one input and one output channel per group) is one call
+ * of linop_depthwise_*, with vectors along the groups;
  * the adjoint is one call per polyphase component of the input (taps: the kernel taps
  * that reach it; c: output channels). The caller guarantees every index is in bounds.
  *
@@ -177,6 +179,35 @@ int linop_shifted_max_taps(void) { return MAX_TAPS; }
 
 ENTRY(float, 32)
 ENTRY(double, 64)
+
+#ifdef LINOP_X86
+#define DISPATCH_DW(BITS)                                                                     \
+    if (isa == 2)                                                                             \
+        depthwise_lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate); \
+    else if (isa == 1)                                                                        \
+        depthwise_lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate); \
+    else                                                                                      \
+        depthwise_lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate);
+#else
+#define DISPATCH_DW(BITS) \
+    depthwise_lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate);
+#endif
+
+/* depthwise: dst[dst_line[l] + p dps + g] (+)= sum_t src[t][src_line[l] + p sps + g] w[t, g],
+ * w of shape (ntaps, G), contiguous */
+#define ENTRY_DW(TYPE, BITS)                                                                  \
+    int linop_depthwise_f##BITS(int isa, idx nlines, const idx *src_line, const idx *dst_line, idx n, \
+                                const TYPE *const *src, int ntaps, const TYPE *w, idx G, idx sps,   \
+                                TYPE *dst, idx dps, int accumulate)                           \
+    {                                                                                         \
+        if (ntaps < 1 || ntaps > MAX_TAPS || G < 1 || n < 0 || nlines < 0)                    \
+            return -1;                                                                        \
+        DISPATCH_DW(BITS)                                                                     \
+        return 0;                                                                             \
+    }
+
+ENTRY_DW(float, 32)
+ENTRY_DW(double, 64)
 
 static struct PyModuleDef shifted_module = {
     PyModuleDef_HEAD_INIT, "_shifted",

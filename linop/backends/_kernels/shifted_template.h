@@ -305,6 +305,60 @@ ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T 
     }
 }
 
+/* depthwise: G channels, each its own group of one input and one output channel,
+ *     dst[p dps + g] (+)= sum_t src_t[p sps + g] w[t, g]
+ * with vectors along g (DW pixels at a time share each weight vector) */
+#define DW 8
+ATTR static void CAT(depthwise_, SUF)(const T *const *src, int ntaps, const T *w, idx G, idx n, idx sps,
+                                      T *dst, idx dps, int accumulate)
+{
+    const idx gv = G - G % VL;
+    for (idx p0 = 0; p0 < n; p0 += DW) {
+        const int m = n - p0 < DW ? (int)(n - p0) : DW;
+        for (idx g = 0; g < gv; g += VL) {
+            V acc[DW];
+            UNROLL for (int i = 0; i < DW; i++)
+                acc[i] = (V){0};
+            for (int t = 0; t < ntaps; t++) {
+                const V b = LOADV(w + t * G + g);
+                const T *s = src[t] + p0 * sps + g;
+                if (m == DW) {
+                    UNROLL for (int i = 0; i < DW; i++)
+                        acc[i] += LOADV(s + i * sps) * b;
+                } else {
+                    for (int i = 0; i < m; i++)
+                        acc[i] += LOADV(s + i * sps) * b;
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                T *d = dst + (p0 + i) * dps + g;
+                STOREV(d, accumulate ? acc[i] + LOADV(d) : acc[i]);
+            }
+        }
+        for (idx g = gv; g < G; g++)
+            for (int i = 0; i < m; i++) {
+                T sum = 0;
+                for (int t = 0; t < ntaps; t++)
+                    sum += src[t][(p0 + i) * sps + g] * w[t * G + g];
+                T *d = dst + (p0 + i) * dps + g;
+                *d = accumulate ? *d + sum : sum;
+            }
+    }
+}
+#undef DW
+
+ATTR static void CAT(depthwise_lines_, SUF)(idx nlines, const idx *src_line, const idx *dst_line, idx n,
+                                            const T *const *src, int ntaps, const T *w, idx G, idx sps, T *dst,
+                                            idx dps, int accumulate)
+{
+    const T *moved[MAX_TAPS];
+    for (idx l = 0; l < nlines; l++) {
+        for (int t = 0; t < ntaps; t++)
+            moved[t] = src[t] + src_line[l];
+        CAT(depthwise_, SUF)(moved, ntaps, w, G, n, sps, dst + dst_line[l], dps, accumulate);
+    }
+}
+
 /* runs ("lines") that start at src_line[l] (added to every tap's pointer) and dst_line[l] */
 ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *dst_line, idx n,
                                   const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
