@@ -57,6 +57,7 @@ __all__ = [
     "instruction_set",
     "instruction_sets",
     "scratch_bytes",
+    "vector_lanes",
     "using_instruction_set",
 ]
 
@@ -75,9 +76,9 @@ _PTR = ctypes.c_void_p
 
 
 @functools.lru_cache(maxsize=1)
-def _library() -> tuple[object, int, int] | None:
-    """``(entry points by dtype, instruction-set code, max taps)``, or ``None`` if the
-    extension was not built."""
+def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
+    """``(entry points by dtype, instruction-set code, max taps, lanes(isa, bits))``, or
+    ``None`` if the extension was not built."""
     spec = importlib.util.find_spec(f"{__package__}._shifted")
     if spec is None or not spec.origin:
         return None
@@ -88,9 +89,9 @@ def _library() -> tuple[object, int, int] | None:
     entries = {}
     for dtype, bits in ((np.dtype(np.float32), 32), (np.dtype(np.float64), 64)):
         shifted = getattr(lib, f"linop_shifted_f{bits}")
-        # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate
+        # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate
         shifted.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
-                            _PTR, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+                            _PTR, _PTR, _IDX, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
         depthwise = getattr(lib, f"linop_depthwise_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate
         depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
@@ -98,7 +99,9 @@ def _library() -> tuple[object, int, int] | None:
         entries[dtype] = (shifted, depthwise)
     lib.linop_shifted_isa.restype = ctypes.c_int
     lib.linop_shifted_max_taps.restype = ctypes.c_int
-    return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps())
+    lib.linop_shifted_lanes.restype = ctypes.c_int
+    lib.linop_shifted_lanes.argtypes = [ctypes.c_int, ctypes.c_int]
+    return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps()), lib.linop_shifted_lanes
 
 
 def _isa() -> int:
@@ -108,6 +111,14 @@ def _isa() -> int:
 def instruction_set() -> str | None:
     """The instruction set the compiled kernels run with here (``None``: not built)."""
     return None if _library() is None else _INSTRUCTION_SETS[_isa()]
+
+
+def vector_lanes(dtype: np.dtype | type) -> int | None:
+    """Values of ``dtype`` in one vector of the kernels' instruction set (``None``: no kernel)."""
+    lib = _library()
+    if lib is None or np.dtype(dtype) not in lib[0]:
+        return None
+    return int(lib[3](_isa(), np.dtype(dtype).itemsize * 8))
 
 
 def instruction_sets() -> tuple[str, ...]:
@@ -170,6 +181,7 @@ class _Call:
     dps: int
     accumulate: bool
     depthwise: bool = False
+    columns: int = 0  # N, when the weights' rows are zero-padded past it (0: w.shape[2])
 
     @property
     def work(self) -> float:
@@ -178,7 +190,7 @@ class _Call:
             ntaps, G = self.w.shape
             return len(self.src_lines) * self.n * G * (ntaps + 2 * VALUE_WORK)
         ntaps, kc, N = self.w.shape
-        return len(self.src_lines) * self.n * (ntaps * kc * N + VALUE_WORK * (kc + N))
+        return len(self.src_lines) * self.n * (ntaps * kc * N + VALUE_WORK * (kc + (self.columns or N)))
 
     def pieces(self, count: int) -> list[Callable[[], None]]:
         """The call cut into about ``count`` pieces of whole lines (or, with fewer lines
@@ -203,7 +215,8 @@ class _Call:
             status = depthwise(*head, self.w.ctypes.data, self.w.shape[1], *tail)
         else:
             wtr = self.wtr.ctypes.data if self.wtr is not None else None
-            status = shifted(*head, self.w.shape[1], self.w.ctypes.data, wtr, self.w.shape[2], *tail)
+            kc, Nw = self.w.shape[1:]
+            status = shifted(*head, kc, self.w.ctypes.data, wtr, self.columns or Nw, Nw, *tail)
         if status != 0:  # pragma: no cover - arguments are checked by the callers
             raise RuntimeError("compiled kernel rejected its arguments")
 
@@ -238,6 +251,19 @@ def _line_offsets(counts: Sequence[int], steps: Sequence[int]) -> np.ndarray:
     for count, step in zip(counts, steps):
         offsets = np.add.outer(offsets, np.arange(count, dtype=np.intp) * step)
     return offsets.reshape(-1)
+
+
+def _whole_vectors(w: np.ndarray) -> np.ndarray:
+    """``w`` ``(taps, c, N)`` as a contiguous array with zero columns up to whole vectors of
+    the kernels (one input and one output channel, a scalar path, stays as it is)."""
+    taps, c, N = w.shape
+    lanes = vector_lanes(w.dtype)
+    width = N if (c == 1 and N == 1) else -(-N // lanes) * lanes
+    if width == N:
+        return np.ascontiguousarray(w)
+    out = np.zeros((taps, c, width), dtype=w.dtype)
+    out[:, :, :N] = w
+    return out
 
 
 def _group_kernels(w: np.ndarray, geom: ConvGeometry, g: int) -> np.ndarray:
@@ -282,9 +308,10 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
         return
     calls = []
     for g in range(G):
-        wg = np.ascontiguousarray(_group_kernels(w, geom, g))
+        wg = _group_kernels(w, geom, g)
         wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
-        calls.append(_Call(xp, taps + g * c, src_lines, n, sps, wg, wtr, out[..., g * o : (g + 1) * o], dst_lines, ys[-2], False))
+        calls.append(_Call(xp, taps + g * c, src_lines, n, sps, _whole_vectors(wg), wtr, out[..., g * o : (g + 1) * o],
+                           dst_lines, ys[-2], False, columns=o))
     _run(calls)
 
 
@@ -395,7 +422,7 @@ def correlate_adjoint(
             continue
         for g in range(G):
             wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)
-            wt = np.ascontiguousarray(wtr.transpose(0, 2, 1))  # (taps, o, c)
+            wt = _whole_vectors(wtr.transpose(0, 2, 1))  # (taps, o, c padded)
             calls.append(_Call(yb, comp.reads + g * o, comp.src_lines, comp.n, ys[-2], wt, wtr if c <= 4 else None,
-                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate))
+                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate, columns=c))
     _run(calls)

@@ -17,9 +17,11 @@ on a 2-core x86 CPU with OpenBLAS and pocketfft (only their ratios matter for th
   counts the elements written and read besides the products: the wide output grid, the
   polyphase copies, the window buffers. The compiled ``"implicit"`` ordering copies
   nothing (the adjoint reads a zero-bordered copy of ``y``) and runs at
-  ``IMPLICIT_MACS * eff`` with ``eff = min(outer, 32) / 32`` (its vectors run along the
-  output columns), ``NARROW_EFFICIENCY`` for at most 4 columns from at least 16 summed
-  channels, and ``SINGLE_MACS`` for one channel in and out. The cheapest ordering
+  ``IMPLICIT_MACS * eff``: its vectors of ``lanes`` values run along the output columns,
+  which it computes in whole vectors (``computed`` = ``outer`` rounded up), so
+  ``eff = outer / computed * min(computed, 2 lanes) / (2 lanes)``; ``NARROW_EFFICIENCY``
+  for at most 4 columns from at least a vector of summed channels, and ``SINGLE_MACS``
+  per channel vector for one channel in and out (depthwise). The cheapest ordering
   stands for the method.
 * **fft**: ``(c_in + c_out) * FFT_SECONDS * N log2 N`` for the transforms of the
   ``N = prod(L)``-point periodic grids, plus ``c_in/G * c_out`` complex multiply-adds per
@@ -110,7 +112,10 @@ def gemm_ordering_cost(
         inner, outer = (K * c, o) if forward else (o, K * c)
         calls, window = G, Q * K * c * G
     elif ordering == "implicit":
-        return _implicit_cost(geom, forward, slow, nbytes)
+        from . import compiled
+
+        dtype = np.dtype(("c" if is_complex else "f") + str(itemsize))
+        return _implicit_cost(geom, forward, slow, nbytes, compiled.vector_lanes(dtype) or 16 // itemsize)
     else:
         raise ValueError(f"unknown ordering {ordering!r}")
     traffic = 2 * Q * geom.out_channels + window * (1.0 if forward else 3.0)
@@ -121,20 +126,23 @@ def gemm_ordering_cost(
     return macs * slow / (GEMM_MACS * efficiency) + traffic * nbytes / COPY_BYTES + calls * blocks * CALL_SECONDS
 
 
-def _implicit_cost(geom: ConvGeometry, forward: bool, slow: float, nbytes: float) -> float:
-    """Seconds of one sample through the compiled kernel (:mod:`linop.backends.compiled`)."""
+def _implicit_cost(geom: ConvGeometry, forward: bool, slow: float, nbytes: float, lanes: int) -> float:
+    """Seconds of one sample through the compiled kernel (:mod:`linop.backends.compiled`),
+    whose vectors hold ``lanes`` values: the output columns are computed in whole vectors."""
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
     inner, outer = (c, o) if forward else (o, c)
     macs = math.prod(geom.output_size) * math.prod(geom.kernel_size) * c * o * G
-    if inner == 1 and outer == 1:
-        rate = SINGLE_MACS
-    elif outer <= 4 and inner >= 16:
+    if inner == 1 and outer == 1:  # one call with vectors along the channels when G > 1
+        rate = SINGLE_MACS * (min(G, lanes) if G > 1 else 1)
+    elif outer <= 4 and inner >= lanes:
         rate = IMPLICIT_MACS * NARROW_EFFICIENCY
     else:
-        rate = IMPLICIT_MACS * min(outer, 32) / 32
+        computed = -(-outer // lanes) * lanes
+        rate = IMPLICIT_MACS * outer / computed * min(computed, 2 * lanes) / (2 * lanes)
     traffic = 0.0 if forward else math.prod(a.phase_length + a.polyphase_tap(a.k - 1)[1] for a in geom.axes) * o * G
     phases = 1 if forward else math.prod(a.stride for a in geom.axes)
-    return macs * slow / rate + traffic * nbytes / COPY_BYTES + G * phases * CALL_SECONDS
+    calls = 1 if (inner == 1 and outer == 1) else G
+    return macs * slow / rate + traffic * nbytes / COPY_BYTES + calls * phases * CALL_SECONDS
 
 
 def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:

@@ -4,7 +4,8 @@
  *
  *     dst[dst_line[l] + p dps + f]  (+)=  sum_t sum_c  src[t][src_line[l] + p sps + c] * w[t, c, f]
  *
- * with w of shape (ntaps, kc, N), contiguous, and wtr its transpose (ntaps, N, kc) or NULL.
+ * with w of shape (ntaps, kc, Nw), contiguous, its columns past N zero (Nw: N rounded up
+ * to whole vectors, see linop_shifted_lanes), and wtr (ntaps, N, kc) its transpose or NULL.
  * The forward correlation is one call per group (taps: kernel taps; c: input channels of
  * the group); a depthwise layer (one input and one output channel per group) is one call
  * of linop_depthwise_*, with vectors along the groups;
@@ -19,6 +20,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef ptrdiff_t idx;
 #define MAX_TAPS 4096
@@ -153,25 +155,32 @@ int linop_shifted_isa(void)
 
 int linop_shifted_max_taps(void) { return MAX_TAPS; }
 
+/* lanes of one vector of the kernels for instruction set isa and 32- or 64-bit floats */
+int linop_shifted_lanes(int isa, int bits)
+{
+    const int bytes = isa == 2 ? 64 : isa == 1 ? 32 : 16;
+    return bytes * 8 / bits;
+}
+
 #ifdef LINOP_X86
 #define DISPATCH(TYPE, BITS)                                                                  \
     if (isa == 2)                                                                             \
-        lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate); \
+        lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate); \
     else if (isa == 1)                                                                        \
-        lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate); \
+        lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate); \
     else                                                                                      \
-        lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate);
+        lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate);
 #else
 #define DISPATCH(TYPE, BITS) \
-    lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, sps, dst, dps, accumulate);
+    lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate);
 #endif
 
 #define ENTRY(TYPE, BITS)                                                                     \
     int linop_shifted_f##BITS(int isa, idx nlines, const idx *src_line, const idx *dst_line, idx n,   \
                               const TYPE *const *src, int ntaps, int kc, const TYPE *w, const TYPE *wtr, \
-                              idx N, idx sps, TYPE *dst, idx dps, int accumulate)              \
+                              idx N, idx Nw, idx sps, TYPE *dst, idx dps, int accumulate)      \
     {                                                                                         \
-        if (ntaps < 1 || ntaps > MAX_TAPS || kc < 1 || N < 1 || n < 0 || nlines < 0)          \
+        if (ntaps < 1 || ntaps > MAX_TAPS || kc < 1 || N < 1 || Nw < N || n < 0 || nlines < 0) \
             return -1;                                                                        \
         DISPATCH(TYPE, BITS)                                                                  \
         return 0;                                                                             \

@@ -41,10 +41,13 @@ typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may
 
 /* M pixels x NV vectors of columns, every input value broadcast once per tile. Full tiles
  * (STEP = 1) read pixel i at ro[0] + i sps; small tiles (STEP = 0) at ro[i] (the last pixel
- * repeated past a run's end). Only the first mr pixels are stored, to rd[i]. */
+ * repeated past a run's end). Only the first mr pixels are stored, to rd[i], and of the
+ * last vector only its first `lanes` columns (the weights' rows, Nw long, are zero-padded
+ * to whole vectors). */
 #define TILE(NAME, M, NV, STEP)                                                                   \
-    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,       \
-                          idx sps, const idx *ro, T *dst, const idx *rd, int mr, int accumulate)   \
+    ATTR static void NAME(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx Nw,      \
+                          idx sps, const idx *ro, T *dst, const idx *rd, int mr, int lanes,        \
+                          int accumulate)                                                         \
     {                                                                                             \
         V acc[M][NV];                                                                             \
         UNROLL for (int i = 0; i < M; i++)                                                        \
@@ -56,7 +59,7 @@ typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may
             for (int c = 0; c < kc; c++) {                                                        \
                 V b[NV];                                                                          \
                 UNROLL for (int v = 0; v < NV; v++)                                               \
-                    b[v] = LOADV(wt + c * N + v * VL);                                            \
+                    b[v] = LOADV(wt + c * Nw + v * VL);                                           \
                 const T *q = s + (STEP ? ro[0] : 0) + c;                                          \
                 UNROLL for (int i = 0; i < M; i++) {                                              \
                     const T a = STEP ? *q : s[ro[i] + c];                                         \
@@ -70,7 +73,15 @@ typedef T UV __attribute__((vector_size(VL * sizeof(T)), aligned(sizeof(T)), may
             if (i >= mr)                                                                          \
                 break;                                                                            \
             T *d = dst + rd[i];                                                                   \
-            UNROLL for (int v = 0; v < NV; v++) {                                                        \
+            UNROLL for (int v = 0; v < NV; v++) {                                                 \
+                if (v == NV - 1 && lanes < VL) {                                                  \
+                    const V last = acc[i][v];                                                     \
+                    T part[VL];                                                                   \
+                    memcpy(part, &last, sizeof last);                                             \
+                    for (int l = 0; l < lanes; l++)                                               \
+                        d[v * VL + l] = accumulate ? d[v * VL + l] + part[l] : part[l];           \
+                    continue;                                                                     \
+                }                                                                                 \
                 if (accumulate)                                                                   \
                     acc[i][v] += LOADV(d + v * VL);                                               \
                 STOREV(d + v * VL, acc[i][v]);                                                    \
@@ -122,7 +133,8 @@ ATTR static inline T CAT(lanes_sum_, SUF)(V x)
 #undef ROT
 #undef R
 
-/* columns [f0, f1) of pixels [0, n): scalar loops (column remainders) */
+/* columns [f0, f1) of pixels [0, n): scalar loops (column remainders; N is the weights'
+ * row length here) */
 ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const T *w, idx wts, idx N,
                                   idx n, idx sps, idx f0, idx f1, T *dst, idx dps, int accumulate)
 {
@@ -251,28 +263,30 @@ static inline int CAT(small_rows_, SUF)(idx p, idx nb, idx sps, idx dps, idx *ro
     return mr;
 }
 
-/* column blocks of NV vectors: full tiles of M pixels, then small tiles */
-#define COLUMNS(NV, M, FULL, SMALLTILE)                                                           \
-    for (; f + NV * VL <= N; f += NV * VL) {                                                      \
+/* column blocks of NV vectors while COND holds, LANES columns stored of the last vector:
+ * full tiles of M pixels, then small tiles */
+#define COLUMNS(NV, M, FULL, SMALLTILE, COND, LANES)                                              \
+    for (; COND; f += NV * VL) {                                                                  \
         idx p = 0;                                                                                \
+        const int lanes = LANES;                                                                  \
         const idx full = full_tiles(nb, M, SMALL) * (M);                                          \
         for (; p < full; p += M) {                                                                \
             ro[0] = p * sps;                                                                      \
             for (int i = 0; i < M; i++)                                                           \
                 rd[i] = (p + i) * dps;                                                            \
-            CAT(FULL, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, M, accumulate); \
+            CAT(FULL, SUF)(moved, ntaps, kc, w + f, wts, Nw, sps, ro, dblock + f, rd, M, lanes, accumulate); \
         }                                                                                         \
         for (; p < nb; p += SMALL) {                                                              \
             const int mr = CAT(small_rows_, SUF)(p, nb, sps, dps, ro, rd);                        \
-            CAT(SMALLTILE, SUF)(moved, ntaps, kc, w + f, wts, N, sps, ro, dblock + f, rd, mr, accumulate); \
+            CAT(SMALLTILE, SUF)(moved, ntaps, kc, w + f, wts, Nw, sps, ro, dblock + f, rd, mr, lanes, accumulate); \
         }                                                                                         \
     }
 
-/* one run of n pixels */
+/* one run of n pixels; the weights' rows are Nw >= N long (zero columns past N) */
 ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
-                                idx n, idx sps, T *dst, idx dps, int accumulate)
+                                idx Nw, idx n, idx sps, T *dst, idx dps, int accumulate)
 {
-    const idx wts = (idx)kc * N;
+    const idx wts = (idx)kc * Nw;
     if (N == 1 && kc == 1) {
         CAT(single_, SUF)(src, ntaps, w, n, sps, dst, dps, accumulate);
         return;
@@ -297,11 +311,13 @@ ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T 
         T *dblock = dst + b0 * dps;
         const idx nb = b1 - b0;
         idx f = 0;
-        COLUMNS(4, MR4, tile4_, tile4s_)
-        COLUMNS(2, MR, tile2_, tile2s_)
-        COLUMNS(1, 2 * MR, tile1_, tile1s_)
+        COLUMNS(4, MR4, tile4_, tile4s_, f + 4 * VL <= N, VL)
+        COLUMNS(2, MR, tile2_, tile2s_, f + 2 * VL <= N, VL)
+        COLUMNS(1, 2 * MR, tile1_, tile1s_, f + VL <= N, VL)
+        /* the last columns: one vector of zero-padded weights, part of it stored */
+        COLUMNS(1, 2 * MR, tile1_, tile1s_, f < N && f + VL <= Nw, (int)(N - f))
         if (f < N)
-            CAT(plain_, SUF)(moved, ntaps, kc, w, wts, N, nb, sps, f, N, dblock, dps, accumulate);
+            CAT(plain_, SUF)(moved, ntaps, kc, w, wts, Nw, nb, sps, f, N, dblock, dps, accumulate);
     }
 }
 
@@ -362,13 +378,13 @@ ATTR static void CAT(depthwise_lines_, SUF)(idx nlines, const idx *src_line, con
 /* runs ("lines") that start at src_line[l] (added to every tap's pointer) and dst_line[l] */
 ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *dst_line, idx n,
                                   const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
-                                  idx sps, T *dst, idx dps, int accumulate)
+                                  idx Nw, idx sps, T *dst, idx dps, int accumulate)
 {
     const T *moved[MAX_TAPS];
     for (idx l = 0; l < nlines; l++) {
         for (int t = 0; t < ntaps; t++)
             moved[t] = src[t] + src_line[l];
-        CAT(run_, SUF)(moved, ntaps, kc, w, wtr, N, n, sps, dst + dst_line[l], dps, accumulate);
+        CAT(run_, SUF)(moved, ntaps, kc, w, wtr, N, Nw, n, sps, dst + dst_line[l], dps, accumulate);
     }
 }
 
