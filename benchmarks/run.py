@@ -2,7 +2,8 @@
 
 Runs the six cases of issue 5 (forward and adjoint) for linop and for every alternative
 that is installed: the explicit scipy.sparse matrix, scipy.signal, PyLops, SigPy and
-PyTorch (CPU). Each is optional and skipped with a note when absent. Timings are
+PyTorch (CPU). Each is optional and skipped with a note when absent. ``linop-numpy`` is
+linop with its compiled kernel disabled (not an alternative: it shows what the kernel adds). Timings are
 interleaved (every implementation once per round, rounds repeated), the median of the
 rounds after a warm-up is reported, and the machine's load average is recorded, because
 absolute times on a shared machine are noisy while ratios taken in alternation are not.
@@ -15,6 +16,7 @@ Usage::
     python benchmarks/run.py                  # all cases
     python benchmarks/run.py --cases C1,C4    # some rows
     python benchmarks/run.py --quick          # small sizes, two rounds: a smoke run
+    python benchmarks/run.py --threads 1      # every implementation on one core
 
 See benchmarks/README.md for the method and the results.
 """
@@ -22,6 +24,7 @@ See benchmarks/README.md for the method and the results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
 import importlib
@@ -123,6 +126,28 @@ def prepare_linop(case, A, x, y):
                     note=f"method auto -> {A.backend}")
 
 
+def prepare_linop_numpy(case, A, x, y):
+    """linop without its compiled kernel (NumPy + BLAS orderings): what the kernel adds."""
+    from linop.backends import compiled
+
+    if compiled.instruction_set() is None:
+        raise Skip("the compiled kernel is not built, so linop above is this already")
+
+    def without(f):
+        def run():
+            compiled.ENABLED = False
+            try:
+                return f()
+            finally:
+                compiled.ENABLED = True
+
+        return run
+
+    B = without(lambda: linop.Convolution(A.kernel, case.input_shape, stride=case.stride, padding=case.padding))()
+    return Prepared(without(lambda: B.apply(x)), without(lambda: B.apply_adjoint(y)), lambda r: r, lambda r: r,
+                    note=f"compiled kernel disabled: method auto -> {B.backend}")
+
+
 def prepare_sparse(case, A, x, y, limit_gb):
     import scipy.sparse  # noqa: F401 - a dependency of linop, always present
 
@@ -158,7 +183,7 @@ def prepare_scipy_signal(case, A, x, y):
         raise Skip("single images without padding only")
     w = A.kernel
     k = case.kernel
-    workers = os.cpu_count() or 1
+    workers = THREADS
     if case.c_in is None and len(k) == 1:
         # direct correlation, keep every s-th output; adjoint: convolve the upsampled y
         s = case.stride
@@ -213,6 +238,7 @@ def prepare_torch(case, A, x, y):
         raise Skip("not installed") from None
     F = torch.nn.functional
     torch.set_grad_enabled(False)
+    torch.set_num_threads(THREADS)
     d = len(case.kernel)
     conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[d]
     transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[d]
@@ -335,6 +361,7 @@ def prepare_sigpy(case, A, x, y):
 
 IMPLEMENTATIONS = {
     "linop": prepare_linop,
+    "linop-numpy": prepare_linop_numpy,
     "torch": prepare_torch,
     "sparse": prepare_sparse,
     "scipy.signal": prepare_scipy_signal,
@@ -351,6 +378,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
         return math.inf
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
 
+
+#: Threads every implementation may use (``--threads``; default: all cores).
+THREADS = os.cpu_count() or 1
 
 #: Seconds of rest after each call of an implementation whose thread pool spins after a
 #: call (OpenMP in PyTorch), so that the spinning threads go idle instead of competing
@@ -529,7 +559,7 @@ def _ms(seconds: float | None) -> str:
 def report_case(case: Case, rows: list[Row], extra: dict) -> list[str]:
     lines = [f"\n{case.name}: {case.title} ({np.dtype(case.dtype).name}); load during timing {extra['load']}"]
     flops = 2 * extra["macs"]
-    alternatives = [r for r in rows if r.name != "linop" and r.forward is not None]
+    alternatives = [r for r in rows if not r.name.startswith("linop") and r.forward is not None]
     best_forward = min((r.forward for r in alternatives), default=None)
     best_adjoint = min((r.adjoint for r in alternatives), default=None)
     header = f"  {'implementation':14s} {'fwd ms':>9s} {'adj ms':>9s} {'fwd GF/s':>9s} {'adj GF/s':>9s} {'adj/fwd':>8s} {'vs best alt':>13s}  notes"
@@ -630,7 +660,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per case (default 9, quick 2)")
     parser.add_argument("--sparse-limit-gb", type=float, default=4.0,
                         help="skip the explicit matrix when building it would need more memory (default 4)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every implementation (linop, PyTorch, scipy.fft workers, OpenBLAS "
+                             "through threadpoolctl; default: all cores), e.g. 1 to compare per core")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be at least 1; got {args.threads}")
+        with _thread_limit(args.threads):
+            return _run(args, parser)
+    return _run(args, parser)
+
+
+@contextlib.contextmanager
+def _thread_limit(threads: int):
+    """Every implementation on at most ``threads`` threads for the block."""
+    global THREADS
+    from linop.backends import parallel
+
+    saved = THREADS, parallel.THREADS
+    THREADS = parallel.THREADS = threads
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # OpenBLAS keeps its threads: say so in the output
+        limits = contextlib.nullcontext()
+        print("note: threadpoolctl is not installed, so OpenBLAS (sparse, PyLops, SigPy) keeps all its threads")
+    else:
+        limits = threadpool_limits(threads)
+    try:
+        with limits:
+            yield
+    finally:
+        THREADS, parallel.THREADS = saved
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     table = cases(args.quick)
     chosen = list(table) if not args.cases else [c.strip() for c in args.cases.split(",") if c.strip()]
     for name in chosen:
@@ -651,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     sgemm = gemm_probe(probe, np.float32, 3 if args.quick else 7)
     dgemm = gemm_probe(probe, np.float64, 3 if args.quick else 7)
     print(f"GEMM probe {probe}^3: sgemm {sgemm:.0f} GFLOP/s, dgemm {dgemm:.0f} GFLOP/s (load {load()})")
+    print(f"threads: {THREADS} per implementation")
     print(f"timing: median of {rounds} interleaved rounds (shuffled order) after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
           f"after each call of {', '.join(SPINNING)} (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
 
