@@ -11,10 +11,14 @@ of ``n`` outputs along the last spatial axis,
     \\mathrm{dst}[\\ell, p, f] \\mathrel{(+)}= \\sum_t \\sum_c
         \\mathrm{src}_t[\\ell, p\\,\\sigma + c]\\; W[t, c, f],
 
-where ``src_t`` points at the first value tap ``t`` reads, ``sigma`` is the step between
-neighbouring outputs' inputs and the kernel keeps a tile of outputs x columns in
-registers while it broadcasts each input value once (AVX-512, AVX2 + FMA or the baseline
-instruction set, chosen at run time by what the CPU reports).
+where ``src_t`` points at the first value tap ``t`` reads and ``sigma`` is the step
+between neighbouring outputs' inputs. The kernel keeps a tile of up to 12 outputs x 64
+columns in vector registers while it broadcasts each input value once; the columns are
+computed in whole vectors (the weights zero-padded, the last vector stored in part). Few
+columns from many summed channels get vectors along the channels instead, and
+depthwise layers (one input and one output channel per group) one call with vectors
+along the channels. AVX-512, AVX2 + FMA or the baseline instruction set is chosen at run
+time from what the CPU reports.
 
 * **Forward** (:func:`correlate`): one call per group. Output line ``(b, j_1..j_{d-1})``
   starts at padded input ``(b, s_1 j_1, ..., s_{d-1} j_{d-1}, 0)``; tap ``t`` adds
@@ -26,12 +30,13 @@ instruction set, chosen at run time by what the CPU reports).
   ``W[t]^T y[v - a_t]`` from exactly the taps with ``phi_t = phi`` on every axis, so
   every input sample is written once (no scatter, no fold) and the contraction runs over
   the output channels. ``y`` is read through a zero border of ``floor(d (k-1) / s)``
-  samples before and ``ceil(P / s) - m`` after, so that no tap needs a bounds test.
+  samples before and ``ceil(P / s) - m`` after, so that no tap needs a bounds test. With
+  ``crop`` only the samples inside the padding are computed (the adjoint of zero padding).
 
-Both split their lines (or, for a single line, its outputs) across
-:data:`linop.backends.parallel.THREADS` threads; ctypes releases the GIL for the call.
-Only float32 and float64 have kernels: :func:`available` says whether a dtype can use
-them (and whether the library was built at all).
+Every call is cut into :data:`PIECES_PER_THREAD` pieces per thread (whole lines, or
+pixel ranges of a single line) that the threads take in turn (:func:`linop.backends.parallel.balanced`);
+ctypes releases the GIL for the call. Only float32 and float64 have kernels:
+:func:`available` says whether a dtype can use them (and whether the library was built).
 """
 
 from __future__ import annotations
@@ -64,14 +69,15 @@ __all__ = [
 #: Set to ``False`` to make :func:`available` answer no (the NumPy orderings run instead).
 ENABLED: bool = True
 
-_INSTRUCTION_SETS = ("baseline", "avx2+fma", "avx512")
-_forced: int | None = None
-_IDX = ctypes.c_ssize_t
 #: In the decision to split a call across threads, a value read or written counts as this
 #: many multiply-adds (the one-channel kernels are bound by memory, not arithmetic).
 VALUE_WORK = 32
 #: Pieces per thread of a call split across threads (balances cores of unequal speed).
 PIECES_PER_THREAD = 4
+
+_INSTRUCTION_SETS = ("baseline", "avx2+fma", "avx512")
+_forced: int | None = None  # an instruction set forced by using_instruction_set
+_IDX = ctypes.c_ssize_t
 _PTR = ctypes.c_void_p
 
 
@@ -162,6 +168,11 @@ def _element_strides(a: np.ndarray) -> tuple[int, ...]:
     return tuple(s // a.itemsize for s in a.strides)
 
 
+def _last_offset(a: np.ndarray) -> int:
+    """Element offset of ``a``'s last element from its first (non-negative strides)."""
+    return sum((n - 1) * s for n, s in zip(a.shape, _element_strides(a)))
+
+
 @dataclasses.dataclass(frozen=True)
 class _Call:
     """One kernel call: ``dst[dst_lines[l] + p dps + f] (+)= sum_t sum_c
@@ -182,6 +193,20 @@ class _Call:
     accumulate: bool
     depthwise: bool = False
     columns: int = 0  # N, when the weights' rows are zero-padded past it (0: w.shape[2])
+
+    def __post_init__(self) -> None:
+        """Every element the kernel will touch lies inside ``src`` and ``dst`` (a wrong
+        plan raises here instead of reading or writing outside the arrays)."""
+        if len(self.src_lines) == 0 or self.n == 0:
+            return
+        read = self.w.shape[1]  # channels read per pixel: c, or G for depthwise
+        written = self.w.shape[1] if self.depthwise else (self.columns or self.w.shape[2])
+        src_first = int(self.src_lines.min()) + int(np.min(self.taps))
+        src_last = int(self.src_lines.max()) + int(np.max(self.taps)) + (self.n - 1) * self.sps + read - 1
+        dst_first = int(self.dst_lines.min())
+        dst_last = int(self.dst_lines.max()) + (self.n - 1) * self.dps + written - 1
+        if not (0 <= src_first and src_last <= _last_offset(self.src) and 0 <= dst_first and dst_last <= _last_offset(self.dst)):
+            raise AssertionError("compiled kernel plan out of bounds")  # pragma: no cover - layout invariant
 
     @property
     def work(self) -> float:
