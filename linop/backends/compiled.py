@@ -243,7 +243,8 @@ class _Call:
             kc, Nw = self.w.shape[1:]
             status = shifted(*head, kc, self.w.ctypes.data, wtr, self.columns or Nw, Nw, *tail)
         if status != 0:  # pragma: no cover - arguments are checked by the callers
-            raise RuntimeError("compiled kernel rejected its arguments")
+            reason = "an instruction set this CPU lacks" if status == -2 else "impossible sizes"
+            raise RuntimeError(f"compiled kernel rejected its arguments: {reason}")
 
 
 def _run(calls: Sequence[_Call]) -> None:

@@ -10,7 +10,9 @@
  * the group); a depthwise layer (one input and one output channel per group) is one call
  * of linop_depthwise_*, with vectors along the groups;
  * the adjoint is one call per polyphase component of the input (taps: the kernel taps
- * that reach it; c: output channels). The caller guarantees every index is in bounds.
+ * that reach it; c: output channels). The caller guarantees every index is in bounds
+ * (linop.backends.compiled checks each call's extent before it is made). The entries
+ * return 0, or -1 for impossible sizes and -2 for an instruction set the CPU lacks.
  *
  * The file is compiled three times over through shifted_template.h: AVX-512, AVX2 + FMA
  * and the baseline instruction set, each for float and double; linop_shifted_isa() tells
@@ -141,7 +143,7 @@ typedef ptrdiff_t idx;
 #undef ATTR
 
 /* 2: AVX-512, 1: AVX2 + FMA, 0: baseline */
-int linop_shifted_isa(void)
+static int detect_isa(void)
 {
 #ifdef LINOP_X86
     __builtin_cpu_init();
@@ -151,6 +153,15 @@ int linop_shifted_isa(void)
         return 1;
 #endif
     return 0;
+}
+
+static int cpu_isa = -1;
+
+int linop_shifted_isa(void)
+{
+    if (cpu_isa < 0)
+        cpu_isa = detect_isa(); /* idempotent: a race only computes it twice */
+    return cpu_isa;
 }
 
 int linop_shifted_max_taps(void) { return MAX_TAPS; }
@@ -182,6 +193,8 @@ int linop_shifted_lanes(int isa, int bits)
     {                                                                                         \
         if (ntaps < 1 || ntaps > MAX_TAPS || kc < 1 || N < 1 || Nw < N || n < 0 || nlines < 0) \
             return -1;                                                                        \
+        if (isa < 0 || isa > linop_shifted_isa()) /* never an instruction the CPU lacks */     \
+            return -2;                                                                        \
         DISPATCH(TYPE, BITS)                                                                  \
         return 0;                                                                             \
     }
@@ -211,6 +224,8 @@ ENTRY(double, 64)
     {                                                                                         \
         if (ntaps < 1 || ntaps > MAX_TAPS || G < 1 || n < 0 || nlines < 0)                    \
             return -1;                                                                        \
+        if (isa < 0 || isa > linop_shifted_isa())                                             \
+            return -2;                                                                        \
         DISPATCH_DW(BITS)                                                                     \
         return 0;                                                                             \
     }

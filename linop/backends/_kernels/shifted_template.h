@@ -118,6 +118,12 @@ typedef IT CAT(mask_, SUF) __attribute__((vector_size(VL * sizeof(T))));
 
 ATTR static inline T CAT(lanes_sum_, SUF)(V x)
 {
+#if defined(__clang__) /* no __builtin_shuffle: a plain sum of the lanes */
+    T sum = 0;
+    for (int l = 0; l < VL; l++)
+        sum += x[l];
+    return sum;
+#else
 #if VL >= 16
     x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(8));
 #endif
@@ -129,6 +135,7 @@ ATTR static inline T CAT(lanes_sum_, SUF)(V x)
 #endif
     x += __builtin_shuffle(x, (CAT(mask_, SUF))ROT(1));
     return x[0];
+#endif
 }
 #undef ROT
 #undef R
