@@ -190,6 +190,31 @@ def test_depthwise_layers_match_the_defining_sum(channels, stride, dtype):
 
 
 @built
+@pytest.mark.parametrize(
+    "case",
+    [((40, 37), (5, 5), 1, 1, 1, 1), ((1001,), (3,), 2, 1, 1, 1), ((30, 29), (3, 4), 2, 2, 1, 1), ((23,), (4,), 3, 2, 1, 1),
+     ((9, 8, 7), (2, 3, 2), (1, 2, 3), (2, 1, 1), 1, 1)],
+)
+def test_one_channel_adjoints_read_y_without_a_border(case):
+    """One input and one output channel: the adjoint reads y itself, each tap limited to
+    the samples where it lands inside y (lines grouped by the taps whose rows are inside)."""
+    n, k, stride, dilation, c_in, c_out = case
+    geom = ConvGeometry.build(n, k, stride=stride, dilation=dilation, in_channels=c_in, out_channels=c_out)
+    rng = np.random.default_rng(len(n) + c_out)
+    w = rng.standard_normal(geom.kernel_size + (c_in, c_out))
+    y = rng.standard_normal((2,) + geom.output_size + (c_out,))
+    xs = (int(np.prod(geom.padded_size)) * c_in,) + tuple(int(np.prod(geom.padded_size[a + 1 :])) * c_in for a in range(len(n))) + (1,)
+    ys = (int(np.prod(geom.output_size)) * c_out,) + tuple(int(np.prod(geom.output_size[a + 1 :])) * c_out for a in range(len(n))) + (1,)
+    assert any(c.ranges is not None for c in compiled._adjoint_plan_unbordered(geom, 2, ys, xs, ((0, 0),) * len(n)))
+    for name in compiled.instruction_sets():
+        with compiled.using_instruction_set(name):
+            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), y.dtype)
+            crop = ((1, 2),) * len(n)
+            want = direct.correlate_adjoint(y, w, geom)[(slice(None),) + tuple(slice(1, P - 2) for P in geom.padded_size)]
+            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit", crop=crop), want, y.dtype)
+
+
+@built
 @pytest.mark.parametrize("shape", [(1, 5000, 1), (3, 40, 33, 8)])
 def test_threads_split_lines_or_a_single_long_line_with_the_same_result(shape, monkeypatch):
     ndim = len(shape) - 2

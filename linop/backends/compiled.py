@@ -46,6 +46,7 @@ import ctypes
 import dataclasses
 import functools
 import importlib.util
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 
@@ -95,9 +96,9 @@ def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
     entries = {}
     for dtype, bits in ((np.dtype(np.float32), 32), (np.dtype(np.float64), 64)):
         shifted = getattr(lib, f"linop_shifted_f{bits}")
-        # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate
+        # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi
         shifted.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
-                            _PTR, _PTR, _IDX, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+                            _PTR, _PTR, _IDX, _IDX, _IDX, _PTR, _IDX, ctypes.c_int, _PTR, _PTR]
         depthwise = getattr(lib, f"linop_depthwise_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate
         depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
@@ -193,6 +194,7 @@ class _Call:
     accumulate: bool
     depthwise: bool = False
     columns: int = 0  # N, when the weights' rows are zero-padded past it (0: w.shape[2])
+    ranges: np.ndarray | None = None  # (2, taps): tap t reads src only for ranges[0, t] <= p < ranges[1, t]
 
     def __post_init__(self) -> None:
         """Every element the kernel will touch lies inside ``src`` and ``dst`` (a wrong
@@ -201,8 +203,10 @@ class _Call:
             return
         read = self.w.shape[1]  # channels read per pixel: c, or G for depthwise
         written = self.w.shape[1] if self.depthwise else (self.columns or self.w.shape[2])
-        src_first = int(self.src_lines.min()) + int(np.min(self.taps))
-        src_last = int(self.src_lines.max()) + int(np.max(self.taps)) + (self.n - 1) * self.sps + read - 1
+        taps = np.asarray(self.taps, dtype=np.intp)
+        lo, hi = (self.ranges[0], self.ranges[1]) if self.ranges is not None else (0, self.n)
+        src_first = int(self.src_lines.min()) + int(np.min(taps + lo * self.sps))
+        src_last = int(self.src_lines.max()) + int(np.max(taps + (hi - 1) * self.sps)) + read - 1
         dst_first = int(self.dst_lines.min())
         dst_last = int(self.dst_lines.max()) + (self.n - 1) * self.dps + written - 1
         if not (0 <= src_first and src_last <= _last_offset(self.src) and 0 <= dst_first and dst_last <= _last_offset(self.dst)):
@@ -241,7 +245,11 @@ class _Call:
         else:
             wtr = self.wtr.ctypes.data if self.wtr is not None else None
             kc, Nw = self.w.shape[1:]
-            status = shifted(*head, kc, self.w.ctypes.data, wtr, self.columns or Nw, Nw, *tail)
+            lo = hi = None
+            if self.ranges is not None:  # in the piece's own pixel numbering
+                lo, hi = (np.ascontiguousarray(r - p_lo, dtype=np.intp) for r in self.ranges)
+            status = shifted(*head, kc, self.w.ctypes.data, wtr, self.columns or Nw, Nw, *tail,
+                             lo.ctypes.data if lo is not None else None, hi.ctypes.data if hi is not None else None)
         if status != 0:  # pragma: no cover - arguments are checked by the callers
             reason = "an instruction set this CPU lacks" if status == -2 else "impossible sizes"
             raise RuntimeError(f"compiled kernel rejected its arguments: {reason}")
@@ -378,6 +386,7 @@ class _Component:
     dst_lines: np.ndarray
     n: int  # samples per line
     stored: tuple[slice, ...]  # the component's samples in the result (spatial axes)
+    ranges: np.ndarray | None = None  # (2, taps): the samples of a line each tap reads y for
 
 
 @functools.lru_cache(maxsize=256)
@@ -412,6 +421,71 @@ def _adjoint_plan(
     return tuple(components)
 
 
+def _tap_segments(lo: np.ndarray, hi: np.ndarray, count: int) -> list[tuple[int, int, np.ndarray]]:
+    """``[start, stop)`` runs of ``k < count`` over which the same taps are valid
+    (``lo <= k < hi``), each with its boolean tap mask."""
+    cuts = sorted({0, count} | {int(v) for v in np.concatenate([lo, hi]) if 0 < v < count})
+    return [(a, b, (lo <= a) & (a < hi)) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+@functools.lru_cache(maxsize=256)
+def _adjoint_plan_unbordered(
+    geom: ConvGeometry, batch: int, ys: tuple[int, ...], xs: tuple[int, ...], crop: tuple[tuple[int, int], ...]
+) -> tuple[_Component, ...]:
+    """:func:`_adjoint_plan` reading ``y`` itself (no zero border), for the one-channel
+    kernel (a long 1-D signal is bound by memory, and the border copy cost it 10%; for
+    the few-column kernel the bordered copy measured faster). The lines of each component
+    are grouped by the taps whose rows lie
+    inside ``y`` (one group per run of lines with the same taps), and along the last axis
+    each tap gets the range of samples for which it reads inside ``y``; lines that no tap
+    reaches are zeros."""
+    axes = geom.axes
+    components = []
+    for phase in np.ndindex(*(a.stride for a in axes)):
+        first = [lo + (phi - lo) % a.stride for a, phi, (lo, _) in zip(axes, phase, crop)]
+        counts = tuple(max(0, -(-(a.padded_size - hi - u0) // a.stride)) for a, u0, (_, hi) in zip(axes, first, crop))
+        if 0 in counts:
+            continue
+        v0 = [(u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase)]
+        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
+        stored = tuple(slice(u0 - clo, None, a.stride) for a, u0, (clo, _) in zip(axes, first, crop))
+        if not taps:  # no tap reaches this component: zeros
+            empty = _frozen(np.zeros(0, dtype=np.intp))
+            components.append(_Component(phase, None, empty, empty, empty, counts[-1], stored))
+            continue
+        shift = np.array([[a.polyphase_tap(ti)[1] for a, ti in zip(axes, t)] for t in taps], dtype=np.intp)  # a_t
+        # tap t reads y[v - a_t] on axis a: inside for k in [a_t - v0, m + a_t - v0)
+        lo = shift - np.array(v0, dtype=np.intp)
+        hi = lo + np.array(geom.output_size, dtype=np.intp)
+        reads_all = -(shift * np.array(ys[1:-1], dtype=np.intp)).sum(axis=1)
+        per_axis = [_tap_segments(lo[:, a], hi[:, a], counts[a]) for a in range(len(axes) - 1)]
+        for cell in itertools.product(*per_axis):
+            mask = np.ones(len(taps), dtype=bool)
+            for _, _, valid in cell:
+                mask &= valid
+            mask &= lo[:, -1] < np.minimum(hi[:, -1], counts[-1])  # reads y somewhere on the line
+            mask &= hi[:, -1] > 0
+            starts = [a for a, _, _ in cell]
+            sizes = [b - a for a, b, _ in cell]
+            if not mask.any():  # no tap reaches these lines: zeros
+                lines = tuple(slice(u0 + a.stride * k - clo, u0 + a.stride * (k + size - 1) - clo + 1, a.stride)
+                              for a, u0, k, size, (clo, _) in zip(axes[:-1], first[:-1], starts, sizes, crop[:-1]))
+                empty = _frozen(np.zeros(0, dtype=np.intp))
+                components.append(_Component(phase, None, empty, empty, empty, counts[-1], lines + stored[-1:]))
+                continue
+            src_lines = _line_offsets((batch,) + tuple(sizes), ys[:-2]) + sum(
+                (v + k) * st for v, k, st in zip(v0[:-1], starts, ys[1:-2])) + v0[-1] * ys[-2]
+            dst_lines = _line_offsets((batch,) + tuple(sizes), (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+            dst_lines = dst_lines + sum((u0 + a.stride * k - clo) * st for a, u0, k, (clo, _), st in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2]))
+            dst_lines = dst_lines + (first[-1] - crop[-1][0]) * xs[-2]
+            chosen = [t for t, keep in zip(taps, mask) if keep]
+            index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*chosen))
+            ranges = np.stack([np.clip(lo[mask, -1], 0, counts[-1]), np.clip(hi[mask, -1], 0, counts[-1])])
+            components.append(_Component(phase, index, _frozen(reads_all[mask].copy()), _frozen(src_lines),
+                                         _frozen(dst_lines), counts[-1], stored, _frozen(ranges)))
+    return tuple(components)
+
+
 def correlate_adjoint(
     y: np.ndarray,
     w: np.ndarray,
@@ -431,11 +505,19 @@ def correlate_adjoint(
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups
     crop = tuple((int(lo), int(hi)) for lo, hi in crop) if crop is not None else ((0, 0),) * len(axes)
-    yb = _bordered(y, geom)
-    ys, xs = _element_strides(yb), _element_strides(out)
+    xs = _element_strides(out)
+    if G == 1 and c == 1 and o == 1:
+        # the one-channel kernel takes each tap's range of samples: y needs no border
+        yb = _contiguous_channels(y)
+        ys = _element_strides(yb)
+        plan = _adjoint_plan_unbordered(geom, y.shape[0], ys, xs, crop)
+    else:
+        yb = _bordered(y, geom)
+        ys = _element_strides(yb)
+        plan = _adjoint_plan(geom, y.shape[0], ys, xs, crop)
     kernels = w.reshape(geom.kernel_size + (c, geom.out_channels))
     calls = []
-    for comp in _adjoint_plan(geom, y.shape[0], ys, xs, crop):
+    for comp in plan:
         if comp.taps is None:  # no tap reaches these samples (a stride larger than the kernel's span)
             if not accumulate:
                 out[(slice(None),) + comp.stored] = 0
@@ -450,5 +532,6 @@ def correlate_adjoint(
             wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = _whole_vectors(wtr.transpose(0, 2, 1))  # (taps, o, c padded)
             calls.append(_Call(yb, comp.reads + g * o, comp.src_lines, comp.n, ys[-2], wt, wtr if c <= 4 else None,
-                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate, columns=c))
+                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate, columns=c,
+                               ranges=comp.ranges))
     _run(calls)

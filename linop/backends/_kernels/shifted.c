@@ -11,7 +11,11 @@
  * of linop_depthwise_*, with vectors along the groups;
  * the adjoint is one call per polyphase component of the input (taps: the kernel taps
  * that reach it; c: output channels). The caller guarantees every index is in bounds
- * (linop.backends.compiled checks each call's extent before it is made). The entries
+ * (linop.backends.compiled checks each call's extent before it is made). Optional tap
+ * ranges tlo, thi (or NULL) say that tap t reads y only for pixels tlo[t] <= p < thi[t]
+ * of every run, its pointer lying outside y elsewhere: allowed on the one-channel path
+ * (one input and one output channel), which then needs no zero border around y. (The
+ * few-column path was measured slower that way than with the bordered copy.) The entries
  * return 0, or -1 for impossible sizes and -2 for an instruction set the CPU lacks.
  *
  * The file is compiled three times over through shifted_template.h: AVX-512, AVX2 + FMA
@@ -176,23 +180,28 @@ int linop_shifted_lanes(int isa, int bits)
 #ifdef LINOP_X86
 #define DISPATCH(TYPE, BITS)                                                                  \
     if (isa == 2)                                                                             \
-        lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate); \
+        lines_f##BITS##_avx512(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi); \
     else if (isa == 1)                                                                        \
-        lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate); \
+        lines_f##BITS##_avx2(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi); \
     else                                                                                      \
-        lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate);
+        lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi);
 #else
 #define DISPATCH(TYPE, BITS) \
-    lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate);
+    lines_f##BITS##_base(nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi);
 #endif
 
 #define ENTRY(TYPE, BITS)                                                                     \
     int linop_shifted_f##BITS(int isa, idx nlines, const idx *src_line, const idx *dst_line, idx n,   \
                               const TYPE *const *src, int ntaps, int kc, const TYPE *w, const TYPE *wtr, \
-                              idx N, idx Nw, idx sps, TYPE *dst, idx dps, int accumulate)      \
+                              idx N, idx Nw, idx sps, TYPE *dst, idx dps, int accumulate,      \
+                              const idx *tlo, const idx *thi)                                  \
     {                                                                                         \
         if (ntaps < 1 || ntaps > MAX_TAPS || kc < 1 || N < 1 || Nw < N || n < 0 || nlines < 0) \
             return -1;                                                                        \
+        if ((tlo != NULL) != (thi != NULL))                                                   \
+            return -1;                                                                        \
+        if (tlo && !(N == 1 && kc == 1))                                                      \
+            return -1; /* tap ranges only on the one-channel path */                          \
         if (isa < 0 || isa > linop_shifted_isa()) /* never an instruction the CPU lacks */     \
             return -2;                                                                        \
         DISPATCH(TYPE, BITS)                                                                  \

@@ -160,6 +160,18 @@ ATTR static void CAT(plain_, SUF)(const T *const *src, int ntaps, int kc, const 
     }
 }
 
+/* the pixels [b0, b1) of [0, n) that every tap reads inside y: [max tlo, min thi) */
+static inline void CAT(common_range_, SUF)(int ntaps, const idx *tlo, const idx *thi, idx n, idx *b0, idx *b1)
+{
+    idx lo = 0, hi = n;
+    for (int t = 0; t < ntaps; t++) {
+        lo = tlo[t] > lo ? tlo[t] : lo;
+        hi = thi[t] < hi ? thi[t] : hi;
+    }
+    *b0 = lo < n ? lo : n;
+    *b1 = hi > *b0 ? hi : *b0;
+}
+
 /* few columns (NN <= 4, a compile-time count), at least VL contracted channels: vectors
  * along c, one sum per pixel and column at the end; PT pixels at a time share the
  * weight loads. wtr is w transposed, (ntaps, NN, kc). */
@@ -222,8 +234,38 @@ NARROW(CAT(narrow4_, SUF), 4)
 
 /* one input and one output channel: a multiply-add per tap along the run (vectorised by
  * the compiler for unit and double steps) */
+ATTR static void CAT(single_body_, SUF)(const T *const *src, int ntaps, const T *w, idx n, idx sps,
+                                        T *dst, idx dps, int accumulate);
+
+/* with tap ranges: the pixels outside [b0, b1) one at a time, skipping the taps that would
+ * read outside y; [b0, b1) in vectorised passes */
 ATTR static void CAT(single_, SUF)(const T *const *src, int ntaps, const T *w, idx n, idx sps,
-                                   T *dst, idx dps, int accumulate)
+                                   T *dst, idx dps, int accumulate, const idx *tlo, const idx *thi)
+{
+    idx b0 = 0, b1 = n;
+    if (tlo)
+        CAT(common_range_, SUF)(ntaps, tlo, thi, n, &b0, &b1);
+    for (idx p = 0; p < n; p++) {
+        if (p == b0 && b1 > b0) { /* jump over the body */
+            p = b1 - 1;
+            continue;
+        }
+        T sum = 0;
+        for (int t = 0; t < ntaps; t++)
+            if (p >= tlo[t] && p < thi[t])
+                sum += w[t] * src[t][p * sps];
+        dst[p * dps] = accumulate ? dst[p * dps] + sum : sum;
+    }
+    if (b1 > b0) {
+        const T *moved[MAX_TAPS];
+        for (int t = 0; t < ntaps; t++)
+            moved[t] = src[t] + b0 * sps;
+        CAT(single_body_, SUF)(moved, ntaps, w, b1 - b0, sps, dst + b0 * dps, dps, accumulate);
+    }
+}
+
+ATTR static void CAT(single_body_, SUF)(const T *const *src, int ntaps, const T *w, idx n, idx sps,
+                                        T *dst, idx dps, int accumulate)
 {
     enum { BLOCK = 1024 };
     T buf[BLOCK];
@@ -291,11 +333,12 @@ static inline int CAT(small_rows_, SUF)(idx p, idx nb, idx sps, idx dps, idx *ro
 
 /* one run of n pixels; the weights' rows are Nw >= N long (zero columns past N) */
 ATTR static void CAT(run_, SUF)(const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
-                                idx Nw, idx n, idx sps, T *dst, idx dps, int accumulate)
+                                idx Nw, idx n, idx sps, T *dst, idx dps, int accumulate, const idx *tlo,
+                                const idx *thi)
 {
     const idx wts = (idx)kc * Nw;
     if (N == 1 && kc == 1) {
-        CAT(single_, SUF)(src, ntaps, w, n, sps, dst, dps, accumulate);
+        CAT(single_, SUF)(src, ntaps, w, n, sps, dst, dps, accumulate, tlo, thi);
         return;
     }
     if (N <= 4 && kc >= VL && wtr) {
@@ -385,13 +428,14 @@ ATTR static void CAT(depthwise_lines_, SUF)(idx nlines, const idx *src_line, con
 /* runs ("lines") that start at src_line[l] (added to every tap's pointer) and dst_line[l] */
 ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *dst_line, idx n,
                                   const T *const *src, int ntaps, int kc, const T *w, const T *wtr, idx N,
-                                  idx Nw, idx sps, T *dst, idx dps, int accumulate)
+                                  idx Nw, idx sps, T *dst, idx dps, int accumulate, const idx *tlo,
+                                  const idx *thi)
 {
     const T *moved[MAX_TAPS];
     for (idx l = 0; l < nlines; l++) {
         for (int t = 0; t < ntaps; t++)
             moved[t] = src[t] + src_line[l];
-        CAT(run_, SUF)(moved, ntaps, kc, w, wtr, N, Nw, n, sps, dst + dst_line[l], dps, accumulate);
+        CAT(run_, SUF)(moved, ntaps, kc, w, wtr, N, Nw, n, sps, dst + dst_line[l], dps, accumulate, tlo, thi);
     }
 }
 
