@@ -377,9 +377,9 @@ def _bordered(y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class _Component:
-    """One polyphase component ``phi`` of the padded input in the adjoint."""
+    """A polyphase component of the padded input in the adjoint (or a group of its lines):
+    one kernel call per group of channels."""
 
-    phase: tuple[int, ...]
     taps: tuple[np.ndarray, ...] | None  # index of the taps that reach it (None: no tap does)
     reads: np.ndarray  # per tap: offset of y (bordered) read by the component's first sample
     src_lines: np.ndarray
@@ -387,6 +387,35 @@ class _Component:
     n: int  # samples per line
     stored: tuple[slice, ...]  # the component's samples in the result (spatial axes)
     ranges: np.ndarray | None = None  # (2, taps): the samples of a line each tap reads y for
+
+
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """The samples of polyphase component ``phase`` that the adjoint computes (per axis
+    ``lo <= u < P - hi`` of ``crop``): ``counts`` of them from ``first`` on, ``v0 = (first -
+    phi) / s``; the ``taps`` that reach them (``d t = s a_t + phi``) and where they are
+    stored in the result (``stored``, spatial axes)."""
+
+    phase: tuple[int, ...]
+    first: tuple[int, ...]
+    counts: tuple[int, ...]
+    v0: tuple[int, ...]
+    taps: tuple[tuple[int, ...], ...]
+    stored: tuple[slice, ...]
+
+
+def _parts(geom: ConvGeometry, crop: tuple[tuple[int, int], ...]) -> Iterator[_Part]:
+    """The non-empty polyphase components of the (cropped) padded input."""
+    axes = geom.axes
+    for phase in np.ndindex(*(a.stride for a in axes)):
+        first = tuple(lo + (phi - lo) % a.stride for a, phi, (lo, _) in zip(axes, phase, crop))
+        counts = tuple(max(0, -(-(a.padded_size - hi - u0) // a.stride)) for a, u0, (_, hi) in zip(axes, first, crop))
+        if 0 in counts:
+            continue
+        v0 = tuple((u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase))
+        taps = tuple(t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase)))
+        stored = tuple(slice(u0 - lo, None, a.stride) for a, u0, (lo, _) in zip(axes, first, crop))
+        yield _Part(tuple(phase), first, counts, v0, taps, stored)
 
 
 @functools.lru_cache(maxsize=256)
@@ -402,22 +431,15 @@ def _adjoint_plan(
     axes = geom.axes
     _, front = _border(geom)
     components = []
-    for phase in np.ndindex(*(a.stride for a in axes)):
-        first = [lo + (phi - lo) % a.stride for a, phi, (lo, _) in zip(axes, phase, crop)]
-        counts = tuple(max(0, -(-(a.padded_size - hi - u0) // a.stride)) for a, u0, (_, hi) in zip(axes, first, crop))
-        if 0 in counts:
-            continue
-        v0 = [(u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase)]
-        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
-        reads = [sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, v0, ys[1:-1])) for t in taps]
-        dst_lines = _line_offsets((batch,) + counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
-        dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(first, crop, xs[1:-1]))
-        src_lines = _line_offsets((batch,) + counts[:-1], ys[:-2])
-        index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*taps)) if taps else None
-        zero = tuple(slice(u0 - lo, None, a.stride) for a, u0, (lo, _) in zip(axes, first, crop))
-        components.append(
-            _Component(phase, index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines), _frozen(dst_lines), counts[-1], zero)
-        )
+    for part in _parts(geom, crop):
+        reads = [sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, part.v0, ys[1:-1]))
+                 for t in part.taps]
+        dst_lines = _line_offsets((batch,) + part.counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+        dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(part.first, crop, xs[1:-1]))
+        src_lines = _line_offsets((batch,) + part.counts[:-1], ys[:-2])
+        index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
+        components.append(_Component(index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines),
+                                     _frozen(dst_lines), part.counts[-1], part.stored))
     return tuple(components)
 
 
@@ -441,17 +463,11 @@ def _adjoint_plan_unbordered(
     reaches are zeros."""
     axes = geom.axes
     components = []
-    for phase in np.ndindex(*(a.stride for a in axes)):
-        first = [lo + (phi - lo) % a.stride for a, phi, (lo, _) in zip(axes, phase, crop)]
-        counts = tuple(max(0, -(-(a.padded_size - hi - u0) // a.stride)) for a, u0, (_, hi) in zip(axes, first, crop))
-        if 0 in counts:
-            continue
-        v0 = [(u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase)]
-        taps = [t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))]
-        stored = tuple(slice(u0 - clo, None, a.stride) for a, u0, (clo, _) in zip(axes, first, crop))
+    empty = _frozen(np.zeros(0, dtype=np.intp))
+    for part in _parts(geom, crop):
+        first, counts, v0, taps, stored = part.first, part.counts, part.v0, part.taps, part.stored
         if not taps:  # no tap reaches this component: zeros
-            empty = _frozen(np.zeros(0, dtype=np.intp))
-            components.append(_Component(phase, None, empty, empty, empty, counts[-1], stored))
+            components.append(_Component(None, empty, empty, empty, counts[-1], stored))
             continue
         shift = np.array([[a.polyphase_tap(ti)[1] for a, ti in zip(axes, t)] for t in taps], dtype=np.intp)  # a_t
         # tap t reads y[v - a_t] on axis a: inside for k in [a_t - v0, m + a_t - v0)
@@ -470,8 +486,7 @@ def _adjoint_plan_unbordered(
             if not mask.any():  # no tap reaches these lines: zeros
                 lines = tuple(slice(u0 + a.stride * k - clo, u0 + a.stride * (k + size - 1) - clo + 1, a.stride)
                               for a, u0, k, size, (clo, _) in zip(axes[:-1], first[:-1], starts, sizes, crop[:-1]))
-                empty = _frozen(np.zeros(0, dtype=np.intp))
-                components.append(_Component(phase, None, empty, empty, empty, counts[-1], lines + stored[-1:]))
+                components.append(_Component(None, empty, empty, empty, counts[-1], lines + stored[-1:]))
                 continue
             src_lines = _line_offsets((batch,) + tuple(sizes), ys[:-2]) + sum(
                 (v + k) * st for v, k, st in zip(v0[:-1], starts, ys[1:-2])) + v0[-1] * ys[-2]
@@ -481,7 +496,7 @@ def _adjoint_plan_unbordered(
             chosen = [t for t, keep in zip(taps, mask) if keep]
             index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*chosen))
             ranges = np.stack([np.clip(lo[mask, -1], 0, counts[-1]), np.clip(hi[mask, -1], 0, counts[-1])])
-            components.append(_Component(phase, index, _frozen(reads_all[mask].copy()), _frozen(src_lines),
+            components.append(_Component(index, _frozen(reads_all[mask].copy()), _frozen(src_lines),
                                          _frozen(dst_lines), counts[-1], stored, _frozen(ranges)))
     return tuple(components)
 

@@ -46,14 +46,6 @@ typedef ptrdiff_t idx;
 #define SUF f32_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 
 #define T double
 #define IT long long
@@ -64,14 +56,6 @@ typedef ptrdiff_t idx;
 #define SUF f64_avx512
 #define ATTR __attribute__((target("avx512f,avx512vl,fma")))
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 
 #define T float
 #define IT int
@@ -82,14 +66,6 @@ typedef ptrdiff_t idx;
 #define SUF f32_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 
 #define T double
 #define IT long long
@@ -100,14 +76,6 @@ typedef ptrdiff_t idx;
 #define SUF f64_avx2
 #define ATTR __attribute__((target("avx2,fma")))
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 #endif
 
 #define T float
@@ -119,14 +87,6 @@ typedef ptrdiff_t idx;
 #define SUF f32_base
 #define ATTR
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 
 #define T double
 #define IT long long
@@ -137,14 +97,6 @@ typedef ptrdiff_t idx;
 #define SUF f64_base
 #define ATTR
 #include "shifted_template.h"
-#undef T
-#undef IT
-#undef VL
-#undef MR
-#undef MR4
-#undef NARROW_ACC
-#undef SUF
-#undef ATTR
 
 /* 2: AVX-512, 1: AVX2 + FMA, 0: baseline */
 static int detect_isa(void)

@@ -3,6 +3,10 @@
  *   T     scalar type             VL   lanes per vector
  *   MR    pixels per tile         SUF  suffix of the function names
  *   ATTR  target attribute of the functions (empty for the baseline)
+ *   IT    integer type of T's size (lane masks)
+ *   MR4   pixels per tile of four vectors
+ *   NARROW_ACC  accumulators of the few-column path
+ * and undefines them at its end, ready for the next instantiation.
  *
  * Every function computes, for pixels p of a run and columns f,
  *
@@ -446,3 +450,12 @@ ATTR static void CAT(lines_, SUF)(idx nlines, const idx *src_line, const idx *ds
 #undef UV
 #undef LOADV
 #undef STOREV
+
+#undef T
+#undef IT
+#undef VL
+#undef MR
+#undef MR4
+#undef NARROW_ACC
+#undef SUF
+#undef ATTR
