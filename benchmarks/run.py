@@ -303,7 +303,6 @@ def prepare_pylops(case, A, x, y):
     ]
     xs = xp if case.c_in else xp[..., None]
     ys = y if case.c_in else y[..., None]
-    s = case.stride
 
     def forward():
         out = np.empty((case.batch,) + A.geometry.output_size + (c_out,), dtype=case.dtype)

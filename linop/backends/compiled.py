@@ -101,7 +101,8 @@ def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
                             _PTR, _PTR, _IDX, _IDX, _IDX, _PTR, _IDX, ctypes.c_int, _PTR, _PTR]
         depthwise = getattr(lib, f"linop_depthwise_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate
-        depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+        depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int,
+                              _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
         shifted.restype = depthwise.restype = ctypes.c_int
         entries[dtype] = (shifted, depthwise)
     lib.linop_shifted_isa.restype = ctypes.c_int
@@ -209,7 +210,8 @@ class _Call:
         src_last = int(self.src_lines.max()) + int(np.max(taps + (hi - 1) * self.sps)) + read - 1
         dst_first = int(self.dst_lines.min())
         dst_last = int(self.dst_lines.max()) + (self.n - 1) * self.dps + written - 1
-        if not (0 <= src_first and src_last <= _last_offset(self.src) and 0 <= dst_first and dst_last <= _last_offset(self.dst)):
+        inside = 0 <= src_first and src_last <= _last_offset(self.src)
+        if not (inside and 0 <= dst_first and dst_last <= _last_offset(self.dst)):
             raise AssertionError("compiled kernel plan out of bounds")  # pragma: no cover - layout invariant
 
     @property
@@ -229,7 +231,8 @@ class _Call:
             return []
         if lines >= min(count, parallel.THREADS):
             return [lambda a=a, b=b: self._call(a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
-        return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in parallel.ranges(self.n, min(count, max(1, self.n // 64)))]
+        pixel_ranges = parallel.ranges(self.n, min(count, max(1, self.n // 64)))
+        return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in pixel_ranges]
 
     def _call(self, line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
         (shifted, depthwise), isa = _library()[0][self.dst.dtype], _isa()
@@ -279,6 +282,13 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _strided_steps(geom: ConvGeometry, strides: Sequence[int]) -> tuple[int, ...]:
+    """Element steps, in an array of element ``strides``, between consecutive samples and
+    between consecutive stride-spaced rows of the lead axes: ``(strides[0], s_1 strides[1],
+    ..., s_{d-1} strides[d-1])``."""
+    return (strides[0],) + tuple(a.stride * st for a, st in zip(geom.axes[:-1], strides[1:-2]))
+
+
 def _line_offsets(counts: Sequence[int], steps: Sequence[int]) -> np.ndarray:
     """Flattened ``sum_a i_a steps[a]`` over the grid ``i_a < counts[a]`` (C order)."""
     offsets = np.zeros((), dtype=np.intp)
@@ -317,7 +327,7 @@ def _forward_plan(geom: ConvGeometry, batch: int, xs: tuple[int, ...], ys: tuple
     and ``ys`` (output): output line ``(b, j_1..j_{d-1})`` reads padded input
     ``(b, s j, 0)`` and writes output ``(b, j, 0)``; tap ``t`` adds ``(d_1 t_1, ..., d_d t_d)``."""
     axes = geom.axes
-    src_lines = _line_offsets((batch,) + geom.output_size[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+    src_lines = _line_offsets((batch,) + geom.output_size[:-1], _strided_steps(geom, xs))
     dst_lines = _line_offsets((batch,) + geom.output_size[:-1], ys[:-2])
     taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
     return _frozen(src_lines), _frozen(dst_lines), _frozen(taps)
@@ -413,7 +423,8 @@ def _parts(geom: ConvGeometry, crop: tuple[tuple[int, int], ...]) -> Iterator[_P
         if 0 in counts:
             continue
         v0 = tuple((u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase))
-        taps = tuple(t for t in np.ndindex(*geom.kernel_size) if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase)))
+        taps = tuple(t for t in np.ndindex(*geom.kernel_size)
+                     if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase)))
         stored = tuple(slice(u0 - lo, None, a.stride) for a, u0, (lo, _) in zip(axes, first, crop))
         yield _Part(tuple(phase), first, counts, v0, taps, stored)
 
@@ -434,7 +445,7 @@ def _adjoint_plan(
     for part in _parts(geom, crop):
         reads = [sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, part.v0, ys[1:-1]))
                  for t in part.taps]
-        dst_lines = _line_offsets((batch,) + part.counts[:-1], (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
+        dst_lines = _line_offsets((batch,) + part.counts[:-1], _strided_steps(geom, xs))
         dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(part.first, crop, xs[1:-1]))
         src_lines = _line_offsets((batch,) + part.counts[:-1], ys[:-2])
         index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
@@ -490,8 +501,9 @@ def _adjoint_plan_unbordered(
                 continue
             src_lines = _line_offsets((batch,) + tuple(sizes), ys[:-2]) + sum(
                 (v + k) * st for v, k, st in zip(v0[:-1], starts, ys[1:-2])) + v0[-1] * ys[-2]
-            dst_lines = _line_offsets((batch,) + tuple(sizes), (xs[0],) + tuple(a.stride * st for a, st in zip(axes[:-1], xs[1:-2])))
-            dst_lines = dst_lines + sum((u0 + a.stride * k - clo) * st for a, u0, k, (clo, _), st in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2]))
+            dst_lines = _line_offsets((batch,) + tuple(sizes), _strided_steps(geom, xs))
+            dst_lines = dst_lines + sum((u0 + a.stride * k - clo) * st for a, u0, k, (clo, _), st
+                                        in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2]))
             dst_lines = dst_lines + (first[-1] - crop[-1][0]) * xs[-2]
             chosen = [t for t, keep in zip(taps, mask) if keep]
             index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*chosen))
@@ -541,7 +553,8 @@ def correlate_adjoint(
         dps = axes[-1].stride * xs[-2]
         if G > 1 and c == 1 and o == 1:  # depthwise
             wd = np.ascontiguousarray(selected.reshape(len(comp.reads), G))
-            calls.append(_Call(yb, comp.reads, comp.src_lines, comp.n, ys[-2], wd, None, out, comp.dst_lines, dps, accumulate, True))
+            calls.append(_Call(yb, comp.reads, comp.src_lines, comp.n, ys[-2], wd, None, out, comp.dst_lines, dps,
+                               accumulate, depthwise=True))
             continue
         for g in range(G):
             wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)

@@ -139,9 +139,8 @@ def copy(dst: np.ndarray, src: np.ndarray) -> None:
         np.copyto(dst, src)
         return
     lead = (slice(None),) * axis
-    concurrently(
-        [lambda a=a, b=b: np.copyto(dst[lead + (slice(a, b),)], src[lead + (slice(a, b),)]) for a, b in ranges(dst.shape[axis], THREADS)]
-    )
+    parts = ranges(dst.shape[axis], THREADS)
+    concurrently([lambda a=a, b=b: np.copyto(dst[lead + (slice(a, b),)], src[lead + (slice(a, b),)]) for a, b in parts])
 
 
 def copied(a: np.ndarray) -> np.ndarray:
