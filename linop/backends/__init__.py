@@ -34,7 +34,7 @@ from types import ModuleType
 import numpy as np
 
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm, parallel
+from . import direct, fft, gemm, workspace
 from .cost import method_costs
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
 
@@ -84,10 +84,7 @@ def correlate_adjoint_interior(
     gemm backend never computes the dropped samples; the others drop them afterwards."""
     if backend is gemm:
         return gemm.correlate_adjoint(y, w, geom, crop=pads)
-    padded = backend.correlate_adjoint(y, w, geom)
-    if not any(lo or hi for lo, hi in pads):
-        return padded
-    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
+    return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
 
 def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:

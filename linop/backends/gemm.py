@@ -451,9 +451,7 @@ def correlate_adjoint(
     else:
         step = lambda piece, g, out: _adjoint(piece, w, g, out, ordering)  # noqa: E731
     padded = workspace.run_chunked(step, y, geom, _scratch(dtype, ordering, "adjoint"), dtype, adjoint=True)
-    if crop is None:
-        return padded
-    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, crop))])
+    return padded if crop is None else workspace.interior(padded, geom, crop)
 
 
 def correlate_kernel_adjoint(

@@ -37,16 +37,18 @@ import dataclasses
 import math
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from ..geometry import AxisGeometry, ConvGeometry
+from . import parallel
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "Chunk",
     "chunks",
+    "interior",
     "run_chunked",
     "get_workspace_limit",
     "release_scratch",
@@ -253,3 +255,12 @@ def run_chunked(
         else:
             step(source[chunk.batch, chunk.in_rows], chunk.geometry, result[chunk.batch, chunk.out_rows])
     return result
+
+
+def interior(padded: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A backend's padded adjoint ``(B, P..., c)`` without its first ``lo`` and last ``hi``
+    samples per axis (``pads``): the adjoint of zero padding applied after it, copied on all
+    threads (``padded`` itself when nothing is padded)."""
+    if not any(lo or hi for lo, hi in pads):
+        return padded
+    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
