@@ -94,6 +94,8 @@ numpydoc_validation_exclude = {
     r"\.__init__$",  # the class docstring documents the constructor
     r"\._[^.]*$",  # private members
     r"\.[A-Z]\w*\.\w+$",  # methods and attributes of a class
+    r"\.[A-Z][A-Z0-9_]*$",  # constants: their comment says what they hold
+    r"^linop\.geometry\.PaddingSpec$",  # a type alias
 }
 
 # -- intersphinx is OFF: the build needs no network. ------------------------------------------
