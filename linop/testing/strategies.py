@@ -184,7 +184,9 @@ def conv_configs(
     --------
     >>> from hypothesis import given, settings
     >>> from linop.testing import strategies
-    >>> def test_output_is_not_empty(config):
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.conv_configs(ndims=(2,), dtypes=("float64",)))
+    ... def test_output_is_not_empty(config):
     ...     assert min(config.build().output_shape) >= 1
     ...
     >>> test_output_is_not_empty()
@@ -300,7 +302,9 @@ def convolutions(**config_bounds) -> st.SearchStrategy[Convolution]:
     --------
     >>> from hypothesis import given, settings
     >>> from linop.testing import assert_adjoint, strategies
-    >>> def test_adjoint(A):
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.convolutions(dtypes=("complex64",), max_size=6))
+    ... def test_adjoint(A):
     ...     assert_adjoint(A)
     ...
     >>> test_adjoint()
@@ -339,7 +343,9 @@ def vectors_for(op, *, adjoint: bool = False, max_magnitude: float = 1e3) -> st.
     >>> from hypothesis import given, settings
     >>> from linop.testing import strategies
     >>> A = linop.Convolution(np.ones((3, 3), np.float32), (6, 6))
-    >>> def test_linear_in_scale(x):
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.vectors_for(A))
+    ... def test_linear_in_scale(x):
     ...     np.testing.assert_allclose(A.apply(2 * x), 2 * A.apply(x), rtol=1e-5, atol=1e-3)
     ...
     >>> test_linear_in_scale()

@@ -1,0 +1,101 @@
+"""The documentation site builds with warnings as errors (nitpicky), and has what it promises:
+a page for every public name, one page per proof with its certificate, the gallery with
+its figures drawn, and every user-guide page."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_doc_examples import api_modules
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS / "_ext"))
+linop_docs = pytest.importorskip("linop_docs", reason="the docs extra is not installed")  # needs Sphinx
+
+EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("*.py"))
+PROOFS = sorted(path.stem for path in (ROOT / "proofs").glob("[0-9][0-9]_*.py"))
+
+
+class Build:
+    """One ``python -m sphinx -W`` build of docs/ into a temporary directory."""
+
+    def __init__(self, out: Path):
+        # The gallery keeps its output in docs/auto_examples and skips unchanged examples;
+        # removing it makes this build run every example and draw every figure.
+        shutil.rmtree(DOCS / "auto_examples", ignore_errors=True)
+        self.html = out / "html"
+        command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
+                   "-d", str(out / "doctrees"), str(DOCS), str(self.html)]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+        self.returncode, self.output = done.returncode, done.stdout + done.stderr
+
+    def page(self, relative: str) -> str:
+        path = self.html / relative
+        assert path.is_file(), f"the site has no {relative}"
+        return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Build:
+    return Build(tmp_path_factory.mktemp("docs"))
+
+
+def test_site_builds_with_warnings_as_errors(site):
+    assert site.returncode == 0, site.output[-6000:]
+    assert "WARNING" not in site.output and "ERROR" not in site.output, site.output[-6000:]
+
+
+def test_every_public_name_has_an_api_page_that_documents_it(site):
+    pages = linop_docs.api_page_names(api_modules())
+    for module_name in api_modules():
+        assert f'id="module-{module_name}"' in site.page(f"api/{module_name}.html")
+    for name, page in pages.items():
+        html = site.page(f"api/generated/{page}.html")
+        assert f'id="{page}"' in html, f"the page of {name} does not document it"
+
+
+@pytest.mark.parametrize("proof", PROOFS)
+def test_every_proof_has_a_page_with_its_certificate(site, proof):
+    html = site.page(f"proofs/{proof}.html")
+    assert "Verdict: proved." in html
+    assert "\\(" in html or "\\[" in html  # LaTeX for MathJax
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_gallery_renders_every_example_with_figures_drawn_at_build_time(site, example):
+    html = site.page(f"auto_examples/{example}.html")
+    image = site.html / "_images" / f"sphx_glr_{example}_001.png"
+    assert image.name in html and image.stat().st_size > 5000
+    assert "[ok]" in html and "[FAILED]" not in html  # the demo's claims, printed
+
+
+def test_every_user_guide_page_is_in_the_site(site):
+    index = site.page("index.html")
+    for page in sorted((DOCS / "guide").glob("*.md")):
+        site.page(f"guide/{page.stem}.html")
+        assert f"guide/{page.stem}.html" in index, f"guide/{page.name} is not in the table of contents"
+
+
+def test_benchmark_and_design_pages_are_in_the_site(site):
+    assert "benchmarks/run.py" in site.page("benchmarks.html")
+    assert "linop.geometry" in site.page("design.html")
+
+
+def test_an_api_module_that_cannot_be_imported_stops_the_build_with_its_name():
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match=r"API_MODULES.*linop\.no_such_module.*cannot be imported"):
+        linop_docs.public_names("linop.no_such_module")
+
+
+def test_an_api_module_without_all_stops_the_build():
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match=r"linop\.cli.*no __all__"):
+        linop_docs.public_names("linop.cli")
