@@ -87,9 +87,10 @@ numpydoc_class_members_toctree = False
 numpydoc_show_inherited_class_members = False
 numpydoc_attributes_as_param_list = False
 # Regressions in the key sections fail the build (-W): every public function and class
-# needs a docstring, its parameters documented, and an Examples section.  Methods and
+# needs a docstring, every parameter documented with a description, a Returns section
+# (functions that return something), and an Examples section.  Methods and
 # attributes are shown on their class's page; they need a docstring only.
-numpydoc_validation_checks = {"GL08", "PR01", "PR02", "EX01"}
+numpydoc_validation_checks = {"GL08", "PR01", "PR02", "PR07", "RT01", "EX01"}
 numpydoc_validation_exclude = {
     r"\.__init__$",  # the class docstring documents the constructor
     r"\._[^.]*$",  # private members

@@ -518,6 +518,7 @@ def plot_convergence(
     log_scale : bool
         Logarithmic value axis (values must then be positive).
     xlabel, ylabel, title : str
+        The axis labels and an optional panel title.
 
     Returns
     -------

@@ -114,7 +114,7 @@ def set_workspace_limit(nbytes: int | None) -> int:
     >>> previous = backends.set_workspace_limit(64 * 2**20)
     >>> backends.get_workspace_limit()
     67108864
-    >>> backends.set_workspace_limit(None) == 64 * 2**20
+    >>> backends.set_workspace_limit(previous) == 64 * 2**20    # restore the previous limit
     True
     """
     global _limit

@@ -20,6 +20,7 @@ class Measurement:
     label : str
         What it is, for people (``"PSNR of the recovered image"``).
     value : float, int or str
+        The measured value.
     unit : str
         Printed after the value (``"dB"``, ``"s"``, ``"bytes"``).
 
@@ -87,7 +88,9 @@ class DemoReport:
     title : str
         One line saying what the demo shows.
     measurements : list of Measurement
+        The numbers measured, in the order printed.
     claims : list of Claim
+        The statements checked on them.
     figures : list of Path
         The PNG files written.
     details : list of str

@@ -127,6 +127,7 @@ class Convolution(ConvParameters, ShapedOperator):
     input_shape : int or tuple of int
         Shape of the images the layer maps.
     stride, dilation : int or one int per spatial axis, default 1
+        The step between outputs and between kernel taps, ``>= 1``.
     padding : "valid", "same", "full", int, one int per axis, or one (low, high) pair per axis
         ``"same"`` gives output size ``ceil(n/stride)``, the extra pad on the high side;
         ``"full"`` pads ``dilation*(k-1)`` on both sides.

@@ -115,6 +115,7 @@ class Pad(ShapedOperator):
         ``"constant"`` (zeros), ``"wrap"``, ``"reflect"``, ``"symmetric"``, ``"edge"``, or
         PyTorch's ``"zeros"``, ``"circular"``, ``"replicate"``.
     dtype : numpy dtype, default float64
+        The operator's dtype.
 
     Notes
     -----

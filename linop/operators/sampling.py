@@ -27,9 +27,13 @@ class Subsample(ShapedOperator):
     Parameters
     ----------
     input_shape : tuple of int
-    stride : int or one int per axis (>= 1)
-    offset : int or one int per axis, ``0 <= offset < n``
+        Shape of the arrays to subsample.
+    stride : int or one int per axis
+        The step between kept samples, ``>= 1``.
+    offset : int or one int per axis, default 0
+        The first kept sample, ``0 <= offset < n``.
     dtype : numpy dtype, default float64
+        The operator's dtype.
 
     Examples
     --------

@@ -167,6 +167,11 @@ def convolution_formula(
     image, kernel, output : str
         Names of the arrays.
 
+    Returns
+    -------
+    AffineSum
+        ``y[j] = sum ... k[m] x~[s j + d m - p]`` with the shapes of ``geometry``.
+
     Examples
     --------
     >>> from linop import symbolic

@@ -175,6 +175,11 @@ def conv_configs(
     flip : bool, optional
         Fix ``flip`` or draw it (``None``).
 
+    Returns
+    -------
+    hypothesis strategy of ConvConfig
+        Valid configurations; ``config.build()`` makes the operator.
+
     Raises
     ------
     ValueError
