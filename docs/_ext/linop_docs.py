@@ -202,7 +202,10 @@ def example_arguments(gallery_conf: dict, script_vars: dict) -> list[str]:
     out = figure_directory(script_vars["src_file"])
     shutil.rmtree(out, ignore_errors=True)
     full = os.environ.get(FULL_EXAMPLES_VARIABLE, "") not in ("", "0")
-    return (["--out", str(out)] if full else ["--quick", "--out", str(out)])
+    # sphinx-gallery runs the example from its own directory; a relative path keeps the
+    # build machine's directories out of the printed output.
+    relative = os.path.relpath(out, Path(script_vars["src_file"]).parent)
+    return (["--out", relative] if full else ["--quick", "--out", relative])
 
 
 def example_figures(block, block_vars: dict, gallery_conf: dict) -> str:
