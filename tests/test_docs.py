@@ -99,3 +99,10 @@ def test_an_api_module_without_all_stops_the_build():
 
     with pytest.raises(ExtensionError, match=r"linop\.cli.*no __all__"):
         linop_docs.public_names("linop.cli")
+
+
+def test_api_pages_show_the_constructor_and_the_comment_of_a_constant(site):
+    # scipy's LinearOperator.__new__ would otherwise make every operator read (*args, **kwargs),
+    # and a re-exported constant would show the docstring of int or tuple.
+    assert "input_shape" in site.page("api/generated/linop.Convolution.html").split("Bases")[0]
+    assert "in the order it runs" in site.page("api/generated/linop.verification.CHECK_NAMES.html")

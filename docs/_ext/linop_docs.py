@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import io
 import os
+import pkgutil
 import runpy
 import shutil
 import sys
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.pycode import ModuleAnalyzer
 
 DOCS = Path(__file__).resolve().parents[1]
 ROOT = DOCS.parent
@@ -120,6 +123,56 @@ def write_api_pages(app: Sphinx) -> None:
 def api_page_names(modules: list[str]) -> dict[str, str]:
     """Every public name ``module.name`` mapped to the full name whose page documents it."""
     return {f"{module}.{name}": page for module, owned in api_owners(modules).items() for name, page in owned.items()}
+
+
+def defining_comment(name: str, obj: object) -> list[str] | None:
+    """The ``#:`` comment of a constant re-exported by a package, from the module that defines it.
+
+    Autodoc looks for the comment in the package's ``__init__`` only and otherwise shows
+    the docstring of the value's type (``int``, ``tuple``); this finds the comment in
+    the submodule that holds the same object under the same name.
+    """
+    package_name, _, attr = name.rpartition(".")
+    package = sys.modules.get(package_name)
+    if package is None or not hasattr(package, "__path__"):
+        return None
+    for info in pkgutil.iter_modules(package.__path__, package_name + "."):
+        module = importlib.import_module(info.name)
+        if getattr(module, attr, None) is not obj:
+            continue
+        comment = ModuleAnalyzer.for_module(info.name).find_attr_docs().get(("", attr))
+        if comment:
+            return list(comment)
+    return None
+
+
+def constant_docstring(app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]) -> None:
+    """Give a re-exported constant its own comment instead of its type's docstring."""
+    if what not in ("data", "attribute") or not name.startswith("linop."):
+        return
+    type_doc = inspect.getdoc(type(obj)) or ""
+    if lines and "\n".join(lines).strip() != type_doc.strip():
+        return
+    comment = defining_comment(name, obj)
+    if comment:
+        lines[:] = comment
+
+
+def constructor_signature(app: Sphinx, what: str, name: str, obj: object, options: object,
+                          signature: str | None, return_annotation: str | None):
+    """Show the constructor's parameters for linop's classes.
+
+    scipy's ``LinearOperator`` defines ``__new__(cls, *args, **kwargs)``, which autodoc
+    prefers to ``__init__``; every operator would read ``Convolution(*args, **kwargs)``.
+    """
+    if what != "class" or not name.startswith("linop.") or signature != "(*args, **kwargs)":
+        return None
+    try:
+        parameters = list(inspect.signature(obj.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    shown = [parameter.replace(annotation=inspect.Parameter.empty) for parameter in parameters]
+    return str(inspect.Signature(shown)), return_annotation
 
 
 # -- the proofs --------------------------------------------------------------------------------
@@ -246,4 +299,6 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("linop_api_modules", [], "env")
     app.connect("builder-inited", write_api_pages, priority=400)  # before autosummary reads them
     app.connect("builder-inited", write_proof_pages)
+    app.connect("autodoc-process-docstring", constant_docstring, priority=400)
+    app.connect("autodoc-process-signature", constructor_signature, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
