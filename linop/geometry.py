@@ -327,6 +327,11 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
     ndarray of int
         The folded indices (``-1`` where ``constant`` gives zero).
 
+    Raises
+    ------
+    ValueError
+        For an unknown boundary mode.
+
     Examples
     --------
     >>> from linop.geometry import fold_index

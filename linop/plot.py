@@ -127,6 +127,14 @@ def new_figure(
     -------
     (matplotlib.figure.Figure, list of Axes)
 
+    Raises
+    ------
+    ValueError
+        If ``nrows`` or ``ncols`` is not a positive int, or ``width_ratios`` does not have
+        ``ncols`` entries.
+    ImportError
+        When matplotlib is not installed.
+
     Examples
     --------
     >>> from linop.plot import new_figure

@@ -244,6 +244,11 @@ class AdjointOperator(ShapedOperator):
     op : ShapedOperator
         The operator ``A`` whose adjoint this is.
 
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+
     Examples
     --------
     >>> A = linop.Convolution([1.0, 2.0], (4,)) @ linop.Pad((3,), [(0, 1)])
@@ -278,6 +283,11 @@ class TransposeOperator(ShapedOperator):
     ----------
     op : ShapedOperator
         ``A``.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
 
     Examples
     --------
@@ -321,6 +331,8 @@ class Composition(ShapedOperator):
 
     Raises
     ------
+    TypeError
+        If ``outer`` or ``inner`` is not a :class:`ShapedOperator`.
     ValueError
         If the shapes do not meet.
 
@@ -372,6 +384,8 @@ class SumOperator(ShapedOperator):
 
     Raises
     ------
+    TypeError
+        If ``left`` or ``right`` is not a :class:`ShapedOperator`.
     ValueError
         If the shapes differ.
 
@@ -420,6 +434,13 @@ class ScaledOperator(ShapedOperator):
         ``A``.
     scalar : number
         ``c``; complex for complex operators.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+    ValueError
+        If ``scalar`` is not finite.
 
     Examples
     --------

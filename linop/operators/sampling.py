@@ -35,6 +35,12 @@ class Subsample(ShapedOperator):
     dtype : numpy dtype, default float64
         The operator's dtype.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``input_shape`` is not a shape of positive ints, ``stride`` is below 1, or
+        ``offset`` is negative or not below the axis length.
+
     Examples
     --------
     >>> S = linop.Subsample((7,), 2, offset=1)
@@ -80,6 +86,11 @@ class Identity(ShapedOperator):
         The shape of the arrays it maps (input and output).
     dtype : dtype, default float64
         The operator's dtype.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``shape`` is not a shape of positive ints.
 
     Examples
     --------
