@@ -4,6 +4,8 @@ its figures drawn, and every user-guide page."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,17 +25,22 @@ PROOFS = sorted(path.stem for path in (ROOT / "proofs").glob("[0-9][0-9]_*.py"))
 
 
 class Build:
-    """One ``python -m sphinx -W`` build of docs/ into a temporary directory."""
+    """One ``python -m sphinx -W`` build of docs/ into ``out`` (or the record of an earlier one)."""
 
     def __init__(self, out: Path):
+        self.html = out / "html"
+        record = out / "build.json"
+        if record.exists():  # built by another pytest-xdist worker of this session
+            self.returncode, self.output = json.loads(record.read_text())
+            return
         # The gallery keeps its output in docs/auto_examples and skips unchanged examples;
         # removing it makes this build run every example and draw every figure.
         shutil.rmtree(DOCS / "auto_examples", ignore_errors=True)
-        self.html = out / "html"
         command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
                    "-d", str(out / "doctrees"), str(DOCS), str(self.html)]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
         self.returncode, self.output = done.returncode, done.stdout + done.stderr
+        record.write_text(json.dumps([self.returncode, self.output]))
 
     def page(self, relative: str) -> str:
         path = self.html / relative
@@ -43,7 +50,16 @@ class Build:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Build:
-    return Build(tmp_path_factory.mktemp("docs"))
+    """The built site; under pytest-xdist the workers share one build (it writes into docs/)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return Build(tmp_path_factory.mktemp("docs"))
+    import fcntl  # POSIX; pytest-xdist runs are a CI matter
+
+    shared = tmp_path_factory.getbasetemp().parent  # one directory per session, shared by the workers
+    with open(shared / "docs-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        (shared / "docs-site").mkdir(exist_ok=True)
+        return Build(shared / "docs-site")
 
 
 def test_site_builds_with_warnings_as_errors(site):
