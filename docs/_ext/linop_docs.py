@@ -118,6 +118,19 @@ def write_api_pages(app: Sphinx) -> None:
     write_if_changed(api / "index.rst", "\n".join(index) + "\n")
     for module_name in modules:
         write_if_changed(api / f"{module_name}.rst", module_page(module_name, owners[module_name]))
+    # Pages of modules or names no longer listed would be orphans (a warning, so an error).
+    pages = {page for owned in owners.values() for page in owned.values()}
+    remove_stale(api, {"index", *modules})
+    remove_stale(api / "generated", pages)
+
+
+def remove_stale(directory: Path, keep: set[str]) -> None:
+    """Delete the generated ``.rst`` and ``.md`` pages in ``directory`` whose names are not in ``keep``."""
+    if not directory.is_dir():
+        return
+    for path in directory.iterdir():
+        if path.suffix in (".rst", ".md") and path.stem not in keep:
+            path.unlink()
 
 
 def api_page_names(modules: list[str]) -> dict[str, str]:
@@ -237,6 +250,7 @@ def write_proof_pages(app: Sphinx) -> None:
         "",
     ]
     write_if_changed(pages / "index.md", "\n".join(index))
+    remove_stale(pages, {"index", *(script.stem for script in scripts)})
 
 
 # -- the gallery -------------------------------------------------------------------------------
