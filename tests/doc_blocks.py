@@ -1,4 +1,5 @@
-"""Running the Python code blocks of Markdown documents (the README, the user guide) as tests.
+"""Running the Python code blocks of Markdown documents (the README, the user guide) as tests,
+and the list of API modules of the documentation.
 
 A ```` ```python ```` block that contains ``>>>`` prompts is a doctest: its printed output
 must match. Any other Python block is run as written. The blocks of one document share
@@ -7,9 +8,12 @@ one namespace, in order, as a reader who pastes them one after the other would.
 
 from __future__ import annotations
 
+import ast
 import doctest
 import re
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", flags=re.S | re.M)
 
@@ -50,3 +54,12 @@ def run_markdown_blocks(path: Path) -> int:
             except Exception as exc:
                 raise AssertionError(f"{where} raised {exc!r}:\n{block}") from exc
     return len(blocks)
+
+
+def api_modules() -> list[str]:
+    """``API_MODULES`` of docs/conf.py (read, not executed: it is a literal list)."""
+    tree = ast.parse((ROOT / "docs" / "conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "API_MODULES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("docs/conf.py has no API_MODULES list")

@@ -3,7 +3,6 @@ show output) and the Examples section of every public docstring."""
 
 from __future__ import annotations
 
-import ast
 import doctest
 import importlib
 import inspect
@@ -13,19 +12,10 @@ import numpy as np
 import pytest
 
 import linop
-from doc_blocks import OPTIONS, run_markdown_blocks
+from doc_blocks import OPTIONS, api_modules, run_markdown_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = sorted((ROOT / "docs" / "guide").glob("*.md"))
-
-
-def api_modules() -> list[str]:
-    """``API_MODULES`` of docs/conf.py (read, not executed: it is a literal list)."""
-    tree = ast.parse((ROOT / "docs" / "conf.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "API_MODULES" for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise AssertionError("docs/conf.py has no API_MODULES list")
 
 
 def public_objects() -> dict[str, object]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from test_doc_examples import api_modules
+from doc_blocks import api_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
