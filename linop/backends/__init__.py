@@ -41,11 +41,13 @@ from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspa
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "METHODS",
+    "backend_module",
     "check_method",
     "choose_method",
     "correlate_adjoint_interior",
     "get_workspace_limit",
     "method_costs",
+    "resolve_method",
     "select_backend",
     "set_workspace_limit",
     "workspace_limit",
@@ -87,9 +89,24 @@ def correlate_adjoint_interior(
     return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
 
+def resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The name of the backend that runs ``method`` (``"auto"``: :func:`choose_method`).
+
+    Operators store this name, not the module, so that they pickle and deep-copy; the
+    module is looked up by :func:`backend_module` at every call.
+    """
+    check_method(method)
+    return choose_method(geom, dtype) if method == "auto" else method
+
+
+def backend_module(name: str) -> ModuleType:
+    """The backend module called ``name`` (``"gemm"``, ``"fft"`` or ``"direct"``)."""
+    try:
+        return _BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"name must be one of {', '.join(map(repr, _BACKENDS))}; got {name!r}") from None
+
+
 def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
     """The backend module for ``method`` (``"auto"``: :func:`choose_method`)."""
-    check_method(method)
-    if method == "auto":
-        method = choose_method(geom, dtype)
-    return _BACKENDS[method]
+    return _BACKENDS[resolve_method(method, geom, dtype)]

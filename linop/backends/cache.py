@@ -21,7 +21,7 @@ import numpy as np
 
 from .workspace import get_workspace_limit
 
-__all__ = ["cached", "cached_view", "clear", "frozen", "nbytes"]
+__all__ = ["cached", "cached_view", "clear", "frozen", "immutable", "nbytes"]
 
 _entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
 _total = 0
@@ -37,6 +37,24 @@ def frozen(array: np.ndarray) -> bool:
             return False
         a = a.base
     return a is None or isinstance(a, bytes)
+
+
+def immutable(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``array`` whose values can never change.
+
+    Its memory is an immutable ``bytes`` object, so NumPy refuses to make it (or any
+    view of it) writeable again: ``frozen(immutable(a))`` holds for the copy's whole
+    life. Operators keep their kernels and fixed images in such copies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = immutable(np.arange(3.0))
+    >>> a.flags.writeable, frozen(a)
+    (False, True)
+    """
+    contiguous = np.ascontiguousarray(array)
+    return np.frombuffer(contiguous.tobytes(), dtype=contiguous.dtype).reshape(contiguous.shape)
 
 
 def _size(value: Any) -> int:

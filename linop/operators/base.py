@@ -24,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
+from ..backends.cache import immutable
+
 __all__ = [
     "AdjointOperator",
     "Composition",
@@ -69,6 +71,32 @@ class ShapedOperator(LinearOperator):
         self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
         self.output_shape: tuple[int, ...] = tuple(int(s) for s in output_shape)
         super().__init__(np.dtype(dtype), (math.prod(self.output_shape), math.prod(self.input_shape)))
+
+    # -- pickling and copying ----------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """The attributes, with the names of the read-only arrays among them.
+
+        An operator holds no cache and no compiled plan itself (those live in
+        :mod:`linop.backends`, keyed by the arrays and geometry, and are rebuilt on the
+        other side); its backend is held by name. A pickled or deep-copied array comes
+        back writeable, so :meth:`__setstate__` makes the arrays that were read-only
+        immutable again (the kernel stays a private copy nobody can change).
+        """
+        state = self.__dict__.copy()
+        state["_read_only_arrays"] = tuple(
+            name for name, value in state.items() if isinstance(value, np.ndarray) and not value.flags.writeable
+        )
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        refrozen: dict[int, np.ndarray] = {}  # arrays shared by two attributes stay shared
+        for name in state.pop("_read_only_arrays", ()):
+            array = state[name]
+            if id(array) not in refrozen:
+                refrozen[id(array)] = immutable(array)
+            state[name] = refrozen[id(array)]
+        self.__dict__.update(state)
 
     # -- hooks for subclasses ------------------------------------------------------------
     def _forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract

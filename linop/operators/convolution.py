@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import backends
+from ..backends.cache import immutable
 from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
 from .base import AdjointOperator, ShapedOperator, as_shape
 from .pad import fold_array, pad_array
@@ -37,7 +38,7 @@ __all__ = ["ConvTranspose", "Convolution", "as_kernel", "conv_geometry"]
 
 
 def as_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
-    """A read-only copy of ``kernel`` as a float or complex array, checked finite.
+    """An immutable copy of ``kernel`` as a float or complex array, checked finite.
 
     Integer and boolean kernels become float64, float16 becomes float32; float32,
     float64 and complex kernels keep their dtype.
@@ -55,16 +56,12 @@ def as_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
         arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
-    arr = np.array(arr, copy=True)
-    arr.setflags(write=False)
-    return arr
+    return immutable(arr)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous, read-only copy of ``array`` (its values can never change)."""
-    out = np.array(array, order="C", copy=True)
-    out.setflags(write=False)
-    return out
+    """A C-contiguous copy of ``array`` whose values can never change (:func:`~linop.backends.cache.immutable`)."""
+    return immutable(array)
 
 
 def conv_geometry(
@@ -189,13 +186,18 @@ class Convolution(ConvParameters, ShapedOperator):
         self._weights = _frozen(weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
         self._weights_conj = _frozen(self._weights.conj()) if np.iscomplexobj(self._weights) else self._weights
         self._core = g.unpadded()
-        self._backend = backends.select_backend(method, self._core, self.kernel.dtype)
+        # the backend by name (a module cannot be pickled), looked up at every call
+        self._backend_name = backends.resolve_method(method, self._core, self.kernel.dtype)
         super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
 
     @property
     def backend(self) -> str:
         """The numeric backend that runs this operator (``method="auto"`` resolved by the cost model)."""
-        return self._backend.__name__.rsplit(".", 1)[-1]
+        return self._backend_name
+
+    @property
+    def _backend(self):
+        return backends.backend_module(self._backend_name)
 
     # -- numerics -----------------------------------------------------------------------
     def _with_channel_axis(self, a: np.ndarray) -> np.ndarray:
