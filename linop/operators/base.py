@@ -127,13 +127,24 @@ class ShapedOperator(LinearOperator):
         return a, batch
 
     def apply(self, x: object) -> np.ndarray:
-        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``."""
+        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
+
+        An empty batch (a batch axis of length 0) gives an empty result of the right
+        shape and dtype without calling the numerics.
+        """
         xb, batch = self._batched(x, self.input_shape, "x")
+        if xb.shape[0] == 0:
+            return np.zeros(batch + self.output_shape, dtype=xb.dtype)
         return self._forward(xb).reshape(batch + self.output_shape)
 
     def apply_adjoint(self, y: object) -> np.ndarray:
-        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``."""
+        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
+
+        An empty batch gives an empty result of the right shape and dtype.
+        """
         yb, batch = self._batched(y, self.output_shape, "y")
+        if yb.shape[0] == 0:
+            return np.zeros(batch + self.input_shape, dtype=yb.dtype)
         return self._backward(yb).reshape(batch + self.input_shape)
 
     __call__ = apply
@@ -148,12 +159,12 @@ class ShapedOperator(LinearOperator):
     def _matmat(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
         out = self.apply(X.T.reshape((X.shape[1],) + self.input_shape))
-        return out.reshape(X.shape[1], -1).T
+        return out.reshape(X.shape[1], self.shape[0]).T
 
     def _rmatmat(self, Y: np.ndarray) -> np.ndarray:
         Y = np.asarray(Y)
         out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
-        return out.reshape(Y.shape[1], -1).T
+        return out.reshape(Y.shape[1], self.shape[1]).T
 
     def _adjoint(self) -> "ShapedOperator":
         return AdjointOperator(self)
