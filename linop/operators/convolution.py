@@ -141,7 +141,9 @@ class Convolution(ConvParameters, ShapedOperator):
         sliding windows, for channels), ``"fft"`` (large kernels), ``"direct"`` (tiny
         kernels, long signals); ``"auto"`` lets the cost model choose
         (:func:`linop.backends.choose_method`, the choice is :attr:`backend`). Every
-        method gives the same result up to rounding.
+        method gives the same result up to rounding, and the same NaN/inf pattern: a
+        NaN or inf makes non-finite exactly the outputs the defining sum reaches with
+        it (the FFT method computes non-finite input on the exact gemm path).
 
     Notes
     -----
