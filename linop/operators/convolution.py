@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import backends
+from ..backends import reach
 from ..backends.cache import immutable
 from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
 from .base import AdjointOperator, ShapedOperator, as_shape
@@ -148,6 +149,11 @@ class Convolution(ConvParameters, ShapedOperator):
     Notes
     -----
     Output size per axis: ``floor((n + p_lo + p_hi - d*(k-1) - 1) / s) + 1``.
+    When the padded signal would be far larger than the input and output
+    (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, e.g. a dilation far beyond
+    the input), the operator computes only the taps that reach the input
+    (:mod:`linop.backends.reach`, :attr:`backend` ``"reach"``) in memory bounded by the
+    input and output sizes, whatever ``method`` says.
     ``A.H`` is the :class:`ConvTranspose` that maps back to exactly ``input_shape``.
     Float32 kernels give float32 operators, complex kernels complex ones, integer
     kernels float64.
@@ -189,7 +195,7 @@ class Convolution(ConvParameters, ShapedOperator):
         self._weights_conj = _frozen(self._weights.conj()) if np.iscomplexobj(self._weights) else self._weights
         self._core = g.unpadded()
         # the backend by name (a module cannot be pickled), looked up at every call
-        self._backend_name = backends.resolve_method(method, self._core, self.kernel.dtype)
+        self._backend_name = backends.resolve_backend(method, g, self.kernel.dtype)
         super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
 
     @property
@@ -209,13 +215,17 @@ class Convolution(ConvParameters, ShapedOperator):
         return a if self.geometry.channels else a[..., 0]
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
+        if self._backend_name == "reach":  # padding applied by index, never built
+            return self._without_channel_axis(reach.correlate(self._with_channel_axis(x), self._weights, self.geometry))
         xp = pad_array(self._with_channel_axis(x), self.geometry.padding, self.geometry.boundary)
         y = self._backend.correlate(xp, self._weights, self._core)
         return self._without_channel_axis(y)
 
     def _backward(self, y: np.ndarray) -> np.ndarray:
         y = self._with_channel_axis(y)
-        if self.geometry.boundary == "constant":  # the adjoint of zero padding drops the border
+        if self._backend_name == "reach":
+            x = reach.correlate_adjoint(y, self._weights_conj, self.geometry)
+        elif self.geometry.boundary == "constant":  # the adjoint of zero padding drops the border
             x = backends.correlate_adjoint_interior(self._backend, y, self._weights_conj, self._core, self.geometry.padding)
         else:
             xp = self._backend.correlate_adjoint(y, self._weights_conj, self._core)
@@ -250,16 +260,14 @@ class Convolution(ConvParameters, ShapedOperator):
         are not stored.
         """
         g = self.geometry
-        out_grid = np.indices(g.output_size).reshape(g.ndim, -1)  # (d, M)
-        sources = g.source_indices()
         o = np.arange(g.out_channels)
         r = np.arange(g.in_per_group)
         in_channel = (o // g.out_per_group)[None, :] * g.in_per_group + r[:, None]  # (c, o)
         rows_all, cols_all, vals_all = [], [], []
         for tap in g.taps():
-            spatial = [sources[a][ax.padded_index(out_grid[a], tap[a])] for a, ax in enumerate(g.axes)]
-            keep = np.all(np.stack(spatial) >= 0, axis=0)  # constant boundary: zeros drop out
-            pix_in = np.ravel_multi_index(tuple(s[keep] for s in spatial), g.input_size)
+            flat = g.tap_input_indices(tap).reshape(-1)  # folded; -1 where the tap meets zero padding
+            keep = flat >= 0
+            pix_in = flat[keep]
             pix_out = np.flatnonzero(keep)
             w = self._weights[tap]  # (c, o)
             rows = pix_out[:, None, None] * g.out_channels + o[None, None, :]
