@@ -24,6 +24,10 @@ or asyncio task and the worker threads linop runs on its behalf, never another t
 Leaving the block restores exactly the value before it, however blocks on different
 threads interleave.
 
+Chunked results equal the one-chunk results to rounding: bit for bit with the direct
+method, in the last bits only with FFT and gemm (their sums are grouped differently
+when the blocks change).
+
 If one output row of one sample does not fit, that smallest chunk runs anyway (the limit
 cannot be met; the automatic method choice avoids such methods).
 

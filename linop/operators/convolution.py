@@ -84,6 +84,8 @@ def conv_geometry(
     * multi channel: ``kernel (k_1..k_d, c_in/groups, c_out)``, ``input (n_1..n_d, c_in)``.
     """
     kshape, ishape = tuple(kernel_shape), tuple(input_shape)
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, (bool, np.bool_)) and groups < 1:
+        raise ValueError(f"groups must be >= 1; got {groups}")
     if len(kshape) == len(ishape):
         if groups != 1:
             raise ValueError(
