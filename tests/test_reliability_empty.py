@@ -16,7 +16,7 @@ from reliability_operators import KINDS, build, random_input
 SMALL = dict(max_size=5, max_channels=3, ndims=(1, 2))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(config=conv_configs(**SMALL), kind=st.sampled_from(KINDS), lead=st.sampled_from([(0,), (3, 0), (0, 2)]))
 def test_an_empty_batch_gives_an_empty_result_of_the_right_shape_and_dtype(config, kind, lead):
     op = build(kind, config)

@@ -43,7 +43,7 @@ def with_specials(shape, dtype, seed: int, special: float, count: int = 2) -> np
     return a
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(config=conv_configs(**SMALL), seed=st.integers(0, 2**16), special=SPECIALS)
 def test_forward_non_finite_pattern_matches_the_defining_sum_for_every_method(config, seed, special):
     x = with_specials(config.input_shape, config.dtype, seed, special)
@@ -54,7 +54,7 @@ def test_forward_non_finite_pattern_matches_the_defining_sum_for_every_method(co
             assert_same_non_finite_pattern(A.apply(x), expected)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(config=conv_configs(**SMALL), seed=st.integers(0, 2**16), special=SPECIALS)
 def test_adjoint_non_finite_pattern_matches_the_defining_sum_for_every_method(config, seed, special):
     y = with_specials(config.build().output_shape, config.dtype, seed, special)
@@ -65,7 +65,7 @@ def test_adjoint_non_finite_pattern_matches_the_defining_sum_for_every_method(co
             assert_same_non_finite_pattern(A.apply_adjoint(y), expected)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(config=conv_configs(**SMALL), seed=st.integers(0, 2**16), special=SPECIALS)
 def test_kernel_operator_non_finite_pattern_matches_the_defining_sums_for_every_method(config, seed, special):
     image = np.random.default_rng(seed).standard_normal(config.input_shape).astype(config.dtype)

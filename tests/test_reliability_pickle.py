@@ -41,7 +41,7 @@ def results(op: linop.ShapedOperator, seed: int = 1) -> tuple[bytes, bytes]:
     return op.apply(x).tobytes(), op.apply_adjoint(y).tobytes()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(config=conv_configs(**SMALL), kind=st.sampled_from(KINDS), deep=st.booleans())
 def test_every_operator_round_trips_to_an_equal_operator_with_identical_results(config, kind, deep):
     op = build(kind, config)
