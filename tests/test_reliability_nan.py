@@ -43,14 +43,18 @@ def with_specials(shape, dtype, seed: int, special: float, count: int = 2) -> np
     return a
 
 
+def every_method(config) -> list[linop.Convolution]:
+    """``config``'s convolution built with each of :data:`METHODS`."""
+    return [linop.Convolution(config.kernel, config.input_shape, **{**config.keywords, "method": m}) for m in METHODS]
+
+
 @settings(max_examples=40, deadline=None)
 @given(config=conv_configs(**SMALL), seed=st.integers(0, 2**16), special=SPECIALS)
 def test_forward_non_finite_pattern_matches_the_defining_sum_for_every_method(config, seed, special):
     x = with_specials(config.input_shape, config.dtype, seed, special)
     with np.errstate(all="ignore"):
         expected = brute_force_conv(x, config.kernel, **config.keywords)
-        for method in METHODS:
-            A = linop.Convolution(config.kernel, config.input_shape, **{**config.keywords, "method": method})
+        for A in every_method(config):
             assert_same_non_finite_pattern(A.apply(x), expected)
 
 
@@ -60,8 +64,7 @@ def test_adjoint_non_finite_pattern_matches_the_defining_sum_for_every_method(co
     y = with_specials(config.build().output_shape, config.dtype, seed, special)
     with np.errstate(all="ignore"):
         expected = brute_force_adjoint(y, config.kernel, config.input_shape, **config.keywords)
-        for method in METHODS:
-            A = linop.Convolution(config.kernel, config.input_shape, **{**config.keywords, "method": method})
+        for A in every_method(config):
             assert_same_non_finite_pattern(A.apply_adjoint(y), expected)
 
 
