@@ -135,3 +135,23 @@ def test_a_block_inside_a_thread_limits_that_threads_chunking():
     t.start()
     t.join()
     np.testing.assert_allclose(results["small"], reference, rtol=1e-12, atol=1e-12)
+
+
+def test_a_block_left_by_an_exception_restores_the_limit():
+    try:
+        with backends.workspace_limit(777):
+            raise RuntimeError("inside the block")
+    except RuntimeError:
+        pass
+    assert backends.get_workspace_limit() == DEFAULT
+
+
+def test_set_workspace_limit_inside_a_block_changes_the_process_limit_not_the_block():
+    previous = backends.get_workspace_limit()
+    try:
+        with backends.workspace_limit(1000):
+            backends.set_workspace_limit(5000)
+            assert backends.get_workspace_limit() == 1000
+        assert backends.get_workspace_limit() == 5000
+    finally:
+        backends.set_workspace_limit(previous)
