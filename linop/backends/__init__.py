@@ -168,16 +168,72 @@ def resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.
 
     Operators store this name, not the module, so that they pickle and deep-copy; the
     module is looked up by :func:`backend_module` at every call.
+
+    Parameters
+    ----------
+    method : str
+        ``"auto"`` or one of :data:`METHODS`.
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), without its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    str
+        ``"gemm"``, ``"fft"`` or ``"direct"``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of :data:`METHODS`.
+
+    Examples
+    --------
+    >>> from linop.backends import resolve_method
+    >>> from linop.geometry import ConvGeometry
+    >>> resolve_method("auto", ConvGeometry.build((1024, 1024), (31, 31), channels=False))
+    'fft'
     """
     check_method(method)
     return choose_method(geom, dtype) if method == "auto" else method
 
 
 def resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The backend an operator of (padded) geometry ``geom`` runs: ``"reach"`` when the
-    padding dominates (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, whatever
-    ``method`` says: the padded signal could not even be allocated), else
-    :func:`resolve_method` on the unpadded geometry."""
+    """The backend an operator of (padded) geometry ``geom`` runs.
+
+    ``"reach"`` when the padding dominates
+    (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, whatever ``method`` says:
+    the padded signal could not even be allocated), else :func:`resolve_method` on the
+    unpadded geometry.
+
+    Parameters
+    ----------
+    method : str
+        ``"auto"`` or one of :data:`METHODS`.
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), with its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    str
+        ``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of :data:`METHODS`.
+
+    Examples
+    --------
+    >>> from linop.backends import resolve_backend
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((8,), (3,), dilation=10**30, padding="same", channels=False)
+    >>> resolve_backend("gemm", geom)      # only the taps that reach the input are computed
+    'reach'
+    """
     check_method(method)
     if geom.padding_dominates:
         return "reach"
@@ -185,7 +241,29 @@ def resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np
 
 
 def backend_module(name: str) -> ModuleType:
-    """The backend module called ``name`` (``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``)."""
+    """The backend module called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``.
+
+    Returns
+    -------
+    module
+        The backend module, e.g. ``linop.backends.fft``.
+
+    Raises
+    ------
+    ValueError
+        If no backend has that name.
+
+    Examples
+    --------
+    >>> from linop.backends import backend_module
+    >>> backend_module("fft").__name__
+    'linop.backends.fft'
+    """
     module = _BACKENDS.get(name) or _OWN_BACKENDS.get(name)
     if module is None:
         allowed = ", ".join(map(repr, {**_BACKENDS, **_OWN_BACKENDS}))
