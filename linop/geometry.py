@@ -659,8 +659,10 @@ class ConvGeometry:
             )
         mode = canonical_boundary(boundary)
         pads = resolve_padding(padding, input_size, kernel_size, strides, dilations)
+        # A one-tap axis has no span to dilate (d*(k-1) = 0 for every d): its dilation is
+        # stored as 1, so that no backend multiplies an index step by a huge unused dilation.
         axes = tuple(
-            AxisGeometry(int(n), int(k), s, d, lo, hi)
+            AxisGeometry(int(n), int(k), s, d if k > 1 else 1, lo, hi)
             for n, k, s, d, (lo, hi) in zip(input_size, kernel_size, strides, dilations, pads)
         )
         for a, ax in enumerate(axes):
