@@ -1,0 +1,101 @@
+"""PyLops operators as linop operators: ``dims``/``dimsd`` become ``input_shape``/``output_shape``.
+
+A ``pylops.LinearOperator`` maps flattened arrays of shape ``dims`` to flattened arrays of
+shape ``dimsd``; :class:`PylopsOperator` wraps it as a shaped operator with
+
+.. math::
+
+    A x = \\mathrm{op.matmat}(x), \\qquad A^H y = \\mathrm{op.rmatmat}(y)
+
+so its hand-written ``_rmatvec`` is what :func:`linop.verify` checks. PyLops is imported
+when :func:`from_pylops` is called, never by ``import linop``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._common import CallbackOperator, check_dtype, require
+
+__all__ = ["PylopsOperator", "adapt_pylops_object", "from_pylops"]
+
+
+class PylopsOperator(CallbackOperator):
+    """A ``pylops.LinearOperator`` as a shaped linop operator (same matrix, same dtype).
+
+    Parameters
+    ----------
+    op : pylops.LinearOperator
+        The operator; its ``dims`` and ``dimsd`` are the input and output shapes.
+
+    Raises
+    ------
+    TypeError
+        ``op`` is not a ``pylops.LinearOperator`` or has a dtype other than float32,
+        float64, complex64, complex128.
+    ValueError
+        ``dims``/``dimsd`` do not multiply to the operator's ``shape``.
+    """
+
+    def __init__(self, op: Any):
+        pylops = require("pylops", "pylops")
+        if not isinstance(op, pylops.LinearOperator):
+            raise TypeError(f"op must be a pylops.LinearOperator; got {type(op).__name__}")
+        self.op = op
+        dims = tuple(int(d) for d in np.atleast_1d(op.dims))
+        dimsd = tuple(int(d) for d in np.atleast_1d(op.dimsd))
+        rows, cols = (int(s) for s in op.shape)
+        if int(np.prod(dims)) != cols or int(np.prod(dimsd)) != rows:
+            raise ValueError(f"the PyLops operator's dims {dims} / dimsd {dimsd} do not match its shape {op.shape}")
+        super().__init__(dims, dimsd, check_dtype(op.dtype, "the PyLops operator's dtype"))
+
+    def _run_forward(self, x: np.ndarray) -> np.ndarray:
+        columns = x.reshape(x.shape[0], -1).T
+        return np.asarray(self.op.matmat(columns)).T.reshape((x.shape[0],) + self.output_shape)
+
+    def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
+        columns = y.reshape(y.shape[0], -1).T
+        return np.asarray(self.op.rmatmat(columns)).T.reshape((y.shape[0],) + self.input_shape)
+
+    def __repr__(self) -> str:
+        return f"<PylopsOperator {type(self.op).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+
+
+def from_pylops(op: Any) -> PylopsOperator:
+    """A ``pylops.LinearOperator`` as a shaped linop operator with its ``dims``/``dimsd``.
+
+    Returns
+    -------
+    PylopsOperator
+
+    Examples
+    --------
+    >>> import numpy as np, pylops, linop
+    >>> from linop.interop import from_pylops
+    >>> A = from_pylops(pylops.FirstDerivative((6, 5), axis=0))
+    >>> A.input_shape, A.output_shape
+    ((6, 5), (6, 5))
+    >>> linop.verify(A, seed=0).passed
+    True
+    """
+    return PylopsOperator(op)
+
+
+def adapt_pylops_object(obj: object, *, input_shape: Any = None, dtype: Any = None) -> PylopsOperator:
+    """What :func:`linop.interop.adapt` does with a PyLops object (shapes and dtype come from the operator).
+
+    Raises
+    ------
+    ValueError
+        ``input_shape`` or ``dtype`` given and different from the operator's ``dims``/``dtype``.
+    TypeError
+        Not a ``pylops.LinearOperator``.
+    """
+    op = from_pylops(obj)
+    if input_shape is not None and tuple(np.atleast_1d(input_shape)) != op.input_shape:
+        raise ValueError(f"input_shape={input_shape!r} differs from the PyLops operator's dims {op.input_shape}")
+    if dtype is not None and check_dtype(dtype) != op.dtype:
+        raise ValueError(f"dtype={dtype!r} differs from the PyLops operator's dtype {op.dtype}")
+    return op
