@@ -153,7 +153,7 @@ def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None)
     if callable(obj):
         if input_shape is None:
             raise ValueError(f"{type(obj).__name__} {getattr(obj, '__name__', '')} is a JAX function: its input "
-                             "shape cannot be read from it; pass input_shape=(...)")
+                             "shape cannot be read from it; pass input_shape=(...) (--input-shape on the command line)")
         return from_jax(obj, input_shape, dtype=dtype)
     raise TypeError(f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from JAX, linop accepts a function "
                     "(jax.jit, custom_vjp, custom_jvp) or a 2-D array")

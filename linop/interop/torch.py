@@ -247,7 +247,7 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
             name = getattr(obj, "__name__", type(obj).__name__)
             raise ValueError(
                 f"{name} is a {kind}: its input shape cannot be read from it; pass input_shape=(...) "
-                "(the shape of one input tensor, e.g. (1, channels, height, width))"
+                "(--input-shape on the command line): the shape of one input tensor, e.g. (1, channels, height, width)"
             )
         return from_torch(obj, input_shape, dtype=dtype)
     raise TypeError(
