@@ -97,7 +97,7 @@ def _weight_from_kernel(op: Convolution) -> np.ndarray:
     kernel = op.kernel.reshape(g.kernel_size + (g.in_per_group, g.out_channels))
     if op.flip:
         kernel = kernel[(slice(None, None, -1),) * g.ndim]
-    return np.ascontiguousarray(np.moveaxis(np.moveaxis(kernel, -1, 0), -1, 1))
+    return np.array(np.moveaxis(np.moveaxis(kernel, -1, 0), -1, 1), order="C", copy=True)  # writable for torch
 
 
 # -- Conv*d ---------------------------------------------------------------------------------------
