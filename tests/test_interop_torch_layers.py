@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -14,7 +12,7 @@ import linop
 from linop.geometry import AxisGeometry, matching_high_padding, transposed_conv_size
 from linop.interop.torch_layers import TorchCannotExpress, torch_map
 
-warnings.filterwarnings("ignore", message="Using padding='same'", category=UserWarning)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 RNG = np.random.default_rng(5)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

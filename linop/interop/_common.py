@@ -50,7 +50,7 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
         dt = np.dtype(dtype if isinstance(dtype, (np.dtype, type)) else text)
     except TypeError:
         dt = None
-    if dt not in INEXACT_DTYPES:
+    if dt is None or dt not in INEXACT_DTYPES:  # (np.dtype == None compares with float64)
         allowed = ", ".join(str(d) for d in INEXACT_DTYPES)
         raise TypeError(f"{name} must be one of {allowed}; got {dtype!r}")
     return dt
