@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from linop.interop._common import check_dtype
 from linop.interop.array_api import apply_to_array
 from linop.operators.base import _foreign_array
 
+ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("torch", "jax", "jaxlib", "pylops", "array_api_compat")
 
 
@@ -35,7 +37,7 @@ def test_import_linop_and_numpy_work_load_no_framework():
             pass
         print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 

@@ -136,3 +136,16 @@ def test_grad_through_apply_is_the_adjoint(complex_kernel):
         (got,) = vjp(jnp.asarray(g))
         # JAX's convention is the transpose: A^T g = conj(A^H conj(g)); the reference is the explicit matrix.
         np.testing.assert_allclose(np.asarray(got), A.to_dense().T @ g, rtol=1e-12, atol=1e-12)
+
+
+def test_grad_of_a_real_input_through_a_complex_operator_is_real():
+    A = linop.Convolution(np.array([1 + 2j, -1j, 0.5]), (6,))
+    x, g = RNG.standard_normal(6), RNG.standard_normal(4) + 1j * RNG.standard_normal(4)
+    matrix = A.to_dense()
+    with jax.enable_x64(True):
+        (got,) = jax.vjp(A.apply, jnp.asarray(x))[1](jnp.asarray(g))
+        # Reference: JAX's own VJP through the explicit complex matrix.
+        (expected,) = jax.vjp(lambda v: jnp.asarray(matrix) @ v.astype(jnp.complex128), jnp.asarray(x))[1](
+            jnp.asarray(g))
+    assert got.dtype == jnp.float64
+    np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-12)

@@ -35,20 +35,30 @@ def random_input(shape, dtype=np.float64) -> np.ndarray:
 
 
 @st.composite
-def conv_layers(draw):
-    """A random torch ConvNd (1-3 spatial axes, every padding mode, groups, dilation, stride) and a spatial size it accepts."""
+def layer_shapes(draw):
+    """Spatial axes, groups, channels (multiples of the groups), kernel sizes and dilations of a random layer."""
     ndim = draw(st.integers(1, 3))
     groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    channels = (groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)))
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    return ndim, groups, channels, kernel, dilation
+
+
+def axis_values(draw, ndim: int, low: int, high: int) -> tuple[int, ...]:
+    return tuple(draw(st.integers(low, high)) for _ in range(ndim))
+
+
+@st.composite
+def conv_layers(draw):
+    """A random torch ConvNd (1-3 spatial axes, every padding mode, groups, dilation, stride) and a spatial size."""
+    ndim, groups, (c_in, c_out), kernel, dilation = draw(layer_shapes())
     mode = draw(st.sampled_from(PADDING_MODES))
     if draw(st.booleans()):
         stride, padding = (1,) * ndim, draw(st.sampled_from(["same", "valid"]))
     else:
-        stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-        padding = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
-    size = tuple(draw(st.integers(3, 7 if ndim < 3 else 5)) for _ in range(ndim))
+        stride, padding = axis_values(draw, ndim, 1, 3), axis_values(draw, ndim, 0, 2)
+    size = axis_values(draw, ndim, 3, 7 if ndim < 3 else 5)
     dtype = draw(st.sampled_from([torch.float64, torch.complex128]))
     layer = getattr(torch.nn, f"Conv{ndim}d")(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation,
                                              groups=groups, padding_mode=mode, bias=False, dtype=dtype)
@@ -58,16 +68,11 @@ def conv_layers(draw):
 @st.composite
 def conv_transpose_layers(draw):
     """A random torch ConvTransposeNd with any output_padding torch accepts, and an input size."""
-    ndim = draw(st.integers(1, 3))
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    padding = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
+    ndim, groups, (c_in, c_out), kernel, dilation = draw(layer_shapes())
+    stride, padding = axis_values(draw, ndim, 1, 3), axis_values(draw, ndim, 0, 2)
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
-    size = tuple(draw(st.integers(2, 5 if ndim < 3 else 4)) for _ in range(ndim))
-    layer = torch.nn.modules.conv.__dict__[f"ConvTranspose{ndim}d"](
+    size = axis_values(draw, ndim, 2, 5 if ndim < 3 else 4)
+    layer = getattr(torch.nn, f"ConvTranspose{ndim}d")(
         c_in, c_out, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
         groups=groups, bias=False, dtype=torch.float64)
     return layer, size
