@@ -149,7 +149,7 @@ def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None)
         if obj.ndim != 2:
             raise TypeError(f"a JAX array to verify must be a 2-D matrix; got shape {obj.shape}")
         matrix = obj
-        return from_jax(lambda x: matrix @ x, (obj.shape[1],), dtype=dtype or obj.dtype)
+        return from_jax(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype)
     if callable(obj):
         if input_shape is None:
             raise ValueError(f"{type(obj).__name__} {getattr(obj, '__name__', '')} is a JAX function: its input "
@@ -170,10 +170,16 @@ def _result_dtype(array_dtype: np.dtype, op: ShapedOperator) -> np.dtype:
     return dt
 
 
-def _numpy_map(op: ShapedOperator, adjoint: bool, dtype: np.dtype, real_input: bool) -> Callable:
+def _numpy_map(op: ShapedOperator, adjoint: bool, dtype: np.dtype) -> Callable:
+    """The host callback: ``A`` or ``A^H`` on a NumPy array, returned in ``dtype``.
+
+    A real ``dtype`` with a complex result happens only for the gradient of a real input,
+    which is the real part (JAX's convention for real primals).
+    """
+
     def run(a: np.ndarray) -> np.ndarray:
         out = op.apply_adjoint(np.asarray(a)) if adjoint else op.apply(np.asarray(a))
-        if real_input and np.iscomplexobj(out) and dtype.kind == "f":
+        if np.iscomplexobj(out) and dtype.kind == "f":
             out = out.real
         return np.asarray(out, dtype=dtype)
 
@@ -201,12 +207,12 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False):
                          f"(leading batch axes allowed); got {tuple(a.shape)}")
     batch = tuple(a.shape[: a.ndim - nd])
     dtype = np.dtype(jax.dtypes.canonicalize_dtype(_result_dtype(a.dtype, op)))
-    real_input = not np.issubdtype(a.dtype, np.complexfloating)
+    # A gradient has the input's dtype (an integer input's is the result's).
+    input_dtype = np.dtype(jax.dtypes.canonicalize_dtype(a.dtype if np.issubdtype(a.dtype, np.inexact) else dtype))
 
     def call(value, backward: bool, out_shape, out_dtype):
-        run = _numpy_map(op, adjoint != backward, out_dtype, real_input and backward)
-        return jax.pure_callback(run, jax.ShapeDtypeStruct(out_shape, out_dtype), value,
-                                 vmap_method="expand_dims")
+        run = _numpy_map(op, adjoint != backward, out_dtype)
+        return jax.pure_callback(run, jax.ShapeDtypeStruct(out_shape, out_dtype), value, vmap_method="expand_dims")
 
     @jax.custom_vjp
     def mapped(value):
@@ -217,9 +223,7 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False):
 
     def backward(_, g):
         # JAX's cotangent convention is the transpose: A^T g = conj(A^H conj(g)).
-        grad_dtype = np.dtype(jax.dtypes.canonicalize_dtype(np.dtype(a.dtype) if np.issubdtype(a.dtype, np.inexact)
-                                                            else dtype))
-        return (jnp.conj(call(jnp.conj(g), True, batch + shape_in, grad_dtype)),)
+        return (jnp.conj(call(jnp.conj(g), True, batch + shape_in, input_dtype)),)
 
     mapped.defvjp(forward, backward)
     out = mapped(a)

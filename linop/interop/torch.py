@@ -97,6 +97,8 @@ class TorchOperator(CallbackOperator):
 
     Attributes
     ----------
+    wrapped : callable, nn.Module or Function subclass
+        What was passed as ``fn``.
     fn : callable
         The function called (``Function.apply`` for a Function subclass).
     device : torch.device
@@ -121,7 +123,7 @@ class TorchOperator(CallbackOperator):
         batched: bool = False,
     ):
         torch = _torch()
-        self.module = fn
+        self.wrapped = fn
         self.fn: Callable = fn.apply if _is_function_class(fn) else fn
         if not callable(self.fn):
             raise TypeError(f"fn must be a callable, an nn.Module or an autograd.Function subclass; got {fn!r}")
@@ -150,7 +152,6 @@ class TorchOperator(CallbackOperator):
         output_shape = tuple(out.shape[1:]) if self.batched else tuple(out.shape)
         if not output_shape:
             output_shape = (1,)  # a scalar output is one row
-        self._scalar_output = out.dim() == (1 if self.batched else 0)
         super().__init__(shape, output_shape, dt)
 
     # -- the two maps ----------------------------------------------------------------------
@@ -183,7 +184,9 @@ class TorchOperator(CallbackOperator):
         return _to_numpy(grad)
 
     def __repr__(self) -> str:
-        name = getattr(self.module, "__name__", None) or repr(self.module).replace("\n", " ")
+        name = getattr(self.wrapped, "__name__", None) or " ".join(repr(self.wrapped).split())
+        if len(name) > 100:
+            name = name[:97] + "..."
         return f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}, device={self.device}>"
 
 
@@ -238,7 +241,8 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
         if obj.dim() != 2:
             raise TypeError(f"a tensor to verify must be a 2-D matrix; got shape {tuple(obj.shape)}")
         matrix = obj
-        return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=dtype or obj.dtype, device=obj.device)
+        return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype,
+                          device=obj.device)
     if isinstance(obj, torch.nn.Module) or _is_function_class(obj):
         if input_shape is None and isinstance(obj, torch.nn.Linear):
             input_shape = (obj.in_features,)
@@ -260,8 +264,7 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
 def _result_dtype(torch, tensor_dtype, result: np.ndarray):
     """``tensor_dtype``, made complex (same precision) when the result is complex; the result's own for integer input."""
     if not (tensor_dtype.is_floating_point or tensor_dtype.is_complex):
-        return torch_dtype(result.dtype) if result.dtype in (np.float32, np.float64, np.complex64, np.complex128) \
-            else torch.float64
+        return torch_dtype(result.dtype)  # integer or boolean tensors: the operator computed in float or complex
     if np.iscomplexobj(result) and not tensor_dtype.is_complex:
         return torch.complex64 if tensor_dtype in (torch.float32, torch.float16, torch.bfloat16) else torch.complex128
     return tensor_dtype
