@@ -8,6 +8,7 @@ import pytest
 
 import linop
 from linop.interop import from_pylops
+from linop.interop.pylops import to_pylops
 
 RNG = np.random.default_rng(8)
 
@@ -43,3 +44,27 @@ def test_verify_refuses_an_input_shape_that_contradicts_dims():
 def test_from_pylops_refuses_other_objects():
     with pytest.raises(TypeError, match="op must be a pylops.LinearOperator; got list"):
         from_pylops([1, 2])
+
+
+# -- linop operators out to PyLops ------------------------------------------------------------------
+def test_to_pylops_keeps_shapes_dtype_and_matrix():
+    A = linop.Convolution(RNG.standard_normal((3, 2)) + 1j * RNG.standard_normal((3, 2)), (6, 5), stride=(2, 1),
+                          padding=1, boundary="reflect")
+    P = to_pylops(A)
+    assert (P.dims, P.dimsd, P.dtype) == (A.input_shape, A.output_shape, A.dtype)
+    np.testing.assert_allclose(P.todense(), A.to_dense(), rtol=1e-14)
+    np.testing.assert_allclose(P.H.todense(), A.H.to_dense(), rtol=1e-14)
+    assert pylops.utils.dottest(P, complexflag=3, rtol=1e-10)
+    np.testing.assert_allclose(from_pylops(P).to_dense(), A.to_dense(), rtol=1e-14)
+
+
+def test_pylops_solver_inverts_a_linop_convolution():
+    A = linop.Convolution(np.array([0.25, 1.0, 0.25]), (20,), padding="same", boundary="edge")
+    x = RNG.standard_normal(20)
+    solution = pylops.optimization.basic.cgls(to_pylops(A), A.apply(x), niter=200, tol=1e-14)[0]
+    np.testing.assert_allclose(solution, x, rtol=1e-8, atol=1e-8)
+
+
+def test_to_pylops_refuses_unshaped_operators():
+    with pytest.raises(TypeError, match="op must be a linop ShapedOperator"):
+        to_pylops(np.eye(3))

@@ -1,4 +1,4 @@
-"""PyLops operators as linop operators: ``dims``/``dimsd`` become ``input_shape``/``output_shape``.
+"""PyLops operators in and out: ``dims``/``dimsd`` are ``input_shape``/``output_shape``.
 
 A ``pylops.LinearOperator`` maps flattened arrays of shape ``dims`` to flattened arrays of
 shape ``dimsd``; :class:`PylopsOperator` wraps it as a shaped operator with
@@ -7,19 +7,23 @@ shape ``dimsd``; :class:`PylopsOperator` wraps it as a shaped operator with
 
     A x = \\mathrm{op.matmat}(x), \\qquad A^H y = \\mathrm{op.rmatmat}(y)
 
-so its hand-written ``_rmatvec`` is what :func:`linop.verify` checks. PyLops is imported
-when :func:`from_pylops` is called, never by ``import linop``.
+so its hand-written ``_rmatvec`` is what :func:`linop.verify` checks. The other way,
+:func:`to_pylops` hands a linop operator to PyLops' solvers and combinators. PyLops is
+imported when these are called, never by ``import linop``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import functools
+
 import numpy as np
 
+from ..operators.base import ShapedOperator
 from ._common import CallbackOperator, check_dtype, require
 
-__all__ = ["PylopsOperator", "adapt_pylops_object", "from_pylops"]
+__all__ = ["PylopsOperator", "adapt_pylops_object", "from_pylops", "to_pylops"]
 
 
 class PylopsOperator(CallbackOperator):
@@ -99,3 +103,53 @@ def adapt_pylops_object(obj: object, *, input_shape: Any = None, dtype: Any = No
     if dtype is not None and check_dtype(dtype) != op.dtype:
         raise ValueError(f"dtype={dtype!r} differs from the PyLops operator's dtype {op.dtype}")
     return op
+
+
+@functools.cache
+def _linop_operator_class():
+    """The ``pylops.LinearOperator`` subclass that runs a linop operator (defined once PyLops is imported)."""
+    pylops = require("pylops", "pylops")
+
+    class LinopOperator(pylops.LinearOperator):
+        """A linop :class:`~linop.operators.base.ShapedOperator` as a PyLops operator."""
+
+        def __init__(self, op: ShapedOperator):
+            self.linop_operator = op
+            super().__init__(dtype=op.dtype, dims=op.input_shape, dimsd=op.output_shape, clinear=True,
+                             explicit=False, name="L")
+
+        def _matvec(self, x):
+            return self.linop_operator.apply(np.reshape(x, self.linop_operator.input_shape)).ravel()
+
+        def _rmatvec(self, y):
+            return self.linop_operator.apply_adjoint(np.reshape(y, self.linop_operator.output_shape)).ravel()
+
+    return LinopOperator
+
+
+def to_pylops(op: ShapedOperator):
+    """A linop operator as a ``pylops.LinearOperator``: ``dims = input_shape``, ``dimsd = output_shape``, same dtype.
+
+    ``_matvec`` is ``op.apply`` and ``_rmatvec`` is ``op.apply_adjoint`` on the reshaped
+    vectors, so PyLops' solvers, ``dottest`` and operator algebra use linop's exact adjoint.
+
+    Returns
+    -------
+    pylops.LinearOperator
+
+    Raises
+    ------
+    TypeError
+        ``op`` is not a shaped linop operator.
+
+    Examples
+    --------
+    >>> import numpy as np, linop
+    >>> from linop.interop.pylops import to_pylops
+    >>> P = to_pylops(linop.Convolution(np.ones((3, 3)), (8, 8), padding="same"))
+    >>> P.dims, P.dimsd, P.shape
+    ((8, 8), (8, 8), (64, 64))
+    """
+    if not isinstance(op, ShapedOperator):
+        raise TypeError(f"op must be a linop ShapedOperator (with input_shape and output_shape); got {type(op).__name__}")
+    return _linop_operator_class()(op)
