@@ -18,6 +18,7 @@ from linop.interop import framework_of
 from linop.interop._common import check_dtype
 from linop.interop.array_api import apply_to_array
 from linop.operators.base import _foreign_array
+from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("torch", "jax", "jaxlib", "pylops", "array_api_compat")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.interop import from_torch
+from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 RNG = np.random.default_rng(11)
 
@@ -63,12 +64,19 @@ def test_shapes_and_dtype_follow_the_module():
     assert A.apply(np.zeros((4, 2, 7, 6))).shape == (4, 3, 3, 2)
 
 
-def test_batched_module_gives_the_per_sample_operator():
+def test_batched_vectorized_and_sample_by_sample_give_one_operator():
     layer = torch.nn.Conv1d(2, 2, 3, padding=1, bias=False, dtype=torch.float64)
-    per_sample = from_torch(layer, (2, 6))
     batched = from_torch(layer, (2, 6), batched=True)
-    np.testing.assert_allclose(batched.to_dense(), per_sample.to_dense(), rtol=1e-14)
-    np.testing.assert_allclose(batched.H.to_dense(), per_sample.H.to_dense(), rtol=1e-14)
+    vectorized = from_torch(layer, (2, 6))
+    one_by_one = from_torch(lambda x: layer(x) + 0 * torch.rand(()), (2, 6))  # a random op: vmap refuses it
+    assert vectorized.vectorized and not one_by_one.vectorized
+    for A in (vectorized, one_by_one):
+        np.testing.assert_allclose(A.to_dense(), batched.to_dense(), rtol=1e-14)
+        np.testing.assert_allclose(A.H.to_dense(), batched.H.to_dense(), rtol=1e-14)
+
+
+def test_custom_function_without_vmap_support_runs_sample_by_sample():
+    assert not from_torch(CumulativeSum, (5,)).vectorized
 
 
 def test_real_operator_on_complex_input_applies_to_both_parts():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import linop
 from linop.geometry import AxisGeometry, matching_high_padding, transposed_conv_size
 from linop.interop.torch_layers import TorchCannotExpress, torch_map
+from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 RNG = np.random.default_rng(5)

@@ -93,7 +93,10 @@ class TorchOperator(CallbackOperator):
         Where ``fn`` runs; default the device of the module's parameters, else the CPU.
     batched : bool, default False
         ``fn`` takes a leading batch axis and treats its samples independently (one call
-        per batch instead of one call per sample).
+        per batch instead of one call per sample). Otherwise a batch runs through
+        ``torch.func.vmap`` when that gives the per-sample results on a random probe
+        (modules and plain functions do; random layers, and custom Functions without
+        ``setup_context``/``vmap`` support, run sample by sample).
 
     Attributes
     ----------
@@ -102,6 +105,8 @@ class TorchOperator(CallbackOperator):
     fn : callable
         The function called (``Function.apply`` for a Function subclass).
     device : torch.device
+    vectorized : bool
+        Whether batches run through ``torch.func.vmap`` (or ``fn`` itself when ``batched``).
 
     Raises
     ------
@@ -153,6 +158,22 @@ class TorchOperator(CallbackOperator):
         if not output_shape:
             output_shape = (1,)  # a scalar output is one row
         super().__init__(shape, output_shape, dt)
+        self.vectorized = self.batched or self._vmap_agrees()
+
+    def _vmap_agrees(self) -> bool:
+        """Whether ``torch.func.vmap(fn)`` runs and gives the sample-by-sample results on a random batch of two."""
+        torch = _torch()
+        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype, device=self.device)
+        try:
+            with torch.no_grad():
+                fast = torch.func.vmap(self.fn)(probe)
+                slow = torch.stack([self.fn(sample) for sample in probe])
+        except Exception:  # random operations, Functions without vmap support, data-dependent control flow
+            return False
+        if fast.shape != slow.shape:
+            return False
+        scale = float(slow.abs().max()) if slow.numel() else 0.0
+        return bool(torch.allclose(fast, slow, rtol=1e-4, atol=1e-5 * scale))
 
     # -- the two maps ----------------------------------------------------------------------
     def _tensor(self, a: np.ndarray):
@@ -161,7 +182,12 @@ class TorchOperator(CallbackOperator):
     def _call(self, x):
         """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like ``output_shape``)."""
         torch = _torch()
-        out = self.fn(x) if self.batched else torch.stack([self.fn(sample) for sample in x])
+        if self.batched:
+            out = self.fn(x)
+        elif self.vectorized:
+            out = torch.func.vmap(self.fn)(x)
+        else:
+            out = torch.stack([self.fn(sample) for sample in x])
         return out.reshape((x.shape[0],) + self.output_shape)
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:
