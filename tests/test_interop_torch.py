@@ -68,7 +68,7 @@ def test_batched_vectorized_and_sample_by_sample_give_one_operator():
     layer = torch.nn.Conv1d(2, 2, 3, padding=1, bias=False, dtype=torch.float64)
     batched = from_torch(layer, (2, 6), batched=True)
     vectorized = from_torch(layer, (2, 6))
-    one_by_one = from_torch(lambda x: layer(x) + 0 * torch.rand(()), (2, 6))  # a random op: vmap refuses it
+    one_by_one = from_torch(lambda x: layer(x) + 0 * torch.rand(()), (2, 6), dtype="float64")  # a random op: vmap refuses it
     assert vectorized.vectorized and not one_by_one.vectorized
     for A in (vectorized, one_by_one):
         np.testing.assert_allclose(A.to_dense(), batched.to_dense(), rtol=1e-14)
@@ -145,6 +145,12 @@ def test_verify_verifies_a_2d_tensor_as_its_matrix():
 def test_verify_asks_for_input_shape_when_the_module_does_not_fix_it():
     with pytest.raises(ValueError, match=r"Conv2d is a torch.nn.Module.*pass input_shape="):
         linop.verify(torch.nn.Conv2d(1, 1, 3, bias=False))
+
+
+def test_failure_with_the_default_dtype_suggests_passing_dtype():
+    weight = torch.ones(3, 3, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"fn fails on a float32 tensor.*pass dtype= if fn computes in another dtype"):
+        from_torch(lambda x: weight @ x, (3,))
 
 
 def test_wrong_input_shape_is_named_with_torch_error():

@@ -134,8 +134,10 @@ class TorchOperator(CallbackOperator):
             raise TypeError(f"fn must be a callable, an nn.Module or an autograd.Function subclass; got {fn!r}")
         shape = as_shape(input_shape, "input_shape")
         reference = _parameter_tensor(fn)
+        hint = ""
         if dtype is None:
             dtype = reference.dtype if reference is not None else torch.get_default_dtype()
+            hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
         dt = check_dtype(dtype)
         self.device = torch.device(device) if device is not None else (
             reference.device if reference is not None else torch.device("cpu"))
@@ -148,7 +150,7 @@ class TorchOperator(CallbackOperator):
         except Exception as exc:
             raise ValueError(
                 f"fn fails on a {dt} tensor of shape {tuple(probe.shape)} (input_shape={shape}"
-                f"{', batched' if self.batched else ''}): {type(exc).__name__}: {exc}"
+                f"{', batched' if self.batched else ''}): {type(exc).__name__}: {exc}{hint}"
             ) from exc
         if not isinstance(out, torch.Tensor):
             raise ValueError(f"fn must return one tensor; it returned {type(out).__name__}")
