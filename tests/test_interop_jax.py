@@ -51,6 +51,25 @@ def test_jax_vjp_alone_is_the_transpose_not_the_adjoint():
         np.testing.assert_allclose(np.asarray(vjp(v)[0]), M.T @ np.asarray(v), rtol=1e-13)
 
 
+@pytest.mark.parametrize("complex_kernel", [False, True])
+def test_adjoint_of_a_jax_convolution_is_linop_transposed_convolution(complex_kernel):
+    """Two independent routes to A^H: from_jax on lax.conv_general_dilated, and linop's ConvTranspose."""
+    dtype = "complex128" if complex_kernel else "float64"
+    kernel = RNG.standard_normal((3, 2, 2, 4)) + (1j * RNG.standard_normal((3, 2, 2, 4)) if complex_kernel else 0)
+    A = linop.Convolution(kernel, (9, 7, 2), stride=(2, 1), padding=[(1, 2), (0, 1)], dilation=(1, 2))
+    with jax.enable_x64(True):
+        weight = jnp.asarray(kernel)
+
+        def conv(x):  # channels last: NHWC input, HWIO kernel
+            return jax.lax.conv_general_dilated(x[None], weight, window_strides=(2, 1), padding=[(1, 2), (0, 1)],
+                                                rhs_dilation=(1, 2), dimension_numbers=("NHWC", "HWIO", "NHWC"))[0]
+
+        B = from_jax(conv, A.input_shape, dtype=dtype)
+    y = RNG.standard_normal(A.output_shape) + (1j * RNG.standard_normal(A.output_shape) if complex_kernel else 0)
+    assert B.output_shape == A.output_shape
+    np.testing.assert_allclose(B.apply_adjoint(y), A.apply_adjoint(y), rtol=1e-12, atol=1e-12)
+
+
 def test_float64_operator_computes_in_float64_without_touching_the_global_setting():
     before = jax.config.jax_enable_x64
     A = from_jax(lambda x: x * 1.0, (3,), dtype="float64")

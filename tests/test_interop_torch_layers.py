@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.geometry import AxisGeometry, matching_high_padding, transposed_conv_size
+from linop.interop import from_torch
 from linop.interop.torch_layers import TorchCannotExpress, torch_map
 from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
@@ -97,6 +98,22 @@ def test_random_torch_conv_converts_to_linop_and_back_with_equal_outputs(layer_a
     assert (back.stride, back.dilation, back.groups) == (layer.stride, layer.dilation, layer.groups)
     assert torch.equal(back.weight, layer.weight)
     np.testing.assert_allclose(torch_output(back, x), expected, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(conv_layers())
+def test_linop_adjoint_of_a_converted_layer_is_torch_autograd(layer_and_size):
+    """Two independent routes to A^H: linop's transposed convolution and autograd's VJP of the torch layer."""
+    layer, size = layer_and_size
+    dtype = np.dtype(str(layer.weight.dtype).rpartition(".")[2])
+    try:
+        autograd = from_torch(layer, (layer.in_channels,) + size)
+    except ValueError:
+        assume(False)  # a configuration torch refuses
+    A = linop.Convolution.from_torch(layer, size)
+    y = random_input(A.output_shape, dtype)
+    expected = np.moveaxis(autograd.apply_adjoint(np.moveaxis(y, -1, 0)), 0, -1)
+    np.testing.assert_allclose(A.apply_adjoint(y), expected, rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=15, deadline=None)
