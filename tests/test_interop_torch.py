@@ -153,6 +153,11 @@ def test_failure_with_the_default_dtype_suggests_passing_dtype():
         from_torch(lambda x: weight @ x, (3,))
 
 
+def test_dtype_other_than_the_module_parameters_is_explained():
+    with pytest.raises(ValueError, match=r"the module's parameters are float32: pass that dtype"):
+        from_torch(torch.nn.Conv1d(1, 1, 3, bias=False), (1, 8), dtype="float64")
+
+
 def test_wrong_input_shape_is_named_with_torch_error():
     with pytest.raises(ValueError, match=r"input_shape=\(3, 5\).*RuntimeError"):
         from_torch(torch.nn.Conv1d(2, 2, 3, bias=False), (3, 5))

@@ -139,6 +139,9 @@ class TorchOperator(CallbackOperator):
             dtype = reference.dtype if reference is not None else torch.get_default_dtype()
             hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
         dt = check_dtype(dtype)
+        if reference is not None and str(reference.dtype).rpartition('.')[2] != dt.name:
+            hint = (f"; the module's parameters are {str(reference.dtype).rpartition('.')[2]}: pass that dtype, "
+                    f"or a {dt} copy of the module (module.to(torch.{dt}))")
         self.device = torch.device(device) if device is not None else (
             reference.device if reference is not None else torch.device("cpu"))
         self.batched = bool(batched)
