@@ -54,16 +54,34 @@ BOUNDARY_MODES: tuple[str, ...] = ("constant", "wrap", "reflect", "symmetric", "
 #: PyTorch's names for the same modes.
 BOUNDARY_ALIASES: dict[str, str] = {"zeros": "constant", "circular": "wrap", "replicate": "edge"}
 
+#: The forms the ``padding`` keyword takes: ``"valid"``, ``"same"``, ``"full"``, an int,
+#: one int per axis, or one ``(low, high)`` pair per axis (:func:`resolve_padding`).
 PaddingSpec = Union[str, int, Sequence[int], Sequence[Sequence[int]]]
 
 
 def canonical_boundary(boundary: str) -> str:
     """Return the :func:`numpy.pad` name of a boundary mode (aliases resolved).
 
+    Parameters
+    ----------
+    boundary : str
+        A :func:`numpy.pad` name or a PyTorch alias (``"zeros"``, ``"circular"``, ``"replicate"``).
+
+    Returns
+    -------
+    str
+        The :func:`numpy.pad` name.
+
     Raises
     ------
     ValueError
         If ``boundary`` is not one of :data:`BOUNDARY_MODES` or :data:`BOUNDARY_ALIASES`.
+
+    Examples
+    --------
+    >>> from linop.geometry import canonical_boundary
+    >>> canonical_boundary("circular"), canonical_boundary("reflect")
+    ('wrap', 'reflect')
     """
     if not isinstance(boundary, str):
         raise TypeError(f"boundary must be a string, got {type(boundary).__name__}")
@@ -83,12 +101,34 @@ def _as_int(value: object, name: str) -> int:
 def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     """Broadcast an int, or check a sequence of ``ndim`` ints, each ``>= minimum``.
 
+    Parameters
+    ----------
+    value : int or sequence of int
+        One int for every axis, or one per axis.
+    ndim : int
+        The number of axes.
+    name : str
+        The keyword's name, for the error message.
+    minimum : int, default 1
+        The smallest value allowed.
+
+    Returns
+    -------
+    tuple of int
+        One value per axis.
+
     Raises
     ------
     ValueError
         If the sequence has the wrong length or an entry is below ``minimum``.
     TypeError
         If an entry is not an integer.
+
+    Examples
+    --------
+    >>> from linop.geometry import per_axis
+    >>> per_axis(2, 3, "stride"), per_axis((1, 2), 2, "stride")
+    ((2, 2, 2), (1, 2))
     """
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         values = (int(value),) * ndim
@@ -108,7 +148,31 @@ def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1)
 
 
 def check_flag(value: object, name: str) -> bool:
-    """A keyword that must be ``True`` or ``False`` (``flip``, ``real``, ...)."""
+    """A keyword that must be ``True`` or ``False`` (``flip``, ``real``, ...).
+
+    Parameters
+    ----------
+    value : object
+        The value received.
+    name : str
+        The keyword's name, for the error message.
+
+    Returns
+    -------
+    bool
+        ``value`` as a Python bool.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a bool.
+
+    Examples
+    --------
+    >>> from linop.geometry import check_flag
+    >>> check_flag(True, "flip")
+    True
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}")
     return bool(value)
@@ -136,10 +200,31 @@ def resolve_padding(
     * an int ``p``: ``(p, p)`` on every axis; a sequence of ints: ``(p_i, p_i)``;
       a sequence of pairs: ``(low_i, high_i)``.
 
+    Parameters
+    ----------
+    padding : str, int or sequence
+        ``"valid"``, ``"same"``, ``"full"``, an int, one int per axis, or one ``(low, high)``
+        pair per axis.
+    input_size, kernel_size, stride, dilation : sequence of int
+        One entry per spatial axis.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(low, high)`` per axis.
+
     Raises
     ------
     ValueError
         For an unknown name, a negative pad or a sequence of the wrong length.
+
+    Examples
+    --------
+    >>> from linop.geometry import resolve_padding
+    >>> resolve_padding("same", (16, 15), (3, 4), (2, 1), (1, 1))
+    ((0, 1), (1, 2))
+    >>> resolve_padding([(1, 0)], (7,), (3,), (1,), (1,))
+    ((1, 0),)
     """
     ndim = len(input_size)
     if isinstance(padding, str):
@@ -220,6 +305,24 @@ def max_pad_width(n: int, mode: str) -> int | None:
     ``reflect`` mirrors about the edge sample, so it can reach ``n - 1`` samples
     (as in PyTorch); ``symmetric`` mirrors including the edge sample, ``n``
     samples. ``constant``, ``wrap`` and ``edge`` are defined for any width.
+
+    Parameters
+    ----------
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+
+    Returns
+    -------
+    int or None
+        The widest pad, ``None`` when any width is allowed.
+
+    Examples
+    --------
+    >>> from linop.geometry import max_pad_width
+    >>> max_pad_width(5, "reflect"), max_pad_width(5, "symmetric"), max_pad_width(5, "wrap")
+    (4, 5, None)
     """
     if mode == "reflect":
         return n - 1
@@ -239,6 +342,33 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
       (``0`` when ``n == 1``)
     * ``symmetric``: period ``2n``, ``r = i mod 2n``, ``min(r, 2n - 1 - r)``
     * ``edge``: ``clip(i, 0, n-1)``
+
+    Parameters
+    ----------
+    i : int or ndarray of int
+        Indices, possibly outside ``[0, n)``.
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+
+    Returns
+    -------
+    ndarray of int
+        The folded indices (``-1`` where ``constant`` gives zero).
+
+    Raises
+    ------
+    ValueError
+        For an unknown boundary mode.
+
+    Examples
+    --------
+    >>> from linop.geometry import fold_index
+    >>> fold_index(np.arange(-3, 8), 5, "reflect")
+    array([3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1])
+    >>> fold_index(np.arange(-3, 8), 5, "wrap")
+    array([2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2])
     """
     idx = np.asarray(i, dtype=np.int64)
     if mode == "constant":
@@ -264,12 +394,25 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
 class AxisGeometry:
     """Index arithmetic of one spatial axis of a convolution.
 
-    Attributes
+    Parameters
     ----------
-    n : input length
-    k : kernel length
-    stride, dilation : the step between outputs and between kernel taps
-    pad_low, pad_high : padding before and after the input
+    n : int
+        The input length.
+    k : int
+        The kernel length.
+    stride, dilation : int, default 1
+        The step between outputs and between kernel taps.
+    pad_low, pad_high : int, default 0
+        The padding before and after the input.
+
+    Examples
+    --------
+    >>> from linop.geometry import AxisGeometry
+    >>> axis = AxisGeometry(n=7, k=3, stride=2)
+    >>> axis.output_size
+    3
+    >>> int(axis.input_index(1, 2))             # output 1 meets tap 2 at input 2*1 + 2
+    4
     """
 
     n: int
@@ -420,6 +563,28 @@ class ConvGeometry:
 
     ``channels=False`` describes the single-channel layout with no channel axis
     (``c_in == c_out == groups == 1``).
+
+    Parameters
+    ----------
+    axes : tuple of AxisGeometry
+        One per spatial axis.
+    in_channels, out_channels : int, default 1
+        ``c_in`` and ``c_out``.
+    groups : int, default 1
+        Divides both channel counts.
+    boundary : str, default "constant"
+        The :func:`numpy.pad` name of the boundary mode.
+    channels : bool, default True
+        Whether the arrays have a channel axis (last).
+
+    Examples
+    --------
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((16, 16), (3, 3), stride=2, padding="same", in_channels=4, out_channels=8)
+    >>> geom.input_shape, geom.output_shape, geom.kernel_shape
+    ((16, 16, 4), (8, 8, 8), (3, 3, 4, 8))
+    >>> geom.padding
+    ((0, 1), (0, 1))
     """
 
     axes: tuple[AxisGeometry, ...]
@@ -582,7 +747,24 @@ class ConvGeometry:
 @dataclass(frozen=True)
 class FoldPiece:
     """A stretch ``first <= i <= last`` of indices on which the boundary fold is affine:
-    ``fold_index(i, n, mode) == sign*i + offset`` (``sign`` is ``1``, ``-1`` or ``0``)."""
+    ``fold_index(i, n, mode) == sign*i + offset`` (``sign`` is ``1``, ``-1`` or ``0``).
+
+    Parameters
+    ----------
+    first, last : int
+        The stretch of indices, ``first <= i <= last``.
+    sign : int
+        ``1``, ``-1`` or ``0``.
+    offset : int
+        The folded index is ``sign*i + offset``.
+
+    Examples
+    --------
+    >>> from linop.geometry import FoldPiece, fold_index
+    >>> piece = FoldPiece(first=-2, last=-1, sign=-1, offset=0)     # reflect: -1 -> 1, -2 -> 2
+    >>> [int(fold_index(i, 5, "reflect")) for i in (-2, -1)] == [piece.sign * i + piece.offset for i in (-2, -1)]
+    True
+    """
 
     first: int
     last: int
@@ -610,10 +792,34 @@ def fold_pieces(n: int, mode: str, low: int, high: int) -> tuple[FoldPiece, ...]
 
     Pieces come in increasing order, clipped to ``[low, high]``; empty ones are dropped.
 
+    Parameters
+    ----------
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+    low, high : int
+        The range of indices to cut, ``low <= i <= high``.
+
+    Returns
+    -------
+    tuple of FoldPiece
+        The affine pieces, in increasing order.
+
     Raises
     ------
     ValueError
         For an unknown mode, ``n < 1`` or ``low > high``.
+
+    Examples
+    --------
+    >>> from linop.geometry import fold_pieces
+    >>> for piece in fold_pieces(5, "reflect", -2, 6):
+    ...     print(piece)
+    ...
+    FoldPiece(first=-2, last=-1, sign=-1, offset=0)
+    FoldPiece(first=0, last=4, sign=1, offset=0)
+    FoldPiece(first=5, last=6, sign=-1, offset=8)
     """
     mode = canonical_boundary(mode)
     if n < 1:
@@ -661,6 +867,12 @@ class ConvParameters:
     Shared by the numeric operators and the symbolic layer, so both report the parameters
     as the geometry resolved them (one ``(low, high)`` pair per axis for ``padding``, the
     numpy name for ``boundary``).
+
+    Examples
+    --------
+    >>> A = linop.Convolution(np.ones((3, 3)), (8, 8), stride=2, padding="same", boundary="circular")
+    >>> A.stride, A.padding, A.boundary
+    ((2, 2), ((0, 1), (0, 1)), 'wrap')
     """
 
     geometry: ConvGeometry

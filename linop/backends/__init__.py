@@ -60,10 +60,26 @@ _BACKENDS: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct}
 def check_method(method: object) -> str:
     """Validate a ``method`` keyword.
 
+    Parameters
+    ----------
+    method : object
+        The value received for ``method``.
+
+    Returns
+    -------
+    str
+        ``method``, one of :data:`METHODS`.
+
     Raises
     ------
     ValueError
         If ``method`` is not one of :data:`METHODS`.
+
+    Examples
+    --------
+    >>> from linop.backends import check_method
+    >>> check_method("fft")
+    'fft'
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
@@ -71,7 +87,29 @@ def check_method(method: object) -> str:
 
 
 def choose_method(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``."""
+    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``.
+
+    Parameters
+    ----------
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), without its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    str
+        One of ``"gemm"``, ``"fft"``, ``"direct"``.
+
+    Examples
+    --------
+    >>> from linop.backends import choose_method
+    >>> from linop.geometry import ConvGeometry
+    >>> choose_method(ConvGeometry.build((64, 64), (3, 3), in_channels=32, out_channels=64), np.float32)
+    'gemm'
+    >>> choose_method(ConvGeometry.build((1024, 1024), (31, 31), channels=False))
+    'fft'
+    """
     costs = method_costs(geom, dtype)
     return min(costs, key=costs.get)
 
@@ -81,14 +119,64 @@ def correlate_adjoint_interior(
 ) -> np.ndarray:
     """``backend.correlate_adjoint(y, w, geom)`` without its first ``lo`` and last ``hi``
     samples of every axis (``pads``): the adjoint of zero padding applied after it. The
-    gemm backend never computes the dropped samples; the others drop them afterwards."""
+    gemm backend never computes the dropped samples; the others drop them afterwards.
+
+    Parameters
+    ----------
+    backend : module
+        A backend module (:func:`select_backend`).
+    y : ndarray
+        The batch of outputs, ``(B, m..., c_out)``.
+    w : ndarray
+        The kernel, ``(k..., c_in/groups, c_out)``.
+    geom : ConvGeometry
+        The geometry of the padded convolution.
+    pads : sequence of (int, int)
+        ``(lo, hi)`` per spatial axis: the zero padding to drop.
+
+    Returns
+    -------
+    ndarray
+        The adjoint on the unpadded input, ``(B, n..., c_in)``.
+
+    Examples
+    --------
+    >>> from linop.backends import correlate_adjoint_interior, select_backend
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((7,), (3,), in_channels=1, out_channels=1)   # on the padded length 7
+    >>> y, w = np.ones((1, 5, 1)), np.ones((3, 1, 1))
+    >>> correlate_adjoint_interior(select_backend("direct", geom), y, w, geom, [(1, 1)])[0, :, 0]
+    array([2., 3., 3., 3., 2.])
+    """
     if backend is gemm:
         return gemm.correlate_adjoint(y, w, geom, crop=pads)
     return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
 
 def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
-    """The backend module for ``method`` (``"auto"``: :func:`choose_method`)."""
+    """The backend module for ``method`` (``"auto"``: :func:`choose_method`).
+
+    Parameters
+    ----------
+    method : str
+        ``"auto"`` or one of :data:`METHODS`.
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), without its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    module
+        The backend module (``linop.backends.gemm``, ``.fft`` or ``.direct``).
+
+    Examples
+    --------
+    >>> from linop.backends import select_backend
+    >>> from linop.geometry import ConvGeometry
+    >>> select_backend("auto", ConvGeometry.build((1024, 1024), (31, 31), channels=False)).__name__
+    'linop.backends.fft'
+    """
     check_method(method)
     if method == "auto":
         method = choose_method(geom, dtype)

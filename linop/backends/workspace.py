@@ -72,7 +72,19 @@ def _check_limit(nbytes: object) -> int:
 
 
 def get_workspace_limit() -> int:
-    """The current cap on scratch memory per backend call, in bytes."""
+    """The current cap on scratch memory per backend call, in bytes.
+
+    Returns
+    -------
+    int
+        The limit in bytes.
+
+    Examples
+    --------
+    >>> from linop import backends
+    >>> backends.get_workspace_limit() == backends.DEFAULT_WORKSPACE_BYTES
+    True
+    """
     return _limit
 
 
@@ -81,10 +93,29 @@ def set_workspace_limit(nbytes: int | None) -> int:
 
     Returns the previous limit.
 
+    Parameters
+    ----------
+    nbytes : int or None
+        The limit in bytes; ``None`` restores :data:`DEFAULT_WORKSPACE_BYTES`.
+
+    Returns
+    -------
+    int
+        The previous limit.
+
     Raises
     ------
     TypeError, ValueError
         If ``nbytes`` is not a positive int (or None).
+
+    Examples
+    --------
+    >>> from linop import backends
+    >>> previous = backends.set_workspace_limit(64 * 2**20)
+    >>> backends.get_workspace_limit()
+    67108864
+    >>> backends.set_workspace_limit(previous) == 64 * 2**20    # restore the previous limit
+    True
     """
     global _limit
     previous = _limit
@@ -94,7 +125,33 @@ def set_workspace_limit(nbytes: int | None) -> int:
 
 @contextlib.contextmanager
 def workspace_limit(nbytes: int | None) -> Iterator[int]:
-    """Context manager: a temporary workspace limit (``None``: the default) for the block."""
+    """Context manager: a temporary workspace limit (``None``: the default) for the block.
+
+    Parameters
+    ----------
+    nbytes : int or None
+        The limit in bytes for the block; ``None``: the default.
+
+    Returns
+    -------
+    context manager
+        Yields the limit in force inside the block.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``nbytes`` is not a positive int (or None).
+
+    Examples
+    --------
+    >>> from linop import backends
+    >>> A = linop.Convolution(np.ones((3, 3)), (64, 64))
+    >>> with backends.workspace_limit(2**16):
+    ...     y = A.apply(np.ones((8, 64, 64)))
+    ...
+    >>> y.shape
+    (8, 62, 62)
+    """
     previous = set_workspace_limit(nbytes)
     try:
         yield _limit

@@ -75,6 +75,23 @@ class ShapedOperator(LinearOperator):
         Shapes of the arrays ``A`` maps from and to.
     dtype : numpy dtype
         The operator's dtype (of its matrix entries).
+
+    Examples
+    --------
+    >>> class Doubling(linop.ShapedOperator):
+    ...     # x -> 2 x on arrays of shape (2, 3)
+    ...     def __init__(self):
+    ...         super().__init__((2, 3), (2, 3), np.float64)
+    ...     def _forward(self, x):
+    ...         return 2 * x
+    ...     def _backward(self, y):
+    ...         return 2 * y
+    ...
+    >>> D = Doubling()
+    >>> D.apply(np.ones((2, 3)))[0]
+    array([2., 2., 2.])
+    >>> D.shape, D.H.input_shape
+    ((6, 6), (2, 3))
     """
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype | type):
@@ -243,7 +260,27 @@ def _require_shaped(op: object, name: str) -> ShapedOperator:
 
 
 class AdjointOperator(ShapedOperator):
-    """``A^H`` of a shaped operator: input and output shapes swap. ``(A^H)^H`` is ``A``."""
+    """``A^H`` of a shaped operator: input and output shapes swap. ``(A^H)^H`` is ``A``.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A`` whose adjoint this is.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, 2.0], (4,)) @ linop.Pad((3,), [(0, 1)])
+    >>> B = linop.AdjointOperator(A)
+    >>> B.input_shape, B.output_shape
+    ((3,), (3,))
+    >>> B.H is A
+    True
+    """
 
     def __init__(self, op: ShapedOperator):
         self.op = _require_shaped(op, "op")
@@ -263,7 +300,26 @@ class AdjointOperator(ShapedOperator):
 
 
 class TransposeOperator(ShapedOperator):
-    """``A^T = conj(A^H conj(.))``: the transpose without conjugation."""
+    """``A^T = conj(A^H conj(.))``: the transpose without conjugation.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        ``A``.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1j, 2.0], (3,))
+    >>> np.allclose(A.T.to_dense(), A.to_dense().T)
+    True
+    >>> np.allclose(A.H.to_dense(), A.to_dense().conj().T)
+    True
+    """
 
     def __init__(self, op: ShapedOperator):
         self.op = _require_shaped(op, "op")
@@ -287,7 +343,30 @@ class TransposeOperator(ShapedOperator):
 
 
 class Composition(ShapedOperator):
-    """``A @ B``: apply ``B`` then ``A``; requires ``A.input_shape == B.output_shape``."""
+    """``A @ B``: apply ``B`` then ``A``; requires ``A.input_shape == B.output_shape``.
+
+    Parameters
+    ----------
+    outer : ShapedOperator
+        ``A``, applied second.
+    inner : ShapedOperator
+        ``B``, applied first; its ``output_shape`` must equal ``A.input_shape``.
+
+    Raises
+    ------
+    TypeError
+        If ``outer`` or ``inner`` is not a :class:`ShapedOperator`.
+    ValueError
+        If the shapes do not meet.
+
+    Examples
+    --------
+    >>> P = linop.Pad((5,), 1)
+    >>> C = linop.Convolution([1.0, 2.0, 1.0], P.output_shape)
+    >>> A = C @ P                                    # a Composition
+    >>> type(A).__name__, A.input_shape, A.output_shape
+    ('Composition', (5,), (5,))
+    """
 
     def __init__(self, outer: ShapedOperator, inner: ShapedOperator):
         self.outer = _require_shaped(outer, "outer")
@@ -319,7 +398,29 @@ class Composition(ShapedOperator):
 
 
 class SumOperator(ShapedOperator):
-    """``A + B`` for operators with equal input and equal output shapes."""
+    """``A + B`` for operators with equal input and equal output shapes.
+
+    Parameters
+    ----------
+    left, right : ShapedOperator
+        ``A`` and ``B``, with equal input shapes and equal output shapes.
+
+    Raises
+    ------
+    TypeError
+        If ``left`` or ``right`` is not a :class:`ShapedOperator`.
+    ValueError
+        If the shapes differ.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, -1.0], (5,))
+    >>> B = linop.Convolution([0.5, 0.5], (5,))
+    >>> (A + B).apply(np.arange(5.0))
+    array([-0.5,  0.5,  1.5,  2.5])
+    >>> (A - B).to_dense()[0]
+    array([ 0.5, -1.5,  0. ,  0. ,  0. ])
+    """
 
     def __init__(self, left: ShapedOperator, right: ShapedOperator):
         self.left = _require_shaped(left, "left")
@@ -348,7 +449,30 @@ class SumOperator(ShapedOperator):
 
 
 class ScaledOperator(ShapedOperator):
-    """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``."""
+    """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        ``A``.
+    scalar : number
+        ``c``; complex for complex operators.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+    ValueError
+        If ``scalar`` is not finite.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, 2.0], (3,))
+    >>> (3 * A).apply(np.ones(3))
+    array([9., 9.])
+    >>> (-A).H.apply([1.0, 1.0])
+    array([-1., -3., -2.])
+    """
 
     def __init__(self, op: ShapedOperator, scalar: numbers.Number):
         self.op = _require_shaped(op, "op")

@@ -127,6 +127,7 @@ class Convolution(ConvParameters, ShapedOperator):
     input_shape : int or tuple of int
         Shape of the images the layer maps.
     stride, dilation : int or one int per spatial axis, default 1
+        The step between outputs and between kernel taps, ``>= 1``.
     padding : "valid", "same", "full", int, one int per axis, or one (low, high) pair per axis
         ``"same"`` gives output size ``ceil(n/stride)``, the extra pad on the high side;
         ``"full"`` pads ``dilation*(k-1)`` on both sides.
@@ -157,6 +158,18 @@ class Convolution(ConvParameters, ShapedOperator):
     ------
     ValueError, TypeError
         For every invalid parameter, naming it and what is allowed.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([0.5, 1, 0.5], input_shape=(7,), stride=2)
+    >>> A.apply(np.array([1, 0, -2, 3, 1, 2, -1.0]))
+    array([-0.5,  2.5,  2. ])
+    >>> A.H.apply([1.0, 2.0, 3.0]).shape
+    (7,)
+    >>> rng = np.random.default_rng(0)
+    >>> layer = linop.Convolution(rng.standard_normal((3, 3, 4, 8)), (16, 16, 4), stride=2, padding="same", boundary="reflect")
+    >>> layer.output_shape
+    (8, 8, 8)
     """
 
     def __init__(
@@ -321,6 +334,16 @@ class ConvTranspose(AdjointOperator):
     **keywords
         ``stride``, ``padding``, ``dilation``, ``groups``, ``boundary``, ``flip``, ``method``,
         as for :class:`Convolution`.
+
+    Examples
+    --------
+    >>> T = linop.ConvTranspose([0.5, 1, 0.5], output_shape=(7,), stride=2)
+    >>> T.input_shape, T.output_shape
+    ((3,), (7,))
+    >>> T.apply([1.0, 2.0, 3.0])
+    array([0.5, 1. , 1.5, 2. , 2.5, 3. , 1.5])
+    >>> np.allclose(T.to_dense(), linop.Convolution([0.5, 1, 0.5], (7,), stride=2).to_dense().T)
+    True
     """
 
     def __init__(self, kernel: object, output_shape: int | Sequence[int], **keywords):

@@ -40,14 +40,35 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         The fixed input image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``.
     kernel_shape : tuple of int
         ``(k_1..k_d)`` or ``(k_1..k_d, c_in/groups, c_out)``: the operator's input shape.
-    **keywords
-        ``stride``, ``padding``, ``dilation``, ``groups``, ``boundary``, ``flip``, ``method``,
-        as for :class:`~linop.operators.convolution.Convolution`.
+    stride, dilation : int or one int per spatial axis, default 1
+        As for :class:`~linop.Convolution`.
+    padding : str, int or sequence, default "valid"
+        As for :class:`~linop.Convolution`.
+    groups : int, default 1
+        As for :class:`~linop.Convolution`.
+    boundary : str, default "constant"
+        As for :class:`~linop.Convolution`.
+    flip : bool, default False
+        As for :class:`~linop.Convolution`.
+    method : {"auto", "gemm", "fft", "direct"}, default "auto"
+        As for :class:`~linop.Convolution`.
 
     Notes
     -----
     A batch of kernels ``(B, *kernel_shape)`` is applied as one convolution with the
     kernels stacked along the output channels, so there is no loop over the batch.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.standard_normal((6, 6, 2)), rng.standard_normal((3, 3, 2, 4))
+    >>> K = linop.KernelConvolution(x, w.shape, padding=1)
+    >>> A = linop.Convolution(w, x.shape, padding=1)
+    >>> np.allclose(K.apply(w), A.apply(x))          # K w = A x
+    True
+    >>> g = rng.standard_normal(A.output_shape)
+    >>> K.H.apply(g).shape                           # the kernel gradient of <A x, g>
+    (3, 3, 2, 4)
     """
 
     def __init__(
