@@ -274,11 +274,38 @@ def resolve_padding(
 def transposed_conv_size(
     m: int, k: int, stride: int = 1, dilation: int = 1, padding: int = 0, output_padding: int = 0
 ) -> int:
-    """Output length of a transposed convolution written the PyTorch way (input length ``m``):
-    ``(m - 1) s - 2 p + d (k - 1) + output_padding + 1``.
+    """Output length of a transposed convolution written the PyTorch way (input length ``m``).
+
+    .. math::
+
+        n = (m - 1)\\,s - 2p + d\\,(k - 1) + \\mathrm{output\\_padding} + 1
 
     It is the input length ``n`` of the convolution it transposes; see
     :attr:`AxisGeometry.transposed_output_padding` for the way back.
+
+    Parameters
+    ----------
+    m : int
+        The transposed convolution's input length (the convolution's output length).
+    k : int
+        The kernel length.
+    stride, dilation : int, default 1
+        As in the convolution.
+    padding : int, default 0
+        Cropped from both ends of the full transposed result.
+    output_padding : int, default 0
+        Extra samples at the high end.
+
+    Returns
+    -------
+    int
+        The output length ``n``.
+
+    Examples
+    --------
+    >>> from linop.geometry import transposed_conv_size
+    >>> transposed_conv_size(4, 3, stride=2, padding=1, output_padding=1)  # 4 -> 8, as in ConvTranspose1d
+    8
     """
     return (m - 1) * stride - 2 * padding + kernel_extent(k, dilation) + output_padding
 
@@ -289,8 +316,32 @@ def matching_high_padding(n: int, k: int, stride: int, dilation: int, pad_low: i
     ``floor((n + p_lo + p_hi - d (k-1) - 1) / s) + 1 = m`` holds for
     ``p_hi`` in ``[h, h + s - 1]`` with ``h = (m - 1) s + d (k-1) + 1 - n - p_lo``; the
     symmetric ``p_hi = p_lo`` is preferred when it lies in that range, else the smallest
-    non-negative one. ``None`` when the range holds no non-negative pad (the input is
-    longer than ``m`` outputs can read).
+    non-negative one.
+
+    Parameters
+    ----------
+    n, k : int
+        The input and kernel lengths.
+    stride, dilation : int
+        As in the convolution.
+    pad_low : int
+        The low pad ``p_lo``.
+    output_size : int
+        The number of outputs ``m`` wanted.
+
+    Returns
+    -------
+    int or None
+        The high pad, or ``None`` when the range holds no non-negative pad (the input is
+        longer than ``m`` outputs can read).
+
+    Examples
+    --------
+    >>> from linop.geometry import matching_high_padding
+    >>> matching_high_padding(8, 3, stride=2, dilation=1, pad_low=1, output_size=4)
+    1
+    >>> matching_high_padding(9, 3, stride=2, dilation=1, pad_low=0, output_size=3) is None
+    True
     """
     lowest = (output_size - 1) * stride + kernel_extent(k, dilation) - n - pad_low
     if lowest <= pad_low <= lowest + stride - 1:

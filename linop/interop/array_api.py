@@ -26,10 +26,30 @@ __all__ = ["apply_to_array", "to_numpy"]
 def to_numpy(a: Any) -> np.ndarray:
     """An array-API array's values as a NumPy array on the host (a copy for device memory).
 
+    Host memory is shared through DLPack where the library allows it; device memory
+    (CuPy on a GPU) is copied with ``array_api_compat.to_device(a, "cpu")``.
+
+    Parameters
+    ----------
+    a : array-API array
+        An array of a library ``array-api-compat`` knows (CuPy, PyTorch, JAX, ...).
+
+    Returns
+    -------
+    numpy.ndarray
+        The same values.
+
     Raises
     ------
     TypeError
         ``a`` is not an array of a library ``array-api-compat`` knows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.array_api import to_numpy
+    >>> to_numpy(torch.arange(3.0))
+    array([0., 1., 2.], dtype=float32)
     """
     compat = require("array_api_compat", "interop")
     if not compat.is_array_api_obj(a):
@@ -54,12 +74,35 @@ def _result_dtype(array_dtype: np.dtype, result: np.ndarray) -> np.dtype:
 def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     """``A a`` (or ``A^H a``) for an array-API array; an array of the same namespace and device comes back.
 
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    a : array-API array
+        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
+    adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    array-API array
+        ``A a`` or ``A^H a`` in ``a``'s namespace, dtype (complex when the operator is) and
+        device.
+
     Raises
     ------
     TypeError
         ``a`` is not an array-API array.
     ValueError
         ``a`` does not end in the operator's input (``adjoint``: output) shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.array_api import apply_to_array
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
+    >>> apply_to_array(A, torch.ones(5, dtype=torch.float64))
+    tensor([4., 4., 4.], dtype=torch.float64)
     """
     compat = require("array_api_compat", "interop")
     host = to_numpy(a)

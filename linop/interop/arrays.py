@@ -29,13 +29,22 @@ def apply_foreign(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
 
     Returns
     -------
-    An array of ``a``'s library, device and dtype (complex of the same precision when
-    the operator is complex and ``a`` real).
+    array
+        An array of ``a``'s library, device and dtype (complex of the same precision when
+        the operator is complex and ``a`` real).
 
     Raises
     ------
     ValueError, TypeError
         ``a`` has the wrong shape or is not numeric.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.arrays import apply_foreign
+    >>> A = linop.Convolution(np.array([1.0, -1.0]), (4,))
+    >>> apply_foreign(A, torch.tensor([1.0, 3.0, 6.0, 10.0]))  # what A.apply does with a tensor
+    tensor([-2., -3., -4.])
     """
     package = type(a).__module__.partition(".")[0]
     if package == "torch":

@@ -42,14 +42,29 @@ def _classes(obj: object) -> list[type]:
 def framework_of(obj: object) -> str | None:
     """``"torch"``, ``"jax"`` or ``"pylops"`` when ``obj`` is one of that framework's operators or functions.
 
-    Decided from module names only, so no framework is imported. Arrays and tensors
-    count as well (their type comes from the framework).
+    Decided from module names only, so no framework is imported: ``obj`` belongs to a
+    framework when a class in its type's method resolution order (or in its own, for a
+    class such as a ``torch.autograd.Function`` subclass) is defined in that framework's
+    package. Arrays and tensors count as well (their type comes from the framework).
+
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    str or None
+        The framework's name, or ``None`` for objects of no framework linop adapts.
 
     Examples
     --------
     >>> from linop.interop import framework_of
     >>> framework_of(len) is None
     True
+    >>> Layer = type("Layer", (), {"__module__": "torch.nn.modules.conv"})  # stands in for a torch class
+    >>> framework_of(Layer())
+    'torch'
     """
     for cls in _classes(obj):
         root = (getattr(cls, "__module__", None) or "").partition(".")[0]
@@ -92,6 +107,14 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
         ``obj`` is none of the accepted kinds (the message lists them).
     ValueError
         ``input_shape`` is needed but missing, or does not fit ``obj``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop import adapt
+    >>> A = adapt(torch.nn.Linear(3, 2, bias=False, dtype=torch.float64))
+    >>> A.input_shape, A.output_shape, A.dtype
+    ((3,), (2,), dtype('float64'))
     """
     framework = framework_of(obj)
     if framework == "torch":

@@ -32,7 +32,7 @@ import numpy as np
 from ..operators.base import ShapedOperator, as_shape
 from ._common import CallbackOperator, check_dtype, require
 
-__all__ = ["JaxOperator", "adapt_jax_object", "apply_to_array", "from_jax"]
+__all__ = ["JaxOperator", "apply_to_array", "from_jax"]
 
 
 def _jax():
@@ -67,6 +67,16 @@ class JaxOperator(CallbackOperator):
         returns complex values for a real ``dtype``.
     TypeError
         ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from linop.interop.jax import JaxOperator
+    >>> matrix = jnp.array([[1.0, 2.0j], [0.0, 1.0]], dtype=jnp.complex64)
+    >>> A = JaxOperator(lambda x: matrix @ x, (2,), dtype="complex64")
+    >>> M = np.asarray(matrix)
+    >>> np.array_equal(A.H.to_dense(), M.conj().T)  # jax.vjp gives M^T; the adapter conjugates it
+    True
     """
 
     def __init__(self, fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = None):
@@ -115,15 +125,34 @@ class JaxOperator(CallbackOperator):
 def from_jax(fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = None) -> JaxOperator:
     """A JAX function as a shaped linear operator; its adjoint is the conjugated ``jax.vjp``.
 
-    See :class:`JaxOperator` for the parameters.
+    ``A x = fn(x)`` and ``A^H y = conj(vjp(conj(y)))`` at ``x = 0`` (for a
+    ``jax.custom_vjp`` function, its own ``bwd``).
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a JAX array of shape ``input_shape`` to one array.
+    input_shape : int or tuple of int
+        The shape of the arrays ``fn`` takes.
+    dtype : float32, float64, complex64 or complex128, optional
+        Default float64 when ``jax_enable_x64`` is set, else float32; 64-bit operators
+        compute in 64 bits either way.
 
     Returns
     -------
     JaxOperator
+        The operator, ``input_shape -> output_shape`` (the shape ``fn`` returns).
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero array of ``input_shape`` (see :class:`JaxOperator`).
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
 
     Examples
     --------
-    >>> import jax.numpy as jnp, linop
+    >>> import jax.numpy as jnp
     >>> from linop.interop import from_jax
     >>> A = from_jax(lambda x: jnp.convolve(x, jnp.array([1.0, 2.0, 1.0]), mode="valid"), (8,))
     >>> A.output_shape, A.dtype
@@ -192,11 +221,35 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False):
     Works eagerly, under ``jax.jit`` and under ``jax.grad``/``jax.vjp`` (the derivative
     of ``A.apply`` is ``A^T``, JAX's unconjugated convention: ``conj(A^H conj(g))``).
     Without ``jax_enable_x64`` a float64 result is returned in float32, as JAX does.
+    This is what ``A.apply(a)`` calls.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    a : jax.Array
+        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
+    adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    jax.Array
+        ``A a`` or ``A^H a``, in ``a``'s dtype (complex when the operator is), on its device.
 
     Raises
     ------
     ValueError
         ``a`` does not end in the operator's input shape.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
+    >>> A.apply(jnp.ones(5))
+    Array([4., 4., 4.], dtype=float32)
+    >>> jax.grad(lambda x: A.apply(x).sum())(jnp.ones(5))  # A^H applied to ones
+    Array([1., 3., 4., 3., 1.], dtype=float32)
     """
     jax = _jax()
     jnp = jax.numpy

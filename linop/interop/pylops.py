@@ -23,7 +23,7 @@ import numpy as np
 from ..operators.base import ShapedOperator
 from ._common import CallbackOperator, check_dtype, require
 
-__all__ = ["PylopsOperator", "adapt_pylops_object", "from_pylops", "to_pylops"]
+__all__ = ["PylopsOperator", "from_pylops", "to_pylops"]
 
 
 class PylopsOperator(CallbackOperator):
@@ -41,6 +41,14 @@ class PylopsOperator(CallbackOperator):
         float64, complex64, complex128.
     ValueError
         ``dims``/``dimsd`` do not multiply to the operator's ``shape``.
+
+    Examples
+    --------
+    >>> import pylops
+    >>> from linop.interop.pylops import PylopsOperator
+    >>> A = PylopsOperator(pylops.Restriction((6, 5), [0, 2, 3], axis=0))
+    >>> A.input_shape, A.output_shape, A.apply(np.ones((6, 5))).shape
+    ((6, 5), (3, 5), (3, 5))
     """
 
     def __init__(self, op: Any):
@@ -70,9 +78,20 @@ class PylopsOperator(CallbackOperator):
 def from_pylops(op: Any) -> PylopsOperator:
     """A ``pylops.LinearOperator`` as a shaped linop operator with its ``dims``/``dimsd``.
 
+    Parameters
+    ----------
+    op : pylops.LinearOperator
+        The operator; its ``rmatvec`` is the adjoint that :func:`linop.verify` checks.
+
     Returns
     -------
     PylopsOperator
+        ``input_shape = op.dims``, ``output_shape = op.dimsd``, ``dtype = op.dtype``.
+
+    Raises
+    ------
+    TypeError
+        ``op`` is not a ``pylops.LinearOperator`` or its dtype is not float or complex.
 
     Examples
     --------
@@ -133,9 +152,15 @@ def to_pylops(op: ShapedOperator):
     ``_matvec`` is ``op.apply`` and ``_rmatvec`` is ``op.apply_adjoint`` on the reshaped
     vectors, so PyLops' solvers, ``dottest`` and operator algebra use linop's exact adjoint.
 
+    Parameters
+    ----------
+    op : ShapedOperator
+        Any shaped linop operator.
+
     Returns
     -------
     pylops.LinearOperator
+        ``dims = op.input_shape``, ``dimsd = op.output_shape``, ``dtype = op.dtype``.
 
     Raises
     ------

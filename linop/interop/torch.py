@@ -33,7 +33,7 @@ import numpy as np
 from ..operators.base import ShapedOperator, as_shape
 from ._common import CallbackOperator, check_dtype, require
 
-__all__ = ["TorchOperator", "adapt_torch_object", "apply_to_tensor", "from_torch", "numpy_dtype", "torch_dtype"]
+__all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]
 
 
 def _torch():
@@ -43,17 +43,6 @@ def _torch():
 def torch_dtype(dtype: np.dtype):
     """The torch dtype of a NumPy float32/float64/complex64/complex128 dtype."""
     return getattr(_torch(), np.dtype(dtype).name)
-
-
-def numpy_dtype(dtype: Any) -> np.dtype:
-    """The NumPy dtype of a torch float or complex dtype.
-
-    Raises
-    ------
-    TypeError
-        Any other dtype (bfloat16, float16, integers).
-    """
-    return check_dtype(dtype)
 
 
 def _is_function_class(obj: object) -> bool:
@@ -116,6 +105,16 @@ class TorchOperator(CallbackOperator):
         ``dtype``.
     TypeError
         ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.torch import TorchOperator
+    >>> matrix = torch.tensor([[1.0, 2.0j], [0.0, 1.0]], dtype=torch.complex128)
+    >>> A = TorchOperator(lambda x: matrix @ x, (2,), dtype="complex128")
+    >>> A.H.to_dense()  # autograd's VJP is the conjugate transpose
+    array([[1.+0.j, 0.+0.j],
+           [0.-2.j, 1.+0.j]])
     """
 
     def __init__(
@@ -233,15 +232,37 @@ def from_torch(
 
     ``A x = fn(x)`` and ``A^H y = d<fn(x), y>/dx`` (autograd's vector-Jacobian product:
     for a custom ``autograd.Function`` its own ``backward``, which is what
-    :func:`linop.verify` then checks). See :class:`TorchOperator` for the parameters.
+    :func:`linop.verify` then checks).
+
+    Parameters
+    ----------
+    fn : callable, torch.nn.Module or torch.autograd.Function subclass
+        Maps one tensor of shape ``input_shape`` to one tensor.
+    input_shape : int or tuple of int
+        The shape of the tensors ``fn`` takes (without a batch axis when ``batched``).
+    dtype : float32, float64, complex64 or complex128 (NumPy or torch dtype), optional
+        Default: the module's parameters' dtype, else ``torch.get_default_dtype()``.
+    device : str or torch.device, optional
+        Where ``fn`` runs; default the module's parameters' device, else the CPU.
+    batched : bool, default False
+        ``fn`` takes a leading batch axis itself.
 
     Returns
     -------
     TorchOperator
+        The operator, ``input_shape -> output_shape`` (the shape ``fn`` returns).
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero tensor of ``input_shape`` or returns something other than
+        one tensor (see :class:`TorchOperator`).
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
 
     Examples
     --------
-    >>> import torch, linop
+    >>> import torch
     >>> from linop.interop import from_torch
     >>> layer = torch.nn.Conv1d(2, 3, kernel_size=3, bias=False, dtype=torch.float64)
     >>> A = from_torch(layer, input_shape=(2, 10))
@@ -343,12 +364,38 @@ def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
     ``A.apply_adjoint``); on another device a :class:`~linop.Convolution` or
     :class:`~linop.ConvTranspose` that PyTorch can express runs as torch's own
     convolution there (:func:`linop.interop.torch_layers.torch_map`), anything else
-    goes through the CPU.
+    goes through the CPU. This is what ``A.apply(t)`` calls.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    t : torch.Tensor
+        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
+    adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``A t`` or ``A^H t``, on ``t``'s device.
 
     Raises
     ------
     ValueError, TypeError
-        As :meth:`~linop.operators.base.ShapedOperator.apply` for a wrong shape or dtype.
+        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
+    >>> t = torch.ones(5, requires_grad=True)
+    >>> y = A.apply(t)
+    >>> y
+    tensor([4., 4., 4.], grad_fn=<LinopApplyBackward>)
+    >>> y.sum().backward()
+    >>> t.grad  # A^H applied to ones
+    tensor([1., 3., 4., 3., 1.])
     """
     if t.device.type != "cpu":
         from .torch_layers import torch_map

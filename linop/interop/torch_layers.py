@@ -54,7 +54,17 @@ LINOP_BOUNDARY: dict[str, str] = {torch: linop for linop, torch in TORCH_PADDING
 
 
 class TorchCannotExpress(ValueError):
-    """The linop operator has no exact PyTorch layer (the message says which parameter and why)."""
+    """The linop operator has no exact PyTorch layer (the message says which parameter and why).
+
+    Examples
+    --------
+    >>> from linop.interop.torch_layers import TorchCannotExpress
+    >>> try:
+    ...     linop.Convolution(np.ones(3), (8,), padding=[(0, 2)]).to_torch()
+    ... except TorchCannotExpress as exc:
+    ...     print(str(exc).split(":")[0])
+    padding ((0, 2),) is asymmetric and it is not PyTorch's 'same' split (low = total // 2)
+    """
 
 
 def _torch():
@@ -181,6 +191,11 @@ def conv_to_torch(op: Convolution):
     A single-channel operator (no channel axis) becomes a layer with one input and one
     output channel. The layer's dtype is the kernel's.
 
+    Parameters
+    ----------
+    op : Convolution
+        The convolution.
+
     Returns
     -------
     torch.nn.Conv1d, Conv2d or Conv3d
@@ -298,6 +313,11 @@ def _conv_transpose_torch_arguments(op: ConvTranspose) -> dict:
 def conv_transpose_to_torch(op: ConvTranspose):
     """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias) that computes ``op`` channels first, with its ``output_padding``.
 
+    Parameters
+    ----------
+    op : ConvTranspose
+        The transposed convolution.
+
     Returns
     -------
     torch.nn.ConvTranspose1d, ConvTranspose2d or ConvTranspose3d
@@ -336,9 +356,32 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
     is the convolution's adjoint) with a boundary PyTorch pads with: the forward map is
     ``convNd(F.pad(x))`` and the adjoint ``conv_transposeNd`` with the conjugated weight
     and ``output_padding = P - used_size`` on the padded grid, then the adjoint of the
-    padding (crop for zeros, autograd's fold of ``F.pad`` otherwise). The result keeps
-    the tensor's device and dtype and stays differentiable. ``None`` for any other
-    operator (the caller then computes through NumPy).
+    padding (crop for zeros, autograd's fold of ``F.pad`` otherwise). This is the path
+    ``A.apply(t)`` takes for tensors on a GPU.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    adjoint : bool, default False
+        Map with ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    callable or None
+        A function of one tensor ``(..., *shape)`` returning a tensor of the same device
+        and dtype, differentiable; ``None`` for any other operator (the caller then
+        computes through NumPy).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.torch_layers import torch_map
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,), padding=1, boundary="reflect")
+    >>> torch_map(A)(torch.ones(5))
+    tensor([4., 4., 4., 4., 4.])
+    >>> torch_map(A, adjoint=True)(torch.ones(5))
+    tensor([3., 5., 4., 5., 3.])
     """
     if isinstance(op, ConvTranspose):
         conv, adjoint = op.convolution, not adjoint
