@@ -96,6 +96,38 @@ def test_torch_function_with_unflipped_backward_is_caught_at_a_named_entry():
     assert_named_entry_is_wrong(report, A.to_dense(), A.H.to_dense())
 
 
+class BlurLayer(torch.nn.Module):
+    """A user's module whose forward goes through the Function above (its backward is the planted defect)."""
+
+    def forward(self, x):
+        return BlurWrongBackward.apply(x)
+
+
+def test_torch_module_with_a_wrong_backward_inside_is_caught_at_a_named_entry():
+    report = linop.verify(BlurLayer(), input_shape=(1, 1, 5, 5), dtype="float64", seed=0)
+    A = from_torch(BlurLayer(), (1, 1, 5, 5), dtype="float64")
+    assert_named_entry_is_wrong(report, A.to_dense(), A.H.to_dense())
+
+
+class ShiftWithWrongAdjoint(pylops.LinearOperator):
+    """A user's PyLops operator: a circular shift by one whose _rmatvec shifts the same way (it must shift back)."""
+
+    def __init__(self, n: int):
+        super().__init__(dtype=np.dtype("float64"), dims=(n,), dimsd=(n,))
+
+    def _matvec(self, x):
+        return np.roll(x, 1)
+
+    def _rmatvec(self, y):
+        return np.roll(y, 1)  # wrong: np.roll(y, -1)
+
+
+def test_pylops_subclass_with_a_wrong_rmatvec_is_caught_at_a_named_entry():
+    op = ShiftWithWrongAdjoint(6)
+    report = linop.verify(op, seed=0)
+    assert_named_entry_is_wrong(report, op.todense(), op.H.todense())
+
+
 # -- PyTorch: conv_transpose2d as the adjoint, with a wrong output_padding ----------------------------
 def strided_conv(output_padding: int) -> LinearOperator:
     """conv2d (stride 2, padding 1, 8x8 -> 4x4) with conv_transpose2d as its adjoint, zero-filled to 8x8.

@@ -12,6 +12,9 @@ of them):
   ``dims``/``dimsd`` as input and output shapes;
 * :func:`adapt`: whichever of these fits an object, recognised without importing its
   framework (what :func:`linop.verify` and ``linop verify`` call);
+* :func:`linop.interop.pylops.to_pylops`: a linop operator as a ``pylops.LinearOperator``;
+* :meth:`linop.ShapedOperator.apply` on a torch tensor, JAX array or array-API array
+  returns an array of the same kind (:func:`linop.interop.arrays.apply_foreign`);
 * :mod:`linop.interop.torch_layers`: exact conversion between linop's convolutions and
   ``torch.nn.Conv*d`` / ``ConvTranspose*d``.
 """
@@ -21,16 +24,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ._common import CallbackOperator
 from .detect import ACCEPTED, adapt, framework_of
 
-__all__ = ["ACCEPTED", "adapt", "framework_of", "from_jax", "from_pylops", "from_torch"]
+__all__ = ["ACCEPTED", "CallbackOperator", "adapt", "framework_of", "from_jax", "from_pylops", "from_torch"]
 
 
 _ADAPTERS = {"from_torch": "torch", "from_jax": "jax", "from_pylops": "pylops"}
 
 
 def __getattr__(name: str) -> Any:
-    """``from_torch``, ``from_jax``, ``from_pylops``: their module (and framework) load on first use."""
+    """``from_torch``, ``from_jax``, ``from_pylops``: their module loads on first use (the framework when called)."""
     if name in _ADAPTERS:
         module = importlib.import_module(f".{_ADAPTERS[name]}", __name__)
         return getattr(module, name)

@@ -23,9 +23,11 @@ def apply_foreign(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     Parameters
     ----------
     op : ShapedOperator
+        The operator.
     a : torch.Tensor, jax.Array or array-API array
         Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
     adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
 
     Returns
     -------

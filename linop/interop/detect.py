@@ -78,12 +78,12 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
     """A framework's operator as a linop :class:`~linop.operators.base.ShapedOperator`.
 
     * ``torch.nn.Module`` or ``torch.autograd.Function`` subclass:
-      :func:`linop.interop.torch.from_torch` (``input_shape`` needed unless it is an
+      :func:`linop.interop.from_torch` (``input_shape`` needed unless it is an
       ``nn.Linear``, whose input is ``(in_features,)``);
     * a 2-D ``torch.Tensor`` or JAX array: the matrix it holds;
-    * a JAX ``custom_vjp``/``custom_jvp``/``jit`` function: :func:`linop.interop.jax.from_jax`
+    * a JAX ``custom_vjp``/``custom_jvp``/``jit`` function: :func:`linop.interop.from_jax`
       (``input_shape`` needed);
-    * a ``pylops.LinearOperator``: :func:`linop.interop.pylops.from_pylops` (shapes from its
+    * a ``pylops.LinearOperator``: :func:`linop.interop.from_pylops` (shapes from its
       ``dims``/``dimsd``).
 
     Parameters

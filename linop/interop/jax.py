@@ -1,6 +1,6 @@
 """JAX in and out: a JAX function as a linop operator, and JAX arrays through linop's operators.
 
-:func:`from_jax` turns ``fn`` into a :class:`JaxOperator` with
+:func:`linop.interop.from_jax` turns ``fn`` into a :class:`JaxOperator` with
 
 .. math::
 
@@ -57,6 +57,7 @@ class JaxOperator(CallbackOperator):
         ``jax.jit``, ``jax.custom_vjp`` or ``jax.custom_jvp`` function). Batches run
         through ``jax.vmap`` and ``jax.jit``.
     input_shape : int or tuple of int
+        The shape of the arrays ``fn`` takes.
     dtype : float32, float64, complex64 or complex128, optional
         Default float64 when ``jax_enable_x64`` is set, else float32.
 
@@ -146,7 +147,7 @@ def from_jax(fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = Non
     Raises
     ------
     ValueError
-        ``fn`` fails on a zero array of ``input_shape`` (see :class:`JaxOperator`).
+        ``fn`` fails on a zero array of ``input_shape`` (see :class:`~linop.interop.jax.JaxOperator`).
     TypeError
         ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
 

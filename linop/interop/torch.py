@@ -1,6 +1,6 @@
 """PyTorch in and out: a torch function as a linop operator, and torch tensors through linop's operators.
 
-:func:`from_torch` turns ``fn`` (a function of one tensor, an ``nn.Module`` or a custom
+:func:`linop.interop.from_torch` turns ``fn`` (a function of one tensor, an ``nn.Module`` or a custom
 ``torch.autograd.Function``) into a :class:`TorchOperator`, a shaped operator with
 
 .. math::
@@ -256,7 +256,7 @@ def from_torch(
     ------
     ValueError
         ``fn`` fails on a zero tensor of ``input_shape`` or returns something other than
-        one tensor (see :class:`TorchOperator`).
+        one tensor (see :class:`~linop.interop.torch.TorchOperator`).
     TypeError
         ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
 

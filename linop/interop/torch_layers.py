@@ -117,6 +117,7 @@ def conv_from_torch(layer: Any, input_size: int | Sequence[int], *, ignore_bias:
     Parameters
     ----------
     layer : torch.nn.Conv1d, Conv2d or Conv3d
+        The layer (not modified).
     input_size : int or tuple of int
         The spatial sizes ``(n_1..n_d)``; the operator's input shape is ``(n_1..n_d, c_in)``.
     ignore_bias : bool, default False
@@ -238,9 +239,11 @@ def conv_transpose_from_torch(layer: Any, input_size: int | Sequence[int], *, ig
     Parameters
     ----------
     layer : torch.nn.ConvTranspose1d, ConvTranspose2d or ConvTranspose3d
+        The layer (not modified).
     input_size : int or tuple of int
         Spatial sizes ``(m_1..m_d)`` of the layer's input.
     ignore_bias : bool, default False
+        Convert a layer with a bias by leaving the bias out.
 
     Returns
     -------
