@@ -260,3 +260,10 @@ def test_torch_map_agrees_with_linop_forward_and_adjoint(boundary, ndim, stride,
 def test_torch_map_declines_what_torch_lacks():
     assert torch_map(linop.Convolution(np.ones(3), (6,), padding=1, boundary="symmetric")) is None
     assert torch_map(linop.Identity((4,))) is None
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.float32, torch.float64, torch.complex64])
+def test_torch_map_returns_the_dtype_of_the_numpy_path(dtype):
+    op = linop.Convolution(np.array([1.0, 2.0j, 1.0]), (5,), padding=1, boundary="wrap")
+    t = torch.arange(5).to(dtype)
+    assert torch_map(op)(t).dtype == op.apply(t).dtype

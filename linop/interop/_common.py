@@ -17,7 +17,7 @@ import numpy as np
 
 from ..operators.base import ShapedOperator
 
-__all__ = ["INEXACT_DTYPES", "CallbackOperator", "check_dtype", "require"]
+__all__ = ["INEXACT_DTYPES", "CallbackOperator", "check_dtype", "require", "returned_dtype"]
 
 #: The dtypes an adapted operator may have.
 INEXACT_DTYPES: tuple[np.dtype, ...] = tuple(np.dtype(t) for t in ("float32", "float64", "complex64", "complex128"))
@@ -53,6 +53,19 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     if dt is None or dt not in INEXACT_DTYPES:  # (np.dtype == None compares with float64)
         allowed = ", ".join(str(d) for d in INEXACT_DTYPES)
         raise TypeError(f"{name} must be one of {allowed}; got {dtype!r}")
+    return dt
+
+
+def returned_dtype(array_dtype: object, computed_dtype: object) -> np.dtype:
+    """The dtype a foreign array's result comes back in: the array's, complex of its precision for a complex result.
+
+    Integer and boolean arrays get ``computed_dtype``, the dtype the operator computed in.
+    """
+    dt, computed = np.dtype(array_dtype), np.dtype(computed_dtype)
+    if not np.issubdtype(dt, np.inexact):
+        return computed
+    if computed.kind == "c" and dt.kind == "f":
+        return np.result_type(dt, np.complex64)
     return dt
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..operators.base import ShapedOperator
-from ._common import require
+from ._common import require, returned_dtype
 
 __all__ = ["apply_to_array", "to_numpy"]
 
@@ -61,16 +61,6 @@ def to_numpy(a: Any) -> np.ndarray:
         return np.asarray(compat.to_device(a, "cpu"))
 
 
-def _result_dtype(array_dtype: np.dtype, result: np.ndarray) -> np.dtype:
-    """The array's dtype, complex of the same precision for a complex result (the result's own for integers)."""
-    dt = np.dtype(array_dtype)
-    if not np.issubdtype(dt, np.inexact):
-        return result.dtype
-    if np.iscomplexobj(result) and dt.kind == "f":
-        return np.result_type(dt, np.complex64)
-    return dt
-
-
 def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     """``A a`` (or ``A^H a``) for an array-API array; an array of the same namespace and device comes back.
 
@@ -107,6 +97,6 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     compat = require("array_api_compat", "interop")
     host = to_numpy(a)
     out = op.apply_adjoint(host) if adjoint else op.apply(host)
-    out = np.ascontiguousarray(out, dtype=_result_dtype(host.dtype, out))
+    out = np.ascontiguousarray(out, dtype=returned_dtype(host.dtype, out.dtype))
     xp = compat.array_namespace(a)
     return xp.asarray(out, device=compat.device(a))

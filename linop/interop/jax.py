@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..operators.base import ShapedOperator, as_shape
-from ._common import CallbackOperator, check_dtype, require
+from ._common import CallbackOperator, check_dtype, require, returned_dtype
 
 __all__ = ["JaxOperator", "apply_to_array", "from_jax"]
 
@@ -190,16 +190,6 @@ def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None)
 
 
 # -- JAX arrays through linop's operators -------------------------------------------------------
-def _result_dtype(array_dtype: np.dtype, op: ShapedOperator) -> np.dtype:
-    """``array_dtype``, complex of the same precision when the operator is complex (float64 for integers)."""
-    dt = np.dtype(array_dtype)
-    if not np.issubdtype(dt, np.inexact):
-        dt = np.result_type(np.float64, op.dtype)
-    if np.issubdtype(op.dtype, np.complexfloating) and dt.kind == "f":
-        dt = np.result_type(dt, np.complex64)
-    return dt
-
-
 def _numpy_map(op: ShapedOperator, adjoint: bool, dtype: np.dtype) -> Callable:
     """The host callback: ``A`` or ``A^H`` on a NumPy array, returned in ``dtype``.
 
@@ -260,7 +250,8 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False):
         raise ValueError(f"{'y' if adjoint else 'x'} must have shape (..., {', '.join(map(str, shape_in))}) "
                          f"(leading batch axes allowed); got {tuple(a.shape)}")
     batch = tuple(a.shape[: a.ndim - nd])
-    dtype = np.dtype(jax.dtypes.canonicalize_dtype(_result_dtype(a.dtype, op)))
+    computed = np.result_type(a.dtype if np.issubdtype(a.dtype, np.inexact) else np.float64, op.dtype)
+    dtype = np.dtype(jax.dtypes.canonicalize_dtype(returned_dtype(a.dtype, computed)))
     # A gradient has the input's dtype (an integer input's is the result's).
     input_dtype = np.dtype(jax.dtypes.canonicalize_dtype(a.dtype if np.issubdtype(a.dtype, np.inexact) else dtype))
 

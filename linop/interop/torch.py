@@ -313,11 +313,15 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
 
 
 # -- tensors through linop's operators ---------------------------------------------------------
-def _result_dtype(torch, tensor_dtype, result: np.ndarray):
-    """``tensor_dtype``, made complex (same precision) when the result is complex; the result's own for integer input."""
+def result_tensor_dtype(tensor_dtype, computed_dtype):
+    """The dtype ``A t`` is returned in: ``t``'s, complex of its precision when the result is complex.
+
+    Integer and boolean tensors get ``computed_dtype``, the torch dtype the operator computed in.
+    """
+    torch = _torch()
     if not (tensor_dtype.is_floating_point or tensor_dtype.is_complex):
-        return torch_dtype(result.dtype)  # integer or boolean tensors: the operator computed in float or complex
-    if np.iscomplexobj(result) and not tensor_dtype.is_complex:
+        return computed_dtype
+    if computed_dtype.is_complex and not tensor_dtype.is_complex:
         return torch.complex64 if tensor_dtype in (torch.float32, torch.float16, torch.bfloat16) else torch.complex128
     return tensor_dtype
 
@@ -328,7 +332,7 @@ def _through_numpy(op: ShapedOperator, t, adjoint: bool):
     a = _to_numpy(t)
     out = op.apply_adjoint(a) if adjoint else op.apply(a)
     result = torch.from_numpy(np.ascontiguousarray(out))
-    return result.to(device=t.device, dtype=_result_dtype(torch, t.dtype, out))
+    return result.to(device=t.device, dtype=result_tensor_dtype(t.dtype, result.dtype))
 
 
 @functools.cache

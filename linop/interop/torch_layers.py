@@ -37,6 +37,7 @@ from ..geometry import BOUNDARY_ALIASES, matching_high_padding, resolve_padding,
 from ..operators.base import ShapedOperator
 from ..operators.convolution import ConvTranspose, Convolution
 from ._common import require
+from .torch import result_tensor_dtype
 
 __all__ = [
     "TorchCannotExpress",
@@ -427,8 +428,7 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
             grid = getattr(functional, f"conv_transpose{g.ndim}d")(
                 x, weight.conj(), stride=g.stride, output_padding=output_padding, dilation=g.dilation, groups=g.groups)
             out = _unpad(torch, functional, grid, g, flat_pads, mode)
-        result_dtype = t.dtype if not out.is_complex() or t.is_complex() else work_dtype
-        return channels_last(out, batch).to(result_dtype)
+        return channels_last(out, batch).to(result_tensor_dtype(t.dtype, out.dtype))
 
     return run
 
