@@ -41,6 +41,13 @@ API_MODULES = [
     "linop.symbolic",
     "linop.plot",
     "linop.demos",
+    "linop.interop",
+    "linop.interop.torch",
+    "linop.interop.torch_layers",
+    "linop.interop.jax",
+    "linop.interop.pylops",
+    "linop.interop.arrays",
+    "linop.interop.array_api",
 ]
 linop_api_modules = API_MODULES
 

@@ -7,6 +7,9 @@
 * :func:`verify` checks linearity, shape reversal and the adjoint of any scipy
   LinearOperator and returns a :class:`VerificationReport`; :mod:`linop.testing` has
   the matching assertions and hypothesis strategies.
+* :mod:`linop.interop` adapts PyTorch, JAX and PyLops operators (``verify`` takes them
+  directly), converts convolution layers to and from PyTorch, and passes their arrays
+  through linop's operators; each framework is imported only when used.
 """
 
 from ._version import __version__

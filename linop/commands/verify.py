@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from scipy.sparse.linalg import LinearOperator
 
+from ..interop.detect import framework_of
 from ..verification import CHECK_NAMES, VerificationReport, verify
 from ..verification.api import resolve_checks
 from ..verification.tolerance import check_rtol
@@ -67,6 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=int, default=3, help="random trials of the dot-test-like checks (default 3)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random vectors (default: fresh, reported)")
     p.add_argument("--rtol", type=float, default=None, help="replace the derived tolerance 10 eps sqrt(n)")
+    p.add_argument("--input-shape", metavar="N,N,...", default=None,
+                   help="shape of one input of a PyTorch module/Function or JAX function target, e.g. 1,3,32,32")
+    p.add_argument("--dtype", default=None,
+                   help="dtype to verify a PyTorch or JAX target in: float32, float64, complex64 or complex128")
     p.add_argument("--only", metavar="TEXT", default=None,
                    help="run only the catalogue entries whose name contains TEXT")
     p.add_argument("--list", action="store_true", help="list the catalogue and exit")
@@ -76,9 +81,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # -- targets ----------------------------------------------------------------------------
 def _is_operator(value: object) -> bool:
+    """An operator ``verify`` takes: scipy's, a matrix, or a PyTorch/JAX/PyLops object (known by its type's module)."""
     return isinstance(value, LinearOperator) or sp.issparse(value) or (
         isinstance(value, np.ndarray) and value.ndim == 2
-    )
+    ) or framework_of(value) is not None
 
 
 def _import_target(module_part: str) -> object:
@@ -181,9 +187,22 @@ def _options(args: argparse.Namespace) -> dict:
         raise UsageError(f"--trials must be >= 1; got {args.trials}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0; got {args.seed}")
+<<<<<<< HEAD
     if args.json is not None and args.json != "-":
         _check_writable(Path(args.json))
     return dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
+=======
+    options = dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
+    if args.input_shape is not None:
+        try:
+            options["input_shape"] = tuple(int(s) for s in args.input_shape.replace("x", ",").split(",") if s.strip())
+        except ValueError:
+            raise UsageError(f"--input-shape must be sizes separated by commas (e.g. 1,3,32,32); "
+                             f"got {args.input_shape!r}") from None
+    if args.dtype is not None:
+        options["dtype"] = args.dtype
+    return options
+>>>>>>> interop
 
 
 def _check_writable(path: Path) -> None:
@@ -214,7 +233,10 @@ def _verify_all(
                     raise UsageError(f"building {s.label} raised {type(exc).__name__}: {exc}") from exc
             else:
                 op = s.build
-            report = verify(op, **options)
+            try:
+                report = verify(op, **options)
+            except (TypeError, ValueError) as exc:  # the target or --input-shape/--dtype, not a failed check
+                raise UsageError(f"{s.label}: {exc}") from exc
             results.append((s, report, time.perf_counter() - start))
             progress.advance(task)
     return results

@@ -56,6 +56,18 @@ def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
     return out
 
 
+#: Array libraries handed to :mod:`linop.interop` by ``apply``, known by the package their type comes from.
+FOREIGN_ARRAY_PACKAGES = ("torch", "jax", "jaxlib", "cupy")
+
+
+def _foreign_array(a: object) -> bool:
+    """Whether ``a`` is a PyTorch, JAX, CuPy or other array-API array (not NumPy, not Dask), without importing any."""
+    if isinstance(a, np.ndarray):
+        return False
+    package = type(a).__module__.partition(".")[0]
+    return package in FOREIGN_ARRAY_PACKAGES or (hasattr(a, "__array_namespace__") and package not in ("numpy", "dask"))
+
+
 class ShapedOperator(LinearOperator):
     """A :class:`scipy.sparse.linalg.LinearOperator` between arrays of given shapes.
 
@@ -147,8 +159,14 @@ class ShapedOperator(LinearOperator):
         """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
 
         An empty batch (a batch axis of length 0) gives an empty result of the right
-        shape and dtype without calling the numerics.
+        shape and dtype without calling the numerics. A PyTorch tensor, JAX array or other
+        array-API array gives an array of its own kind back
+        (:func:`linop.interop.arrays.apply_foreign`).
         """
+        if _foreign_array(x):
+            from ..interop.arrays import apply_foreign
+
+            return apply_foreign(self, x, adjoint=False)
         xb, batch = self._batched(x, self.input_shape, "x")
         if xb.shape[0] == 0:
             return np.zeros(batch + self.output_shape, dtype=xb.dtype)
@@ -157,8 +175,13 @@ class ShapedOperator(LinearOperator):
     def apply_adjoint(self, y: object) -> np.ndarray:
         """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
 
-        An empty batch gives an empty result of the right shape and dtype.
+        An empty batch gives an empty result of the right shape and dtype; foreign arrays
+        as in :meth:`apply`.
         """
+        if _foreign_array(y):
+            from ..interop.arrays import apply_foreign
+
+            return apply_foreign(self, y, adjoint=True)
         yb, batch = self._batched(y, self.output_shape, "y")
         if yb.shape[0] == 0:
             return np.zeros(batch + self.input_shape, dtype=yb.dtype)

@@ -250,6 +250,27 @@ class Convolution(ConvParameters, ShapedOperator):
     def _adjoint(self) -> "ConvTranspose":
         return ConvTranspose._of(self)
 
+    # -- PyTorch ------------------------------------------------------------------------
+    @classmethod
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "Convolution":
+        """The convolution of a ``torch.nn.Conv1d/2d/3d`` on inputs of spatial size ``input_size`` (channels last).
+
+        See :func:`linop.interop.torch_layers.conv_from_torch`; PyTorch is imported here only.
+        """
+        from ..interop.torch_layers import conv_from_torch
+
+        return conv_from_torch(layer, input_size, ignore_bias=ignore_bias)
+
+    def to_torch(self):
+        """The ``torch.nn.Conv1d/2d/3d`` (no bias, channels first) computing this convolution.
+
+        See :func:`linop.interop.torch_layers.conv_to_torch`, which raises ``TorchCannotExpress``
+        naming what PyTorch lacks (e.g. the ``symmetric`` boundary or asymmetric padding).
+        """
+        from ..interop.torch_layers import conv_to_torch
+
+        return conv_to_torch(self)
+
     def symbolic(self, symbols: bool = False):
         """This convolution in exact arithmetic: a :class:`linop.symbolic.Convolution`.
 
@@ -347,6 +368,25 @@ class ConvTranspose(AdjointOperator):
         self = cls.__new__(cls)
         AdjointOperator.__init__(self, conv)
         return self
+
+    @classmethod
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "ConvTranspose":
+        """The transposed convolution of a ``torch.nn.ConvTranspose1d/2d/3d`` on inputs of spatial size ``input_size``.
+
+        See :func:`linop.interop.torch_layers.conv_transpose_from_torch` (``output_padding`` included).
+        """
+        from ..interop.torch_layers import conv_transpose_from_torch
+
+        return conv_transpose_from_torch(layer, input_size, ignore_bias=ignore_bias)
+
+    def to_torch(self):
+        """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding`` that makes the sizes meet.
+
+        See :func:`linop.interop.torch_layers.conv_transpose_to_torch`.
+        """
+        from ..interop.torch_layers import conv_transpose_to_torch
+
+        return conv_transpose_to_torch(self)
 
     @property
     def convolution(self) -> Convolution:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,23 +48,42 @@ def resolve_checks(checks: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(n for n in CHECK_NAMES if n in names)
 
 
-def as_operator(op: object) -> LinearOperator:
-    """``op`` as a LinearOperator: operators as they are, arrays and sparse matrices wrapped.
+def as_operator(op: object, *, input_shape: Sequence[int] | int | None = None, dtype: object = None) -> LinearOperator:
+    """``op`` as a LinearOperator: operators as they are, arrays and sparse matrices wrapped,
+    PyTorch, JAX and PyLops objects adapted by :func:`linop.interop.adapt`.
+
+    The framework is recognised from the module names of ``op``'s type, so no framework
+    is imported for anything else.
 
     Raises
     ------
     TypeError
-        For anything else.
+        For anything else (the message lists what is accepted).
+    ValueError
+        ``input_shape`` or ``dtype`` given for a scipy operator or matrix (they only
+        describe framework objects), or needed by a framework object and missing.
     """
-    if isinstance(op, LinearOperator):
-        return op
-    if isinstance(op, np.ndarray) or sp.issparse(op):
+    if isinstance(op, LinearOperator) or isinstance(op, np.ndarray) or sp.issparse(op):
+        if input_shape is not None or dtype is not None:
+            raise ValueError("input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
+                             "has its own shape and dtype: leave them out")
+        if isinstance(op, LinearOperator):
+            return op
         if op.ndim != 2:
             raise TypeError(f"op must be a LinearOperator or a 2-D matrix; got an array of shape {op.shape}")
         return aslinearoperator(op)
-    raise TypeError(
-        f"op must be a scipy.sparse.linalg.LinearOperator (or a 2-D array or sparse matrix); got {type(op).__name__}"
-    )
+    from ..interop.detect import adapt  # no framework is imported unless op belongs to one
+
+    return adapt(op, input_shape=input_shape, dtype=dtype)
+
+
+def _label(op: object, operator: LinearOperator) -> str:
+    """How the report names the operator: a matrix by its size, an adapted framework object by its adapter."""
+    if isinstance(op, np.ndarray):
+        return f"<{op.shape[0]}x{op.shape[1]} matrix of {op.dtype}>"
+    if isinstance(op, LinearOperator) or sp.issparse(op):
+        return repr(op)
+    return repr(operator)
 
 
 def _check_seed(seed: object) -> int:
@@ -82,15 +101,21 @@ def verify(
     trials: int = 3,
     seed: int | None = None,
     rtol: float | None = None,
+    input_shape: Sequence[int] | int | None = None,
+    dtype: object = None,
 ) -> VerificationReport:
     """Check that ``op`` is linear, reverses shapes under the adjoint, and has the right adjoint.
 
     Parameters
     ----------
-    op : scipy.sparse.linalg.LinearOperator
+    op : scipy.sparse.linalg.LinearOperator, matrix, or a framework's operator
         Any operator: linop's shaped ones, ``LinearOperator(shape, matvec, rmatvec)``,
         ``aslinearoperator(matrix)``, compositions; real or complex, any precision. A
-        2-D array or sparse matrix is wrapped with ``aslinearoperator``.
+        2-D array or sparse matrix is wrapped with ``aslinearoperator``. A
+        ``torch.nn.Module``, a ``torch.autograd.Function`` subclass, a JAX
+        ``custom_vjp``/``jit`` function or a ``pylops.LinearOperator`` is adapted by
+        :func:`linop.interop.adapt` (its adjoint is autograd's, ``jax.vjp``'s conjugated,
+        or PyLops' ``rmatvec``).
     checks : "all", a check name, or an iterable of names
         From ``"shapes"``, ``"linearity"``, ``"adjoint"``, ``"matrix"``, ``"probes"``,
         ``"symbolic"``, ``"purity"`` (run in that order).
@@ -101,6 +126,12 @@ def verify(
         ``None``) so a failure can be reproduced.
     rtol : float, optional
         Replaces the derived tolerance ``tau = 10 eps sqrt(max(M, N))`` in every check.
+    input_shape : int or tuple of int, optional
+        For a PyTorch module or Function, or a JAX function: the shape of one input
+        (PyLops operators and ``nn.Linear`` know theirs).
+    dtype : dtype, optional
+        For framework objects: the dtype to verify in (default: the module's or the
+        framework's).
 
     Returns
     -------
@@ -112,7 +143,8 @@ def verify(
     TypeError
         ``op`` is not an operator, or ``trials``/``seed``/``rtol`` have the wrong type.
     ValueError
-        Unknown check names, ``trials < 1``, ``rtol`` outside ``(0, 1)``.
+        Unknown check names, ``trials < 1``, ``rtol`` outside ``(0, 1)``, ``input_shape``
+        missing for a framework object that does not determine it.
 
     Notes
     -----
@@ -128,7 +160,7 @@ def verify(
     >>> linop.verify(A, seed=0).passed
     True
     """
-    operator = as_operator(op)
+    operator = as_operator(op, input_shape=input_shape, dtype=dtype)
     names = resolve_checks(checks)
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)):
         raise TypeError(f"trials must be an int; got {trials!r}")
@@ -144,7 +176,7 @@ def verify(
         results.append(run_check(name, ut))
     ut = OperatorUnderTest(operator, np.random.default_rng(seed_used))
     return VerificationReport(
-        operator=repr(op) if not isinstance(op, np.ndarray) else f"<{op.shape[0]}x{op.shape[1]} matrix of {op.dtype}>",
+        operator=_label(op, operator),
         checks=tuple(results),
         seed=seed_used,
         shape=(ut.rows, ut.cols),

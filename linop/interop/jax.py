@@ -1,0 +1,277 @@
+"""JAX in and out: a JAX function as a linop operator, and JAX arrays through linop's operators.
+
+:func:`linop.interop.from_jax` turns ``fn`` into a :class:`JaxOperator` with
+
+.. math::
+
+    A x = \\mathrm{fn}(x), \\qquad
+    A^H y = \\overline{\\mathrm{vjp}_{\\mathrm{fn}}(0)\\big(\\overline{y}\\big)}
+
+``jax.vjp`` (like ``jax.linear_transpose``) returns the *transpose* ``y -> A^T y``: JAX
+does not conjugate (for ``x -> M x`` its VJP with cotangent ``v`` is ``M^T v``). The
+two conjugations make it the adjoint ``A^H y = conj(A^T conj(y))``; for real operators
+they do nothing. A ``jax.custom_vjp`` function's own ``bwd`` is what gets verified.
+
+64-bit dtypes: JAX computes in 32 bits unless ``jax_enable_x64`` is set. A float64 or
+complex128 operator runs its calls inside ``jax.enable_x64(True)``, leaving the global
+setting alone.
+
+:func:`apply_to_array` is what ``A.apply(a)`` does for a JAX array ``a``: a JAX array of
+``a``'s dtype comes back on ``a``'s device; inside ``jax.jit`` and under ``jax.grad`` the
+call is a ``jax.pure_callback`` whose derivative is the operator's adjoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..operators.base import ShapedOperator, as_shape
+from ._common import CallbackOperator, check_dtype, require, returned_dtype
+
+__all__ = ["JaxOperator", "apply_to_array", "from_jax"]
+
+
+def _jax():
+    return require("jax", "jax")
+
+
+def _precision(dtype: np.dtype):
+    """A context in which JAX computes in ``dtype``'s precision (``jax.enable_x64`` for 64-bit types)."""
+    jax = _jax()
+    if np.finfo(dtype).bits == 64 and not jax.config.jax_enable_x64:
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
+
+
+class JaxOperator(CallbackOperator):
+    """A linear map written in JAX: forward ``fn``, adjoint the conjugated vector-Jacobian product.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a JAX array of shape ``input_shape`` to one array (a plain function, a
+        ``jax.jit``, ``jax.custom_vjp`` or ``jax.custom_jvp`` function). Batches run
+        through ``jax.vmap`` and ``jax.jit``.
+    input_shape : int or tuple of int
+        The shape of the arrays ``fn`` takes.
+    dtype : float32, float64, complex64 or complex128, optional
+        Default float64 when ``jax_enable_x64`` is set, else float32.
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero array of ``input_shape``, does not return one array, or
+        returns complex values for a real ``dtype``.
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from linop.interop.jax import JaxOperator
+    >>> matrix = jnp.array([[1.0, 2.0j], [0.0, 1.0]], dtype=jnp.complex64)
+    >>> A = JaxOperator(lambda x: matrix @ x, (2,), dtype="complex64")
+    >>> M = np.asarray(matrix)
+    >>> np.array_equal(A.H.to_dense(), M.conj().T)  # jax.vjp gives M^T; the adapter conjugates it
+    True
+    """
+
+    def __init__(self, fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = None):
+        jax = _jax()
+        if not callable(fn):
+            raise TypeError(f"fn must be callable; got {fn!r}")
+        self.fn = fn
+        shape = as_shape(input_shape, "input_shape")
+        dt = check_dtype(dtype if dtype is not None else ("float64" if jax.config.jax_enable_x64 else "float32"))
+        with _precision(dt):
+            probe = jax.numpy.zeros(shape, dtype=dt)
+            try:
+                out = jax.eval_shape(fn, probe)
+            except Exception as exc:
+                raise ValueError(f"fn fails on a {dt} array of shape {shape} (input_shape): "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        if not hasattr(out, "shape") or not hasattr(out, "dtype"):
+            raise ValueError(f"fn must return one array; it returned {type(out).__name__}")
+        if np.issubdtype(out.dtype, np.complexfloating) and dt.kind != "c":
+            raise ValueError(f"fn returns complex arrays for {dt} input: pass a complex dtype (complex64 or complex128)")
+        super().__init__(shape, tuple(out.shape) or (1,), dt)
+        batched = jax.vmap(fn)
+        self._forward_batch = jax.jit(lambda x: batched(x).reshape((x.shape[0],) + self.output_shape))
+
+        def adjoint_batch(y):
+            x0 = jax.numpy.zeros((y.shape[0],) + self.input_shape, dtype=self.dtype)
+            out, vjp = jax.vjp(batched, x0)
+            (grad,) = vjp(jax.numpy.conj(y).reshape(out.shape).astype(out.dtype))
+            return jax.numpy.conj(grad)
+
+        self._adjoint_batch = jax.jit(adjoint_batch)
+
+    def _run_forward(self, x: np.ndarray) -> np.ndarray:
+        with _precision(self.dtype):
+            return np.asarray(self._forward_batch(x))
+
+    def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
+        with _precision(self.dtype):
+            return np.asarray(self._adjoint_batch(y))
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", None) or type(self.fn).__name__
+        return f"<JaxOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+
+
+def from_jax(fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = None) -> JaxOperator:
+    """A JAX function as a shaped linear operator; its adjoint is the conjugated ``jax.vjp``.
+
+    ``A x = fn(x)`` and ``A^H y = conj(vjp(conj(y)))`` at ``x = 0`` (for a
+    ``jax.custom_vjp`` function, its own ``bwd``).
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a JAX array of shape ``input_shape`` to one array.
+    input_shape : int or tuple of int
+        The shape of the arrays ``fn`` takes.
+    dtype : float32, float64, complex64 or complex128, optional
+        Default float64 when ``jax_enable_x64`` is set, else float32; 64-bit operators
+        compute in 64 bits either way.
+
+    Returns
+    -------
+    JaxOperator
+        The operator, ``input_shape -> output_shape`` (the shape ``fn`` returns).
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero array of ``input_shape`` (see :class:`~linop.interop.jax.JaxOperator`).
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from linop.interop import from_jax
+    >>> A = from_jax(lambda x: jnp.convolve(x, jnp.array([1.0, 2.0, 1.0]), mode="valid"), (8,))
+    >>> A.output_shape, A.dtype
+    ((6,), dtype('float32'))
+    >>> linop.verify(A, seed=0).passed
+    True
+    """
+    return JaxOperator(fn, input_shape, dtype=dtype)
+
+
+def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None) -> ShapedOperator:
+    """What :func:`linop.interop.adapt` does with a JAX object: a 2-D array is its matrix, a function needs ``input_shape``.
+
+    Raises
+    ------
+    ValueError
+        ``input_shape`` is missing for a function.
+    TypeError
+        A JAX object that is neither a 2-D array nor callable.
+    """
+    jax = _jax()
+    if isinstance(obj, jax.Array):
+        if obj.ndim != 2:
+            raise TypeError(f"a JAX array to verify must be a 2-D matrix; got shape {obj.shape}")
+        matrix = obj
+        return from_jax(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype)
+    if callable(obj):
+        if input_shape is None:
+            raise ValueError(f"{type(obj).__name__} {getattr(obj, '__name__', '')} is a JAX function: its input "
+                             "shape cannot be read from it; pass input_shape=(...) (--input-shape on the command line)")
+        return from_jax(obj, input_shape, dtype=dtype)
+    raise TypeError(f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from JAX, linop accepts a function "
+                    "(jax.jit, custom_vjp, custom_jvp) or a 2-D array")
+
+
+# -- JAX arrays through linop's operators -------------------------------------------------------
+def _numpy_map(op: ShapedOperator, adjoint: bool, dtype: np.dtype) -> Callable:
+    """The host callback: ``A`` or ``A^H`` on a NumPy array, returned in ``dtype``.
+
+    A real ``dtype`` with a complex result happens only for the gradient of a real input,
+    which is the real part (JAX's convention for real primals).
+    """
+
+    def run(a: np.ndarray) -> np.ndarray:
+        out = op.apply_adjoint(np.asarray(a)) if adjoint else op.apply(np.asarray(a))
+        if np.iscomplexobj(out) and dtype.kind == "f":
+            out = out.real
+        return np.asarray(out, dtype=dtype)
+
+    return run
+
+
+def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False):
+    """``A a`` (or ``A^H a``) for a JAX array of shape ``(..., *input_shape)``; a JAX array comes back.
+
+    Works eagerly, under ``jax.jit`` and under ``jax.grad``/``jax.vjp`` (the derivative
+    of ``A.apply`` is ``A^T``, JAX's unconjugated convention: ``conj(A^H conj(g))``).
+    Without ``jax_enable_x64`` a float64 result is returned in float32, as JAX does.
+    This is what ``A.apply(a)`` calls.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    a : jax.Array
+        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
+    adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    jax.Array
+        ``A a`` or ``A^H a``, in ``a``'s dtype (complex when the operator is), on its device.
+
+    Raises
+    ------
+    ValueError
+        ``a`` does not end in the operator's input shape.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
+    >>> A.apply(jnp.ones(5))
+    Array([4., 4., 4.], dtype=float32)
+    >>> jax.grad(lambda x: A.apply(x).sum())(jnp.ones(5))  # A^H applied to ones
+    Array([1., 3., 4., 3., 1.], dtype=float32)
+    """
+    jax = _jax()
+    jnp = jax.numpy
+    shape_in, shape_out = (op.output_shape, op.input_shape) if adjoint else (op.input_shape, op.output_shape)
+    nd = len(shape_in)
+    if a.ndim < nd or tuple(a.shape[a.ndim - nd:]) != shape_in:
+        raise ValueError(f"{'y' if adjoint else 'x'} must have shape (..., {', '.join(map(str, shape_in))}) "
+                         f"(leading batch axes allowed); got {tuple(a.shape)}")
+    batch = tuple(a.shape[: a.ndim - nd])
+    computed = np.result_type(a.dtype if np.issubdtype(a.dtype, np.inexact) else np.float64, op.dtype)
+    dtype = np.dtype(jax.dtypes.canonicalize_dtype(returned_dtype(a.dtype, computed)))
+    # A gradient has the input's dtype (an integer input's is the result's).
+    input_dtype = np.dtype(jax.dtypes.canonicalize_dtype(a.dtype if np.issubdtype(a.dtype, np.inexact) else dtype))
+
+    def call(value, backward: bool, out_shape, out_dtype):
+        run = _numpy_map(op, adjoint != backward, out_dtype)
+        return jax.pure_callback(run, jax.ShapeDtypeStruct(out_shape, out_dtype), value, vmap_method="expand_dims")
+
+    @jax.custom_vjp
+    def mapped(value):
+        return call(value, False, batch + shape_out, dtype)
+
+    def forward(value):
+        return mapped(value), None
+
+    def backward(_, g):
+        # JAX's cotangent convention is the transpose: A^T g = conj(A^H conj(g)).
+        return (jnp.conj(call(jnp.conj(g), True, batch + shape_in, input_dtype)),)
+
+    mapped.defvjp(forward, backward)
+    out = mapped(a)
+    if not isinstance(out, jax.core.Tracer) and hasattr(a, "sharding"):
+        out = jax.device_put(out, a.sharding)
+    return out

@@ -1,0 +1,410 @@
+"""PyTorch in and out: a torch function as a linop operator, and torch tensors through linop's operators.
+
+:func:`linop.interop.from_torch` turns ``fn`` (a function of one tensor, an ``nn.Module`` or a custom
+``torch.autograd.Function``) into a :class:`TorchOperator`, a shaped operator with
+
+.. math::
+
+    A x = \\mathrm{fn}(x), \\qquad A^H y = \\mathrm{vjp}_{\\mathrm{fn}}(0)(y)
+    = \\frac{\\partial}{\\partial x} \\langle \\mathrm{fn}(x), y \\rangle
+
+computed by ``torch.autograd.grad``, which for a custom ``autograd.Function`` calls the
+user's own ``backward``. For complex tensors PyTorch's vector-Jacobian product is
+already the conjugate transpose (its gradients are conjugate Wirtinger derivatives:
+the VJP of ``x -> M x`` with grad_output ``v`` is ``M^H v``), so no conjugation is added.
+The VJP is taken at ``x = 0``: for a linear ``fn`` it does not depend on the point,
+and an affine ``fn`` (a layer with a bias) gives the adjoint of its linear part, while
+``linop.verify`` reports that ``A 0 != 0``.
+
+:func:`apply_to_tensor` is what ``A.apply(t)`` does for a tensor ``t``: the result is a
+tensor of ``t``'s device and dtype, differentiable through ``A.H`` (autograd's backward
+of ``A.apply`` is ``A.apply_adjoint``). PyTorch is imported when these are called, never
+by ``import linop``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..operators.base import ShapedOperator, as_shape
+from ._common import CallbackOperator, check_dtype, require
+
+__all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]
+
+
+def _torch():
+    return require("torch", "torch")
+
+
+def torch_dtype(dtype: np.dtype):
+    """The torch dtype of a NumPy float32/float64/complex64/complex128 dtype."""
+    return getattr(_torch(), np.dtype(dtype).name)
+
+
+def _is_function_class(obj: object) -> bool:
+    torch = _torch()
+    return isinstance(obj, type) and issubclass(obj, torch.autograd.Function)
+
+
+def _parameter_tensor(fn: object):
+    """The first floating or complex parameter or buffer of a module, else ``None``."""
+    torch = _torch()
+    if isinstance(fn, torch.nn.Module):
+        for t in list(fn.parameters()) + list(fn.buffers()):
+            if t.is_floating_point() or t.is_complex():
+                return t
+    return None
+
+
+def _to_numpy(t) -> np.ndarray:
+    """A tensor's values as a NumPy array (detached, conjugation and negation bits resolved, on the CPU)."""
+    return t.detach().resolve_conj().resolve_neg().cpu().numpy()
+
+
+class TorchOperator(CallbackOperator):
+    """A linear map written in PyTorch: forward ``fn``, adjoint the vector-Jacobian product of autograd.
+
+    Parameters
+    ----------
+    fn : callable, torch.nn.Module or torch.autograd.Function subclass
+        Maps a tensor of shape ``input_shape`` (``(B, *input_shape)`` when ``batched``) to
+        one tensor; a Function subclass is called through its ``apply``.
+    input_shape : int or tuple of int
+        The shape of the tensors ``fn`` takes (without the batch axis when ``batched``).
+    dtype : float32, float64, complex64 or complex128 (NumPy or torch dtype), optional
+        Default: the dtype of the module's first floating parameter, else
+        ``torch.get_default_dtype()``.
+    device : str or torch.device, optional
+        Where ``fn`` runs; default the device of the module's parameters, else the CPU.
+    batched : bool, default False
+        ``fn`` takes a leading batch axis and treats its samples independently (one call
+        per batch instead of one call per sample). Otherwise a batch runs through
+        ``torch.func.vmap`` when that gives the per-sample results on a random probe
+        (modules and plain functions do; random layers, and custom Functions without
+        ``setup_context``/``vmap`` support, run sample by sample).
+
+    Attributes
+    ----------
+    wrapped : callable, nn.Module or Function subclass
+        What was passed as ``fn``.
+    fn : callable
+        The function called (``Function.apply`` for a Function subclass).
+    device : torch.device
+    vectorized : bool
+        Whether batches run through ``torch.func.vmap`` (or ``fn`` itself when ``batched``).
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero tensor of ``input_shape`` (the message names the shape and
+        torch's error), does not return one tensor, or returns a complex tensor for a real
+        ``dtype``.
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.torch import TorchOperator
+    >>> matrix = torch.tensor([[1.0, 2.0j], [0.0, 1.0]], dtype=torch.complex128)
+    >>> A = TorchOperator(lambda x: matrix @ x, (2,), dtype="complex128")
+    >>> A.H.to_dense()  # autograd's VJP is the conjugate transpose
+    array([[1.+0.j, 0.+0.j],
+           [0.-2.j, 1.+0.j]])
+    """
+
+    def __init__(
+        self,
+        fn: Any,
+        input_shape: int | Sequence[int],
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        batched: bool = False,
+    ):
+        torch = _torch()
+        self.wrapped = fn
+        self.fn: Callable = fn.apply if _is_function_class(fn) else fn
+        if not callable(self.fn):
+            raise TypeError(f"fn must be a callable, an nn.Module or an autograd.Function subclass; got {fn!r}")
+        shape = as_shape(input_shape, "input_shape")
+        reference = _parameter_tensor(fn)
+        hint = ""
+        if dtype is None:
+            dtype = reference.dtype if reference is not None else torch.get_default_dtype()
+            hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
+        dt = check_dtype(dtype)
+        if reference is not None and str(reference.dtype).rpartition('.')[2] != dt.name:
+            hint = (f"; the module's parameters are {str(reference.dtype).rpartition('.')[2]}: pass that dtype, "
+                    f"or a {dt} copy of the module (module.to(torch.{dt}))")
+        self.device = torch.device(device) if device is not None else (
+            reference.device if reference is not None else torch.device("cpu"))
+        self.batched = bool(batched)
+        self._torch_dtype = torch_dtype(dt)
+        probe = torch.zeros((1,) + shape if self.batched else shape, dtype=self._torch_dtype, device=self.device)
+        try:
+            with torch.no_grad():
+                out = self.fn(probe)
+        except Exception as exc:
+            raise ValueError(
+                f"fn fails on a {dt} tensor of shape {tuple(probe.shape)} (input_shape={shape}"
+                f"{', batched' if self.batched else ''}): {type(exc).__name__}: {exc}{hint}"
+            ) from exc
+        if not isinstance(out, torch.Tensor):
+            raise ValueError(f"fn must return one tensor; it returned {type(out).__name__}")
+        if out.is_complex() and not dt.kind == "c":
+            raise ValueError(f"fn returns complex tensors for {dt} input: pass a complex dtype (complex64 or complex128)")
+        output_shape = tuple(out.shape[1:]) if self.batched else tuple(out.shape)
+        if not output_shape:
+            output_shape = (1,)  # a scalar output is one row
+        super().__init__(shape, output_shape, dt)
+        self.vectorized = self.batched or self._vmap_agrees()
+
+    def _vmap_agrees(self) -> bool:
+        """Whether ``torch.func.vmap(fn)`` runs and gives the sample-by-sample results on a random batch of two."""
+        torch = _torch()
+        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype, device=self.device)
+        try:
+            with torch.no_grad():
+                fast = torch.func.vmap(self.fn)(probe)
+                slow = torch.stack([self.fn(sample) for sample in probe])
+        except Exception:  # random operations, Functions without vmap support, data-dependent control flow
+            return False
+        if fast.shape != slow.shape:
+            return False
+        scale = float(slow.abs().max()) if slow.numel() else 0.0
+        return bool(torch.allclose(fast, slow, rtol=1e-4, atol=1e-5 * scale))
+
+    # -- the two maps ----------------------------------------------------------------------
+    def _tensor(self, a: np.ndarray):
+        return _torch().from_numpy(a).to(self.device)
+
+    def _call(self, x):
+        """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like ``output_shape``)."""
+        torch = _torch()
+        if self.batched:
+            out = self.fn(x)
+        elif self.vectorized:
+            out = torch.func.vmap(self.fn)(x)
+        else:
+            out = torch.stack([self.fn(sample) for sample in x])
+        return out.reshape((x.shape[0],) + self.output_shape)
+
+    def _run_forward(self, x: np.ndarray) -> np.ndarray:
+        with _torch().no_grad():
+            return _to_numpy(self._call(self._tensor(x)))
+
+    def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
+        torch = _torch()
+        with torch.enable_grad():
+            x0 = torch.zeros((y.shape[0],) + self.input_shape, dtype=self._torch_dtype, device=self.device,
+                             requires_grad=True)
+            out = self._call(x0)
+            if not out.requires_grad:
+                raise ValueError("fn's output does not depend on its input through autograd (it is detached "
+                                 "or computed outside torch), so it has no vector-Jacobian product")
+            grad_output = self._tensor(y).to(out.dtype)
+            (grad,) = torch.autograd.grad(out, x0, grad_outputs=grad_output, allow_unused=True)
+        if grad is None:  # fn ignores its input: the adjoint of the zero map
+            return np.zeros((y.shape[0],) + self.input_shape, dtype=self.dtype)
+        return _to_numpy(grad)
+
+    def __repr__(self) -> str:
+        name = getattr(self.wrapped, "__name__", None) or " ".join(repr(self.wrapped).split())
+        if len(name) > 100:
+            name = name[:97] + "..."
+        return f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}, device={self.device}>"
+
+
+def from_torch(
+    fn: Any,
+    input_shape: int | Sequence[int],
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    batched: bool = False,
+) -> TorchOperator:
+    """A PyTorch function, module or custom autograd Function as a shaped linear operator.
+
+    ``A x = fn(x)`` and ``A^H y = d<fn(x), y>/dx`` (autograd's vector-Jacobian product:
+    for a custom ``autograd.Function`` its own ``backward``, which is what
+    :func:`linop.verify` then checks).
+
+    Parameters
+    ----------
+    fn : callable, torch.nn.Module or torch.autograd.Function subclass
+        Maps one tensor of shape ``input_shape`` to one tensor.
+    input_shape : int or tuple of int
+        The shape of the tensors ``fn`` takes (without a batch axis when ``batched``).
+    dtype : float32, float64, complex64 or complex128 (NumPy or torch dtype), optional
+        Default: the module's parameters' dtype, else ``torch.get_default_dtype()``.
+    device : str or torch.device, optional
+        Where ``fn`` runs; default the module's parameters' device, else the CPU.
+    batched : bool, default False
+        ``fn`` takes a leading batch axis itself.
+
+    Returns
+    -------
+    TorchOperator
+        The operator, ``input_shape -> output_shape`` (the shape ``fn`` returns).
+
+    Raises
+    ------
+    ValueError
+        ``fn`` fails on a zero tensor of ``input_shape`` or returns something other than
+        one tensor (see :class:`~linop.interop.torch.TorchOperator`).
+    TypeError
+        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop import from_torch
+    >>> layer = torch.nn.Conv1d(2, 3, kernel_size=3, bias=False, dtype=torch.float64)
+    >>> A = from_torch(layer, input_shape=(2, 10))
+    >>> A.input_shape, A.output_shape, A.dtype
+    ((2, 10), (3, 8), dtype('float64'))
+    >>> linop.verify(A, seed=0).passed
+    True
+    """
+    return TorchOperator(fn, input_shape, dtype=dtype, device=device, batched=batched)
+
+
+def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = None) -> ShapedOperator:
+    """What :func:`linop.interop.adapt` does with a PyTorch object.
+
+    An ``nn.Module`` or ``autograd.Function`` subclass becomes a :class:`TorchOperator`
+    (an ``nn.Linear`` knows its ``input_shape``: ``(in_features,)``); a 2-D tensor is the
+    matrix it holds.
+
+    Raises
+    ------
+    ValueError
+        ``input_shape`` is missing for a module or Function that does not determine it.
+    TypeError
+        Any other PyTorch object.
+    """
+    torch = _torch()
+    if isinstance(obj, torch.Tensor):
+        if obj.dim() != 2:
+            raise TypeError(f"a tensor to verify must be a 2-D matrix; got shape {tuple(obj.shape)}")
+        matrix = obj
+        return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype,
+                          device=obj.device)
+    if isinstance(obj, torch.nn.Module) or _is_function_class(obj):
+        if input_shape is None and isinstance(obj, torch.nn.Linear):
+            input_shape = (obj.in_features,)
+        if input_shape is None:
+            kind = "torch.autograd.Function" if _is_function_class(obj) else "torch.nn.Module"
+            name = getattr(obj, "__name__", type(obj).__name__)
+            raise ValueError(
+                f"{name} is a {kind}: its input shape cannot be read from it; pass input_shape=(...) "
+                "(--input-shape on the command line): the shape of one input tensor, e.g. (1, channels, height, width)"
+            )
+        return from_torch(obj, input_shape, dtype=dtype)
+    raise TypeError(
+        f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from PyTorch, linop accepts an nn.Module, "
+        "an autograd.Function subclass or a 2-D tensor (wrap a plain function with linop.interop.from_torch)"
+    )
+
+
+# -- tensors through linop's operators ---------------------------------------------------------
+def result_tensor_dtype(tensor_dtype, computed_dtype):
+    """The dtype ``A t`` is returned in: ``t``'s, complex of its precision when the result is complex.
+
+    Integer and boolean tensors get ``computed_dtype``, the torch dtype the operator computed in.
+    """
+    torch = _torch()
+    if not (tensor_dtype.is_floating_point or tensor_dtype.is_complex):
+        return computed_dtype
+    if computed_dtype.is_complex and not tensor_dtype.is_complex:
+        return torch.complex64 if tensor_dtype in (torch.float32, torch.float16, torch.bfloat16) else torch.complex128
+    return tensor_dtype
+
+
+def _through_numpy(op: ShapedOperator, t, adjoint: bool):
+    """``A t`` or ``A^H t`` computed by NumPy, as a tensor of ``t``'s device and (complexified) dtype."""
+    torch = _torch()
+    a = _to_numpy(t)
+    out = op.apply_adjoint(a) if adjoint else op.apply(a)
+    result = torch.from_numpy(np.ascontiguousarray(out))
+    return result.to(device=t.device, dtype=result_tensor_dtype(t.dtype, result.dtype))
+
+
+@functools.cache
+def _linop_function():
+    """The autograd Function of a linop operator: forward ``A`` (or ``A^H``), backward the other one."""
+    torch = _torch()
+
+    class LinopApply(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t, op, adjoint):
+            ctx.op, ctx.adjoint, ctx.real_input = op, adjoint, not t.is_complex()
+            return _through_numpy(op, t, adjoint)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, grad):
+            # PyTorch's gradient of y = A x is A^H g (conjugate Wirtinger convention); a real
+            # input receives its real part.
+            g = _through_numpy(ctx.op, grad, not ctx.adjoint)
+            if ctx.real_input and g.is_complex():
+                g = g.real
+            return g, None, None
+
+    return LinopApply
+
+
+def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
+    """``A t`` (or ``A^H t``) for a torch tensor ``t`` of shape ``(..., *input_shape)``; a tensor comes back.
+
+    The result has ``t``'s device and dtype (complex of the same precision when the
+    operator is complex and ``t`` real). On the CPU the operator runs through NumPy and
+    autograd differentiates the call through the adjoint (the backward of ``A.apply`` is
+    ``A.apply_adjoint``); on another device a :class:`~linop.Convolution` or
+    :class:`~linop.ConvTranspose` that PyTorch can express runs as torch's own
+    convolution there (:func:`linop.interop.torch_layers.torch_map`), anything else
+    goes through the CPU. This is what ``A.apply(t)`` calls.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    t : torch.Tensor
+        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
+    adjoint : bool, default False
+        Apply ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``A t`` or ``A^H t``, on ``t``'s device.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
+    >>> t = torch.ones(5, requires_grad=True)
+    >>> y = A.apply(t)
+    >>> y
+    tensor([4., 4., 4.], grad_fn=<LinopApplyBackward>)
+    >>> y.sum().backward()
+    >>> t.grad  # A^H applied to ones
+    tensor([1., 3., 4., 3., 1.])
+    """
+    if t.device.type != "cpu":
+        from .torch_layers import torch_map
+
+        native = torch_map(op, adjoint=adjoint)
+        if native is not None:
+            return native(t)
+    return _linop_function().apply(t, op, adjoint)

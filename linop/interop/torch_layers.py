@@ -1,0 +1,447 @@
+"""Exact conversion between linop's convolutions and PyTorch's ``Conv*d`` / ``ConvTranspose*d`` layers.
+
+Layouts: PyTorch is channels first, linop channels last. A ``ConvNd`` weight
+``(c_out, c_in/G, k_1..k_d)`` is linop's kernel ``(k_1..k_d, c_in/G, c_out)``; a
+``ConvTransposeNd`` weight ``(c_in, c_out/G, k_1..k_d)`` is the kernel
+``(k_1..k_d, c_out/G, c_in)`` of the convolution it transposes. With ``x`` channels
+last and ``layer`` the converted layer,
+
+.. math::
+
+    \\mathrm{layer}(\\mathrm{moveaxis}(x, -1, 0)) = \\mathrm{moveaxis}(A x, -1, 0)
+
+up to rounding. What PyTorch can express, per spatial axis with low and high pads
+``(p_lo, p_hi)``:
+
+* ``Conv*d``: ``p_lo == p_hi`` (an int padding), or PyTorch's ``"same"`` (stride 1,
+  ``p_lo = t // 2`` and ``p_hi = t - p_lo`` for the total ``t = d (k-1)``); boundaries
+  ``constant`` (``"zeros"``), ``reflect``, ``edge`` (``"replicate"``), ``wrap``
+  (``"circular"``, pads at most the axis length). Not ``symmetric``.
+* ``ConvTranspose*d``: zero boundary only, padding ``p_lo`` cropped on both sides, and
+  ``output_padding = n + 2 p_lo - used_size`` (:attr:`linop.geometry.AxisGeometry.transposed_output_padding`),
+  which PyTorch accepts in ``[0, max(s, d))``.
+
+Anything else raises :class:`TorchCannotExpress` naming why. :func:`torch_map` runs a
+convolution with torch's own functions (any padding, through ``F.pad``) for tensors on
+a GPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..geometry import BOUNDARY_ALIASES, matching_high_padding, resolve_padding, transposed_conv_size
+from ..operators.base import ShapedOperator
+from ..operators.convolution import ConvTranspose, Convolution
+from ._common import require
+from .torch import result_tensor_dtype
+
+__all__ = [
+    "TorchCannotExpress",
+    "conv_from_torch",
+    "conv_to_torch",
+    "conv_transpose_from_torch",
+    "conv_transpose_to_torch",
+    "torch_map",
+]
+
+#: PyTorch's padding_mode for each linop boundary it has.
+TORCH_PADDING_MODE: dict[str, str] = {linop: torch for torch, linop in BOUNDARY_ALIASES.items()} | {"reflect": "reflect"}
+#: linop's boundary for each PyTorch padding_mode.
+LINOP_BOUNDARY: dict[str, str] = {torch: linop for linop, torch in TORCH_PADDING_MODE.items()}
+
+
+class TorchCannotExpress(ValueError):
+    """The linop operator has no exact PyTorch layer (the message says which parameter and why).
+
+    Examples
+    --------
+    >>> from linop.interop.torch_layers import TorchCannotExpress
+    >>> try:
+    ...     linop.Convolution(np.ones(3), (8,), padding=[(0, 2)]).to_torch()
+    ... except TorchCannotExpress as exc:
+    ...     print(str(exc).split(":")[0])
+    padding ((0, 2),) is asymmetric and it is not PyTorch's 'same' split (low = total // 2)
+    """
+
+
+def _torch():
+    return require("torch", "torch")
+
+
+def _spatial_dims(layer: Any, kinds: tuple[str, ...]) -> int:
+    torch = _torch()
+    for d, name in enumerate(kinds, start=1):
+        if isinstance(layer, getattr(torch.nn, name)):
+            return d
+    raise TypeError(f"layer must be a torch.nn.{' / '.join(kinds)}; got {type(layer).__name__}")
+
+
+def _check_bias(layer: Any, ignore_bias: bool) -> None:
+    if layer.bias is not None and not ignore_bias:
+        raise ValueError(
+            f"the {type(layer).__name__} has a bias: it is affine, not linear, and a linop operator has no bias; "
+            "pass ignore_bias=True to convert its linear part (the bias is then left out)"
+        )
+
+
+def _spatial_size(input_size: int | Sequence[int], ndim: int, layer: Any) -> tuple[int, ...]:
+    size = (input_size,) if isinstance(input_size, (int, np.integer)) else tuple(input_size)
+    if len(size) != ndim or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in size):
+        raise ValueError(f"input_size must be {ndim} positive spatial sizes for a {type(layer).__name__} "
+                         f"(channels are the layer's); got {input_size!r}")
+    return tuple(int(s) for s in size)
+
+
+def _kernel_from_weight(weight: Any) -> np.ndarray:
+    """``(a, b, k_1..k_d)`` weight -> ``(k_1..k_d, b, a)`` kernel, as a NumPy copy."""
+    w = weight.detach().resolve_conj().cpu().numpy()
+    return np.ascontiguousarray(np.moveaxis(np.moveaxis(w, 0, -1), 0, -2))
+
+
+def _weight_from_kernel(op: Convolution) -> np.ndarray:
+    """linop's kernel (flipped when ``flip``) as a torch weight ``(a, b, k_1..k_d)``."""
+    g = op.geometry
+    kernel = op.kernel.reshape(g.kernel_size + (g.in_per_group, g.out_channels))
+    if op.flip:
+        kernel = kernel[(slice(None, None, -1),) * g.ndim]
+    return np.array(np.moveaxis(np.moveaxis(kernel, -1, 0), -1, 1), order="C", copy=True)  # writable for torch
+
+
+# -- Conv*d ---------------------------------------------------------------------------------------
+def conv_from_torch(layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> Convolution:
+    """The :class:`~linop.Convolution` of a ``torch.nn.Conv1d/2d/3d`` for inputs of spatial size ``input_size``.
+
+    Parameters
+    ----------
+    layer : torch.nn.Conv1d, Conv2d or Conv3d
+        The layer (not modified).
+    input_size : int or tuple of int
+        The spatial sizes ``(n_1..n_d)``; the operator's input shape is ``(n_1..n_d, c_in)``.
+    ignore_bias : bool, default False
+        Convert a layer with a bias by leaving the bias out.
+
+    Returns
+    -------
+    Convolution
+        Same weights (dtype kept), stride, padding (``"same"`` and ``padding_mode``
+        included), dilation and groups, channels last.
+
+    Raises
+    ------
+    TypeError
+        ``layer`` is not a ``Conv*d``.
+    ValueError
+        The layer has a bias and ``ignore_bias`` is False, or ``input_size`` does not fit it.
+
+    Examples
+    --------
+    >>> import torch, linop
+    >>> layer = torch.nn.Conv2d(3, 4, 3, padding="same", padding_mode="reflect", bias=False)
+    >>> A = linop.Convolution.from_torch(layer, (8, 8))
+    >>> A.input_shape, A.output_shape, A.boundary
+    ((8, 8, 3), (8, 8, 4), 'reflect')
+    """
+    ndim = _spatial_dims(layer, ("Conv1d", "Conv2d", "Conv3d"))
+    _check_bias(layer, ignore_bias)
+    size = _spatial_size(input_size, ndim, layer)
+    if isinstance(layer.padding, str):
+        padding: Any = layer.padding  # "valid", or "same" (PyTorch allows it at stride 1 only, where it agrees)
+    else:
+        padding = [(int(p), int(p)) for p in layer.padding]
+    return Convolution(
+        _kernel_from_weight(layer.weight), size + (layer.in_channels,), stride=tuple(layer.stride),
+        padding=padding, dilation=tuple(layer.dilation), groups=layer.groups,
+        boundary=LINOP_BOUNDARY[layer.padding_mode],
+    )
+
+
+def _conv_torch_arguments(op: Convolution) -> dict:
+    """The keyword arguments of an equivalent ``Conv*d`` (without the weight), or :class:`TorchCannotExpress`."""
+    g = op.geometry
+    if g.boundary not in TORCH_PADDING_MODE:
+        raise TorchCannotExpress(
+            f"boundary={g.boundary!r}: PyTorch's padding modes are zeros, reflect, replicate and circular "
+            f"(no {g.boundary!r}, which repeats the edge sample)"
+        )
+    if g.boundary == "wrap" and any(max(lo, hi) > ax.n for ax, (lo, hi) in zip(g.axes, g.padding)):
+        raise TorchCannotExpress(f"circular padding {g.padding} wraps around more than once on an axis of size "
+                                 f"{g.input_size}: PyTorch pads circularly by at most the axis length")
+    if all(lo == hi for lo, hi in g.padding):
+        padding: Any = tuple(lo for lo, _ in g.padding)
+    elif all(s == 1 for s in g.stride) and g.padding == resolve_padding("same", g.input_size, g.kernel_size,
+                                                                         g.stride, g.dilation):
+        padding = "same"
+    else:
+        reason = ("PyTorch's 'same' exists at stride 1 only" if any(s > 1 for s in g.stride)
+                  else "it is not PyTorch's 'same' split (low = total // 2)")
+        raise TorchCannotExpress(
+            f"padding {g.padding} is asymmetric and {reason}: a ConvNd pads both sides of an axis equally "
+            "(pad with torch.nn.functional.pad first, as linop.interop.torch_layers.torch_map does)"
+        )
+    return dict(in_channels=g.in_channels, out_channels=g.out_channels, kernel_size=g.kernel_size,
+                stride=g.stride, padding=padding, dilation=g.dilation, groups=g.groups,
+                padding_mode=TORCH_PADDING_MODE[g.boundary])
+
+
+def conv_to_torch(op: Convolution):
+    """The ``torch.nn.Conv1d/2d/3d`` (no bias) that computes ``op`` channels first.
+
+    A single-channel operator (no channel axis) becomes a layer with one input and one
+    output channel. The layer's dtype is the kernel's.
+
+    Parameters
+    ----------
+    op : Convolution
+        The convolution.
+
+    Returns
+    -------
+    torch.nn.Conv1d, Conv2d or Conv3d
+
+    Raises
+    ------
+    TorchCannotExpress
+        ``symmetric`` boundary, circular padding wider than the axis, asymmetric padding
+        other than PyTorch's ``"same"`` at stride 1, more than three spatial axes.
+
+    Examples
+    --------
+    >>> import numpy as np, linop
+    >>> A = linop.Convolution(np.ones((3, 3, 2, 4)), (8, 8, 2), padding=1, boundary="edge")
+    >>> A.to_torch()
+    Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False, padding_mode=replicate)
+    """
+    torch = _torch()
+    g = op.geometry
+    if not 1 <= g.ndim <= 3:
+        raise TorchCannotExpress(f"PyTorch has Conv1d/2d/3d; this convolution has {g.ndim} spatial axes")
+    arguments = _conv_torch_arguments(op)
+    weight = torch.from_numpy(_weight_from_kernel(op))
+    layer = getattr(torch.nn, f"Conv{g.ndim}d")(**arguments, bias=False, dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+    return layer
+
+
+# -- ConvTranspose*d -----------------------------------------------------------------------------
+def conv_transpose_from_torch(layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> ConvTranspose:
+    """The :class:`~linop.ConvTranspose` of a ``torch.nn.ConvTranspose1d/2d/3d`` for inputs of spatial size ``input_size``.
+
+    The layer's output size per axis is
+    ``n = (m - 1) s - 2 p + d (k - 1) + output_padding + 1``
+    (:func:`linop.geometry.transposed_conv_size`); the result is the adjoint of the
+    convolution of ``n`` samples with pads ``(p, p_hi)``, ``p_hi`` chosen so that it has
+    ``m`` outputs (:func:`linop.geometry.matching_high_padding`).
+
+    Parameters
+    ----------
+    layer : torch.nn.ConvTranspose1d, ConvTranspose2d or ConvTranspose3d
+        The layer (not modified).
+    input_size : int or tuple of int
+        Spatial sizes ``(m_1..m_d)`` of the layer's input.
+    ignore_bias : bool, default False
+        Convert a layer with a bias by leaving the bias out.
+
+    Returns
+    -------
+    ConvTranspose
+        Maps ``(m_1..m_d, c_in)`` to ``(n_1..n_d, c_out)``.
+
+    Raises
+    ------
+    TypeError
+        ``layer`` is not a ``ConvTranspose*d``.
+    ValueError
+        A bias without ``ignore_bias``, a non-zeros ``padding_mode``, or an
+        ``output_padding`` whose last samples no input can reach (PyTorch fills them
+        with zeros; a linop ConvTranspose has no such samples).
+
+    Examples
+    --------
+    >>> import torch, linop
+    >>> layer = torch.nn.ConvTranspose1d(4, 2, 3, stride=2, padding=1, output_padding=1, bias=False)
+    >>> T = linop.ConvTranspose.from_torch(layer, 5)
+    >>> T.input_shape, T.output_shape
+    ((5, 4), (10, 2))
+    """
+    ndim = _spatial_dims(layer, ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"))
+    _check_bias(layer, ignore_bias)
+    if layer.padding_mode != "zeros":
+        raise ValueError(f"padding_mode={layer.padding_mode!r}: PyTorch's transposed convolutions support 'zeros' only")
+    m = _spatial_size(input_size, ndim, layer)
+    kernel = _kernel_from_weight(layer.weight)
+    sizes, pads = [], []
+    for a in range(ndim):
+        k, s, d, p, op = (layer.kernel_size[a], layer.stride[a], layer.dilation[a], layer.padding[a],
+                          layer.output_padding[a])
+        n = transposed_conv_size(m[a], k, s, d, p, op)
+        if n < 1:
+            raise ValueError(f"the layer's output would have size {n} on axis {a} for input size {m[a]}")
+        high = matching_high_padding(n, k, s, d, p, m[a])
+        if high is None:
+            raise ValueError(
+                f"output_padding={op} on axis {a} exceeds padding + stride - 1 = {p + s - 1}: its last "
+                f"{op - p - s + 1} samples are zeros no input reaches, which a linop ConvTranspose cannot express"
+            )
+        sizes.append(n)
+        pads.append((p, high))
+    return ConvTranspose(kernel, tuple(sizes) + (layer.out_channels,), stride=tuple(layer.stride), padding=pads,
+                         dilation=tuple(layer.dilation), groups=layer.groups)
+
+
+def _conv_transpose_torch_arguments(op: ConvTranspose) -> dict:
+    g = op.geometry
+    if g.boundary != "constant":
+        raise TorchCannotExpress(f"boundary={g.boundary!r}: PyTorch's ConvTranspose*d supports zero padding only")
+    output_padding = tuple(ax.transposed_output_padding for ax in g.axes)
+    for a, (ax, op_a) in enumerate(zip(g.axes, output_padding)):
+        if op_a < 0:
+            raise TorchCannotExpress(
+                f"padding {g.padding[a]} on axis {a} has a larger high pad than low pad: PyTorch's ConvTranspose "
+                f"crops its padding from both sides equally and would need output_padding={op_a} < 0"
+            )
+        if op_a >= max(ax.stride, ax.dilation):
+            raise TorchCannotExpress(
+                f"axis {a} needs output_padding={op_a}, but PyTorch requires output_padding < max(stride, dilation) "
+                f"= {max(ax.stride, ax.dilation)} (the high pad {ax.pad_high} adds samples no output reads)"
+            )
+    return dict(in_channels=g.out_channels, out_channels=g.in_channels, kernel_size=g.kernel_size, stride=g.stride,
+                padding=tuple(ax.pad_low for ax in g.axes), output_padding=output_padding, dilation=g.dilation,
+                groups=g.groups)
+
+
+def conv_transpose_to_torch(op: ConvTranspose):
+    """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias) that computes ``op`` channels first, with its ``output_padding``.
+
+    Parameters
+    ----------
+    op : ConvTranspose
+        The transposed convolution.
+
+    Returns
+    -------
+    torch.nn.ConvTranspose1d, ConvTranspose2d or ConvTranspose3d
+
+    Raises
+    ------
+    TorchCannotExpress
+        A boundary other than zeros, a high pad larger than the low pad, an
+        ``output_padding`` PyTorch refuses (``>= max(stride, dilation)``), more than three
+        spatial axes.
+
+    Examples
+    --------
+    >>> import numpy as np, linop
+    >>> T = linop.ConvTranspose(np.ones((3, 2, 4)), (10, 2), stride=2, padding=1)
+    >>> T.to_torch()
+    ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,), padding=(1,), output_padding=(1,), bias=False)
+    """
+    torch = _torch()
+    g = op.geometry
+    if not 1 <= g.ndim <= 3:
+        raise TorchCannotExpress(f"PyTorch has ConvTranspose1d/2d/3d; this operator has {g.ndim} spatial axes")
+    arguments = _conv_transpose_torch_arguments(op)
+    weight = torch.from_numpy(_weight_from_kernel(op.convolution))
+    layer = getattr(torch.nn, f"ConvTranspose{g.ndim}d")(**arguments, bias=False, dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+    return layer
+
+
+# -- torch's own functions on any device ----------------------------------------------------------
+def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
+    """``t -> A t`` (or ``A^H t``) computed by torch's own convolution functions, for channels-last tensors.
+
+    For a :class:`~linop.Convolution` (or a :class:`~linop.ConvTranspose`, whose forward
+    is the convolution's adjoint) with a boundary PyTorch pads with: the forward map is
+    ``convNd(F.pad(x))`` and the adjoint ``conv_transposeNd`` with the conjugated weight
+    and ``output_padding = P - used_size`` on the padded grid, then the adjoint of the
+    padding (crop for zeros, autograd's fold of ``F.pad`` otherwise). This is the path
+    ``A.apply(t)`` takes for tensors on a GPU.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    adjoint : bool, default False
+        Map with ``A^H`` instead of ``A``.
+
+    Returns
+    -------
+    callable or None
+        A function of one tensor ``(..., *shape)`` returning a tensor of the same device
+        and dtype, differentiable; ``None`` for any other operator (the caller then
+        computes through NumPy).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from linop.interop.torch_layers import torch_map
+    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,), padding=1, boundary="reflect")
+    >>> torch_map(A)(torch.ones(5))
+    tensor([4., 4., 4., 4., 4.])
+    >>> torch_map(A, adjoint=True)(torch.ones(5))
+    tensor([3., 5., 4., 5., 3.])
+    """
+    if isinstance(op, ConvTranspose):
+        conv, adjoint = op.convolution, not adjoint
+    elif isinstance(op, Convolution):
+        conv = op
+    else:
+        return None
+    if conv.geometry.boundary not in TORCH_PADDING_MODE or not 1 <= conv.geometry.ndim <= 3:
+        return None
+    torch = _torch()
+    functional = torch.nn.functional
+    g = conv.geometry
+    weight_np = _weight_from_kernel(conv)
+    flat_pads = [p for pair in reversed(g.padding) for p in pair]
+    mode = TORCH_PADDING_MODE[g.boundary]
+    mode = "constant" if mode == "zeros" else mode
+    shape_in, shape_out = (conv.output_shape, conv.input_shape) if adjoint else (conv.input_shape, conv.output_shape)
+
+    def channels_first(t):
+        batch = tuple(t.shape[: t.dim() - len(shape_in)])
+        t = t.reshape((-1,) + shape_in)
+        return (t.movedim(-1, 1) if g.channels else t.unsqueeze(1)), batch
+
+    def channels_last(t, batch):
+        t = t.movedim(1, -1) if g.channels else t.squeeze(1)
+        return t.reshape(batch + shape_out)
+
+    def run(t):
+        if tuple(t.shape[t.dim() - len(shape_in):]) != shape_in:
+            raise ValueError(f"expected shape (..., {', '.join(map(str, shape_in))}); got {tuple(t.shape)}")
+        work_dtype = torch.promote_types(t.dtype, getattr(torch, conv.dtype.name))
+        weight = torch.from_numpy(weight_np).to(device=t.device, dtype=work_dtype)
+        x, batch = channels_first(t.to(work_dtype))
+        if not adjoint:
+            padded = functional.pad(x, flat_pads, mode=mode) if any(flat_pads) else x
+            out = getattr(functional, f"conv{g.ndim}d")(padded, weight, stride=g.stride, dilation=g.dilation,
+                                                        groups=g.groups)
+        else:
+            output_padding = tuple(ax.padded_size - ax.used_size for ax in g.axes)
+            grid = getattr(functional, f"conv_transpose{g.ndim}d")(
+                x, weight.conj(), stride=g.stride, output_padding=output_padding, dilation=g.dilation, groups=g.groups)
+            out = _unpad(torch, functional, grid, g, flat_pads, mode)
+        return channels_last(out, batch).to(result_tensor_dtype(t.dtype, out.dtype))
+
+    return run
+
+
+def _unpad(torch, functional, grid, g, flat_pads, mode):
+    """The adjoint of ``F.pad``: crop for zero padding, else the vector-Jacobian product of the padding (the fold)."""
+    if not any(flat_pads):
+        return grid
+    if mode == "constant":
+        index = (slice(None), slice(None)) + tuple(slice(lo, lo + ax.n) for ax, (lo, _) in zip(g.axes, g.padding))
+        return grid[index]
+    with torch.enable_grad():
+        base = torch.zeros(grid.shape[:2] + g.input_size, dtype=grid.dtype, device=grid.device, requires_grad=True)
+        (folded,) = torch.autograd.grad(functional.pad(base, flat_pads, mode=mode), base, grad_outputs=grid,
+                                        create_graph=grid.requires_grad)
+    return folded
