@@ -133,10 +133,10 @@ def test_cli_verifies_torch_targets_and_names_the_wrong_backward(torch_targets, 
 
 def test_cli_asks_for_the_input_shape_of_a_module(torch_targets, capsys):
     status = main(["verify", f"{torch_targets}:layer"])
-    out = capsys.readouterr().out
-    assert status == 2 and "pass input_shape=" in out and "--input-shape" in out
+    err = capsys.readouterr().err  # usage errors go to stderr
+    assert status == 2 and "pass input_shape=" in err and "--input-shape" in err
 
 
 def test_cli_names_a_malformed_input_shape(torch_targets, capsys):
     status = main(["verify", f"{torch_targets}:layer", "--input-shape", "2;7"])
-    assert status == 2 and "--input-shape must be sizes separated by commas" in capsys.readouterr().out
+    assert status == 2 and "--input-shape must be sizes separated by commas" in capsys.readouterr().err

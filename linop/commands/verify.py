@@ -187,11 +187,8 @@ def _options(args: argparse.Namespace) -> dict:
         raise UsageError(f"--trials must be >= 1; got {args.trials}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0; got {args.seed}")
-<<<<<<< HEAD
     if args.json is not None and args.json != "-":
         _check_writable(Path(args.json))
-    return dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
-=======
     options = dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
     if args.input_shape is not None:
         try:
@@ -202,7 +199,6 @@ def _options(args: argparse.Namespace) -> dict:
     if args.dtype is not None:
         options["dtype"] = args.dtype
     return options
->>>>>>> interop
 
 
 def _check_writable(path: Path) -> None:
