@@ -12,7 +12,8 @@ Grammar (EBNF; ``a..b`` ranges are inclusive)::
     target     = NAME "[" expr { "," expr } "]"
     range      = NAME "=" expr ".." expr
     expr       = term { ("+" | "-") term }
-    term       = unary { ("*" | "/" | "%") unary | iverson | sum }     (juxtaposed brackets multiply)
+    term       = unary { ("*" | "/" | "%") unary | juxtaposed }
+    juxtaposed = iverson | "(" expr ")" | sum | (after an iverson: any unary)   (multiplies)
     unary      = ("+" | "-") unary | sum | power
     sum        = "sum" "(" range { "," range } ")" term                 (the sum extends over the term)
     power      = atom [ "**" unary ]
@@ -315,15 +316,16 @@ class _Parser:
                                                 and self.peek().text == "(")
 
     def term(self) -> Node:
-        node = self.unary()
+        node = last = self.unary()
         while True:
             if self.at("*") or self.at("/") or self.at("%"):
                 op = self.advance().text
                 right = self.unary()
-            elif self._starts_factor() and isinstance(node, (Iverson, Number, Operation, SumNode, Index, Name, Call)):
+            elif self._starts_factor() or (isinstance(last, Iverson) and self.current.kind in ("name", "number")):
                 op, right = "*", self.unary()
             else:
                 return node
+            last = right
             node = Operation(node.start, right.end, op=op, operands=(node, right))
 
     def unary(self) -> Node:

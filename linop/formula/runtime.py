@@ -54,6 +54,8 @@ class Step:
         """The step with its coefficient in ``dtype`` (scalars stay Python numbers)."""
         c = self.coefficient
         if isinstance(c, np.ndarray):
+            if np.iscomplexobj(c) and not np.issubdtype(dtype, np.complexfloating):
+                c = c.real  # the caller checked that no imaginary part is non-zero
             c = c.astype(dtype)
         elif not np.issubdtype(dtype, np.complexfloating):
             c = complex(c).real
@@ -89,6 +91,13 @@ class Program:
         shared = scalars[0] if scalars and len(scalars) == len(self.steps) else None
         self.factor = shared if shared is not None and all(c == shared for c in scalars) and shared != 1 else None
         self.first_covers = bool(self.steps) and self._covers(self.steps[0])
+        self.partition = not self.first_covers and self._partitions()
+        self.first_box = None if self.first_covers or self.partition or not self.steps else self._box(self.steps[0])
+        self.fused_pair = None
+        if self.first_covers and len(self.steps) > 1 and self._covers(self.steps[1]):
+            c0, c1 = (1, 1) if self.factor is not None else (self.steps[0].coefficient, self.steps[1].coefficient)
+            if _is_scalar(c0) and _is_scalar(c1) and c0 == 1 and c1 in (1, -1):
+                self.fused_pair = np.add if c1 == 1 else np.subtract
 
     def _covers(self, step: Step) -> bool:
         """Whether the step's target view is the whole output, in order, without a contraction."""
@@ -98,6 +107,30 @@ class Program:
             if not isinstance(index, slice) or index.indices(n) != (0, n, 1):
                 return False
         return True
+
+    def _partitions(self) -> bool:
+        """Whether the steps write every output entry exactly once (then they assign, no zeros)."""
+        size = int(np.prod(self.output_shape))
+        if not self.steps or size > 50_000_000 or any(s.contract is not None for s in self.steps):
+            return False
+        counts = np.zeros(self.output_shape, dtype=np.uint16)
+        for step in self.steps:
+            counts[step.target] += 1
+        return bool(np.all(counts == 1))
+
+    def _box(self, step: Step) -> tuple | None:
+        """The contiguous box the first step writes (then only the rest of the output is zeroed)."""
+        if step.contract is not None or len(step.target) != len(self.output_shape):
+            return None
+        box = []
+        for index, n in zip(step.target, self.output_shape):
+            if not isinstance(index, slice):
+                return None
+            start, stop, stride = index.indices(n)
+            if stride != 1:
+                return None
+            box.append((start, stop))
+        return tuple(box)
 
     def _value(self, step: Step, x: np.ndarray, c: object) -> np.ndarray:
         """The step's source view in the target's axes (contracted, with ``c``, when it sums)."""
@@ -120,16 +153,42 @@ class Program:
         out_shape = (batch,) + self.output_shape
         if not self.steps:
             return np.zeros(out_shape, dtype=dtype)
-        out = np.empty(out_shape, dtype=dtype) if self.first_covers else np.zeros(out_shape, dtype=dtype)
+        if self.partition:
+            out = np.empty(out_shape, dtype=dtype)
+            for step in self.steps:
+                target = out[(slice(None),) + step.target]
+                value = self._value(step, x, 1)
+                c = step.coefficient
+                if _is_scalar(c) and c == 1:
+                    np.copyto(target, np.broadcast_to(value, target.shape))
+                else:
+                    np.multiply(value, c if _is_scalar(c) else c[None], out=target)
+            return out
+        first_covers = self.first_covers
+        if self.first_box is not None:
+            out = np.empty(out_shape, dtype=dtype)
+            for axis, (lo, hi) in enumerate(self.first_box, start=1):
+                before = (slice(None),) * axis
+                out[before + (slice(0, lo),)] = 0
+                out[before + (slice(hi, None),)] = 0
+            first_covers = True
+        else:
+            out = np.empty(out_shape, dtype=dtype) if first_covers else np.zeros(out_shape, dtype=dtype)
         scratch: np.ndarray | None = None
         factor = self.factor
-        for number, step in enumerate(self.steps):
+        start = 0
+        if self.fused_pair is not None:
+            # the first two steps write every output entry: one ufunc pass instead of copy + add
+            first, second = self.steps[0], self.steps[1]
+            self.fused_pair(self._value(first, x, 1), self._value(second, x, 1), out=out)
+            start = 2
+        for number, step in enumerate(self.steps[start:], start=start):
             target = out[(slice(None),) + step.target]
             c = 1 if factor is not None else step.coefficient
             value = self._value(step, x, c)
             if step.contract is not None:
                 c = 1  # applied by the contraction
-            if number == 0 and self.first_covers:
+            if number == 0 and first_covers:
                 if _is_scalar(c) and c == 1:
                     np.copyto(target, value)
                 else:
