@@ -1,0 +1,363 @@
+"""Operators defined by their forward index formula alone: pooling, upsampling, differences, DFT, ...
+
+Every entry is a :class:`FormulaEntry`: a formula, the sizes and coefficient arrays it
+names, and nothing else; :meth:`FormulaEntry.build` gives the operator (adjoint derived,
+compiled) and ``linop derive --catalogue NAME`` shows both formulas with their proofs.
+Boundary modes of the finite differences and the gradient are written from
+:func:`linop.geometry.fold_pieces` (one term per stretch on which the fold is affine), the
+pooling's output size from :class:`linop.geometry.AxisGeometry`: the formulas state the
+same index arithmetic as the convolutions.
+
+Nothing here imports SymPy; building an entry does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..geometry import AxisGeometry, canonical_boundary, fold_pieces
+
+__all__ = [
+    "DIFFERENCE_MODES",
+    "DIVERGENCE_MODES",
+    "FormulaEntry",
+    "average_pooling",
+    "catalogue",
+    "dft",
+    "divergence",
+    "entry",
+    "finite_difference",
+    "gradient",
+    "hankel",
+    "lecture_convolution",
+    "linear_upsampling",
+    "nearest_upsampling",
+    "prove_divergence",
+    "strided_crop",
+    "toeplitz",
+    "transpose",
+]
+
+#: Boundary modes of the differences: the padding modes, and ``valid`` (one output fewer).
+DIFFERENCE_MODES = ("constant", "wrap", "reflect", "symmetric", "edge", "valid")
+#: Modes with a divergence formula of its own (proved to be ``-gradient^H``).
+DIVERGENCE_MODES = ("constant", "edge", "wrap")
+
+
+@dataclass(frozen=True)
+class FormulaEntry:
+    """An operator given by its forward formula: text, sizes, coefficient arrays, shapes.
+
+    Attributes
+    ----------
+    name, description : str
+    formula : str
+        The forward formula (grammar: :mod:`linop.formula.grammar`).
+    sizes : dict
+        Values of the size names.
+    arrays : dict
+        Coefficient arrays by name.
+    input_shape, output_shape : tuple of int or None
+        Given where the formula does not imply them.
+    """
+
+    name: str
+    description: str
+    formula: str
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    arrays: Mapping[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None
+    output_shape: tuple[int, ...] | None = None
+
+    def build(self, dtype: Any = None):
+        """The operator (:func:`linop.from_formula`); ``dtype`` as there."""
+        from . import from_formula
+
+        return from_formula(self.formula, sizes=dict(self.sizes), arrays=dict(self.arrays),
+                            input_shape=self.input_shape, output_shape=self.output_shape, dtype=dtype)
+
+
+# -- text helpers -------------------------------------------------------------------------
+def _relative(value: int, n: int, size: str) -> str:
+    """``value`` written against the size name when it lies near the end (``n - 2``)."""
+    if n > 2 and value > n // 2:
+        d = value - n
+        return size if d == 0 else f"{size} - {-d}" if d < 0 else f"{size} + {d}"
+    return str(value)
+
+
+def _plus(var: str, constant: int) -> str:
+    return var if constant == 0 else f"{var} + {constant}" if constant > 0 else f"{var} - {-constant}"
+
+
+def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str, mode: str,
+                    span: tuple[int, int] | None = None) -> list[str]:
+    """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary mode, as one
+    Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`."""
+    var = indices[axis]
+    lo_var, hi_var = span if span is not None else (0, n - 1)
+    pieces = fold_pieces(n, mode, lo_var + shift, hi_var + shift)
+    reads = []
+    for piece in pieces:
+        first, last = piece.first - shift, piece.last - shift  # the stretch of the variable
+        conditions = []
+        if first > lo_var and last < hi_var:
+            conditions.append(f"{_relative(first, n, size)} <= {var} <= {_relative(last, n, size)}")
+        elif first > lo_var:
+            conditions.append(f"{var} >= {_relative(first, n, size)}")
+        elif last < hi_var:
+            conditions.append(f"{var} <= {_relative(last, n, size)}")
+        constant = piece.sign * shift + piece.offset
+        if piece.sign == 1:
+            index = _plus(var, constant)
+        elif piece.sign == -1:
+            index = f"{_relative(constant, n, size)} - {var}"
+        else:
+            index = _relative(constant, n, size)
+        parts = list(indices)
+        parts[axis] = index
+        guard = f"[{conditions[0]}] " if conditions else ""
+        reads.append(f"{guard}{array}[{', '.join(parts)}]")
+    return reads
+
+
+def _sum(reads: Sequence[str], sign: str = "+") -> str:
+    if not reads:
+        return "0"
+    text = f" {sign} ".join(reads)
+    return f"({text})" if len(reads) > 1 else text
+
+
+def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int, size: str, mode: str) -> str:
+    """The difference along ``axis`` as a right-hand side (``mode`` a padding mode)."""
+    here = f"{array}[{', '.join(indices)}]"
+    if kind == "forward":
+        return f"{_sum(_extended_reads(array, indices, axis, 1, n, size, mode))} - {here}"
+    if kind == "backward":
+        return f"{here} - {_sum(_extended_reads(array, indices, axis, -1, n, size, mode))}"
+    if kind == "central":
+        ahead = _sum(_extended_reads(array, indices, axis, 1, n, size, mode))
+        behind = _sum(_extended_reads(array, indices, axis, -1, n, size, mode))
+        return f"({ahead} - {behind}) / 2"
+    raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
+
+
+def _check_mode(mode: str, allowed: Sequence[str]) -> str:
+    if mode == "valid":
+        return mode
+    mode = canonical_boundary(mode)
+    if mode not in allowed:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, allowed))}; got {mode!r}")
+    return mode
+
+
+# -- the entries ----------------------------------------------------------------------------
+def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
+                    shape: tuple[int, int] = (8, 8)) -> FormulaEntry:
+    """``k x k`` average pooling with stride ``s`` and zero padding ``p`` (zeros count in the mean):
+
+    .. math::
+
+        y[i, j] = \\frac{1}{k^2} \\sum_{m, n < k} [0 \\le s i + m - p < H]\\,[0 \\le s j + n - p < W]\\;
+            x[s i + m - p,\\; s j + n - p]
+    """
+    s = k if stride is None else stride
+    H, W = shape
+    M = AxisGeometry(H, k, s, 1, padding, padding).output_size
+    N = AxisGeometry(W, k, s, 1, padding, padding).output_size
+    guards = "[0 <= s*i + m - p < H] [0 <= s*j + n - p < W] " if padding else ""
+    text = (f"y[i, j] = sum(m=0..k-1, n=0..k-1) {guards}x[s*i + m - p, s*j + n - p] / k**2 "
+            f"for i = 0..M-1, j = 0..N-1")
+    return FormulaEntry(
+        f"average pooling {k}x{k} stride {s} padding {padding}",
+        f"{k} x {k} average pooling, stride {s}, zero padding {padding}, {H} x {W} -> {M} x {N}", text,
+        dict(k=k, s=s, p=padding, H=H, W=W, M=M, N=N), input_shape=(H, W),
+    )
+
+
+def nearest_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> FormulaEntry:
+    """Nearest-neighbour upsampling by ``f``: ``y[f i + r, f j + q] = x[i, j]`` (adjoint: block sums)."""
+    return FormulaEntry(
+        f"nearest upsampling x{factor}", f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
+        "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1", dict(f=factor), input_shape=tuple(shape),
+    )
+
+
+def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> FormulaEntry:
+    """Bilinear upsampling by ``f`` through the samples (corners aligned), ``(H-1) f + 1`` rows:
+
+    .. math::
+
+        y[f i + r, f j + q] = \\frac{1}{f^2}\\big((f-r)(f-q) x[i,j] + (f-r) q\\, x[i,j+1]
+            + r (f-q)\\, x[i+1,j] + r q\\, x[i+1,j+1]\\big)
+    """
+    H, W = shape
+    text = ("y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
+            "((f - r) * ((f - q) * x[i, j] + [q >= 1] q * x[i, j + 1]) "
+            "+ [r >= 1] r * ((f - q) * x[i + 1, j] + [q >= 1] q * x[i + 1, j + 1])) / f**2 "
+            "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1")
+    return FormulaEntry(
+        f"bilinear upsampling x{factor}", f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
+        text, dict(f=factor, H=H, W=W), input_shape=(H, W),
+    )
+
+
+def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8) -> FormulaEntry:
+    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``mode``
+    (``valid``: only where no extension is needed)."""
+    mode = _check_mode(mode, DIFFERENCE_MODES)
+    if mode == "valid":
+        texts = {
+            "forward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
+            "backward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
+            "central": "y[i] = (x[i + 2] - x[i]) / 2 for i = 0..n-3",
+        }
+        if kind not in texts:
+            raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
+        text = texts[kind]
+    else:
+        text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', mode)} for i = 0..n-1"
+    return FormulaEntry(f"{kind} difference {mode}", f"{kind} difference on {n} samples, boundary {mode}",
+                        text, dict(n=n), input_shape=(n,))
+
+
+def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``mode``."""
+    mode = _check_mode(mode, DIFFERENCE_MODES[:-1])
+    H, W = shape
+    rows = _difference("forward", "x", ["i", "j"], 0, H, "H", mode)
+    cols = _difference("forward", "x", ["i", "j"], 1, W, "W", mode)
+    text = f"y[c, i, j] = [c == 0] ({rows}) + [c == 1] ({cols}) for c = 0..1, i = 0..H-1, j = 0..W-1"
+    return FormulaEntry(f"gradient {mode}", f"image gradient (forward differences), {H} x {W}, boundary {mode}",
+                        text, dict(H=H, W=W), input_shape=(H, W))
+
+
+def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+    """The divergence of a vector field ``x[c, i, j]`` by backward differences, written so that
+    ``div = -gradient^H`` for the same mode (:func:`prove_divergence` proves it):
+
+    * ``edge`` (Neumann): ``[i <= H-2] x[0,i,j] - [i >= 1] x[0,i-1,j] + (the same along j)``;
+    * ``constant``: ``x[0,i,j] - [i >= 1] x[0,i-1,j] + ...``;
+    * ``wrap``: ``x[0,i,j] - x[0,(i-1) mod H,j] + ...``.
+    """
+    mode = _check_mode(mode, DIVERGENCE_MODES)
+    H, W = shape
+
+    def axis(c: int, var: str, size: str) -> str:
+        here = ["i", "j"]
+        back = list(here)
+        back[c] = f"{var} - 1"
+        last = list(here)
+        last[c] = f"{size} - 1"
+        at = f"x[{c}, {', '.join(here)}]"
+        behind = f"[{var} >= 1] x[{c}, {', '.join(back)}]"
+        if mode == "edge":
+            return f"[{var} <= {size} - 2] {at} - {behind}"
+        if mode == "constant":
+            return f"{at} - {behind}"
+        return f"{at} - {behind} - [{var} == 0] x[{c}, {', '.join(last)}]"
+
+    text = f"y[i, j] = {axis(0, 'i', 'H')} + {axis(1, 'j', 'W')} for i = 0..H-1, j = 0..W-1"
+    return FormulaEntry(f"divergence {mode}", f"divergence (backward differences), {H} x {W}, boundary {mode}",
+                        text, dict(H=H, W=W), input_shape=(2, H, W))
+
+
+def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
+    """Prove exactly that the divergence formula is minus the adjoint of the gradient formula.
+
+    Returns
+    -------
+    linop.symbolic.ProofResult
+        ``div = -grad^H``, compared entry by entry (imports SymPy).
+    """
+    from .proofs import check_negative_adjoint
+
+    grad = gradient(mode, shape).build()
+    div = divergence(mode, shape).build()
+    return check_negative_adjoint(div._formulas["forward_numeric"], grad._formulas["forward_numeric"],
+                                  first_name="div", second_name="grad")
+
+
+def _seeded(shape: tuple[int, ...], seed: int, complex_: bool = False) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    return a + 1j * rng.standard_normal(shape) if complex_ else a
+
+
+def toeplitz(m: int = 6, n: int = 5, seed: int = 0, complex_: bool = False) -> FormulaEntry:
+    """``y[i] = sum_j t[i - j + n - 1] x[j]``: the Toeplitz matrix of ``t`` (length ``m + n - 1``)."""
+    return FormulaEntry(
+        "Toeplitz" + (" complex" if complex_ else ""), f"Toeplitz product, {m} x {n}",
+        "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1", dict(m=m, n=n),
+        {"t": _seeded((m + n - 1,), seed, complex_)},
+    )
+
+
+def hankel(m: int = 6, n: int = 5, seed: int = 1) -> FormulaEntry:
+    """``y[i] = sum_j h[i + j] x[j]``: the Hankel matrix of ``h`` (length ``m + n - 1``)."""
+    return FormulaEntry("Hankel", f"Hankel product, {m} x {n}", "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
+                        dict(m=m, n=n), {"h": _seeded((m + n - 1,), seed)})
+
+
+def dft(N: int = 8) -> FormulaEntry:
+    """The DFT matrix, ``y[k] = sum_m exp(-2 pi i k m / N) x[m]``; its adjoint is ``N`` times the inverse DFT."""
+    return FormulaEntry("DFT", f"discrete Fourier transform on {N} samples (complex coefficients)",
+                        "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1", dict(N=N))
+
+
+def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2,
+                 size: tuple[int, int] = (4, 3)) -> FormulaEntry:
+    """``y[i, j] = x[a + s i, b + s j]``: a strided crop (adjoint: zero insertion into the window)."""
+    return FormulaEntry(
+        "strided crop", f"crop from {start} with stride {stride}, {shape} -> {size}",
+        "y[i, j] = x[a + s*i, b + s*j] for i = 0..M-1, j = 0..N-1",
+        dict(a=start[0], b=start[1], s=stride, M=size[0], N=size[1]), input_shape=tuple(shape),
+    )
+
+
+def transpose(shape: tuple[int, int] = (4, 6)) -> FormulaEntry:
+    """``y[i, j] = x[j, i]``: the transpose of two axes (its adjoint is the transpose back)."""
+    return FormulaEntry("transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]",
+                        input_shape=tuple(shape))
+
+
+def lecture_convolution() -> FormulaEntry:
+    """The lecture's convolution: ``y[j] = sum_{m<3} k[m] x[2 j + m]`` on 7 samples, ``k = (1/2, 1, 1/2)``."""
+    return FormulaEntry("lecture convolution", "the lecture's example: 3 taps, stride 2, 7 -> 3",
+                        "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2", arrays={"k": np.array([0.5, 1.0, 0.5])})
+
+
+def catalogue() -> tuple[FormulaEntry, ...]:
+    """Every operator of the catalogue at small sizes (names are unique)."""
+    entries = [
+        average_pooling(2, 2, 0, (8, 6)),
+        average_pooling(3, 2, 1, (7, 8)),
+        nearest_upsampling(2, (4, 5)),
+        linear_upsampling(2, (4, 5)),
+        linear_upsampling(3, (3, 4)),
+    ]
+    entries += [finite_difference(kind, mode, 7) for kind in ("forward", "backward", "central")
+                for mode in DIFFERENCE_MODES]
+    entries += [gradient(mode, (4, 5)) for mode in DIFFERENCE_MODES[:-1]]
+    entries += [divergence(mode, (4, 5)) for mode in DIVERGENCE_MODES]
+    entries += [toeplitz(6, 5), toeplitz(4, 5, 2, complex_=True), hankel(6, 5), dft(8), strided_crop(), transpose(),
+                lecture_convolution()]
+    return tuple(entries)
+
+
+def entry(name: str) -> FormulaEntry:
+    """The catalogue entry called ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the names).
+    """
+    for e in catalogue():
+        if e.name == name:
+            return e
+    raise ValueError(f"no catalogue formula named {name!r}; have: {', '.join(e.name for e in catalogue())}")
