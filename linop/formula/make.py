@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import sympy
 
 from ..operators.base import as_shape
-from ..symbolic.affine_sum import AffineSum
+from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.derive import derive_adjoint
+from ..symbolic.steps import Step
 from .build import build_formula
 from .compile import CompileError, compile_formula
 from .operator import FormulaOperator
@@ -66,6 +68,42 @@ def _check_arrays(arrays: object) -> dict[str, np.ndarray]:
 def _compile(formula: AffineSum, arrays: Mapping[str, np.ndarray]) -> Program:
     program, _ = compile_formula(formula, arrays)
     return program
+
+
+def _readable(adjoint: AffineSum, forward: AffineSum) -> AffineSum:
+    """The adjoint with a fresh variable named ``i_`` renamed (pretty printing drops the underscore,
+    so ``i_`` would read as the forward's ``i``): to the first of ``u, v, w, ...`` not in use."""
+    taken = {str(s) for t in forward.terms + adjoint.terms for s in t.variables} | {str(s) for s in forward.parameters}
+    taken |= {str(b.label) for b in forward.coefficient_arrays} | {str(forward.source.label), str(forward.target.label)}
+    names = iter(n for n in ("u", "v", "w", "r", "q", "a", "b") if n not in taken)
+    mapping = {}
+    for v in {v for t in adjoint.terms for v in t.variables}:
+        if str(v).endswith("_"):
+            new = next(names, None)
+            if new is not None:
+                mapping[v] = sympy.Symbol(new, integer=True)
+    if not mapping:
+        return adjoint
+
+    def swap(e):
+        return sympy.sympify(e).xreplace(mapping)
+
+    terms = tuple(
+        SumTerm(t.target, tuple(swap(e) for e in t.target_index), t.source, tuple(swap(e) for e in t.source_index),
+                swap(t.coefficient), tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.free),
+                tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.sums), tuple(swap(c) for c in t.conditions))
+        for t in adjoint.terms
+    )
+    steps = tuple(Step(s.description, _swap_math(s.math, swap)) for s in adjoint.steps)
+    return AffineSum(terms, adjoint.target_shape, adjoint.source_shape, steps)
+
+
+def _swap_math(math: object, swap) -> object:
+    if isinstance(math, tuple):
+        return tuple(_swap_math(m, swap) for m in math)
+    if isinstance(math, sympy.Basic):
+        return swap(math)
+    return math
 
 
 def _has_complex(program: Program) -> bool:
@@ -121,13 +159,13 @@ def make_operator(
     forward = _compile(numeric, array_values)
     adjoint_symbolic = adjoint_numeric = adjoint = None
     try:
-        adjoint_symbolic = derive_adjoint(symbolic)
+        adjoint_symbolic = _readable(derive_adjoint(symbolic), symbolic)
         adjoint_numeric = adjoint_symbolic.subs(values) if values else adjoint_symbolic
         adjoint = _compile(adjoint_numeric, array_values)
     except (ValueError, TypeError, CompileError):
         adjoint_symbolic = None
     if adjoint is None:  # sizes the symbolic derivation cannot reason about: derive the numbers
-        adjoint_numeric = derive_adjoint(numeric)
+        adjoint_numeric = _readable(derive_adjoint(numeric), numeric)
         adjoint_symbolic = adjoint_numeric
         adjoint = _compile(adjoint_numeric, array_values)
     complex_coefficients = _has_complex(forward) or _has_complex(adjoint)
