@@ -147,9 +147,11 @@ def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int
 
 
 def _check_mode(mode: str, allowed: Sequence[str]) -> str:
-    if mode == "valid":
-        return mode
-    mode = canonical_boundary(mode)
+    if mode != "valid":
+        try:
+            mode = canonical_boundary(mode)
+        except ValueError:
+            pass
     if mode not in allowed:
         raise ValueError(f"mode must be one of {', '.join(map(repr, allowed))}; got {mode!r}")
     return mode
