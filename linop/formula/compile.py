@@ -557,6 +557,9 @@ def _step(target: tuple, source: tuple, coefficient: object, target_vars: list, 
         out = "Z" + "".join(letters[v] for v in target_vars)
         if isinstance(coefficient, np.ndarray):
             keep = [n for n in range(len(canonical)) if coefficient.shape[n] > 1]
+            if not keep:  # one value after all (ascontiguousarray would make it 1-D)
+                value = complex(coefficient.reshape(-1)[0])
+                return Step(target, source, value.real if value.imag == 0 else value, contract=f",{src}->{out}")
             squeezed = np.ascontiguousarray(coefficient.reshape([coefficient.shape[n] for n in keep]))
             coef = "".join(letters[canonical[n]] for n in keep)
             return Step(target, source, squeezed, contract=f"{coef},{src}->{out}")
