@@ -121,6 +121,18 @@ def _divisibility(numerator: Expr, divisor: Expr) -> sympy.Basic:
     return sympy.Eq(sympy.Mod(numerator, divisor), 0)
 
 
+def _integral_divisibility(condition: sympy.Basic) -> sympy.Basic:
+    """``Mod(p/q, d) = 0`` as ``Mod(p, q d) = 0``: the same integers satisfy both (a non-integer
+    ``p/q`` satisfies neither), and the second has integer arguments only (a forward condition
+    ``[i % 2 == 0]`` with ``i`` solved as ``(1 - u)/2``)."""
+    if isinstance(condition, sympy.Eq) and isinstance(condition.lhs, sympy.Mod) and condition.rhs == 0:
+        e, d = condition.lhs.args
+        _, q = sympy.fraction(sympy.together(e))
+        if q.is_Integer and q != 1:
+            return _divisibility(sympy.expand(e * q), d * q)
+    return condition
+
+
 def _derive_term(
     term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str
 ) -> tuple[SumTerm, list[Step]]:
@@ -179,7 +191,7 @@ def _derive_term(
         lo, hi = ranges[v]
         constraints += range_constraints(value, lo, hi)
     constraints = [c.subs(solved) for c in constraints]
-    constraints += [c.subs(solved) for c in term.conditions]
+    constraints += [_integral_divisibility(c.subs(solved)) for c in term.conditions]
     constraints = [c for c in constraints if c is not sympy.true]
     remaining = [v for v in _summation_order(term) if v not in free_names and v not in solved]
     sums = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]
