@@ -163,7 +163,7 @@ def test_gradient_edge_equals_np_diff_with_zero_last_difference():
 
 
 def test_lecture_convolution_equals_linop_convolution_both_ways():
-    A = built("lecture convolution")
+    A = built("convolution 3 taps stride 2")
     B = linop.Convolution([0.5, 1.0, 0.5], input_shape=(7,), stride=2)
     np.testing.assert_allclose(A.to_dense(), B.to_dense())
     y = random_like((3,), np.float64)

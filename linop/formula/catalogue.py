@@ -82,46 +82,57 @@ class FormulaEntry:
 
 
 # -- text helpers -------------------------------------------------------------------------
-def _relative(value: int, n: int, size: str) -> str:
-    """``value`` written against the size name when it lies near the end (``n - 2``)."""
-    if n > 2 and value > n // 2:
-        d = value - n
-        return size if d == 0 else f"{size} - {-d}" if d < 0 else f"{size} + {d}"
-    return str(value)
+def _linear_text(terms: Sequence[tuple[int, str]], constant: int) -> str:
+    """``sum(c * name) + constant`` written the way a person would (``i - n + 1``, ``2*n - 3 - i``)."""
+    out = ""
+    for c, name in [t for t in terms if t[0] > 0] + [t for t in terms if t[0] < 0]:
+        body = name if abs(c) == 1 else f"{abs(c)}*{name}"
+        out += (body if c > 0 else f"-{body}") if not out else (f" + {body}" if c > 0 else f" - {body}")
+    if constant or not out:
+        out += str(constant) if not out else (f" + {constant}" if constant > 0 else f" - {-constant}")
+    return out
 
 
-def _plus(var: str, constant: int) -> str:
-    return var if constant == 0 else f"{var} + {constant}" if constant > 0 else f"{var} - {-constant}"
+def _fit(value_n: int, value_next: int, n: int) -> tuple[int, int]:
+    """``(a, b)`` with ``value = a*n + b`` from the values at ``n`` and ``n + 1``."""
+    a = value_next - value_n
+    return a, value_n - a * n
 
 
-def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str, mode: str,
-                    span: tuple[int, int] | None = None) -> list[str]:
+def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str,
+                    mode: str) -> list[str]:
     """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary mode, as one
-    Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`."""
+    Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`, ``i = 0..n-1``.
+
+    The pieces' ends and offsets are affine in ``n``; they are read off the pieces at ``n`` and
+    ``n + 1`` and written with the size's name, so the formula holds for every ``n`` (numbers
+    are kept when the two lists of pieces do not match, for very short axes)."""
     var = indices[axis]
-    lo_var, hi_var = span if span is not None else (0, n - 1)
-    pieces = fold_pieces(n, mode, lo_var + shift, hi_var + shift)
+    pieces = fold_pieces(n, mode, shift, n - 1 + shift)
+    following = fold_pieces(n + 1, mode, shift, n + shift)
+    symbolic = len(pieces) == len(following) and all(p.sign == q.sign for p, q in zip(pieces, following))
     reads = []
-    for piece in pieces:
+    for number, piece in enumerate(pieces):
         first, last = piece.first - shift, piece.last - shift  # the stretch of the variable
-        conditions = []
-        if first > lo_var and last < hi_var:
-            conditions.append(f"{_relative(first, n, size)} <= {var} <= {_relative(last, n, size)}")
-        elif first > lo_var:
-            conditions.append(f"{var} >= {_relative(first, n, size)}")
-        elif last < hi_var:
-            conditions.append(f"{var} <= {_relative(last, n, size)}")
         constant = piece.sign * shift + piece.offset
-        if piece.sign == 1:
-            index = _plus(var, constant)
-        elif piece.sign == -1:
-            index = f"{_relative(constant, n, size)} - {var}"
+        if symbolic:
+            other = following[number]
+            first_t = _linear_text([(_fit(first, other.first - shift, n)[0], size)], _fit(first, other.first - shift, n)[1])
+            last_t = _linear_text([(_fit(last, other.last - shift, n)[0], size)], _fit(last, other.last - shift, n)[1])
+            a, b = _fit(constant, other.sign * shift + other.offset, n)
         else:
-            index = _relative(constant, n, size)
+            first_t, last_t, (a, b) = str(first), str(last), (0, constant)
+        conditions = ""
+        if first > 0 and last < n - 1:
+            conditions = f"[{first_t} <= {var} <= {last_t}] "
+        elif first > 0:
+            conditions = f"[{var} >= {first_t}] "
+        elif last < n - 1:
+            conditions = f"[{var} <= {last_t}] "
+        index = _linear_text([(piece.sign, var), (a, size)], b)
         parts = list(indices)
         parts[axis] = index
-        guard = f"[{conditions[0]}] " if conditions else ""
-        reads.append(f"{guard}{array}[{', '.join(parts)}]")
+        reads.append(f"{conditions}{array}[{', '.join(parts)}]")
     return reads
 
 
@@ -329,7 +340,7 @@ def transpose(shape: tuple[int, int] = (4, 6)) -> FormulaEntry:
 
 def lecture_convolution() -> FormulaEntry:
     """The lecture's convolution: ``y[j] = sum_{m<3} k[m] x[2 j + m]`` on 7 samples, ``k = (1/2, 1, 1/2)``."""
-    return FormulaEntry("lecture convolution", "the lecture's example: 3 taps, stride 2, 7 -> 3",
+    return FormulaEntry("convolution 3 taps stride 2", "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
                         "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2", arrays={"k": np.array([0.5, 1.0, 0.5])})
 
 
