@@ -77,7 +77,7 @@ def from_formula(
     >>> A @ np.array([1.0, 2.0, 4.0, 7.0, 11.0])
     array([1., 2., 3., 4.])
     >>> print(A.adjoint_formula)
-    Eq(x[i], Piecewise((y[i - 1], i >= 1), (0, True)) - Piecewise((y[i], i <= n - 2), (0, True)))
+    Eq(x[u], Piecewise((y[u - 1], u >= 1), (0, True)) + Piecewise((-y[u], n - u >= 2), (0, True)))
     >>> A.symbolic().prove().holds
     True
     """
