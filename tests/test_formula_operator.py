@@ -38,6 +38,10 @@ def test_random_affine_formulas_derive_prove_compile_and_pass_verify(case):
     np.testing.assert_allclose(A.apply_adjoint(y), evaluate(A._formulas["adjoint_numeric"], y, arrays), atol=1e-12)
     np.testing.assert_allclose(A.H.to_dense(), A.to_dense().conj().T, atol=1e-12)
     assert linop.verify(A, seed=1).passed
+    for program in A._programs:
+        program.block_bytes = 1  # the same values computed one output row at a time
+    np.testing.assert_allclose(A.apply(x), evaluate(A._formulas["forward_numeric"], x, arrays), atol=1e-12)
+    np.testing.assert_allclose(A.apply_adjoint(y), evaluate(A._formulas["adjoint_numeric"], y, arrays), atol=1e-12)
 
 
 POOL = "y[i, j] = sum(m=0..1, n=0..1) x[2*i + m, 2*j + n] / 4"
@@ -147,3 +151,14 @@ def test_import_linop_and_linop_formula_do_not_import_sympy():
     code = "import sys, linop, linop.formula, linop.formula.catalogue; print('sympy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_adjoint_contraction_broadcasts_an_output_variable_the_input_lacks():
+    # the adjoint sums over m for x[u] with y read at one row only: u labels no operand of the sum
+    text = ("y[i] = [0 <= 1 - 2*i < 2] 2 * x[1 - 2*i] + sum(m=0..1) [0 <= 1 - 2*i + 2*m < 2] k[m] * x[1 - 2*i + 2*m] "
+            "for i = 0..1")
+    k = np.array([0.25, -0.5])
+    A = from_formula(text, arrays={"k": k}, input_shape=(2,))
+    y = np.array([1.0, 3.0])
+    np.testing.assert_allclose(A.apply_adjoint(y), evaluate(A._formulas["adjoint_numeric"], y, {"k": k}).real)
+    assert linop.verify(A, seed=0).passed

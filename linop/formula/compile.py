@@ -457,6 +457,10 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
     source_vars = [next(v for v in f.coeffs if v in chosen) for f in term.source if any(v in chosen for v in f.coeffs)]
     contracted = [v for v in chosen if v not in target_vars]
     letters = {v: chr(ord("a") + n) for n, v in enumerate(target_vars + contracted)}
+    # the variable of the output's first axis, where it reads x and its coefficient axis: what
+    # the runtime needs to cut a step into blocks of output rows
+    first_var = next((v for v in term.target[0].coeffs if v in chosen), None) if term.target else None
+    source_axis = next((a for a, f in enumerate(term.source) if first_var in f.coeffs), None)
     fixed_ineqs = [i for i in term.inequalities if all(v in unrolled for v in i.coeffs)]
     fixed_divs = [(f, d) for f, d in term.divisibilities if all(v in unrolled for v in f.coeffs)]
     for values in itertools.product(*(range(term.ranges[v][0], term.ranges[v][1] + 1) for v in unrolled)):
@@ -538,8 +542,13 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
             s_highs.append(hi)
         program.target_extent = _merge(program.target_extent, t_lows, t_highs)
         program.source_extent = _merge(program.source_extent, s_lows, s_highs)
-        program.steps.append(_step(tuple(target), tuple(source), coefficient, target_vars, source_vars, contracted,
-                                   canonical, letters))
+        step = _step(tuple(target), tuple(source), coefficient, target_vars, source_vars, contracted, canonical,
+                     letters)
+        if first_var is not None and step.contract is None:
+            c_axis = canonical.index(first_var) if isinstance(step.coefficient, np.ndarray) else None
+            step = Step(step.target, step.source, step.coefficient, step.permutation, step.expansion, None,
+                        (source_axis, c_axis))
+        program.steps.append(step)
     return program
 
 
@@ -555,8 +564,13 @@ def _step(target: tuple, source: tuple, coefficient: object, target_vars: list, 
     if contracted:
         src = "Z" + "".join(letters[v] for v in source_vars)
         out = "Z" + "".join(letters[v] for v in target_vars)
+        # an output variable the source lacks must still label an operand: it keeps its (possibly
+        # size-1) axis of the coefficient, and a size-1 result broadcasts along the output
+        missing = [n for n, v in enumerate(canonical) if v in target_vars and v not in source_vars]
+        if not isinstance(coefficient, np.ndarray) and missing:
+            coefficient = np.full([1] * len(canonical), coefficient)
         if isinstance(coefficient, np.ndarray):
-            keep = [n for n in range(len(canonical)) if coefficient.shape[n] > 1]
+            keep = [n for n in range(len(canonical)) if coefficient.shape[n] > 1 or n in missing]
             if not keep:  # one value after all (ascontiguousarray would make it 1-D)
                 value = complex(coefficient.reshape(-1)[0])
                 return Step(target, source, value.real if value.imag == 0 else value, contract=f",{src}->{out}")

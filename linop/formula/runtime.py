@@ -16,11 +16,15 @@ operator runs (and is timed) on NumPy alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Program", "Step"]
+__all__ = ["BLOCK_BYTES", "Program", "Step"]
+
+#: Bytes of output one block of rows holds: the steps of a block run in the CPU's cache.
+BLOCK_BYTES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Step:
     permutation: tuple[int, ...] | None = None
     expansion: tuple | None = None
     contract: str | None = None
+    link: tuple[int | None, int | None] | None = None
 
     def astype(self, dtype: np.dtype) -> "Step":
         """The step with its coefficient in ``dtype`` (scalars stay Python numbers)."""
@@ -59,7 +64,54 @@ class Step:
             c = c.astype(dtype)
         elif not np.issubdtype(dtype, np.complexfloating):
             c = complex(c).real
-        return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract)
+        return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract, self.link)
+
+    def rows(self, low: int, high: int, n: int) -> "Step | None":
+        """The part of the step that writes output rows ``low <= row < high`` (first axis of ``n``),
+        with the target rows renumbered from ``low``; ``None`` when it writes none of them."""
+        first = self.target[0]
+        if not isinstance(first, slice):
+            if not low <= first < high:
+                return None
+            return Step((first - low,) + self.target[1:], self.source, self.coefficient, self.permutation,
+                        self.expansion, None, self.link)
+        start, stop, stride = first.indices(n)
+        count = len(range(start, stop, stride))
+        if stride > 0:
+            k_lo, k_hi = -((start - low) // stride), -((start - high) // stride)
+        else:
+            k_lo, k_hi = (start - high) // -stride + 1, (start - low) // -stride + 1
+        k_lo, k_hi = max(k_lo, 0), min(k_hi, count)
+        if k_lo >= k_hi:
+            return None
+        t_first = start + stride * k_lo - low
+        t_last = t_first + stride * (k_hi - k_lo - 1)
+        target = (_progression_slice(t_first, t_last, stride),) + self.target[1:]
+        source = self.source
+        source_axis, coefficient_axis = self.link  # type: ignore[misc]
+        if source_axis is not None:
+            s = self.source[source_axis]
+            s_start, _, s_stride = _bounds(s)
+            s_first = s_start + s_stride * k_lo
+            s_last = s_first + s_stride * (k_hi - k_lo - 1)
+            source = source[:source_axis] + (_progression_slice(s_first, s_last, s_stride),) + source[source_axis + 1:]
+        c = self.coefficient
+        if coefficient_axis is not None and isinstance(c, np.ndarray) and c.shape[coefficient_axis] > 1:
+            index = [slice(None)] * c.ndim
+            index[coefficient_axis] = slice(k_lo, k_hi)
+            c = c[tuple(index)]
+        return Step(target, source, c, self.permutation, self.expansion, None, self.link)
+
+
+def _bounds(index: slice) -> tuple[int, int | None, int]:
+    return index.start, index.stop, index.step or 1
+
+
+def _progression_slice(first: int, last: int, stride: int) -> slice:
+    """The basic slice of ``first, first + stride, ..., last``."""
+    if stride > 0:
+        return slice(first, last + 1, stride)
+    return slice(first, last - 1 if last - 1 >= 0 else None, stride)
 
 
 def _is_scalar(c: object) -> bool:
@@ -83,8 +135,14 @@ class Program:
     multiply into a scratch buffer instead of allocating a temporary.
     """
 
-    def __init__(self, steps: list[Step], input_shape: tuple[int, ...], output_shape: tuple[int, ...]):
+    def __init__(self, steps: list[Step], input_shape: tuple[int, ...], output_shape: tuple[int, ...], *,
+                 blocked: bool = True):
         self.steps = tuple(steps)
+        self.block_bytes = BLOCK_BYTES
+        self._block_cache: dict[int, list] = {}
+        self.blockable = blocked and all(
+            s.contract is None and (not isinstance(s.target[0], slice) or s.link is not None) for s in self.steps
+        )
         self.input_shape = tuple(input_shape)
         self.output_shape = tuple(output_shape)
         scalars = [s.coefficient for s in self.steps if _is_scalar(s.coefficient)]
@@ -146,15 +204,43 @@ class Program:
             view = view[step.expansion]
         return view
 
+    def _blocks(self, rows: int) -> list[tuple[int, int, "Program"]]:
+        """The steps cut into blocks of ``rows`` output rows (computed once per block height)."""
+        if rows not in self._block_cache:
+            n = self.output_shape[0]
+            blocks = []
+            for low in range(0, n, rows):
+                high = min(low + rows, n)
+                steps = [r for r in (s.rows(low, high, n) for s in self.steps) if r is not None]
+                sub = Program(steps, self.input_shape, (high - low,) + self.output_shape[1:], blocked=False)
+                blocks.append((low, high, sub))
+            self._block_cache[rows] = blocks
+        return self._block_cache[rows]
+
     def run(self, x: np.ndarray) -> np.ndarray:
-        """Apply the steps to a batch ``x`` of shape ``(B, *input_shape)``."""
-        batch = x.shape[0]
-        dtype = x.dtype
-        out_shape = (batch,) + self.output_shape
+        """Apply the steps to a batch ``x`` of shape ``(B, *input_shape)``.
+
+        Large outputs are computed in blocks of rows (first output axis) of about
+        :data:`BLOCK_BYTES`, so that the steps of one block work in cache.
+        """
+        out = np.empty((x.shape[0],) + self.output_shape, dtype=x.dtype)
+        if self.blockable and self.steps:
+            row = x.shape[0] * math.prod(self.output_shape[1:]) * out.itemsize
+            rows = max(1, self.block_bytes // max(row, 1))
+            if rows < self.output_shape[0]:
+                for low, high, sub in self._blocks(rows):
+                    sub._run_into(x, out[:, low:high])
+                return out
+        self._run_into(x, out)
+        return out
+
+    def _run_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Write the steps' result into ``out`` (``(B, *output_shape)``, any content)."""
+        dtype = out.dtype
         if not self.steps:
-            return np.zeros(out_shape, dtype=dtype)
+            out[...] = 0
+            return
         if self.partition:
-            out = np.empty(out_shape, dtype=dtype)
             for step in self.steps:
                 target = out[(slice(None),) + step.target]
                 value = self._value(step, x, 1)
@@ -163,17 +249,16 @@ class Program:
                     np.copyto(target, np.broadcast_to(value, target.shape))
                 else:
                     np.multiply(value, c if _is_scalar(c) else c[None], out=target)
-            return out
+            return
         first_covers = self.first_covers
         if self.first_box is not None:
-            out = np.empty(out_shape, dtype=dtype)
             for axis, (lo, hi) in enumerate(self.first_box, start=1):
                 before = (slice(None),) * axis
                 out[before + (slice(0, lo),)] = 0
                 out[before + (slice(hi, None),)] = 0
             first_covers = True
-        else:
-            out = np.empty(out_shape, dtype=dtype) if first_covers else np.zeros(out_shape, dtype=dtype)
+        elif not first_covers:
+            out[...] = 0
         scratch: np.ndarray | None = None
         factor = self.factor
         start = 0
@@ -213,4 +298,3 @@ class Program:
                 target += c[None] * value
         if factor is not None:
             out *= factor
-        return out
