@@ -362,6 +362,17 @@ def _axis_index(form: _Linear, progressions: dict, what: str) -> tuple[object, S
     return index, v, min(first, last), max(first, last)
 
 
+def _view(forms: list[_Linear], fixed: Mapping[Symbol, int], progressions: dict, which: str) -> tuple:
+    """The basic index of an array for one step, and the lowest and highest index per axis."""
+    index, lows, highs = [], [], []
+    for axis, form in enumerate(forms):
+        part, _, lo, hi = _axis_index(form.subs(fixed), progressions, f"the {which} index on axis {axis}")
+        index.append(part)
+        lows.append(lo)
+        highs.append(hi)
+    return tuple(index), lows, highs
+
+
 @dataclass
 class TermProgram:
     """The steps of one term and the index ranges it touches.
@@ -528,22 +539,11 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
         coefficient = table(fixed, grids, valid)
         if isinstance(valid, np.ndarray):
             coefficient = np.where(valid, coefficient, 0)
-        target, t_lows, t_highs = [], [], []
-        for axis, form in enumerate(term.target):
-            index, _, lo, hi = _axis_index(form.subs(fixed), progressions, f"the output index on axis {axis}")
-            target.append(index)
-            t_lows.append(lo)
-            t_highs.append(hi)
-        source, s_lows, s_highs = [], [], []
-        for axis, form in enumerate(term.source):
-            index, _, lo, hi = _axis_index(form.subs(fixed), progressions, f"the input index on axis {axis}")
-            source.append(index)
-            s_lows.append(lo)
-            s_highs.append(hi)
+        target, t_lows, t_highs = _view(term.target, fixed, progressions, "output")
+        source, s_lows, s_highs = _view(term.source, fixed, progressions, "input")
         program.target_extent = _merge(program.target_extent, t_lows, t_highs)
         program.source_extent = _merge(program.source_extent, s_lows, s_highs)
-        step = _step(tuple(target), tuple(source), coefficient, target_vars, source_vars, contracted, canonical,
-                     letters)
+        step = _step(target, source, coefficient, target_vars, source_vars, contracted, canonical, letters)
         if first_var is not None and step.contract is None:
             c_axis = canonical.index(first_var) if isinstance(step.coefficient, np.ndarray) else None
             step = Step(step.target, step.source, step.coefficient, step.permutation, step.expansion, None,
