@@ -362,6 +362,62 @@ def _axis_index(form: _Linear, progressions: dict, what: str) -> tuple[object, S
     return index, v, min(first, last), max(first, last)
 
 
+#: Smallest table (output length x summed length) that a banded sum computes by FFT convolution.
+CONVOLUTION_MIN_TABLE = 4096
+
+
+def _convolution_pattern(term: _Term, chosen: list, target_vars: list, source_vars: list, contracted: list,
+                         arrays: Mapping[str, np.ndarray]) -> tuple | None:
+    """``(array, index form)`` when the term is ``y[u] += sum_w a[+-u +-w + c] x[w]`` (one output and
+    one summed variable, the coefficient one entry of a 1-D array, possibly conjugated): a Toeplitz
+    (``a[u - w]``) or Hankel (``a[u + w]``) sum, i.e. a convolution; ``None`` otherwise."""
+    if len(target_vars) != 1 or len(contracted) != 1 or source_vars != contracted:
+        return None
+    if any(sum(1 for v in i.coeffs if v in chosen) > 1 for i in term.inequalities) or term.divisibilities:
+        return None
+    expr, conjugate = term.coefficient, False
+    if isinstance(expr, sympy.conjugate):
+        expr, conjugate = expr.args[0], True
+    if not isinstance(expr, sympy.Indexed) or len(expr.indices) != 1:
+        return None
+    array = np.asarray(arrays.get(str(expr.base.label)))
+    if array.ndim != 1:
+        return None
+    form = _linear(expr.indices[0], term.variables, "the coefficient index")
+    u, w = target_vars[0], contracted[0]
+    if form.denominator != 1 or abs(form.coeffs.get(u, 0)) != 1 or abs(form.coeffs.get(w, 0)) != 1:
+        return None
+    if any(v in chosen for v in form.coeffs if v not in (u, w)):
+        return None
+    return (np.conj(array) if conjugate else array), form
+
+
+def _convolution_step(banded: tuple, fixed: Mapping[Symbol, int], progressions: dict, u: Symbol,
+                      w: Symbol) -> tuple | None:
+    """The kernel and ``(offset, count, reverse)`` of a banded sum for :class:`Step` (``None``: use the table).
+
+    With ``u = u0 + k``, ``w = w0 + l`` the coefficient is ``a[c0 + s_u k + s_w l]``: for
+    ``s_w = -s_u`` it is ``g[k - l]`` and ``y = (g * x)[k + L - 1]``; for ``s_w = s_u`` it is
+    ``h[k + l]`` and ``y = (h * reversed x)[k + L - 1]``.
+    """
+    array, form = banded
+    (u0, u_step, K), (w0, w_step, L) = progressions[u], progressions[w]
+    if u_step != 1 or w_step != 1 or K * L < CONVOLUTION_MIN_TABLE:
+        return None
+    f = form.subs(fixed)
+    s_u, s_w = f.coeffs[u], f.coeffs[w]
+    c0 = f.const + s_u * u0 + s_w * w0
+    if s_w == -s_u:
+        index = c0 + s_u * np.arange(-(L - 1), K)
+        reverse = False
+    else:
+        index = c0 + s_u * np.arange(0, K + L - 1)
+        reverse = True
+    if index.min() < 0 or index.max() >= array.shape[0]:
+        return None
+    return array[index], (L - 1, K, reverse)
+
+
 def _view(forms: list[_Linear], fixed: Mapping[Symbol, int], progressions: dict, which: str) -> tuple:
     """The basic index of an array for one step, and the lowest and highest index per axis."""
     index, lows, highs = [], [], []
@@ -468,6 +524,7 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
     source_vars = [next(v for v in f.coeffs if v in chosen) for f in term.source if any(v in chosen for v in f.coeffs)]
     contracted = [v for v in chosen if v not in target_vars]
     letters = {v: chr(ord("a") + n) for n, v in enumerate(target_vars + contracted)}
+    banded = _convolution_pattern(term, chosen, target_vars, source_vars, contracted, arrays)
     # the variable of the output's first axis, where it reads x and its coefficient axis: what
     # the runtime needs to cut a step into blocks of output rows
     first_var = next((v for v in term.target[0].coeffs if v in chosen), None) if term.target else None
@@ -536,13 +593,22 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
                 valid = valid & (value % d == 0)
         if isinstance(valid, np.ndarray) and not valid.any():
             continue
-        coefficient = table(fixed, grids, valid)
+        convolution = None
+        if banded is not None and valid is True:
+            convolution = _convolution_step(banded, fixed, progressions, target_vars[0], contracted[0])
+        if convolution is not None:
+            coefficient = convolution[0]
+        else:
+            coefficient = table(fixed, grids, valid)
         if isinstance(valid, np.ndarray):
             coefficient = np.where(valid, coefficient, 0)
         target, t_lows, t_highs = _view(term.target, fixed, progressions, "output")
         source, s_lows, s_highs = _view(term.source, fixed, progressions, "input")
         program.target_extent = _merge(program.target_extent, t_lows, t_highs)
         program.source_extent = _merge(program.source_extent, s_lows, s_highs)
+        if convolution is not None:
+            program.steps.append(Step(target, source, coefficient, contract="convolve", convolution=convolution[1]))
+            continue
         step = _step(target, source, coefficient, target_vars, source_vars, contracted, canonical, letters)
         if first_var is not None and step.contract is None:
             c_axis = canonical.index(first_var) if isinstance(step.coefficient, np.ndarray) else None

@@ -45,6 +45,12 @@ class Step:
     contract : str or None
         ``"coef_axes,source_axes->target_axes"`` for :func:`numpy.einsum` when the step
         sums over an axis of the source (or of the coefficient) that the target lacks.
+    link : (int or None, int or None) or None
+        The source axis and the coefficient axis of the output's first axis (to cut the
+        step into blocks of output rows).
+    convolution : (offset, count, reverse) or None
+        A banded sum ``y[k] = sum_l g[k - l] x[l]`` (``reverse``: ``h[k + l]``) computed as
+        ``(g * x)[offset:offset + count]``; ``coefficient`` is the kernel ``g``.
     """
 
     target: tuple
@@ -54,6 +60,7 @@ class Step:
     expansion: tuple | None = None
     contract: str | None = None
     link: tuple[int | None, int | None] | None = None
+    convolution: tuple[int, int, bool] | None = None
 
     def astype(self, dtype: np.dtype) -> "Step":
         """The step with its coefficient in ``dtype`` (scalars stay Python numbers)."""
@@ -64,7 +71,8 @@ class Step:
             c = c.astype(dtype)
         elif not np.issubdtype(dtype, np.complexfloating):
             c = complex(c).real
-        return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract, self.link)
+        return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract, self.link,
+                    self.convolution)
 
     def rows(self, low: int, high: int, n: int) -> "Step | None":
         """The part of the step that writes output rows ``low <= row < high`` (first axis of ``n``),
@@ -193,6 +201,12 @@ class Program:
     def _value(self, step: Step, x: np.ndarray, c: object) -> np.ndarray:
         """The step's source view in the target's axes (contracted, with ``c``, when it sums)."""
         view = x[(slice(None),) + step.source]
+        if step.convolution is not None:  # a banded (Toeplitz or Hankel) sum: one FFT convolution
+            from scipy.signal import oaconvolve
+
+            offset, count, reverse = step.convolution
+            full = oaconvolve(view[:, ::-1] if reverse else view, step.coefficient[None, :], axes=-1)
+            return full[:, offset:offset + count]
         if step.contract is not None:
             if _is_scalar(c):
                 out = np.einsum(step.contract.split(",", 1)[1], view)
