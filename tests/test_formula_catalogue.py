@@ -204,3 +204,13 @@ def test_large_toeplitz_and_hankel_run_as_fft_convolutions_and_equal_the_dense_m
     np.testing.assert_allclose(B.apply(u), Hk @ u)
     np.testing.assert_allclose(B.apply_adjoint(y[:80]), Hk.T @ y[:80])
     assert linop.verify(A, seed=0).passed and linop.verify(B, seed=0).passed
+
+
+def test_dft_sums_run_as_ffts_also_when_truncated():
+    A = linop.from_formula("y[k] = sum(m=0..L-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..K-1",
+                           sizes={"N": 16, "K": 10, "L": 12})
+    assert [s.fourier for s in A._programs[0].steps] == [(-1, 16, 10)]
+    assert [s.fourier for s in A._programs[1].steps] == [(1, 16, 12)]
+    F = np.exp(-2j * np.pi * np.outer(np.arange(10), np.arange(12)) / 16)
+    np.testing.assert_allclose(A.to_dense(), F, atol=1e-12)
+    np.testing.assert_allclose(A.H.to_dense(), F.conj().T, atol=1e-12)

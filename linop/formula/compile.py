@@ -418,6 +418,37 @@ def _convolution_step(banded: tuple, fixed: Mapping[Symbol, int], progressions: 
     return array[index], (L - 1, K, reverse)
 
 
+def _fourier_pattern(term: _Term, target_vars: list, source_vars: list, contracted: list) -> tuple | None:
+    """``(sign, N)`` when the term is ``y[k] += sum_m exp(sign 2 pi I k m / N) x[m]``: a DFT."""
+    if len(target_vars) != 1 or len(contracted) != 1 or source_vars != contracted or term.divisibilities:
+        return None
+    expr = term.coefficient
+    if not isinstance(expr, sympy.exp):
+        return None
+    k, m = target_vars[0], contracted[0]
+    ratio = sympy.simplify(expr.args[0] / (sympy.I * sympy.pi * k * m))
+    if not ratio.is_Rational or ratio == 0:
+        return None
+    n = 2 / abs(ratio)
+    if not n.is_Integer:
+        return None
+    return (1 if ratio > 0 else -1), int(n)
+
+
+def _fourier_step(fourier: tuple, progressions: dict, k: Symbol, m: Symbol) -> tuple | None:
+    """``(sign, N, K)`` for :class:`Step` when both variables start at 0 with unit steps and at most ``N`` values."""
+    sign, n = fourier
+    (k0, k_step, K), (m0, m_step, L) = progressions[k], progressions[m]
+    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n:
+        return None
+    return sign, n, K
+
+
+def _extent(forms: list[_Linear], fixed: Mapping[Symbol, int], progressions: dict) -> tuple[list, list]:
+    _, lows, highs = _view(forms, fixed, progressions, "")
+    return lows, highs
+
+
 def _view(forms: list[_Linear], fixed: Mapping[Symbol, int], progressions: dict, which: str) -> tuple:
     """The basic index of an array for one step, and the lowest and highest index per axis."""
     index, lows, highs = [], [], []
@@ -525,6 +556,7 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
     contracted = [v for v in chosen if v not in target_vars]
     letters = {v: chr(ord("a") + n) for n, v in enumerate(target_vars + contracted)}
     banded = _convolution_pattern(term, chosen, target_vars, source_vars, contracted, arrays)
+    fourier = _fourier_pattern(term, target_vars, source_vars, contracted) if banded is None else None
     # the variable of the output's first axis, where it reads x and its coefficient axis: what
     # the runtime needs to cut a step into blocks of output rows
     first_var = next((v for v in term.target[0].coeffs if v in chosen), None) if term.target else None
@@ -596,6 +628,15 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
         convolution = None
         if banded is not None and valid is True:
             convolution = _convolution_step(banded, fixed, progressions, target_vars[0], contracted[0])
+        if fourier is not None and valid is True:
+            transform = _fourier_step(fourier, progressions, target_vars[0], contracted[0])
+            if transform is not None:
+                target, _, _ = _view(term.target, fixed, progressions, "output")
+                source, _, _ = _view(term.source, fixed, progressions, "input")
+                program.target_extent = _merge(program.target_extent, *_extent(term.target, fixed, progressions))
+                program.source_extent = _merge(program.source_extent, *_extent(term.source, fixed, progressions))
+                program.steps.append(Step(target, source, 1, contract="fourier", fourier=transform))
+                continue
         if convolution is not None:
             coefficient = convolution[0]
         else:

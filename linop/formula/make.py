@@ -108,6 +108,8 @@ def _swap_math(math: object, swap) -> object:
 
 def _has_complex(program: Program) -> bool:
     for step in program.steps:
+        if step.fourier is not None:
+            return True
         c = step.coefficient
         if isinstance(c, np.ndarray):
             if np.iscomplexobj(c) and np.any(c.imag):

@@ -51,6 +51,8 @@ class Step:
     convolution : (offset, count, reverse) or None
         A banded sum ``y[k] = sum_l g[k - l] x[l]`` (``reverse``: ``h[k + l]``) computed as
         ``(g * x)[offset:offset + count]``; ``coefficient`` is the kernel ``g``.
+    fourier : (sign, N, K) or None
+        A DFT sum ``y[k] = sum_m exp(sign 2 pi i k m / N) x[m]``, ``k < K``: an FFT of length ``N``.
     """
 
     target: tuple
@@ -61,6 +63,7 @@ class Step:
     contract: str | None = None
     link: tuple[int | None, int | None] | None = None
     convolution: tuple[int, int, bool] | None = None
+    fourier: tuple[int, int, int] | None = None
 
     def astype(self, dtype: np.dtype) -> "Step":
         """The step with its coefficient in ``dtype`` (scalars stay Python numbers)."""
@@ -72,7 +75,7 @@ class Step:
         elif not np.issubdtype(dtype, np.complexfloating):
             c = complex(c).real
         return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract, self.link,
-                    self.convolution)
+                    self.convolution, self.fourier)
 
     def rows(self, low: int, high: int, n: int) -> "Step | None":
         """The part of the step that writes output rows ``low <= row < high`` (first axis of ``n``),
@@ -201,6 +204,11 @@ class Program:
     def _value(self, step: Step, x: np.ndarray, c: object) -> np.ndarray:
         """The step's source view in the target's axes (contracted, with ``c``, when it sums)."""
         view = x[(slice(None),) + step.source]
+        if step.fourier is not None:  # a DFT sum: the FFT of length N, its first K values
+            sign, n, count = step.fourier
+            if sign < 0:
+                return np.fft.fft(view, n=n, axis=-1)[:, :count]
+            return n * np.fft.ifft(view, n=n, axis=-1)[:, :count]
         if step.convolution is not None:  # a banded (Toeplitz or Hankel) sum: one FFT convolution
             from scipy.signal import oaconvolve
 
