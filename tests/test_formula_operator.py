@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +163,14 @@ def test_adjoint_contraction_broadcasts_an_output_variable_the_input_lacks():
     y = np.array([1.0, 3.0])
     np.testing.assert_allclose(A.apply_adjoint(y), evaluate(A._formulas["adjoint_numeric"], y, {"k": k}).real)
     assert linop.verify(A, seed=0).passed
+
+
+def test_formula_benchmark_runs_quickly_and_checks_against_the_hand_written_maps():
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "formulas.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--cases", "pool,diff,toeplitz,dft", "--no-derivation"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
+    assert len(rows) == 4 and "np.diff" in result.stdout and "np.fft.fft" in result.stdout

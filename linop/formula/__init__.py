@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .grammar import FormulaError
+from .operator import FormulaOperator
 
-__all__ = ["FormulaError", "from_formula"]
+__all__ = ["FormulaError", "FormulaOperator", "from_formula"]
 
 
 def from_formula(
