@@ -26,7 +26,7 @@ def affine_formulas(draw):
         indices, guards, sums = [], [], []
         for a, v in enumerate(free):
             s = draw(st.sampled_from([-2, -1, 1, 2, 3]))
-            o = draw(st.integers(-3, 3)) + (n[a] - 1 if s < 0 else 0)
+            o = draw(st.integers(0, n[a] - 1))  # the first read lies inside x: most terms contribute
             index = f"{s}*{v} + {o}"
             if draw(st.booleans()):
                 m = f"m{t}{a}"
@@ -37,10 +37,11 @@ def affine_formulas(draw):
             guards.append(f"[0 <= {index} < {n[a]}]")
         extra = draw(st.sampled_from(["", "ineq", "div"]))
         v = draw(st.sampled_from(free))
+        size = out[free.index(v)]
         if extra == "ineq":
-            guards.append(f"[{v} >= {draw(st.integers(0, 2))}]")
+            guards.append(f"[{v} >= {draw(st.integers(0, min(2, size - 1)))}]")
         elif extra == "div":
-            guards.append(f"[({v} + {draw(st.integers(0, 1))}) % 2 == 0]")
+            guards.append(f"[({v} + {draw(st.integers(0, min(1, size - 1)))}) % 2 == 0]")
         kind = draw(st.sampled_from(["number", "array", "expression", "complex"]))
         if kind == "number":
             coefficient = draw(st.sampled_from(["2", "(-1)", "1/2", "3/4"]))

@@ -22,7 +22,7 @@ from tests.formula_brute_force import evaluate
 from tests.formula_strategies import affine_formulas
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(affine_formulas())
 def test_random_affine_formulas_derive_prove_compile_and_pass_verify(case):
     text, input_shape, arrays = case
