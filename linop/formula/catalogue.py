@@ -177,6 +177,26 @@ def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
 
         y[i, j] = \\frac{1}{k^2} \\sum_{m, n < k} [0 \\le s i + m - p < H]\\,[0 \\le s j + n - p < W]\\;
             x[s i + m - p,\\; s j + n - p]
+
+    Parameters
+    ----------
+    k : int
+        Window size.
+    stride : int, optional
+        ``s`` (default ``k``: non-overlapping windows).
+    padding : int
+        Zero padding ``p`` on every side (the output size is :class:`linop.geometry.AxisGeometry`'s).
+    shape : (int, int)
+        The input's shape ``(H, W)``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> average_pooling(2, shape=(4, 4)).build().output_shape
+    (2, 2)
     """
     s = k if stride is None else stride
     H, W = shape
@@ -193,7 +213,19 @@ def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
 
 
 def nearest_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> FormulaEntry:
-    """Nearest-neighbour upsampling by ``f``: ``y[f i + r, f j + q] = x[i, j]`` (adjoint: block sums)."""
+    """Nearest-neighbour upsampling by ``f``: ``y[f i + r, f j + q] = x[i, j]`` (adjoint: block sums).
+
+    Parameters
+    ----------
+    factor : int
+        ``f``.
+    shape : (int, int)
+        The input's shape.
+
+    Returns
+    -------
+    FormulaEntry
+    """
     return FormulaEntry(
         f"nearest upsampling x{factor}", f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
         "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1", dict(f=factor), input_shape=tuple(shape),
@@ -207,6 +239,17 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
 
         y[f i + r, f j + q] = \\frac{1}{f^2}\\big((f-r)(f-q) x[i,j] + (f-r) q\\, x[i,j+1]
             + r (f-q)\\, x[i+1,j] + r q\\, x[i+1,j+1]\\big)
+
+    Parameters
+    ----------
+    factor : int
+        ``f``.
+    shape : (int, int)
+        The input's shape ``(H, W)``; the output is ``((H-1) f + 1, (W-1) f + 1)``.
+
+    Returns
+    -------
+    FormulaEntry
     """
     H, W = shape
     text = ("y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
@@ -220,8 +263,34 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
 
 
 def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8) -> FormulaEntry:
-    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``mode``
-    (``valid``: only where no extension is needed)."""
+    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``mode``.
+
+    ``y[i] = x~[i+1] - x[i]``, ``x[i] - x~[i-1]`` or ``(x~[i+1] - x~[i-1])/2`` with ``x~`` the
+    extension of :func:`linop.geometry.fold_pieces` (``valid``: only where no extension is
+    needed, fewer outputs).
+
+    Parameters
+    ----------
+    kind : {"forward", "backward", "central"}
+    mode : {"constant", "wrap", "reflect", "symmetric", "edge", "valid"}
+        Or an alias of :mod:`linop.geometry` (``zeros``, ``circular``, ``replicate``).
+    n : int
+        Number of samples.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind or mode.
+
+    Examples
+    --------
+    >>> print(finite_difference("forward", "wrap", 6).formula)
+    y[i] = ([i <= n - 2] x[i + 1] + [i >= n - 1] x[i - n + 1]) - x[i] for i = 0..n-1
+    """
     mode = _check_mode(mode, DIFFERENCE_MODES)
     if mode == "valid":
         texts = {
@@ -239,7 +308,23 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
 
 
 def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
-    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``mode``."""
+    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``mode``.
+
+    Parameters
+    ----------
+    mode : {"constant", "wrap", "reflect", "symmetric", "edge"}
+    shape : (int, int)
+        The image's shape ``(H, W)``; the output is ``(2, H, W)``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Raises
+    ------
+    ValueError
+        For another mode.
+    """
     mode = _check_mode(mode, DIFFERENCE_MODES[:-1])
     H, W = shape
     rows = _difference("forward", "x", ["i", "j"], 0, H, "H", mode)
