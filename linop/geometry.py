@@ -17,6 +17,13 @@ dilation ``d`` and padding ``(p_lo, p_hi)``:
 An index ``i`` outside ``[0, n)`` is folded back by the boundary mode
 (:func:`fold_index`), with the names of :func:`numpy.pad`.
 
+Dilations and paddings may be far larger than the input (``dilation=10**30`` on eight
+samples): the sizes are Python ints, :meth:`AxisGeometry.tap_sources` folds each tap's
+offset exactly before any array arithmetic, and :attr:`ConvGeometry.padding_dominates`
+tells the operators to compute only the taps that reach the input instead of building
+the padded signal. Output sizes an array cannot hold are rejected by
+:meth:`ConvGeometry.build`.
+
 This module imports nothing else from linop.
 """
 
@@ -46,22 +53,48 @@ __all__ = [
     "resolve_padding",
 ]
 
+#: Largest number of samples an axis or an array may have (``numpy.intp``).
+MAX_SAMPLES: int = int(np.iinfo(np.intp).max)
+#: The padded grid "dominates" when it holds more than this many times the samples of
+#: the input and output grids together (plus :data:`PADDING_SLACK`).
+PADDING_DOMINANCE: int = 4
+#: Samples of slack in :attr:`ConvGeometry.padding_dominates`, so that small layers keep their usual path.
+PADDING_SLACK: int = 2**14
+
 #: Boundary modes, named as in :func:`numpy.pad`.
 BOUNDARY_MODES: tuple[str, ...] = ("constant", "wrap", "reflect", "symmetric", "edge")
 
 #: PyTorch's names for the same modes.
 BOUNDARY_ALIASES: dict[str, str] = {"zeros": "constant", "circular": "wrap", "replicate": "edge"}
 
+#: The forms the ``padding`` keyword takes: ``"valid"``, ``"same"``, ``"full"``, an int,
+#: one int per axis, or one ``(low, high)`` pair per axis (:func:`resolve_padding`).
 PaddingSpec = Union[str, int, Sequence[int], Sequence[Sequence[int]]]
 
 
 def canonical_boundary(boundary: str) -> str:
     """Return the :func:`numpy.pad` name of a boundary mode (aliases resolved).
 
+    Parameters
+    ----------
+    boundary : str
+        A :func:`numpy.pad` name or a PyTorch alias (``"zeros"``, ``"circular"``, ``"replicate"``).
+
+    Returns
+    -------
+    str
+        The :func:`numpy.pad` name.
+
     Raises
     ------
     ValueError
         If ``boundary`` is not one of :data:`BOUNDARY_MODES` or :data:`BOUNDARY_ALIASES`.
+
+    Examples
+    --------
+    >>> from linop.geometry import canonical_boundary
+    >>> canonical_boundary("circular"), canonical_boundary("reflect")
+    ('wrap', 'reflect')
     """
     if not isinstance(boundary, str):
         raise TypeError(f"boundary must be a string, got {type(boundary).__name__}")
@@ -81,12 +114,34 @@ def _as_int(value: object, name: str) -> int:
 def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     """Broadcast an int, or check a sequence of ``ndim`` ints, each ``>= minimum``.
 
+    Parameters
+    ----------
+    value : int or sequence of int
+        One int for every axis, or one per axis.
+    ndim : int
+        The number of axes.
+    name : str
+        The keyword's name, for the error message.
+    minimum : int, default 1
+        The smallest value allowed.
+
+    Returns
+    -------
+    tuple of int
+        One value per axis.
+
     Raises
     ------
     ValueError
         If the sequence has the wrong length or an entry is below ``minimum``.
     TypeError
         If an entry is not an integer.
+
+    Examples
+    --------
+    >>> from linop.geometry import per_axis
+    >>> per_axis(2, 3, "stride"), per_axis((1, 2), 2, "stride")
+    ((2, 2, 2), (1, 2))
     """
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         values = (int(value),) * ndim
@@ -106,7 +161,31 @@ def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1)
 
 
 def check_flag(value: object, name: str) -> bool:
-    """A keyword that must be ``True`` or ``False`` (``flip``, ``real``, ...)."""
+    """A keyword that must be ``True`` or ``False`` (``flip``, ``real``, ...).
+
+    Parameters
+    ----------
+    value : object
+        The value received.
+    name : str
+        The keyword's name, for the error message.
+
+    Returns
+    -------
+    bool
+        ``value`` as a Python bool.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a bool.
+
+    Examples
+    --------
+    >>> from linop.geometry import check_flag
+    >>> check_flag(True, "flip")
+    True
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}")
     return bool(value)
@@ -134,10 +213,31 @@ def resolve_padding(
     * an int ``p``: ``(p, p)`` on every axis; a sequence of ints: ``(p_i, p_i)``;
       a sequence of pairs: ``(low_i, high_i)``.
 
+    Parameters
+    ----------
+    padding : str, int or sequence
+        ``"valid"``, ``"same"``, ``"full"``, an int, one int per axis, or one ``(low, high)``
+        pair per axis.
+    input_size, kernel_size, stride, dilation : sequence of int
+        One entry per spatial axis.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(low, high)`` per axis.
+
     Raises
     ------
     ValueError
         For an unknown name, a negative pad or a sequence of the wrong length.
+
+    Examples
+    --------
+    >>> from linop.geometry import resolve_padding
+    >>> resolve_padding("same", (16, 15), (3, 4), (2, 1), (1, 1))
+    ((0, 1), (1, 2))
+    >>> resolve_padding([(1, 0)], (7,), (3,), (1,), (1,))
+    ((1, 0),)
     """
     ndim = len(input_size)
     if isinstance(padding, str):
@@ -190,6 +290,24 @@ def max_pad_width(n: int, mode: str) -> int | None:
     ``reflect`` mirrors about the edge sample, so it can reach ``n - 1`` samples
     (as in PyTorch); ``symmetric`` mirrors including the edge sample, ``n``
     samples. ``constant``, ``wrap`` and ``edge`` are defined for any width.
+
+    Parameters
+    ----------
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+
+    Returns
+    -------
+    int or None
+        The widest pad, ``None`` when any width is allowed.
+
+    Examples
+    --------
+    >>> from linop.geometry import max_pad_width
+    >>> max_pad_width(5, "reflect"), max_pad_width(5, "symmetric"), max_pad_width(5, "wrap")
+    (4, 5, None)
     """
     if mode == "reflect":
         return n - 1
@@ -209,6 +327,33 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
       (``0`` when ``n == 1``)
     * ``symmetric``: period ``2n``, ``r = i mod 2n``, ``min(r, 2n - 1 - r)``
     * ``edge``: ``clip(i, 0, n-1)``
+
+    Parameters
+    ----------
+    i : int or ndarray of int
+        Indices, possibly outside ``[0, n)``.
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+
+    Returns
+    -------
+    ndarray of int
+        The folded indices (``-1`` where ``constant`` gives zero).
+
+    Raises
+    ------
+    ValueError
+        For an unknown boundary mode.
+
+    Examples
+    --------
+    >>> from linop.geometry import fold_index
+    >>> fold_index(np.arange(-3, 8), 5, "reflect")
+    array([3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1])
+    >>> fold_index(np.arange(-3, 8), 5, "wrap")
+    array([2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2])
     """
     idx = np.asarray(i, dtype=np.int64)
     if mode == "constant":
@@ -234,12 +379,25 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
 class AxisGeometry:
     """Index arithmetic of one spatial axis of a convolution.
 
-    Attributes
+    Parameters
     ----------
-    n : input length
-    k : kernel length
-    stride, dilation : the step between outputs and between kernel taps
-    pad_low, pad_high : padding before and after the input
+    n : int
+        The input length.
+    k : int
+        The kernel length.
+    stride, dilation : int, default 1
+        The step between outputs and between kernel taps.
+    pad_low, pad_high : int, default 0
+        The padding before and after the input.
+
+    Examples
+    --------
+    >>> from linop.geometry import AxisGeometry
+    >>> axis = AxisGeometry(n=7, k=3, stride=2)
+    >>> axis.output_size
+    3
+    >>> int(axis.input_index(1, 2))             # output 1 meets tap 2 at input 2*1 + 2
+    4
     """
 
     n: int
@@ -333,6 +491,54 @@ class AxisGeometry:
         reach = self.input_index(np.arange(self.output_size)[:, None], np.arange(self.k)[None, :])
         return bool(np.any((reach >= 0) & (reach < self.n)))
 
+    def fold_period(self, mode: str) -> int | None:
+        """The period of :func:`fold_index` on this axis: ``n`` (``wrap``), ``2(n-1)``
+        (``reflect``, ``1`` when ``n == 1``), ``2n`` (``symmetric``); ``None`` for
+        ``constant`` and ``edge``, which do not repeat."""
+        if mode == "wrap":
+            return self.n
+        if mode == "reflect":
+            return max(2 * (self.n - 1), 1)
+        if mode == "symmetric":
+            return 2 * self.n
+        return None
+
+    def tap_sources(self, t: int, mode: str) -> np.ndarray:
+        """For every output ``j``, the input index tap ``t`` meets, folded by ``mode``:
+        ``fold(s*j + d*t - p_lo)`` (``-1``: a zero of ``constant`` padding), shape ``(m,)``.
+
+        Exact for any size of dilation and padding, in memory ``O(m)``: the offset
+        ``d*t - p_lo`` (a Python int) is reduced before any array arithmetic, modulo the
+        fold period for the periodic modes, and for ``constant``/``edge`` only the outputs
+        ``j_lo <= j <= j_hi`` with ``0 <= s*j + d*t - p_lo < n`` are computed:
+        ``j_lo = ceil((p_lo - d*t) / s)``, ``j_hi = floor((n - 1 + p_lo - d*t) / s)``.
+
+        Examples
+        --------
+        >>> AxisGeometry(8, 3, dilation=10**30, pad_low=10**30, pad_high=10**30).tap_sources(1, "constant")
+        array([0, 1, 2, 3, 4, 5, 6, 7])
+        >>> AxisGeometry(8, 3, dilation=10**30, pad_low=10**30, pad_high=10**30).tap_sources(0, "wrap")
+        array([0, 1, 2, 3, 4, 5, 6, 7])
+        """
+        m, s = self.output_size, self.stride
+        offset = self.dilation * int(t) - self.pad_low
+        j = np.arange(m, dtype=np.int64)
+        period = self.fold_period(mode)
+        if period is not None:
+            return fold_index((s % period) * j + offset % period, self.n, mode)
+        j_lo = max(0, -(offset // s))  # ceil(-offset / s)
+        j_hi = min(m - 1, (self.n - 1 - offset) // s)
+        if mode == "constant":
+            out = np.full(m, -1, dtype=np.int64)
+        elif mode == "edge":
+            out = np.where(j < j_lo, 0, self.n - 1).astype(np.int64)
+        else:
+            raise ValueError(f"unknown boundary mode {mode!r}")
+        if j_lo <= j_hi:  # in range: first < n, and s < n when more than one output is in range
+            first = s * j_lo + offset
+            out[j_lo : j_hi + 1] = first + s * np.arange(j_hi - j_lo + 1, dtype=np.int64) if j_hi > j_lo else first
+        return out
+
     def source_index(self, mode: str) -> np.ndarray:
         """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
         return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)
@@ -375,6 +581,28 @@ class ConvGeometry:
 
     ``channels=False`` describes the single-channel layout with no channel axis
     (``c_in == c_out == groups == 1``).
+
+    Parameters
+    ----------
+    axes : tuple of AxisGeometry
+        One per spatial axis.
+    in_channels, out_channels : int, default 1
+        ``c_in`` and ``c_out``.
+    groups : int, default 1
+        Divides both channel counts.
+    boundary : str, default "constant"
+        The :func:`numpy.pad` name of the boundary mode.
+    channels : bool, default True
+        Whether the arrays have a channel axis (last).
+
+    Examples
+    --------
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((16, 16), (3, 3), stride=2, padding="same", in_channels=4, out_channels=8)
+    >>> geom.input_shape, geom.output_shape, geom.kernel_shape
+    ((16, 16, 4), (8, 8, 8), (3, 3, 4, 8))
+    >>> geom.padding
+    ((0, 1), (0, 1))
     """
 
     axes: tuple[AxisGeometry, ...]
@@ -448,6 +676,13 @@ class ConvGeometry:
                     f"dilation*(k-1)+1 = {ax.extent} exceeds the padded input length {ax.padded_size} "
                     f"(n={ax.n}, padding=({ax.pad_low}, {ax.pad_high}))"
                 )
+        outputs = math.prod(ax.output_size for ax in axes) * int(out_channels)
+        if outputs > MAX_SAMPLES:
+            raise ValueError(
+                f"padding={padding!r} with dilation={dilation!r} and stride={stride!r} gives an output of "
+                f"{'x'.join(str(ax.output_size) for ax in axes)} samples ({outputs:.3g} with the channels), "
+                f"more than an array can hold ({MAX_SAMPLES}); use a smaller padding or dilation, or a larger stride"
+            )
         return cls(axes, int(in_channels), int(out_channels), groups, mode, channels)
 
     # -- derived sizes -------------------------------------------------------------------
@@ -510,6 +745,33 @@ class ConvGeometry:
     def has_padding(self) -> bool:
         return any(a.pad_low or a.pad_high for a in self.axes)
 
+    @property
+    def padding_dominates(self) -> bool:
+        """Whether the padded grid is far larger than what the convolution reads and writes:
+        ``prod(P) > PADDING_DOMINANCE * (prod(n) + prod(m) + PADDING_SLACK)``.
+
+        Then the operators compute only the taps that reach the input
+        (:meth:`AxisGeometry.tap_sources`) instead of building the padded signal, whose
+        size is unbounded in the dilation and padding (a dilation of ``10**7`` on eight
+        samples would pad them to twenty million).
+        """
+        padded = math.prod(self.padded_size)
+        return padded > PADDING_DOMINANCE * (math.prod(self.input_size) + math.prod(self.output_size) + PADDING_SLACK)
+
+    def tap_input_indices(self, tap: Sequence[int]) -> np.ndarray:
+        """For tap ``tap`` (one index per axis), the flat (C-order) index of the input sample
+        each output meets, shape ``output_size`` (``-1``: a zero of ``constant`` padding);
+        :meth:`AxisGeometry.tap_sources` per axis, combined."""
+        flat = np.zeros(self.output_size, dtype=np.int64)
+        outside = np.zeros(self.output_size, dtype=bool)
+        for a, ax in enumerate(self.axes):
+            shape = [1] * self.ndim
+            shape[a] = ax.output_size
+            src = ax.tap_sources(tap[a], self.boundary).reshape(shape)
+            flat = flat * ax.n + src
+            outside = outside | (src < 0)
+        return np.where(outside, -1, flat)
+
     def unpadded(self) -> "ConvGeometry":
         """The same convolution on the already padded input (``padding='valid'``)."""
         axes = tuple(AxisGeometry(a.padded_size, a.k, a.stride, a.dilation, 0, 0) for a in self.axes)
@@ -537,7 +799,24 @@ class ConvGeometry:
 @dataclass(frozen=True)
 class FoldPiece:
     """A stretch ``first <= i <= last`` of indices on which the boundary fold is affine:
-    ``fold_index(i, n, mode) == sign*i + offset`` (``sign`` is ``1``, ``-1`` or ``0``)."""
+    ``fold_index(i, n, mode) == sign*i + offset`` (``sign`` is ``1``, ``-1`` or ``0``).
+
+    Parameters
+    ----------
+    first, last : int
+        The stretch of indices, ``first <= i <= last``.
+    sign : int
+        ``1``, ``-1`` or ``0``.
+    offset : int
+        The folded index is ``sign*i + offset``.
+
+    Examples
+    --------
+    >>> from linop.geometry import FoldPiece, fold_index
+    >>> piece = FoldPiece(first=-2, last=-1, sign=-1, offset=0)     # reflect: -1 -> 1, -2 -> 2
+    >>> [int(fold_index(i, 5, "reflect")) for i in (-2, -1)] == [piece.sign * i + piece.offset for i in (-2, -1)]
+    True
+    """
 
     first: int
     last: int
@@ -565,10 +844,34 @@ def fold_pieces(n: int, mode: str, low: int, high: int) -> tuple[FoldPiece, ...]
 
     Pieces come in increasing order, clipped to ``[low, high]``; empty ones are dropped.
 
+    Parameters
+    ----------
+    n : int
+        The axis length.
+    mode : str
+        A boundary mode (a :func:`numpy.pad` name).
+    low, high : int
+        The range of indices to cut, ``low <= i <= high``.
+
+    Returns
+    -------
+    tuple of FoldPiece
+        The affine pieces, in increasing order.
+
     Raises
     ------
     ValueError
         For an unknown mode, ``n < 1`` or ``low > high``.
+
+    Examples
+    --------
+    >>> from linop.geometry import fold_pieces
+    >>> for piece in fold_pieces(5, "reflect", -2, 6):
+    ...     print(piece)
+    ...
+    FoldPiece(first=-2, last=-1, sign=-1, offset=0)
+    FoldPiece(first=0, last=4, sign=1, offset=0)
+    FoldPiece(first=5, last=6, sign=-1, offset=8)
     """
     mode = canonical_boundary(mode)
     if n < 1:
@@ -616,6 +919,12 @@ class ConvParameters:
     Shared by the numeric operators and the symbolic layer, so both report the parameters
     as the geometry resolved them (one ``(low, high)`` pair per axis for ``padding``, the
     numpy name for ``boundary``).
+
+    Examples
+    --------
+    >>> A = linop.Convolution(np.ones((3, 3)), (8, 8), stride=2, padding="same", boundary="circular")
+    >>> A.stride, A.padding, A.boundary
+    ((2, 2), ((0, 1), (0, 1)), 'wrap')
     """
 
     geometry: ConvGeometry

@@ -53,7 +53,19 @@ PROBE_LIMIT = 4_000_000
 
 
 def matplotlib_available() -> bool:
-    """Whether matplotlib can be imported (without importing it when it is already loaded)."""
+    """Whether matplotlib can be imported (without importing it when it is already loaded).
+
+    Returns
+    -------
+    bool
+        ``True`` when ``import matplotlib`` would succeed.
+
+    Examples
+    --------
+    >>> from linop.plot import matplotlib_available
+    >>> matplotlib_available()
+    True
+    """
     try:
         require_matplotlib()
     except ImportError:
@@ -64,10 +76,21 @@ def matplotlib_available() -> bool:
 def require_matplotlib() -> Any:
     """Import matplotlib, or raise an ImportError that says how to install it.
 
+    Returns
+    -------
+    module
+        The ``matplotlib`` module.
+
     Raises
     ------
     ImportError
         When matplotlib is not installed; the message names ``pip install 'linop[plot]'``.
+
+    Examples
+    --------
+    >>> from linop.plot import require_matplotlib
+    >>> require_matplotlib().__name__
+    'matplotlib'
     """
     try:
         matplotlib = importlib.import_module("matplotlib")
@@ -103,6 +126,21 @@ def new_figure(
     Returns
     -------
     (matplotlib.figure.Figure, list of Axes)
+
+    Raises
+    ------
+    ValueError
+        If ``nrows`` or ``ncols`` is not a positive int, or ``width_ratios`` does not have
+        ``ncols`` entries.
+    ImportError
+        When matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from linop.plot import new_figure
+    >>> fig, axes = new_figure(1, 2, title="two panels")
+    >>> len(axes)
+    2
     """
     require_matplotlib()
     from matplotlib.figure import Figure
@@ -127,10 +165,34 @@ def new_figure(
 def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 100) -> Path:
     """Write ``fig`` as a PNG to ``path`` (parent directories are created); returns the path.
 
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        The file to write, ending in ``.png``.
+    dpi : int, default 100
+        Resolution.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
     Raises
     ------
     ValueError
         If ``path`` does not end in ``.png``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from linop.plot import plot_matrix, save_figure
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_figure(plot_matrix(np.eye(3)), pathlib.Path(tmp) / "eye.png")
+    ...     print(path.name, path.stat().st_size > 0)
+    ...
+    eye.png True
     """
     path = Path(path)
     if path.suffix.lower() != ".png":
@@ -216,16 +278,16 @@ def plot_matrix(
     ----------
     op : scipy LinearOperator, scipy sparse matrix or 2-D array
         linop operators are drawn from their exact ``to_sparse()``; other operators are
-        applied to the identity (at most :data:`PROBE_LIMIT` entries).
+        applied to the identity (at most ``PROBE_LIMIT`` entries).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when omitted.
     style : {"auto", "values", "pattern"}
         ``"values"``: colours show the entries (diverging colormap centred on zero, zero
         entries white); ``"pattern"``: a dot per stored non-zero (``Axes.spy``);
-        ``"auto"``: values up to :data:`VALUES_LIMIT` entries, the pattern beyond.
+        ``"auto"``: values up to ``VALUES_LIMIT`` entries, the pattern beyond.
     annotate : bool or "auto"
         Write each entry's value in its cell (``"auto"``: when the matrix has at most
-        :data:`ANNOTATE_LIMIT` entries).
+        ``ANNOTATE_LIMIT`` entries).
     title : str, optional
         Panel title; by default the matrix size and number of non-zeros.
     cmap : str
@@ -252,6 +314,15 @@ def plot_matrix(
     Notes
     -----
     Complex matrices are drawn by the modulus ``|a_ij|`` (the cell texts show the complex value).
+
+    Examples
+    --------
+    >>> from linop.plot import plot_matrix
+    >>> A = linop.Convolution([0.5, 1, 0.5], input_shape=(7,), stride=2)
+    >>> fig = plot_matrix(A)          # values in the cells
+    >>> fig = plot_matrix(A.H)        # the 7 x 3 transpose
+    >>> type(fig).__name__
+    'Figure'
     """
     if style not in ("auto", "values", "pattern"):
         raise ValueError(f"style must be 'auto', 'values' or 'pattern'; got {style!r}")
@@ -374,6 +445,14 @@ def plot_images(
         that are too few.
     ImportError
         If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from linop.plot import plot_images
+    >>> A = linop.Convolution([0.5, 1, 0.5], input_shape=(7,), stride=2)
+    >>> fig = plot_images({"I": np.eye(7), "A.H A": A.H.to_dense() @ A.to_dense()}, value_range=(0, 1))
+    >>> len(fig.axes)
+    2
     """
     if isinstance(images, Mapping):
         if titles is not None:
@@ -447,6 +526,7 @@ def plot_convergence(
     log_scale : bool
         Logarithmic value axis (values must then be positive).
     xlabel, ylabel, title : str
+        The axis labels and an optional panel title.
 
     Returns
     -------
@@ -457,6 +537,13 @@ def plot_convergence(
     ValueError
         If a series has a different length than ``iterations``, or a log scale meets a
         value that is not positive.
+
+    Examples
+    --------
+    >>> from linop.plot import plot_convergence
+    >>> fig = plot_convergence([1, 2, 4, 8], {"residual": [1.0, 0.3, 0.05, 0.01]}, ylabel="norm")
+    >>> fig.axes[0].get_yscale()
+    'log'
     """
     iterations = np.asarray(iterations)
     if iterations.ndim != 1 or iterations.size == 0:

@@ -17,6 +17,10 @@ Callers conjugate where an adjoint needs it. The backends are
     products of spectra (scipy.fft), for large kernels;
 ``"direct"`` (:mod:`linop.backends.direct`)
     one strided multiply-add per tap, for tiny kernels, few channels and long signals;
+``"reach"`` (:mod:`linop.backends.reach`)
+    not a ``method`` but what the operators run when the padding dominates the geometry
+    (a dilation or padding far beyond the input): one gather per tap on the unpadded
+    input, only the taps that reach it;
 
 and ``"auto"`` picks the one with the lowest estimated cost
 (:mod:`linop.backends.cost`). Every call keeps its scratch memory under
@@ -34,18 +38,21 @@ from types import ModuleType
 import numpy as np
 
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm, workspace
+from . import direct, fft, gemm, reach, workspace
 from .cost import method_costs
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "METHODS",
+    "backend_module",
     "check_method",
     "choose_method",
     "correlate_adjoint_interior",
     "get_workspace_limit",
     "method_costs",
+    "resolve_backend",
+    "resolve_method",
     "select_backend",
     "set_workspace_limit",
     "workspace_limit",
@@ -55,15 +62,34 @@ __all__ = [
 METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
 
 _BACKENDS: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct}
+#: Backends the operators pick themselves, never named by ``method``: ``"reach"``
+#: (:mod:`linop.backends.reach`) when the padding dominates the geometry.
+_OWN_BACKENDS: dict[str, ModuleType] = {"reach": reach}
 
 
 def check_method(method: object) -> str:
     """Validate a ``method`` keyword.
 
+    Parameters
+    ----------
+    method : object
+        The value received for ``method``.
+
+    Returns
+    -------
+    str
+        ``method``, one of :data:`METHODS`.
+
     Raises
     ------
     ValueError
         If ``method`` is not one of :data:`METHODS`.
+
+    Examples
+    --------
+    >>> from linop.backends import check_method
+    >>> check_method("fft")
+    'fft'
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
@@ -71,7 +97,29 @@ def check_method(method: object) -> str:
 
 
 def choose_method(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``."""
+    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``.
+
+    Parameters
+    ----------
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), without its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    str
+        One of ``"gemm"``, ``"fft"``, ``"direct"``.
+
+    Examples
+    --------
+    >>> from linop.backends import choose_method
+    >>> from linop.geometry import ConvGeometry
+    >>> choose_method(ConvGeometry.build((64, 64), (3, 3), in_channels=32, out_channels=64), np.float32)
+    'gemm'
+    >>> choose_method(ConvGeometry.build((1024, 1024), (31, 31), channels=False))
+    'fft'
+    """
     costs = method_costs(geom, dtype)
     return min(costs, key=costs.get)
 
@@ -81,15 +129,92 @@ def correlate_adjoint_interior(
 ) -> np.ndarray:
     """``backend.correlate_adjoint(y, w, geom)`` without its first ``lo`` and last ``hi``
     samples of every axis (``pads``): the adjoint of zero padding applied after it. The
-    gemm backend never computes the dropped samples; the others drop them afterwards."""
+    gemm backend never computes the dropped samples; the others drop them afterwards.
+
+    Parameters
+    ----------
+    backend : module
+        A backend module (:func:`select_backend`).
+    y : ndarray
+        The batch of outputs, ``(B, m..., c_out)``.
+    w : ndarray
+        The kernel, ``(k..., c_in/groups, c_out)``.
+    geom : ConvGeometry
+        The geometry of the padded convolution.
+    pads : sequence of (int, int)
+        ``(lo, hi)`` per spatial axis: the zero padding to drop.
+
+    Returns
+    -------
+    ndarray
+        The adjoint on the unpadded input, ``(B, n..., c_in)``.
+
+    Examples
+    --------
+    >>> from linop.backends import correlate_adjoint_interior, select_backend
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((7,), (3,), in_channels=1, out_channels=1)   # on the padded length 7
+    >>> y, w = np.ones((1, 5, 1)), np.ones((3, 1, 1))
+    >>> correlate_adjoint_interior(select_backend("direct", geom), y, w, geom, [(1, 1)])[0, :, 0]
+    array([2., 3., 3., 3., 2.])
+    """
     if backend is gemm:
         return gemm.correlate_adjoint(y, w, geom, crop=pads)
     return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
 
-def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
-    """The backend module for ``method`` (``"auto"``: :func:`choose_method`)."""
+def resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The name of the backend that runs ``method`` (``"auto"``: :func:`choose_method`).
+
+    Operators store this name, not the module, so that they pickle and deep-copy; the
+    module is looked up by :func:`backend_module` at every call.
+    """
     check_method(method)
-    if method == "auto":
-        method = choose_method(geom, dtype)
-    return _BACKENDS[method]
+    return choose_method(geom, dtype) if method == "auto" else method
+
+
+def resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The backend an operator of (padded) geometry ``geom`` runs: ``"reach"`` when the
+    padding dominates (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, whatever
+    ``method`` says: the padded signal could not even be allocated), else
+    :func:`resolve_method` on the unpadded geometry."""
+    check_method(method)
+    if geom.padding_dominates:
+        return "reach"
+    return resolve_method(method, geom.unpadded(), dtype)
+
+
+def backend_module(name: str) -> ModuleType:
+    """The backend module called ``name`` (``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``)."""
+    module = _BACKENDS.get(name) or _OWN_BACKENDS.get(name)
+    if module is None:
+        allowed = ", ".join(map(repr, {**_BACKENDS, **_OWN_BACKENDS}))
+        raise ValueError(f"name must be one of {allowed}; got {name!r}")
+    return module
+
+
+def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
+    """The backend module for ``method`` (``"auto"``: :func:`choose_method`).
+
+    Parameters
+    ----------
+    method : str
+        ``"auto"`` or one of :data:`METHODS`.
+    geom : ConvGeometry
+        The convolution's geometry (:mod:`linop.geometry`), without its padding.
+    dtype : dtype, default float64
+        The dtype of the data.
+
+    Returns
+    -------
+    module
+        The backend module (``linop.backends.gemm``, ``.fft`` or ``.direct``).
+
+    Examples
+    --------
+    >>> from linop.backends import select_backend
+    >>> from linop.geometry import ConvGeometry
+    >>> select_backend("auto", ConvGeometry.build((1024, 1024), (31, 31), channels=False)).__name__
+    'linop.backends.fft'
+    """
+    return _BACKENDS[resolve_method(method, geom, dtype)]

@@ -33,8 +33,8 @@ time from what the CPU reports.
   samples before and ``ceil(P / s) - m`` after, so that no tap needs a bounds test. With
   ``crop`` only the samples inside the padding are computed (the adjoint of zero padding).
 
-Every call is cut into :data:`PIECES_PER_THREAD` pieces per thread (whole lines, or
-pixel ranges of a single line) that the threads take in turn (:func:`linop.backends.parallel.balanced`);
+Every call is cut into ``PIECES_PER_THREAD`` pieces per thread (whole lines, or
+pixel ranges of a single line) that the threads take in turn (``linop.backends.parallel.balanced``);
 ctypes releases the GIL for the call. Only float32 and float64 have kernels:
 :func:`available` says whether a dtype can use them (and whether the library was built).
 """
@@ -117,12 +117,42 @@ def _isa() -> int:
 
 
 def instruction_set() -> str | None:
-    """The instruction set the compiled kernels run with here (``None``: not built)."""
+    """The instruction set the compiled kernels run with here (``None``: not built).
+
+    Returns
+    -------
+    str or None
+        ``"avx512"``, ``"avx2+fma"`` or ``"baseline"``; ``None`` when the extension is not built
+        or :data:`ENABLED` is ``False``.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> compiled.instruction_set() in (None, "baseline", "avx2+fma", "avx512")
+    True
+    """
     return None if _library() is None else _INSTRUCTION_SETS[_isa()]
 
 
 def vector_lanes(dtype: np.dtype | type) -> int | None:
-    """Values of ``dtype`` in one vector of the kernels' instruction set (``None``: no kernel)."""
+    """Values of ``dtype`` in one vector of the kernels' instruction set (``None``: no kernel).
+
+    Parameters
+    ----------
+    dtype : dtype
+        float32 or float64.
+
+    Returns
+    -------
+    int or None
+        Values per vector, ``None`` when no kernel runs.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> compiled.vector_lanes(np.float64) in (None, 2, 4, 8)
+    True
+    """
     lib = _library()
     if lib is None or np.dtype(dtype) not in lib[0]:
         return None
@@ -130,7 +160,19 @@ def vector_lanes(dtype: np.dtype | type) -> int | None:
 
 
 def instruction_sets() -> tuple[str, ...]:
-    """Every instruction set this CPU can run the kernels with (empty: not built)."""
+    """Every instruction set this CPU can run the kernels with (empty: not built).
+
+    Returns
+    -------
+    tuple of str
+        Every instruction set this CPU can run (empty without the extension).
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> set(compiled.instruction_sets()) <= {"baseline", "avx2+fma", "avx512"}
+    True
+    """
     lib = _library()
     return () if lib is None else _INSTRUCTION_SETS[: lib[1] + 1]
 
@@ -138,7 +180,34 @@ def instruction_sets() -> tuple[str, ...]:
 @contextlib.contextmanager
 def using_instruction_set(name: str) -> Iterator[None]:
     """Run the kernels with instruction set ``name`` (one of :func:`instruction_sets`)
-    inside the block: for tests that compare the variants."""
+    inside the block: for tests that compare the variants.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`instruction_sets`.
+
+    Returns
+    -------
+    context manager
+        The kernels use ``name`` inside the block.
+
+    Raises
+    ------
+    ValueError
+        If this CPU cannot run ``name``.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> A = linop.Convolution(np.ones((3, 3, 2, 4), np.float32), (8, 8, 2))
+    >>> for name in compiled.instruction_sets():
+    ...     with compiled.using_instruction_set(name):
+    ...         y = A.apply(np.ones((8, 8, 2), np.float32))
+    ...
+    >>> A.apply(np.ones((8, 8, 2), np.float32))[0, 0]
+    array([18., 18., 18., 18.], dtype=float32)
+    """
     global _forced
     if name not in instruction_sets():
         raise ValueError(f"instruction set must be one of {instruction_sets()!r} on this machine; got {name!r}")
@@ -150,7 +219,28 @@ def using_instruction_set(name: str) -> Iterator[None]:
 
 
 def available(dtype: np.dtype | type, geom: ConvGeometry | None = None) -> bool:
-    """Whether the compiled kernels can run ``dtype`` (and ``geom``'s number of taps)."""
+    """Whether the compiled kernels can run ``dtype`` (and ``geom``'s number of taps).
+
+    Parameters
+    ----------
+    dtype : dtype
+        The dtype of the data.
+    geom : ConvGeometry, optional
+        The convolution, whose number of taps the kernels must support.
+
+    Returns
+    -------
+    bool
+        ``True`` when the extension is built, enabled and handles ``dtype``.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> compiled.available(np.float32) == (compiled.instruction_set() is not None)
+    True
+    >>> compiled.available(np.complex128)
+    False
+    """
     lib = _library()
     if not ENABLED or lib is None or np.dtype(dtype) not in lib[0]:
         return False
@@ -158,7 +248,31 @@ def available(dtype: np.dtype | type, geom: ConvGeometry | None = None) -> bool:
 
 
 def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type, direction: str) -> int:
-    """Scratch of one call: none forward; the adjoint's zero-bordered copy of ``y``."""
+    """Scratch of one call: none forward; the adjoint's zero-bordered copy of ``y``.
+
+    Parameters
+    ----------
+    geom : ConvGeometry
+        The geometry on the padded lengths.
+    batch : int
+        The number of samples in the call.
+    dtype : dtype
+        The dtype of the data.
+    direction : {"forward", "adjoint"}
+        Which call.
+
+    Returns
+    -------
+    int
+        Bytes of scratch memory the call allocates.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> from linop.geometry import ConvGeometry
+    >>> compiled.scratch_bytes(ConvGeometry.build((7,), (3,)), 1, np.float64, "forward")
+    0
+    """
     if direction == "forward":
         return 0
     shape, _ = _border(geom)
@@ -260,7 +374,7 @@ class _Call:
 
 def _run(calls: Sequence[_Call]) -> None:
     """Run ``calls`` (with disjoint destinations) on all threads: cut into
-    :data:`PIECES_PER_THREAD` pieces per thread, each taken by whichever thread is free.
+    ``PIECES_PER_THREAD`` pieces per thread, each taken by whichever thread is free.
 
     Calls over the same lines and outputs (the polyphase components and groups of one
     adjoint) are cut alike, and piece ``i`` of every call runs as one task: one thread
@@ -338,6 +452,39 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
     ``(B, P..., c_in)`` with ``w`` ``(k..., c_in/G, c_out)`` into ``out`` ``(B, m..., c_out)``.
 
     ``out`` may be a strided view whose channels are contiguous.
+
+    Parameters
+    ----------
+    xp : ndarray
+        The padded batch, ``(B, P..., c_in)``, C-contiguous, float32 or float64.
+    w : ndarray
+        The kernel ``(k..., c_in/G, c_out)``, same dtype.
+    geom : ConvGeometry
+        The geometry (strides, dilations, groups) on the padded lengths.
+    out : ndarray
+        Where the result goes, ``(B, m..., c_out)``.
+
+    Returns
+    -------
+    None
+        The result is written into ``out``.
+
+    Raises
+    ------
+    ValueError
+        If an array's shape, dtype or layout does not match ``geom`` (the call would read or
+        write outside its arrays).
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((7,), (3,), stride=2)
+    >>> xp = np.arange(7.0).reshape(1, 7, 1)
+    >>> out = np.zeros((1, 3, 1))
+    >>> compiled.correlate(xp, np.ones((3, 1, 1)), geom, out)   # needs the built extension
+    >>> out[0, :, 0]
+    array([ 3.,  9., 15.])
     """
     xp = _contiguous_channels(xp)
     if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
@@ -527,7 +674,43 @@ def correlate_adjoint(
 
     ``out`` is the padded input ``(B, P..., c_in)``, or with ``crop = ((lo, hi), ...)`` its
     part ``lo <= u < P - hi`` on every axis (the adjoint of zero padding: the rest is
-    never computed)."""
+    never computed).
+
+    Parameters
+    ----------
+    y : ndarray
+        The batch of outputs, ``(B, m..., c_out)``.
+    w : ndarray
+        The kernel ``(k..., c_in/G, c_out)``, same dtype.
+    geom : ConvGeometry
+        The geometry on the padded lengths.
+    out : ndarray
+        The padded input ``(B, P..., c_in)`` (or its cropped part, see ``crop``).
+    accumulate : bool, default True
+        Add into ``out`` (``True``) or overwrite it (``False``).
+    crop : sequence of (int, int), optional
+        ``(lo, hi)`` per axis: ``out`` holds only ``lo <= u < P - hi``.
+
+    Returns
+    -------
+    None
+        The result is written into ``out``.
+
+    Raises
+    ------
+    ValueError
+        If an array's shape, dtype or layout does not match ``geom``.
+
+    Examples
+    --------
+    >>> from linop.backends import compiled
+    >>> from linop.geometry import ConvGeometry
+    >>> geom = ConvGeometry.build((7,), (3,), stride=2)
+    >>> out = np.zeros((1, 7, 1))
+    >>> compiled.correlate_adjoint(np.ones((1, 3, 1)), np.ones((3, 1, 1)), geom, out)
+    >>> out[0, :, 0]
+    array([1., 1., 2., 1., 2., 1., 1.])
+    """
     if out.strides[-1] != out.itemsize:  # pragma: no cover - results are allocated C-contiguous
         raise ValueError("out must have contiguous channels")
     axes, c, o, G = geom.axes, geom.in_per_group, geom.out_per_group, geom.groups

@@ -30,10 +30,26 @@ DEMOS: tuple[str, ...] = ("lecture_matrix", "deblurring", "super_resolution", "b
 def load_demo(name: str) -> ModuleType:
     """The module of the demo ``name`` (one of :data:`DEMOS`).
 
+    Parameters
+    ----------
+    name : str
+        One of :data:`DEMOS`.
+
+    Returns
+    -------
+    module
+        The demo's module (``run``, ``main``).
+
     Raises
     ------
     ValueError
         For an unknown name.
+
+    Examples
+    --------
+    >>> from linop.demos import DEMOS, load_demo
+    >>> [load_demo(name).__name__ for name in DEMOS][:2]
+    ['linop.demos.lecture_matrix', 'linop.demos.deblurring']
     """
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}; the demos are {', '.join(DEMOS)}")

@@ -13,15 +13,22 @@ __all__ = ["Claim", "DemoReport", "Measurement", "format_report"]
 class Measurement:
     """One measured number (or short text) of a demo.
 
-    Attributes
+    Parameters
     ----------
     key : str
         A stable identifier, for programs (``"psnr_recovered"``).
     label : str
         What it is, for people (``"PSNR of the recovered image"``).
     value : float, int or str
+        The measured value.
     unit : str
         Printed after the value (``"dB"``, ``"s"``, ``"bytes"``).
+
+    Examples
+    --------
+    >>> from linop.demos import Measurement
+    >>> Measurement("psnr", "PSNR of the result", 27.1, "dB").value
+    27.1
     """
 
     key: str
@@ -50,7 +57,21 @@ def _bytes_text(n: float) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """A statement the demo checks on its own numbers, and whether it held."""
+    """A statement the demo checks on its own numbers, and whether it held.
+
+    Parameters
+    ----------
+    statement : str
+        What the demo claims.
+    holds : bool
+        Whether it held on the numbers it measured.
+
+    Examples
+    --------
+    >>> from linop.demos import Claim
+    >>> Claim("lsqr improves the PSNR", holds=True)
+    Claim(statement='lsqr improves the PSNR', holds=True)
+    """
 
     statement: str
     holds: bool
@@ -60,20 +81,31 @@ class Claim:
 class DemoReport:
     """Everything one run of a demo produced.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The demo's name (its module and script name).
     title : str
         One line saying what the demo shows.
     measurements : list of Measurement
+        The numbers measured, in the order printed.
     claims : list of Claim
+        The statements checked on them.
     figures : list of Path
         The PNG files written.
     details : list of str
         Lines of text printed before the measurements (a matrix, a table of shapes).
     notes : list of str
         Remarks such as "figures skipped: matplotlib is not installed".
+
+    Examples
+    --------
+    >>> from linop.demos import Claim, DemoReport, Measurement
+    >>> report = DemoReport("example", "An example report")
+    >>> report.measurements.append(Measurement("psnr", "PSNR of the result", 27.1, "dB"))
+    >>> report.claims.append(Claim("the PSNR is above 20 dB", True))
+    >>> report.ok
+    True
     """
 
     name: str
@@ -119,7 +151,32 @@ class DemoReport:
 
 
 def format_report(report: DemoReport) -> str:
-    """The report as text: title, details, one aligned line per measurement, claims, figures, notes."""
+    """The report as text: title, details, one aligned line per measurement, claims, figures, notes.
+
+    Parameters
+    ----------
+    report : DemoReport
+        A demo's report.
+
+    Returns
+    -------
+    str
+        The text printed at the end of a demo.
+
+    Examples
+    --------
+    >>> from linop.demos import Claim, DemoReport, Measurement, format_report
+    >>> report = DemoReport("example", "An example report")
+    >>> report.measurements.append(Measurement("psnr", "PSNR of the result", 27.1, "dB"))
+    >>> report.claims.append(Claim("the PSNR is above 20 dB", True))
+    >>> print(format_report(report))
+    An example report
+    <BLANKLINE>
+      PSNR of the result  27.1 dB
+    <BLANKLINE>
+    claims:
+      [ok] the PSNR is above 20 dB
+    """
     width = max((len(m.label) for m in report.measurements), default=0)
     lines = [report.title, ""]
     if report.details:

@@ -24,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
+from ..backends.cache import immutable
+
 __all__ = [
     "AdjointOperator",
     "Composition",
@@ -63,12 +65,55 @@ class ShapedOperator(LinearOperator):
         Shapes of the arrays ``A`` maps from and to.
     dtype : numpy dtype
         The operator's dtype (of its matrix entries).
+
+    Examples
+    --------
+    >>> class Doubling(linop.ShapedOperator):
+    ...     # x -> 2 x on arrays of shape (2, 3)
+    ...     def __init__(self):
+    ...         super().__init__((2, 3), (2, 3), np.float64)
+    ...     def _forward(self, x):
+    ...         return 2 * x
+    ...     def _backward(self, y):
+    ...         return 2 * y
+    ...
+    >>> D = Doubling()
+    >>> D.apply(np.ones((2, 3)))[0]
+    array([2., 2., 2.])
+    >>> D.shape, D.H.input_shape
+    ((6, 6), (2, 3))
     """
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype | type):
         self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
         self.output_shape: tuple[int, ...] = tuple(int(s) for s in output_shape)
         super().__init__(np.dtype(dtype), (math.prod(self.output_shape), math.prod(self.input_shape)))
+
+    # -- pickling and copying ----------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """The attributes, with the names of the read-only arrays among them.
+
+        An operator holds no cache and no compiled plan itself (those live in
+        :mod:`linop.backends`, keyed by the arrays and geometry, and are rebuilt on the
+        other side); its backend is held by name. A pickled or deep-copied array comes
+        back writeable, so :meth:`__setstate__` makes the arrays that were read-only
+        immutable again (the kernel stays a private copy nobody can change).
+        """
+        state = self.__dict__.copy()
+        state["_read_only_arrays"] = tuple(
+            name for name, value in state.items() if isinstance(value, np.ndarray) and not value.flags.writeable
+        )
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        refrozen: dict[int, np.ndarray] = {}  # arrays shared by two attributes stay shared
+        for name in state.pop("_read_only_arrays", ()):
+            array = state[name]
+            if id(array) not in refrozen:
+                refrozen[id(array)] = immutable(array)
+            state[name] = refrozen[id(array)]
+        self.__dict__.update(state)
 
     # -- hooks for subclasses ------------------------------------------------------------
     def _forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
@@ -99,13 +144,24 @@ class ShapedOperator(LinearOperator):
         return a, batch
 
     def apply(self, x: object) -> np.ndarray:
-        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``."""
+        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
+
+        An empty batch (a batch axis of length 0) gives an empty result of the right
+        shape and dtype without calling the numerics.
+        """
         xb, batch = self._batched(x, self.input_shape, "x")
+        if xb.shape[0] == 0:
+            return np.zeros(batch + self.output_shape, dtype=xb.dtype)
         return self._forward(xb).reshape(batch + self.output_shape)
 
     def apply_adjoint(self, y: object) -> np.ndarray:
-        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``."""
+        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
+
+        An empty batch gives an empty result of the right shape and dtype.
+        """
         yb, batch = self._batched(y, self.output_shape, "y")
+        if yb.shape[0] == 0:
+            return np.zeros(batch + self.input_shape, dtype=yb.dtype)
         return self._backward(yb).reshape(batch + self.input_shape)
 
     __call__ = apply
@@ -120,12 +176,12 @@ class ShapedOperator(LinearOperator):
     def _matmat(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
         out = self.apply(X.T.reshape((X.shape[1],) + self.input_shape))
-        return out.reshape(X.shape[1], -1).T
+        return out.reshape(X.shape[1], self.shape[0]).T
 
     def _rmatmat(self, Y: np.ndarray) -> np.ndarray:
         Y = np.asarray(Y)
         out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
-        return out.reshape(Y.shape[1], -1).T
+        return out.reshape(Y.shape[1], self.shape[1]).T
 
     def _adjoint(self) -> "ShapedOperator":
         return AdjointOperator(self)
@@ -220,7 +276,27 @@ def _require_shaped(op: object, name: str) -> ShapedOperator:
 
 
 class AdjointOperator(ShapedOperator):
-    """``A^H`` of a shaped operator: input and output shapes swap. ``(A^H)^H`` is ``A``."""
+    """``A^H`` of a shaped operator: input and output shapes swap. ``(A^H)^H`` is ``A``.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A`` whose adjoint this is.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, 2.0], (4,)) @ linop.Pad((3,), [(0, 1)])
+    >>> B = linop.AdjointOperator(A)
+    >>> B.input_shape, B.output_shape
+    ((3,), (3,))
+    >>> B.H is A
+    True
+    """
 
     def __init__(self, op: ShapedOperator):
         self.op = _require_shaped(op, "op")
@@ -240,7 +316,26 @@ class AdjointOperator(ShapedOperator):
 
 
 class TransposeOperator(ShapedOperator):
-    """``A^T = conj(A^H conj(.))``: the transpose without conjugation."""
+    """``A^T = conj(A^H conj(.))``: the transpose without conjugation.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        ``A``.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1j, 2.0], (3,))
+    >>> np.allclose(A.T.to_dense(), A.to_dense().T)
+    True
+    >>> np.allclose(A.H.to_dense(), A.to_dense().conj().T)
+    True
+    """
 
     def __init__(self, op: ShapedOperator):
         self.op = _require_shaped(op, "op")
@@ -264,7 +359,30 @@ class TransposeOperator(ShapedOperator):
 
 
 class Composition(ShapedOperator):
-    """``A @ B``: apply ``B`` then ``A``; requires ``A.input_shape == B.output_shape``."""
+    """``A @ B``: apply ``B`` then ``A``; requires ``A.input_shape == B.output_shape``.
+
+    Parameters
+    ----------
+    outer : ShapedOperator
+        ``A``, applied second.
+    inner : ShapedOperator
+        ``B``, applied first; its ``output_shape`` must equal ``A.input_shape``.
+
+    Raises
+    ------
+    TypeError
+        If ``outer`` or ``inner`` is not a :class:`ShapedOperator`.
+    ValueError
+        If the shapes do not meet.
+
+    Examples
+    --------
+    >>> P = linop.Pad((5,), 1)
+    >>> C = linop.Convolution([1.0, 2.0, 1.0], P.output_shape)
+    >>> A = C @ P                                    # a Composition
+    >>> type(A).__name__, A.input_shape, A.output_shape
+    ('Composition', (5,), (5,))
+    """
 
     def __init__(self, outer: ShapedOperator, inner: ShapedOperator):
         self.outer = _require_shaped(outer, "outer")
@@ -296,7 +414,29 @@ class Composition(ShapedOperator):
 
 
 class SumOperator(ShapedOperator):
-    """``A + B`` for operators with equal input and equal output shapes."""
+    """``A + B`` for operators with equal input and equal output shapes.
+
+    Parameters
+    ----------
+    left, right : ShapedOperator
+        ``A`` and ``B``, with equal input shapes and equal output shapes.
+
+    Raises
+    ------
+    TypeError
+        If ``left`` or ``right`` is not a :class:`ShapedOperator`.
+    ValueError
+        If the shapes differ.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, -1.0], (5,))
+    >>> B = linop.Convolution([0.5, 0.5], (5,))
+    >>> (A + B).apply(np.arange(5.0))
+    array([-0.5,  0.5,  1.5,  2.5])
+    >>> (A - B).to_dense()[0]
+    array([ 0.5, -1.5,  0. ,  0. ,  0. ])
+    """
 
     def __init__(self, left: ShapedOperator, right: ShapedOperator):
         self.left = _require_shaped(left, "left")
@@ -325,7 +465,30 @@ class SumOperator(ShapedOperator):
 
 
 class ScaledOperator(ShapedOperator):
-    """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``."""
+    """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        ``A``.
+    scalar : number
+        ``c``; complex for complex operators.
+
+    Raises
+    ------
+    TypeError
+        If ``op`` is not a :class:`ShapedOperator`.
+    ValueError
+        If ``scalar`` is not finite.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([1.0, 2.0], (3,))
+    >>> (3 * A).apply(np.ones(3))
+    array([9., 9.])
+    >>> (-A).H.apply([1.0, 1.0])
+    array([-1., -3., -2.])
+    """
 
     def __init__(self, op: ShapedOperator, scalar: numbers.Number):
         self.op = _require_shaped(op, "op")

@@ -40,14 +40,38 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         The fixed input image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``.
     kernel_shape : tuple of int
         ``(k_1..k_d)`` or ``(k_1..k_d, c_in/groups, c_out)``: the operator's input shape.
-    **keywords
-        ``stride``, ``padding``, ``dilation``, ``groups``, ``boundary``, ``flip``, ``method``,
-        as for :class:`~linop.operators.convolution.Convolution`.
+    stride, dilation : int or one int per spatial axis, default 1
+        As for :class:`~linop.Convolution`.
+    padding : str, int or sequence, default "valid"
+        As for :class:`~linop.Convolution`.
+    groups : int, default 1
+        As for :class:`~linop.Convolution`.
+    boundary : str, default "constant"
+        As for :class:`~linop.Convolution`.
+    flip : bool, default False
+        As for :class:`~linop.Convolution`.
+    method : {"auto", "gemm", "fft", "direct"}, default "auto"
+        As for :class:`~linop.Convolution`.
 
     Notes
     -----
     A batch of kernels ``(B, *kernel_shape)`` is applied as one convolution with the
     kernels stacked along the output channels, so there is no loop over the batch.
+    When the padding dominates the geometry (a dilation or padding far beyond the image,
+    :attr:`~linop.geometry.ConvGeometry.padding_dominates`), the image is kept unpadded
+    and only the taps that reach it are computed (:mod:`linop.backends.reach`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.standard_normal((6, 6, 2)), rng.standard_normal((3, 3, 2, 4))
+    >>> K = linop.KernelConvolution(x, w.shape, padding=1)
+    >>> A = linop.Convolution(w, x.shape, padding=1)
+    >>> np.allclose(K.apply(w), A.apply(x))          # K w = A x
+    True
+    >>> g = rng.standard_normal(A.output_shape)
+    >>> K.H.apply(g).shape                           # the kernel gradient of <A x, g>
+    (3, 3, 2, 4)
     """
 
     def __init__(
@@ -73,21 +97,27 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         self.method = backends.check_method(method)
         g = self.geometry
         xc = self.x if g.channels else self.x[..., None]
-        # frozen (read-only) so that the backends may cache transforms of the fixed image
-        self._xp = _frozen(pad_array(xc[None], g.padding, g.boundary))
+        # immutable so that the backends may cache transforms of the fixed image. When the
+        # padding dominates, the image stays unpadded and the "reach" backend pads by index.
+        self._reach = g.padding_dominates
+        self._xp = _frozen(xc[None] if self._reach else pad_array(xc[None], g.padding, g.boundary))
         self._xp_conj = _frozen(self._xp.conj()) if np.iscomplexobj(self._xp) else self._xp
-        self._core = g.unpadded()
+        self._core = g if self._reach else g.unpadded()
         super().__init__(g.kernel_shape, g.output_shape, self.x.dtype)
 
     @property
     def backend(self) -> str:
-        """The numeric backend for one kernel (``method="auto"`` resolved by the cost model)."""
+        """The numeric backend for one kernel (``method="auto"`` resolved by the cost model;
+        ``"reach"`` when the padding dominates)."""
         return self._stacked(1)[1].__name__.rsplit(".", 1)[-1]
 
     def _stacked(self, batch: int):
-        """Geometry of ``batch`` kernels stacked along the output channels (inside each group)."""
+        """Geometry of ``batch`` kernels stacked along the output channels (inside each group),
+        and the backend that runs it."""
         g = self._core
         core = dataclasses.replace(g, out_channels=g.out_channels * batch)
+        if self._reach:
+            return core, backends.backend_module("reach")
         return core, backends.select_backend(self.method, core, self.dtype)
 
     def _forward(self, w: np.ndarray) -> np.ndarray:

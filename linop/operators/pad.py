@@ -115,6 +115,7 @@ class Pad(ShapedOperator):
         ``"constant"`` (zeros), ``"wrap"``, ``"reflect"``, ``"symmetric"``, ``"edge"``, or
         PyTorch's ``"zeros"``, ``"circular"``, ``"replicate"``.
     dtype : numpy dtype, default float64
+        The operator's dtype.
 
     Notes
     -----
@@ -125,6 +126,14 @@ class Pad(ShapedOperator):
     ValueError
         Unknown mode, negative or wrongly sized ``pad_width``, a pad wider than
         ``reflect`` (``n-1``) or ``symmetric`` (``n``) allows.
+
+    Examples
+    --------
+    >>> P = linop.Pad((4,), 2, "reflect")
+    >>> P.apply(np.array([1.0, 2.0, 3.0, 4.0]))
+    array([3., 2., 1., 2., 3., 4., 3., 2.])
+    >>> P.H.apply(np.ones(8))                        # the adjoint folds the padded values back
+    array([1., 3., 3., 1.])
     """
 
     def __init__(

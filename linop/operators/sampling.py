@@ -27,9 +27,27 @@ class Subsample(ShapedOperator):
     Parameters
     ----------
     input_shape : tuple of int
-    stride : int or one int per axis (>= 1)
-    offset : int or one int per axis, ``0 <= offset < n``
+        Shape of the arrays to subsample.
+    stride : int or one int per axis
+        The step between kept samples, ``>= 1``.
+    offset : int or one int per axis, default 0
+        The first kept sample, ``0 <= offset < n``.
     dtype : numpy dtype, default float64
+        The operator's dtype.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``input_shape`` is not a shape of positive ints, ``stride`` is below 1, or
+        ``offset`` is negative or not below the axis length.
+
+    Examples
+    --------
+    >>> S = linop.Subsample((7,), 2, offset=1)
+    >>> S.apply(np.arange(7.0))
+    array([1., 3., 5.])
+    >>> S.H.apply([1.0, 2.0, 3.0])                   # the adjoint inserts zeros
+    array([0., 1., 0., 2., 0., 3., 0.])
     """
 
     def __init__(
@@ -60,7 +78,29 @@ class Subsample(ShapedOperator):
 
 
 class Identity(ShapedOperator):
-    """The identity on arrays of ``shape``."""
+    """The identity on arrays of ``shape``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        The shape of the arrays it maps (input and output).
+    dtype : dtype, default float64
+        The operator's dtype.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``shape`` is not a shape of positive ints.
+
+    Examples
+    --------
+    >>> I = linop.Identity((2, 3))
+    >>> I.shape, I.input_shape
+    ((6, 6), (2, 3))
+    >>> A = linop.Convolution([1.0, -1.0], (4,))
+    >>> (A.H @ A + 0.1 * linop.Identity(4)).shape     # a regularised normal operator
+    (4, 4)
+    """
 
     def __init__(self, shape: int | Sequence[int], *, dtype: np.dtype | type = np.float64):
         shape = as_shape(shape, "shape")

@@ -40,7 +40,25 @@ Range = tuple[Symbol, Expr, Expr]
 
 
 def index_symbols(names: str | Iterable[str]) -> tuple[Symbol, ...]:
-    """Integer symbols for index variables (``index_symbols("i j")``)."""
+    """Integer symbols for index variables (``index_symbols("i j")``).
+
+    Parameters
+    ----------
+    names : str or iterable of str
+        The names, separated by spaces in a string.
+
+    Returns
+    -------
+    tuple of sympy.Symbol
+        Integer symbols.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> i, j = symbolic.index_symbols("i j")
+    >>> i.is_integer, j
+    (True, j)
+    """
     if isinstance(names, str):
         names = names.split()
     return tuple(Symbol(name, integer=True) for name in names)
@@ -121,6 +139,13 @@ class SumTerm:
         are not ``IndexedBase``.
     ValueError
         For a non-affine index or a bound that uses an inner variable.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> term = symbolic.finite_difference_formula(5).terms[0]
+    >>> print(term.target[term.target_index], term.source[term.source_index], term.coefficient)
+    y[j] x[j + 1] 1
     """
 
     target: IndexedBase
@@ -244,6 +269,15 @@ class AffineSum:
     -----
     ``str(formula)`` is the equation ``Eq(target[...], sum of terms)``; ``pretty()`` and
     ``latex()`` render it with SymPy.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> forward = symbolic.subsampling_formula(8, stride=3, offset=1)
+    >>> print(forward)
+    Eq(y[j], x[3*j + 1])
+    >>> forward.target_shape, forward.source_shape
+    ((3,), (8,))
     """
 
     terms: tuple[SumTerm, ...]

@@ -264,6 +264,12 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     See the module docstring for the method. The result is checked, not trusted:
     :mod:`linop.symbolic.proofs` compares it with the conjugate transpose of the matrix
     and with the numeric adjoint.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> print(symbolic.derive_adjoint(symbolic.finite_difference_formula(5)))
+    Eq(x[i], Piecewise((y[i - 1], i >= 1), (0, True)) + Piecewise((-y[i], i <= 3), (0, True)))
     """
     if not isinstance(forward, AffineSum):
         raise TypeError(f"forward must be an AffineSum; got {type(forward).__name__}")

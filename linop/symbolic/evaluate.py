@@ -208,9 +208,21 @@ def formula_entries(formula: AffineSum, arrays: Mapping[Any, Any] | None = None)
         ``{"k": kernel}``, entries numbers or SymPy expressions). An array that is not given
         stays symbolic (entries ``k[0]``, ``k[1]``, ...).
 
+    Returns
+    -------
+    dict
+        ``{(target index, source index): coefficient}`` with multi-indices.
+
     Notes
     -----
     Entries that sum to zero are left out (a sparse matrix).
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> entries = symbolic.formula_entries(symbolic.subsampling_formula(5, stride=2))
+    >>> sorted(entries.items())
+    [(((0,), (0,)), 1), (((1,), (2,)), 1), (((2,), (4,)), 1)]
     """
     arrays = arrays or {}
     collected: dict[tuple, list[Expr]] = {}
@@ -246,6 +258,24 @@ def sparse_entries(formula: AffineSum, arrays: Mapping[Any, Any] | None = None) 
 
     Indices outside the declared shapes are kept as out-of-range rows or columns (negative
     or too large), so a wrong formula cannot hide behind the flattening.
+
+    Parameters
+    ----------
+    formula : AffineSum
+        With numeric sizes.
+    arrays : mapping, optional
+        Values of the coefficient arrays, as for :func:`formula_entries`.
+
+    Returns
+    -------
+    dict
+        ``{(row, column): coefficient}`` with C-order flat indices.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> sorted(symbolic.sparse_entries(symbolic.finite_difference_formula(3)).items())
+    [((0, 0), -1), ((0, 1), 1), ((1, 1), -1), ((1, 2), 1)]
     """
     rs, cs = _strides(formula.target_shape), _strides(formula.source_shape)
     out: dict[tuple[int, int], Expr] = {}
@@ -348,5 +378,24 @@ class NumericFormula:
 
 
 def lambdify_formula(formula: AffineSum) -> NumericFormula:
-    """The numeric form of a formula (:class:`NumericFormula`), built with :func:`sympy.lambdify`."""
+    """The numeric form of a formula (a ``NumericFormula``), built with :func:`sympy.lambdify`.
+
+    Parameters
+    ----------
+    formula : AffineSum
+        With numeric sizes.
+
+    Returns
+    -------
+    callable
+        ``f(source, **arrays)`` evaluates the formula on NumPy arrays.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> A = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
+    >>> adjoint = symbolic.lambdify_formula(A.adjoint_formula)
+    >>> adjoint(np.array([1.0, 2.0, 3.0]), k=np.array([0.5, 1.0, 0.5]))
+    array([0.5, 1. , 1.5, 2. , 2.5, 3. , 1.5])
+    """
     return NumericFormula(formula)

@@ -159,13 +159,25 @@ def convolution_formula(
     Parameters
     ----------
     geometry : ConvGeometry
-        From :func:`linop.operators.convolution.conv_geometry` (or with symbolic sizes).
+        From ``linop.operators.convolution.conv_geometry`` (or with symbolic sizes).
     flip : bool
         Reverse the kernel along every spatial axis.
     kernel_real : bool
         Declare the kernel entries real (their conjugates simplify away).
     image, kernel, output : str
         Names of the arrays.
+
+    Returns
+    -------
+    AffineSum
+        ``y[j] = sum ... k[m] x~[s j + d m - p]`` with the shapes of ``geometry``.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> from linop.geometry import ConvGeometry
+    >>> print(symbolic.convolution_formula(ConvGeometry.build((7,), (3,), stride=2, channels=False)))
+    Eq(y[j], Sum(k[m]*x[2*j + m], (m, 0, 2)))
     """
     x, k, y = IndexedBase(image), IndexedBase(kernel, real=kernel_real or None), IndexedBase(output)
     terms = _convolution_terms(geometry, flip, x, k, y, kernel_is_source=False)
@@ -183,7 +195,31 @@ def kernel_operator_formula(
 ) -> AffineSum:
     """The convolution as a linear map of its kernel, for a fixed image ``x`` (the kernel
     gradient's operator): the sum of :func:`convolution_formula` with ``k`` as the source
-    and ``x~[...]`` as the coefficient."""
+    and ``x~[...]`` as the coefficient.
+
+    Parameters
+    ----------
+    geometry : ConvGeometry
+        The convolution's geometry.
+    flip : bool, default False
+        Reverse the kernel along every spatial axis.
+    image_real : bool, default False
+        Declare the image entries real.
+    image, kernel, output : str
+        Names of the arrays.
+
+    Returns
+    -------
+    AffineSum
+        ``y = K k`` with the image as coefficients.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> from linop.geometry import ConvGeometry
+    >>> print(symbolic.kernel_operator_formula(ConvGeometry.build((4,), (2,), channels=False)))
+    Eq(y[j], Sum(k[m]*x[j + m], (m, 0, 1)))
+    """
     x, k, y = IndexedBase(image, real=image_real or None), IndexedBase(kernel), IndexedBase(output)
     terms = _convolution_terms(geometry, flip, x, k, y, kernel_is_source=True)
     return AffineSum(terms, geometry.output_shape, geometry.kernel_shape)
@@ -193,6 +229,26 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
     """``y[j] = x[fold(j - lo)]`` on every axis: one term per combination of fold pieces.
 
     ``pad_width`` as for :class:`linop.Pad` (an int, one int per axis or ``(lo, hi)`` pairs).
+
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        The shape of ``x``.
+    pad_width : int, sequence of int or sequence of (int, int)
+        As for :class:`linop.Pad`.
+    mode : str, default "constant"
+        A boundary mode.
+
+    Returns
+    -------
+    AffineSum
+        The padding as a sum over fold pieces.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> print(symbolic.derive_adjoint(symbolic.padding_formula(4, 1, "edge")))
+    Eq(x[i], Piecewise((y[0], Eq(i, 0)), (0, True)) + Piecewise((y[5], Eq(i, 3)), (0, True)) + y[i + 1])
     """
     shape = as_shape(input_shape, "input_shape")
     mode = canonical_boundary(mode)
@@ -215,7 +271,28 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
 
 
 def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0) -> AffineSum:
-    """``y[j] = x[s j + offset]`` per axis (the sizes of :class:`linop.Subsample`)."""
+    """``y[j] = x[s j + offset]`` per axis (the sizes of :class:`linop.Subsample`).
+
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        The shape of ``x``.
+    stride : int or tuple of int
+        ``s`` per axis.
+    offset : int or tuple of int, default 0
+        The first sample kept per axis.
+
+    Returns
+    -------
+    AffineSum
+        The subsampling.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> print(symbolic.subsampling_formula(8, stride=3, offset=1))
+    Eq(y[j], x[3*j + 1])
+    """
     from ..operators.sampling import Subsample
 
     numeric = Subsample(input_shape, stride, offset)
@@ -234,10 +311,30 @@ def zero_insertion_formula(
     The output has ``s*(n-1) + 1`` samples per axis unless ``output_shape`` asks for more
     (trailing zeros).
 
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        The shape of ``x``.
+    stride : int or tuple of int
+        ``s`` per axis.
+    output_shape : int or tuple of int, optional
+        At least ``s*(n-1) + 1`` per axis.
+
+    Returns
+    -------
+    AffineSum
+        The zero insertion.
+
     Raises
     ------
     ValueError
         If ``output_shape`` is too short to hold ``s*(n-1) + 1`` samples.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> print(symbolic.zero_insertion_formula(3, stride=2))
+    Eq(y[2*u], x[u])
     """
     shape = as_shape(input_shape, "input_shape")
     strides = per_axis(stride, len(shape), "stride")
@@ -257,11 +354,31 @@ def finite_difference_formula(input_shape: int | Sequence[int], axis: int = 0, b
     ``boundary="constant"``: only where ``j + e_axis`` is inside (one sample fewer along
     ``axis``); ``"wrap"``: periodic, ``x[j + e_axis]`` folded back (same shape).
 
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        The shape of ``x``.
+    axis : int, default 0
+        The axis of the difference.
+    boundary : {"constant", "wrap"}, default "constant"
+        Drop the last sample (``"constant"``) or wrap around.
+
+    Returns
+    -------
+    AffineSum
+        The forward difference.
+
     Raises
     ------
     ValueError
         For an axis out of range, a boundary other than these two, or an axis of length 1
         with ``"constant"``.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> print(symbolic.finite_difference_formula(5))
+    Eq(y[j], x[j + 1] - x[j])
     """
     shape = as_shape(input_shape, "input_shape")
     if not 0 <= axis < len(shape):

@@ -36,10 +36,22 @@ def kernel_symbols(
         ``"subscript"``: ``Symbol("k_0")``, ``Symbol("k_0,1")``; ``"indexed"``: ``k[0, 1]``
         of an ``IndexedBase``.
 
+    Returns
+    -------
+    ndarray of object
+        The symbols, in the kernel's shape.
+
     Raises
     ------
     ValueError
         For an unknown ``naming``, an empty shape or a non-positive size.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> symbolic.kernel_symbols((2, 2), real=True)
+    array([[k_0,0, k_0,1],
+           [k_1,0, k_1,1]], dtype=object)
     """
     if naming not in NAMINGS:
         raise ValueError(f"naming must be one of {NAMINGS}; got {naming!r}")
@@ -95,10 +107,26 @@ def exact_kernel(kernel: object) -> np.ndarray:
 
     Accepts nested lists, NumPy arrays, SymPy matrices and N-dim arrays.
 
+    Parameters
+    ----------
+    kernel : array_like
+        Numbers (floats become the exact rational they store) or SymPy expressions.
+
+    Returns
+    -------
+    ndarray of object
+        The exact entries, read-only.
+
     Raises
     ------
     TypeError, ValueError
         For entries that are not numbers or expressions, a ragged or empty kernel.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> symbolic.exact_kernel([0.5, 1, 0.25])
+    array([1/2, 1, 1/4], dtype=object)
     """
     if isinstance(kernel, sympy.MatrixBase):
         arr = np.array(kernel.tolist(), dtype=object)

@@ -12,7 +12,18 @@ MAX_SYMBOLIC_ENTRIES = 100_000
 
 
 class SymbolicSizeError(ValueError):
-    """The operator is too large for exact symbolic work; use the numeric checks."""
+    """The operator is too large for exact symbolic work; use the numeric checks.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> try:
+    ...     symbolic.Convolution(input_shape=(64, 64, 16), kernel_shape=(3, 3, 16, 16)).matrix
+    ... except symbolic.SymbolicSizeError as error:
+    ...     print(type(error).__mro__[1].__name__)
+    ...
+    ValueError
+    """
 
 
 def check_size(entries: int, what: str, limit: int | None = None) -> None:

@@ -16,7 +16,7 @@ and the adjoint derived from it (not typed in),
         \\overline{k[i - 2j]}\\, y[j] .
 
 The geometry (sizes, padding, the index map) is :mod:`linop.geometry`'s, read through
-:func:`linop.operators.convolution.conv_geometry`, so keywords, layouts and error
+``linop.operators.convolution.conv_geometry``, so keywords, layouts and error
 messages are those of the numeric :class:`linop.Convolution`.
 """
 
@@ -94,6 +94,17 @@ class Convolution(ConvParameters):
     SymbolicSizeError
         From the matrix and the checks when the operator has more structural entries
         than the limit (the formulas have no size limit).
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> A = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
+    >>> A.matrix.shape
+    (3, 7)
+    >>> print(A.adjoint_formula)
+    Eq(x[i], Sum(conjugate(k[i - 2*j])*y[j], (j, Max(0, ceiling(i/2) - 1), Min(2, floor(i/2)))))
+    >>> A.prove().holds
+    True
     """
 
     def __init__(
@@ -343,14 +354,14 @@ class Convolution(ConvParameters):
 
     def check_backpropagation(self) -> ProofResult:
         """The gradients of ``<A X, G>`` (``sympy.diff``) are the adjoints: see
-        :func:`linop.symbolic.layer_proofs.check_backpropagation`."""
+        ``linop.symbolic.layer_proofs.check_backpropagation``."""
         from .layer_proofs import check_backpropagation
 
         return check_backpropagation(self)
 
     def check_transposed_convolution(self) -> ProofResult:
         """``A^H`` is a convolution of the zero-inserted output with the reversed kernel: see
-        :func:`linop.symbolic.layer_proofs.check_transposed_convolution`."""
+        ``linop.symbolic.layer_proofs.check_transposed_convolution``."""
         from .layer_proofs import check_transposed_convolution
 
         return check_transposed_convolution(self)

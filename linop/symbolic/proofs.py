@@ -49,7 +49,28 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Counterexample:
-    """Where a statement fails: the entry (or monomial) and the value each side has there."""
+    """Where a statement fails: the entry (or monomial) and the value each side has there.
+
+    Parameters
+    ----------
+    location : str
+        Where the statement fails (an entry, a monomial).
+    left, right : object
+        The value of each side there.
+    left_name, right_name : str
+        What the two sides are called (``"<A x, y>"``).
+
+    Examples
+    --------
+    >>> import dataclasses, sympy
+    >>> from linop import symbolic
+    >>> A = symbolic.Convolution(input_shape=3, kernel_shape=2)
+    >>> wrong = dataclasses.replace(A.adjoint_formula, terms=tuple(
+    ...     dataclasses.replace(t, coefficient=t.coefficient.replace(sympy.conjugate, lambda e: e))
+    ...     for t in A.adjoint_formula.terms))                  # forgot the conjugation
+    >>> print(A.check_adjoint_identity(wrong).counterexample.text())
+    at coefficient of x[0]*conj(y[0]): <A x, y> = k_0, <x, A^H y> = conjugate(k_0)
+    """
 
     location: str
     left: object
@@ -88,7 +109,7 @@ def _latex(value: object) -> str:
 class ProofResult:
     """The outcome of one exact check.
 
-    Attributes
+    Parameters
     ----------
     name : str
         Short name of the statement (``"adjoint identity"``).
@@ -102,6 +123,13 @@ class ProofResult:
         The first entry where it fails (``None`` when it holds).
     seconds : float
         Wall time of the check.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> result = symbolic.Convolution(input_shape=5, kernel_shape=2).check_linearity()
+    >>> result.name, result.holds, result.counterexample
+    ('linearity', True, None)
     """
 
     name: str
@@ -167,7 +195,22 @@ class ProofResult:
 
 @dataclass(frozen=True)
 class ProofReport:
-    """Several :class:`ProofResult` s; holds when all of them hold."""
+    """Several :class:`ProofResult` s; holds when all of them hold.
+
+    Parameters
+    ----------
+    title : str
+        What was proved.
+    results : tuple of ProofResult
+        The checks.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> report = symbolic.Convolution(input_shape=5, kernel_shape=2).prove()
+    >>> report.holds, len(report.results)
+    (True, 4)
+    """
 
     title: str
     results: tuple[ProofResult, ...] = field(default=())

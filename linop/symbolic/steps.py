@@ -28,7 +28,22 @@ def latex_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula written by hand, in plain text and in LaTeX."""
+    r"""A formula written by hand, in plain text and in LaTeX.
+
+    Parameters
+    ----------
+    text : str
+        The formula in plain text.
+    latex : str
+        The same formula in LaTeX.
+
+    Examples
+    --------
+    >>> from linop import symbolic
+    >>> statement = symbolic.Formula("<A x, y> = <x, A^H y>", r"\langle A x, y\rangle = \langle x, A^H y\rangle")
+    >>> statement.text
+    '<A x, y> = <x, A^H y>'
+    """
 
     text: str
     latex: str
@@ -41,6 +56,21 @@ class Step:
     ``math`` is one SymPy object or :class:`Formula`, or a tuple of them read as a chain
     (``a => b``). ``text()`` renders formulas with :func:`sympy.sstr`; ``latex()`` with
     :func:`sympy.latex` between ``$...$`` (Markdown with LaTeX math).
+
+    Parameters
+    ----------
+    description : str
+        The sentence.
+    math : object, optional
+        A SymPy object or :class:`Formula`, or a tuple of them read as a chain.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from linop import symbolic
+    >>> i, j = symbolic.index_symbols("i j")
+    >>> print(symbolic.Step("solve for i", (sympy.Eq(2 * j + i, 4), sympy.Eq(i, 4 - 2 * j))).text())
+    solve for i: Eq(i + 2*j, 4) => Eq(i, 4 - 2*j)
     """
 
     description: str
@@ -64,7 +94,7 @@ class Step:
         return f"{latex_text(self.description)}: $" + r" \Rightarrow ".join(_latex(p) for p in parts) + "$"
 
     def markdown(self) -> str:
-        """Like :meth:`latex` but with the sentence left as Markdown text."""
+        """Like ``latex()`` but with the sentence left as Markdown text."""
         parts = self._parts()
         if not parts:
             return self.description

@@ -49,6 +49,32 @@ class ConvConfig:
 
     ``build()`` makes the operator; ``keywords`` are exactly the arguments after
     ``input_shape``, in the form they were drawn (e.g. ``stride=2`` or ``stride=(1, 2)``).
+
+    Parameters
+    ----------
+    kernel : ndarray
+        The kernel.
+    input_shape : tuple of int
+        The input shape.
+    stride, dilation : int or tuple of int, default 1
+        As drawn.
+    padding : object, default "valid"
+        As drawn, in any of its forms.
+    groups : int, default 1
+        The number of groups.
+    boundary : str, default "constant"
+        As drawn (aliases included).
+    flip : bool, default False
+        Whether the kernel is reversed.
+    method : str, default "auto"
+        The backend.
+
+    Examples
+    --------
+    >>> from linop.testing.strategies import ConvConfig
+    >>> config = ConvConfig(np.ones(3), (7,), stride=2)
+    >>> config.build().output_shape
+    (3,)
     """
 
     kernel: np.ndarray = field(repr=False)
@@ -149,10 +175,26 @@ def conv_configs(
     flip : bool, optional
         Fix ``flip`` or draw it (``None``).
 
+    Returns
+    -------
+    hypothesis strategy of ConvConfig
+        Valid configurations; ``config.build()`` makes the operator.
+
     Raises
     ------
     ValueError
         For empty choices or bounds below 1 (``max_pad`` below 0).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from linop.testing import strategies
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.conv_configs(ndims=(2,), dtypes=("float64",)))
+    ... def test_output_is_not_empty(config):
+    ...     assert min(config.build().output_shape) >= 1
+    ...
+    >>> test_output_is_not_empty()
     """
     for name, value in (("max_size", max_size), ("max_kernel", max_kernel), ("max_stride", max_stride),
                         ("max_dilation", max_dilation), ("max_channels", max_channels)):
@@ -249,7 +291,29 @@ def _conv_configs(
 
 
 def convolutions(**config_bounds) -> st.SearchStrategy[Convolution]:
-    """Valid :class:`~linop.Convolution` operators; keywords as for :func:`conv_configs`."""
+    """Valid :class:`~linop.Convolution` operators; keywords as for :func:`conv_configs`.
+
+    Parameters
+    ----------
+    **config_bounds
+        Keywords of :func:`conv_configs` (``ndims``, ``max_size``, ``dtypes``, ...).
+
+    Returns
+    -------
+    hypothesis strategy of Convolution
+        Built operators.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from linop.testing import assert_adjoint, strategies
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.convolutions(dtypes=("complex64",), max_size=6))
+    ... def test_adjoint(A):
+    ...     assert_adjoint(A)
+    ...
+    >>> test_adjoint()
+    """
     return conv_configs(**config_bounds).map(ConvConfig.build)
 
 
@@ -260,10 +324,36 @@ def vectors_for(op, *, adjoint: bool = False, max_magnitude: float = 1e3) -> st.
     LinearOperator gets vectors ``(N,)`` (or ``(M,)``). Entries are finite, with modulus
     at most ``max_magnitude``; complex operators get complex entries.
 
+    Parameters
+    ----------
+    op : scipy.sparse.linalg.LinearOperator
+        The operator.
+    adjoint : bool, default False
+        Draw arrays for ``op.H`` (the output shape) instead.
+    max_magnitude : float, default 1000.0
+        Bound of the modulus of every entry.
+
+    Returns
+    -------
+    hypothesis strategy of ndarray
+        Arrays of the right shape and dtype.
+
     Raises
     ------
     TypeError
         ``op`` has no 2-D ``shape``.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from linop.testing import strategies
+    >>> A = linop.Convolution(np.ones((3, 3), np.float32), (6, 6))
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(strategies.vectors_for(A))
+    ... def test_linear_in_scale(x):
+    ...     np.testing.assert_allclose(A.apply(2 * x), 2 * A.apply(x), rtol=1e-5, atol=1e-3)
+    ...
+    >>> test_linear_in_scale()
     """
     shape = getattr(op, "shape", None)
     if shape is None or len(shape) != 2:

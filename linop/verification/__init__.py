@@ -1,7 +1,7 @@
 """The verification suite: linearity, shape reversal and the adjoint identity for any scipy LinearOperator.
 
-:func:`verify` runs the checks of :mod:`linop.verification.checks` and returns a
-:class:`VerificationReport`; the tolerance model is in :mod:`linop.verification.tolerance`,
+:func:`~linop.verify` runs the checks of :mod:`linop.verification.checks` and returns a
+:class:`~linop.VerificationReport`; the tolerance model is in :mod:`linop.verification.tolerance`,
 the probing of corners and edges in :mod:`linop.verification.probes`. Nothing here
 depends on linop's own operator classes (only :mod:`linop.verification.catalogue`,
 the examples behind ``linop verify``, builds them).

@@ -42,7 +42,7 @@ def jsonable(value: Any) -> Any:
 class CheckResult:
     """The outcome of one check.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The check (``"adjoint"``, ``"linearity"``, ...).
@@ -59,7 +59,14 @@ class CheckResult:
         What was checked and, on failure, what differed and where.
     details : dict
         Check-specific data (the worst entry, the indices, the values), JSON-ready
-        through :meth:`to_dict`.
+        through ``to_dict()``.
+
+    Examples
+    --------
+    >>> report = linop.verify(linop.Convolution([1.0, 2.0], (5,)), checks="adjoint", seed=0)
+    >>> result = report["adjoint"]
+    >>> result.name, result.passed, result.error <= result.tolerance
+    ('adjoint', True, True)
     """
 
     name: str
@@ -110,6 +117,32 @@ class VerificationReport:
     ``passed`` is ``True`` when no check failed and at least one check ran and passed
     (skipped checks neither pass nor fail a report, but a report of skips only does not
     pass). Index by check name: ``report["adjoint"]``.
+
+    Parameters
+    ----------
+    operator : str
+        A description of the operator checked.
+    checks : tuple of CheckResult
+        The result of every check, in the order they ran.
+    seed : int, optional
+        The seed the random vectors were drawn from.
+    shape : (int, int), optional
+        The operator's matrix shape ``(M, N)``.
+    dtype : str, optional
+        The operator's dtype.
+    input_shape, output_shape : tuple of int, optional
+        The array shapes of a shaped operator.
+
+    Examples
+    --------
+    >>> A = linop.Convolution([0.5, 1.0, 0.5], input_shape=(7,), stride=2)
+    >>> report = linop.verify(A, checks=("adjoint", "matrix"), seed=0)
+    >>> report.passed, report.seed
+    (True, 0)
+    >>> report["matrix"].message
+    'all 21 entries of A and A^H agree (A^H = conj(A)^T)'
+    >>> sorted(report.to_dict())
+    ['checks', 'dtype', 'input_shape', 'operator', 'output_shape', 'passed', 'seed', 'shape']
     """
 
     operator: str
@@ -175,7 +208,7 @@ class VerificationReport:
         return "\n".join(lines)
 
     def table(self, columns: Sequence[str] = ("check", "result", "error", "tolerance", "message")) -> str:
-        """The plain-text table of :meth:`__str__` (first line of each message)."""
+        """The plain-text table of ``str(report)`` (first line of each message)."""
         rows = [list(columns)]
         for c in self.checks:
             cells = {

@@ -122,16 +122,29 @@ def relative_tolerance(dtype: object, n: int, rtol: float | None = None) -> floa
     Parameters
     ----------
     dtype : numpy dtype
-        The working precision (see :func:`working_precision`).
+        The working precision (see ``working_precision``).
     n : int
         The longest sum involved: ``max(M, N)`` for an ``M x N`` operator.
     rtol : float, optional
         An explicit tolerance that overrides the model.
 
+    Returns
+    -------
+    float
+        The tolerance ``tau``.
+
     Raises
     ------
     ValueError
         If ``n`` is negative or ``rtol`` is not a finite number in ``(0, 1)``.
+
+    Examples
+    --------
+    >>> from linop.verification import relative_tolerance
+    >>> bool(relative_tolerance(np.float64, 100) == 10 * np.finfo(np.float64).eps * 10)
+    True
+    >>> relative_tolerance(np.float32, 100, rtol=1e-3)
+    0.001
     """
     if rtol is not None:
         return check_rtol(rtol)
