@@ -58,16 +58,29 @@ RELATIONS = ("<", "<=", ">", ">=", "==", "!=")
 class FormulaError(ValueError):
     """A formula that cannot be read or is not an affine-index linear map, with where it goes wrong.
 
-    Attributes
+    The message is the reason, the column (1-based) and the formula with a caret line under
+    the offending part.
+
+    Parameters
     ----------
+    reason : str
+        What is wrong, without the location.
     formula : str
         The text of the formula.
     column : int
         0-based column of the offending part (``-1``: the formula as a whole).
-    end : int
-        0-based column just after it.
-    reason : str
-        What is wrong, without the location.
+    end : int, optional
+        0-based column just after it (default: one character).
+
+    Examples
+    --------
+    >>> error = FormulaError("the index i*i of x is not affine", "y[i] = x[i*i]", 9, 12)
+    >>> print(error)
+    the index i*i of x is not affine (column 10)
+      y[i] = x[i*i]
+               ^^^
+    >>> error.column, error.reason
+    (9, 'the index i*i of x is not affine')
     """
 
     def __init__(self, reason: str, formula: str, column: int = -1, end: int | None = None):
