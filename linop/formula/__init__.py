@@ -8,7 +8,7 @@ NumPy (:mod:`linop.formula.compile`, :mod:`linop.formula.runtime`), and
 adjoint. The grammar is in :mod:`linop.formula.grammar`; the catalogue of operators
 defined this way is :mod:`linop.formula.catalogue`.
 
-Importing this package imports neither SymPy nor the compiler: :func:`from_formula` does,
+Importing this package imports neither SymPy nor the compiler: ``from_formula`` does,
 when called.
 """
 

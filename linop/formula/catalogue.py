@@ -1,7 +1,7 @@
 """Operators defined by their forward index formula alone: pooling, upsampling, differences, DFT, ...
 
-Every entry is a :class:`FormulaEntry`: a formula, the sizes and coefficient arrays it
-names, and nothing else; :meth:`FormulaEntry.build` gives the operator (adjoint derived,
+Every entry is a ``FormulaEntry``: a formula, the sizes and coefficient arrays it
+names, and nothing else; ``FormulaEntry.build`` gives the operator (adjoint derived,
 compiled) and ``linop derive --catalogue NAME`` shows both formulas with their proofs.
 Boundary modes of the finite differences and the gradient are written from
 :func:`linop.geometry.fold_pieces` (one term per stretch on which the fold is affine), the
@@ -52,17 +52,25 @@ DIVERGENCE_MODES = ("constant", "edge", "wrap")
 class FormulaEntry:
     """An operator given by its forward formula: text, sizes, coefficient arrays, shapes.
 
-    Attributes
+    Parameters
     ----------
     name, description : str
+        A short name and one line on what it is.
     formula : str
         The forward formula (grammar: :mod:`linop.formula.grammar`).
-    sizes : dict
+    sizes : dict, optional
         Values of the size names.
-    arrays : dict
+    arrays : dict, optional
         Coefficient arrays by name.
     input_shape, output_shape : tuple of int or None
         Given where the formula does not imply them.
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> e = cat.FormulaEntry("shift", "a shift", "y[i] = x[i + 1] for i = 0..n-2", {"n": 5})
+    >>> e.build().shape
+    (4, 5)
     """
 
     name: str
@@ -74,7 +82,16 @@ class FormulaEntry:
     output_shape: tuple[int, ...] | None = None
 
     def build(self, dtype: Any = None):
-        """The operator (:func:`linop.from_formula`); ``dtype`` as there."""
+        """The operator (:func:`linop.from_formula`); ``dtype`` as there.
+
+        Parameters
+        ----------
+        dtype : numpy dtype, optional
+
+        Returns
+        -------
+        FormulaOperator
+        """
         from . import from_formula
 
         return from_formula(self.formula, sizes=dict(self.sizes), arrays=dict(self.arrays),
@@ -195,7 +212,8 @@ def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
 
     Examples
     --------
-    >>> average_pooling(2, shape=(4, 4)).build().output_shape
+    >>> from linop.formula import catalogue as cat
+    >>> cat.average_pooling(2, shape=(4, 4)).build().output_shape
     (2, 2)
     """
     s = k if stride is None else stride
@@ -225,6 +243,14 @@ def nearest_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Form
     Returns
     -------
     FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> import numpy as np
+    >>> cat.nearest_upsampling(2, (1, 2)).build().apply(np.array([[1.0, 2.0]]))
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
     """
     return FormulaEntry(
         f"nearest upsampling x{factor}", f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
@@ -250,6 +276,15 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
     Returns
     -------
     FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> import numpy as np
+    >>> cat.linear_upsampling(2, (2, 2)).build().apply(np.array([[0.0, 2.0], [4.0, 6.0]]))
+    array([[0., 1., 2.],
+           [2., 3., 4.],
+           [4., 5., 6.]])
     """
     H, W = shape
     text = ("y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
@@ -288,7 +323,8 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
 
     Examples
     --------
-    >>> print(finite_difference("forward", "wrap", 6).formula)
+    >>> from linop.formula import catalogue as cat
+    >>> print(cat.finite_difference("forward", "wrap", 6).formula)
     y[i] = ([i <= n - 2] x[i + 1] + [i >= n - 1] x[i - n + 1]) - x[i] for i = 0..n-1
     """
     mode = _check_mode(mode, DIFFERENCE_MODES)
@@ -324,6 +360,17 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
     ------
     ValueError
         For another mode.
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> import numpy as np
+    >>> cat.gradient("edge", (2, 2)).build().apply(np.array([[1.0, 2.0], [4.0, 8.0]]))
+    array([[[3., 6.],
+            [0., 0.]],
+    <BLANKLINE>
+           [[1., 0.],
+            [4., 0.]]])
     """
     mode = _check_mode(mode, DIFFERENCE_MODES[:-1])
     H, W = shape
@@ -336,11 +383,27 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
 
 def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
     """The divergence of a vector field ``x[c, i, j]`` by backward differences, written so that
-    ``div = -gradient^H`` for the same mode (:func:`prove_divergence` proves it):
+    ``div = -gradient^H`` for the same mode (:func:`linop.formula.catalogue.prove_divergence` proves it):
 
     * ``edge`` (Neumann): ``[i <= H-2] x[0,i,j] - [i >= 1] x[0,i-1,j] + (the same along j)``;
     * ``constant``: ``x[0,i,j] - [i >= 1] x[0,i-1,j] + ...``;
     * ``wrap``: ``x[0,i,j] - x[0,(i-1) mod H,j] + ...``.
+
+    Parameters
+    ----------
+    mode : {"constant", "edge", "wrap"}
+    shape : (int, int)
+        The image's shape ``(H, W)``; the input is ``(2, H, W)``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.divergence("edge", (3, 4)).build().input_shape
+    (2, 3, 4)
     """
     mode = _check_mode(mode, DIVERGENCE_MODES)
     H, W = shape
@@ -367,10 +430,22 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
 def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
     """Prove exactly that the divergence formula is minus the adjoint of the gradient formula.
 
+    Parameters
+    ----------
+    mode : {"constant", "edge", "wrap"}
+    shape : (int, int)
+        The image's shape.
+
     Returns
     -------
     linop.symbolic.ProofResult
         ``div = -grad^H``, compared entry by entry (imports SymPy).
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.prove_divergence("edge", (3, 3)).holds
+    True
     """
     from .proofs import check_negative_adjoint
 
@@ -387,7 +462,27 @@ def _seeded(shape: tuple[int, ...], seed: int, complex_: bool = False) -> np.nda
 
 
 def toeplitz(m: int = 6, n: int = 5, seed: int = 0, complex_: bool = False) -> FormulaEntry:
-    """``y[i] = sum_j t[i - j + n - 1] x[j]``: the Toeplitz matrix of ``t`` (length ``m + n - 1``)."""
+    """``y[i] = sum_j t[i - j + n - 1] x[j]``: the Toeplitz matrix of ``t`` (length ``m + n - 1``).
+
+    Parameters
+    ----------
+    m, n : int
+        Rows and columns.
+    seed : int
+        Seed of the random ``t``.
+    complex_ : bool
+        A complex ``t``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.toeplitz(4, 3).build().shape
+    (4, 3)
+    """
     return FormulaEntry(
         "Toeplitz" + (" complex" if complex_ else ""), f"Toeplitz product, {m} x {n}",
         "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1", dict(m=m, n=n),
@@ -396,20 +491,78 @@ def toeplitz(m: int = 6, n: int = 5, seed: int = 0, complex_: bool = False) -> F
 
 
 def hankel(m: int = 6, n: int = 5, seed: int = 1) -> FormulaEntry:
-    """``y[i] = sum_j h[i + j] x[j]``: the Hankel matrix of ``h`` (length ``m + n - 1``)."""
+    """``y[i] = sum_j h[i + j] x[j]``: the Hankel matrix of ``h`` (length ``m + n - 1``).
+
+    Parameters
+    ----------
+    m, n : int
+        Rows and columns.
+    seed : int
+        Seed of the random ``h``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.hankel(4, 3).build().shape
+    (4, 3)
+    """
     return FormulaEntry("Hankel", f"Hankel product, {m} x {n}", "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
                         dict(m=m, n=n), {"h": _seeded((m + n - 1,), seed)})
 
 
 def dft(N: int = 8) -> FormulaEntry:
-    """The DFT matrix, ``y[k] = sum_m exp(-2 pi i k m / N) x[m]``; its adjoint is ``N`` times the inverse DFT."""
+    """The DFT matrix, ``y[k] = sum_m exp(-2 pi i k m / N) x[m]``; its adjoint is ``N`` times the inverse DFT.
+
+    Parameters
+    ----------
+    N : int
+        Number of samples.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> import numpy as np
+    >>> A = cat.dft(4).build()
+    >>> np.allclose(A @ np.arange(4.0), np.fft.fft(np.arange(4.0)))
+    True
+    """
     return FormulaEntry("DFT", f"discrete Fourier transform on {N} samples (complex coefficients)",
                         "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1", dict(N=N))
 
 
 def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2,
                  size: tuple[int, int] = (4, 3)) -> FormulaEntry:
-    """``y[i, j] = x[a + s i, b + s j]``: a strided crop (adjoint: zero insertion into the window)."""
+    """``y[i, j] = x[a + s i, b + s j]``: a strided crop (adjoint: zero insertion into the window).
+
+    Parameters
+    ----------
+    shape : (int, int)
+        The input's shape.
+    start : (int, int)
+        ``(a, b)``.
+    stride : int
+        ``s``.
+    size : (int, int)
+        The output's shape.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.strided_crop().build().output_shape
+    (4, 3)
+    """
     return FormulaEntry(
         "strided crop", f"crop from {start} with stride {stride}, {shape} -> {size}",
         "y[i, j] = x[a + s*i, b + s*j] for i = 0..M-1, j = 0..N-1",
@@ -418,19 +571,57 @@ def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2
 
 
 def transpose(shape: tuple[int, int] = (4, 6)) -> FormulaEntry:
-    """``y[i, j] = x[j, i]``: the transpose of two axes (its adjoint is the transpose back)."""
+    """``y[i, j] = x[j, i]``: the transpose of two axes (its adjoint is the transpose back).
+
+    Parameters
+    ----------
+    shape : (int, int)
+        The input's shape.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.transpose((2, 3)).build().output_shape
+    (3, 2)
+    """
     return FormulaEntry("transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]",
                         input_shape=tuple(shape))
 
 
 def lecture_convolution() -> FormulaEntry:
-    """The lecture's convolution: ``y[j] = sum_{m<3} k[m] x[2 j + m]`` on 7 samples, ``k = (1/2, 1, 1/2)``."""
+    """The lecture's convolution: ``y[j] = sum_{m<3} k[m] x[2 j + m]`` on 7 samples, ``k = (1/2, 1, 1/2)``.
+
+    Returns
+    -------
+    FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> print(cat.lecture_convolution().build().adjoint_formula)
+    Eq(x[i], Sum(k[i - 2*j]*y[j], (j, Max(0, ceiling(i/2) - 1), Min(2, floor(i/2)))))
+    """
     return FormulaEntry("convolution 3 taps stride 2", "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
                         "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2", arrays={"k": np.array([0.5, 1.0, 0.5])})
 
 
 def catalogue() -> tuple[FormulaEntry, ...]:
-    """Every operator of the catalogue at small sizes (names are unique)."""
+    """Every operator of the catalogue at small sizes (names are unique).
+
+    Returns
+    -------
+    tuple of FormulaEntry
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> len(cat.catalogue()), cat.catalogue()[0].name
+    (38, 'average pooling 2x2 stride 2 padding 0')
+    """
     entries = [
         average_pooling(2, 2, 0, (8, 6)),
         average_pooling(3, 2, 1, (7, 8)),
@@ -450,10 +641,25 @@ def catalogue() -> tuple[FormulaEntry, ...]:
 def entry(name: str) -> FormulaEntry:
     """The catalogue entry called ``name``.
 
+    Parameters
+    ----------
+    name : str
+        As listed by ``linop derive --catalogue list``.
+
+    Returns
+    -------
+    FormulaEntry
+
     Raises
     ------
     ValueError
         For an unknown name (the message lists the names).
+
+    Examples
+    --------
+    >>> from linop.formula import catalogue as cat
+    >>> cat.entry("transpose").formula
+    'y[i, j] = x[j, i]'
     """
     for e in catalogue():
         if e.name == name:

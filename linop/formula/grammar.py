@@ -74,6 +74,7 @@ class FormulaError(ValueError):
 
     Examples
     --------
+    >>> from linop import FormulaError
     >>> error = FormulaError("the index i*i of x is not affine", "y[i] = x[i*i]", 9, 12)
     >>> print(error)
     the index i*i of x is not affine (column 10)

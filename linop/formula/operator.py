@@ -44,6 +44,17 @@ class FormulaOperator(ShapedOperator):
         The formula's text (``None`` when built from an ``AffineSum``).
     sizes, arrays : dict
         The sizes' values and the coefficient arrays (copies).
+
+    Examples
+    --------
+    >>> import numpy as np, linop
+    >>> A = linop.from_formula("y[2*i + r] = x[i] for r = 0..1", input_shape=3)
+    >>> A.apply(np.array([1.0, 2.0, 3.0]))
+    array([1., 1., 2., 2., 3., 3.])
+    >>> print(A.adjoint_formula)
+    Eq(x[i], Sum(y[2*i + r], (r, 0, 1)))
+    >>> A.steps
+    (2, 2)
     """
 
     def __init__(self, forward: Program, adjoint: Program, dtype: np.dtype, formulas: Mapping[str, Any],
@@ -91,7 +102,7 @@ class FormulaOperator(ShapedOperator):
 
     def symbolic(self):
         """The formulas with numeric sizes in exact arithmetic, with their proofs
-        (:class:`linop.formula.proofs.FormulaProofs`); the ``symbolic`` check of
+        (``linop.formula.proofs.FormulaProofs``); the ``symbolic`` check of
         :func:`linop.verify` calls its ``check_adjoint_identity``. Imports SymPy."""
         from .proofs import FormulaProofs
 
