@@ -174,3 +174,15 @@ def test_formula_benchmark_runs_quickly_and_checks_against_the_hand_written_maps
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
     assert len(rows) == 4 and "np.diff" in result.stdout and "np.fft.fft" in result.stdout
+
+
+def test_a_diagonal_read_derives_an_equality_and_verifies():
+    A = from_formula("y[i] = x[i, i] for i = 0..3")
+    assert str(A.adjoint_formula) == "Eq(x[i_1, i_2], Piecewise((y[i_1], Eq(i_1, i_2)), (0, True)))"
+    np.testing.assert_array_equal(A.apply(np.arange(16.0).reshape(4, 4)), [0.0, 5.0, 10.0, 15.0])
+    assert linop.verify(A, seed=0).passed
+
+
+def test_numbers_may_use_scientific_notation():
+    A = from_formula("y[i] = 1.5e-1 * x[i] + 2E1 * x[i + 1] for i = 0..1")
+    np.testing.assert_allclose(A.apply(np.array([1.0, 2.0, 3.0])), [40.15, 60.3])

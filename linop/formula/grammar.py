@@ -133,6 +133,11 @@ def tokenize(text: str) -> list[Token]:
                 end += 1
                 while end < len(text) and text[end].isdigit():
                     end += 1
+            exponent = end + 1 + (end + 1 < len(text) and text[end + 1] in "+-")
+            if end < len(text) and text[end] in "eE" and exponent < len(text) and text[exponent].isdigit():
+                end = exponent  # scientific notation: 1.5e3, 2E-1
+                while end < len(text) and text[end].isdigit():
+                    end += 1
             tokens.append(Token("number", text[pos:end], pos, end))
             pos = end
             continue

@@ -108,7 +108,7 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 def kept_ranges(t: SumTerm) -> set:
                     return {r for r in t.free + t.sums if r[0] in choice}
 
-                if any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
+                if choice is not None and any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
                     choice = None
         keep.append(choice)
     fresh_needed = sum(1 for c in keep if c is None)
