@@ -186,3 +186,11 @@ def test_a_diagonal_read_derives_an_equality_and_verifies():
 def test_numbers_may_use_scientific_notation():
     A = from_formula("y[i] = 1.5e-1 * x[i] + 2E1 * x[i + 1] for i = 0..1")
     np.testing.assert_allclose(A.apply(np.array([1.0, 2.0, 3.0])), [40.15, 60.3])
+
+
+def test_the_output_spans_the_declared_range_even_where_no_term_contributes():
+    A = from_formula("y[i] = sum(m=0..3) [0 <= 2*i - m + 1 < 3] [m % 2 == 0] x[2*i - m + 1] for i = 0..3",
+                     input_shape=(3,))
+    assert A.output_shape == (4,)
+    np.testing.assert_array_equal(A.apply(np.array([1.0, 2.0, 3.0]))[2:], [0.0, 0.0])
+    assert linop.verify(A, seed=0).passed

@@ -440,6 +440,11 @@ class _Builder:
         if not reads:
             raise self.error("no term of the formula ever contributes (the map is zero)", self.tree.rhs)
         n_out, n_in = len(terms[0].target_index), len(terms[0].source_index)
+        # an inferred output spans the whole box of its index variables (rows no term reaches are zero)
+        box = numeric_terms[0]
+        highs = [e.subs({v: (hi if sympy.diff(e, v) >= 0 else lo) for v, lo, hi in box.free}) for e in box.target_index]
+        if self.output_shape is None:  # a declared shape only has to hold the actual writes
+            writes = writes + [[(0, int(high)) for high in highs]]
         out_shape = self._checked_shape(self.output_shape, writes, n_out, self.tree.target, self.target_name,
                                         [self.tree.target] * len(programs), programs, "target_extent")
         in_shape = self._checked_shape(self.input_shape, reads, n_in, None, self.source_name,

@@ -293,7 +293,7 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
             "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1")
     return FormulaEntry(
         f"bilinear upsampling x{factor}", f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
-        text, dict(f=factor, H=H, W=W), input_shape=(H, W),
+        text, dict(f=factor, H=H, W=W), input_shape=(H, W), output_shape=((H - 1) * factor + 1, (W - 1) * factor + 1),
     )
 
 
