@@ -39,6 +39,8 @@ API_MODULES = [
     "linop.testing",
     "linop.testing.strategies",
     "linop.symbolic",
+    "linop.formula",
+    "linop.formula.catalogue",
     "linop.plot",
     "linop.demos",
     "linop.interop",

@@ -4,6 +4,9 @@
   blocks :class:`Pad`, :class:`Subsample`, :class:`Identity` are shaped
   :class:`scipy.sparse.linalg.LinearOperator` s with exact adjoints.
 * :mod:`linop.geometry` states the index arithmetic of a convolution once.
+* :func:`from_formula` builds an operator from its forward index formula
+  (``"y[i] = x[i + 1] - x[i] for i = 0..n-2"``): the adjoint is derived, proved and compiled
+  (:mod:`linop.formula`; SymPy is imported when it is called, not with :mod:`linop`).
 * :func:`verify` checks linearity, shape reversal and the adjoint of any scipy
   LinearOperator and returns a :class:`VerificationReport`; :mod:`linop.testing` has
   the matching assertions and hypothesis strategies.
@@ -13,6 +16,7 @@
 """
 
 from ._version import __version__
+from .formula import FormulaError, from_formula
 from .operators import (
     AdjointOperator,
     Composition,
@@ -34,6 +38,7 @@ __all__ = [
     "Composition",
     "ConvTranspose",
     "Convolution",
+    "FormulaError",
     "Identity",
     "KernelConvolution",
     "Pad",
@@ -44,5 +49,6 @@ __all__ = [
     "TransposeOperator",
     "VerificationReport",
     "__version__",
+    "from_formula",
     "verify",
 ]

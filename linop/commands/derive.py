@@ -1,5 +1,8 @@
 """``linop derive``: a convolution's matrix with symbols, its transpose, both formulas, and exact proofs.
 
+With ``--formula "y[i] = ..."`` (or ``--catalogue NAME``) it derives the adjoint of any
+index formula instead (:mod:`linop.commands.derive_formula`).
+
 ``linop derive --input 7 --kernel 3 --stride 2`` prints the lecture's 3 x 7 matrix with
 ``k_0, k_1, k_2``, its (conjugate) transpose mapping 3 entries to 7, the forward formula,
 the adjoint formula derived from it, and the verdict of each exact proof. Every keyword of
@@ -24,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "formula and the adjoint formula derived from it, and prove in exact arithmetic that the adjoint is "
         "right. Example (the lecture): linop derive --input 7 --kernel 3 --stride 2",
     )
-    p.add_argument("--input", required=True, metavar="N[,N...]",
-                   help="spatial input size, one int per axis (e.g. 7 or 16,16)")
+    p.add_argument("--input", metavar="N[,N...]",
+                   help="spatial input size, one int per axis (e.g. 7 or 16,16); with --formula: the shape of x")
     p.add_argument("--kernel", metavar="K[,K...]", help="spatial kernel size, one int per axis (e.g. 3 or 3,3)")
     p.add_argument("--values", metavar="V[,V...]",
                    help="exact kernel values in C order instead of symbols, e.g. 1/2,1,1/2 (the kernel shape "
@@ -46,6 +49,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all-sizes", action="store_true",
                    help="also prove the 1-D adjoint formula for symbolic sizes, stride, dilation and padding")
     p.add_argument("--no-proofs", action="store_true", help="print the matrices and formulas only")
+    p.add_argument("--formula", metavar="TEXT",
+                   help="derive the adjoint of an index formula instead of a convolution, e.g. "
+                   "\"y[i] = x[i + 1] - x[i] for i = 0..n-2\" (see docs/guide/formulas.md)")
+    p.add_argument("--sizes", action="append", default=[], metavar="NAME=INT[,...]",
+                   help="values of the formula's sizes, e.g. n=7 or n=7,k=3 (repeatable)")
+    p.add_argument("--array", action="append", default=[], metavar="NAME=V[,V...]",
+                   help="a 1-D coefficient array of the formula, e.g. k=1/2,1,1/2 (repeatable)")
+    p.add_argument("--output", metavar="N[,N...]", help="with --formula: the shape of y")
+    p.add_argument("--catalogue", metavar="NAME",
+                   help="show a formula of linop's catalogue (pooling, upsampling, differences, DFT, ...); "
+                   "'list' lists them")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--latex", action="store_true", help="LaTeX output")
     fmt.add_argument("--markdown", action="store_true", help="Markdown output with LaTeX math")
@@ -158,6 +172,12 @@ def _verdict_line(result) -> str:
 def run(args: argparse.Namespace) -> int:
     from .. import symbolic
 
+    if args.formula or args.catalogue:
+        from .derive_formula import run_formula
+
+        return run_formula(args)
+    if not args.input:
+        raise ValueError("give --input (the spatial input size), or --formula / --catalogue")
     conv = build(args)
     fmt = "latex" if args.latex else "markdown" if args.markdown else "text"
     body = {"text": conv.pretty, "latex": conv.latex, "markdown": conv.markdown}[fmt]()

@@ -163,7 +163,7 @@ def tighten(
     inner: list[sympy.Basic] = []
     outer: list[sympy.Basic] = []
     steps: list[Step] = []
-    for cond in conditions:
+    for cond in _split_equalities(conditions, sum_vars):
         involved = [v for v in sum_vars if cond.has(v)]
         expr = as_nonnegative(cond)
         if expr is not None:
@@ -186,6 +186,20 @@ def tighten(
         steps.append(Step(f"a constraint bounds {v}", (cond, rel)))
     ranges = tuple((v, sympy.Max(*lower[v]), sympy.Min(*upper[v])) for v in sum_vars)
     return ranges, tuple(inner), tuple(outer), tuple(steps)
+
+
+def _split_equalities(conditions: Sequence[sympy.Basic], sum_vars: Sequence[Symbol]) -> list[sympy.Basic]:
+    """An equality of affine expressions that involves a summation variable, ``[c == 0]``, as the two
+    inequalities ``c >= 0`` and ``c <= 0``: they become bounds, and a variable pinned to one value
+    is then substituted (divisibility ``Eq(Mod(...), 0)`` stays a condition)."""
+    out: list[sympy.Basic] = []
+    for cond in conditions:
+        if (isinstance(cond, sympy.Eq) and cond.has(*sum_vars) and not cond.has(sympy.Mod)
+                and not cond.atoms(sympy.floor, sympy.ceiling)):
+            out += [sympy.Ge(cond.lhs, cond.rhs), sympy.Le(cond.lhs, cond.rhs)]
+        else:
+            out.append(cond)
+    return out
 
 
 def _tidy_inequality(expr: Expr) -> sympy.Basic:

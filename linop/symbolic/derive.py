@@ -108,7 +108,7 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 def kept_ranges(t: SumTerm) -> set:
                     return {r for r in t.free + t.sums if r[0] in choice}
 
-                if any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
+                if choice is not None and any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
                     choice = None
         keep.append(choice)
     fresh_needed = sum(1 for c in keep if c is None)
@@ -119,6 +119,18 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
 
 def _divisibility(numerator: Expr, divisor: Expr) -> sympy.Basic:
     return sympy.Eq(sympy.Mod(numerator, divisor), 0)
+
+
+def _integral_divisibility(condition: sympy.Basic) -> sympy.Basic:
+    """``Mod(p/q, d) = 0`` as ``Mod(p, q d) = 0``: the same integers satisfy both (a non-integer
+    ``p/q`` satisfies neither), and the second has integer arguments only (a forward condition
+    ``[i % 2 == 0]`` with ``i`` solved as ``(1 - u)/2``)."""
+    if isinstance(condition, sympy.Eq) and isinstance(condition.lhs, sympy.Mod) and condition.rhs == 0:
+        e, d = condition.lhs.args
+        _, q = sympy.fraction(sympy.together(e))
+        if q.is_Integer and q != 1:
+            return _divisibility(sympy.expand(e * q), d * q)
+    return condition
 
 
 def _derive_term(
@@ -179,7 +191,7 @@ def _derive_term(
         lo, hi = ranges[v]
         constraints += range_constraints(value, lo, hi)
     constraints = [c.subs(solved) for c in constraints]
-    constraints += [c.subs(solved) for c in term.conditions]
+    constraints += [_integral_divisibility(c.subs(solved)) for c in term.conditions]
     constraints = [c for c in constraints if c is not sympy.true]
     remaining = [v for v in _summation_order(term) if v not in free_names and v not in solved]
     sums = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]

@@ -18,7 +18,9 @@ fail visibly instead of wrapping around.
 
 from __future__ import annotations
 
+import cmath
 import itertools
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -309,6 +311,20 @@ class _BoundsCheckedArray:
         return self.array[index]
 
 
+def _complex_aware(real: Callable, complex_: Callable) -> Callable:
+    """``math``'s function for real arguments, ``cmath``'s for complex ones (``exp(-2 pi I k m/N)``)."""
+
+    def function(z: Any) -> Any:
+        return complex_(z) if isinstance(z, complex) else real(z)
+
+    return function
+
+
+_COMPLEX_AWARE = {
+    name: _complex_aware(getattr(math, name), getattr(cmath, name)) for name in ("exp", "sin", "cos", "sqrt", "log")
+}
+
+
 class NumericFormula:
     """A formula evaluated numerically: ``f(source_array, **coefficient_arrays) -> target_array``.
 
@@ -329,9 +345,10 @@ class NumericFormula:
         free = formula.free
         self._box = _box(free)
         free_vars = [v for v, _, _ in free]
-        modules = [{"conjugate": np.conjugate}, "math"]
+        modules = [{"conjugate": np.conjugate, **_COMPLEX_AWARE}, "math"]
         args = free_vars + [formula.source] + list(self.coefficient_arrays)
-        printer = _NestedSumPrinter({"fully_qualified_modules": False, "user_functions": {"conjugate": "conjugate"}})
+        functions = {"conjugate": "conjugate", **{name: name for name in _COMPLEX_AWARE}}
+        printer = _NestedSumPrinter({"fully_qualified_modules": False, "user_functions": functions})
         self._terms = [
             sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in formula.terms
         ]

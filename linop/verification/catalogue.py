@@ -3,7 +3,8 @@
 The lecture's example, 1-D/2-D/3-D convolutions, channels, stride, dilation, groups,
 every boundary mode and its alias, flip, complex and float32 kernels, large operators
 (where only the probes can look at the boundary), the building blocks, compositions,
-transposed and kernel convolutions, and plain scipy operators. Kernels are drawn from a
+transposed and kernel convolutions, plain scipy operators, and operators defined by an
+index formula (:mod:`linop.formula.catalogue`: pooling, upsampling, differences, DFT, ...). Kernels are drawn from a
 fixed seed, so the catalogue is the same on every run. The whole catalogue verifies in
 a few seconds on two cores.
 """
@@ -17,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
+from ..formula import catalogue as formulas
 from ..geometry import BOUNDARY_ALIASES, BOUNDARY_MODES
 from ..operators import ConvTranspose, Convolution, Identity, KernelConvolution, Pad, Subsample
 
@@ -129,6 +131,15 @@ def _entries() -> list[CatalogueEntry]:
         E("scipy finite differences", "a plain scipy operator: sparse forward differences on 1000 samples",
           lambda: _finite_differences(1000)),
     ]
+    # operators defined by their forward index formula alone (adjoint derived and compiled)
+    for f in (
+        formulas.average_pooling(3, 2, 1, (9, 8)), formulas.nearest_upsampling(2, (5, 4)),
+        formulas.linear_upsampling(2, (5, 4)), formulas.finite_difference("central", "reflect", 12),
+        formulas.finite_difference("forward", "wrap", 12), formulas.gradient("edge", (6, 7)),
+        formulas.divergence("edge", (6, 7)), formulas.toeplitz(7, 6, complex_=True), formulas.hankel(6, 7),
+        formulas.dft(16), formulas.strided_crop(), formulas.transpose((5, 7)), formulas.lecture_convolution(),
+    ):
+        entries.append(E(f"formula {f.name}", f"{f.description}, defined by its formula: {f.formula}", f.build))
     return entries
 
 
