@@ -755,10 +755,8 @@ class ConvGeometry:
             )
         mode = canonical_boundary(boundary)
         pads = resolve_padding(padding, input_size, kernel_size, strides, dilations)
-        # A one-tap axis has no span to dilate (d*(k-1) = 0 for every d): its dilation is
-        # stored as 1, so that no backend multiplies an index step by a huge unused dilation.
         axes = tuple(
-            AxisGeometry(int(n), int(k), s, d if k > 1 else 1, lo, hi)
+            AxisGeometry(int(n), int(k), s, d, lo, hi)
             for n, k, s, d, (lo, hi) in zip(input_size, kernel_size, strides, dilations, pads)
         )
         for a, ax in enumerate(axes):
@@ -871,8 +869,16 @@ class ConvGeometry:
         return np.where(outside, -1, flat)
 
     def unpadded(self) -> "ConvGeometry":
-        """The same convolution on the already padded input (``padding='valid'``)."""
-        axes = tuple(AxisGeometry(a.padded_size, a.k, a.stride, a.dilation, 0, 0) for a in self.axes)
+        """The same convolution on the already padded input (``padding='valid'``): the
+        geometry the numeric backends compute.
+
+        A one-tap axis gets dilation 1 here: its span ``d*(k-1)`` is 0 for every ``d``, so the
+        map is the same, and no backend multiplies an index step by a dilation that is never
+        used (and may not fit in a C integer).
+        """
+        axes = tuple(
+            AxisGeometry(a.padded_size, a.k, a.stride, a.dilation if a.k > 1 else 1, 0, 0) for a in self.axes
+        )
         return ConvGeometry(axes, self.in_channels, self.out_channels, self.groups, "constant", self.channels)
 
     def input_channel(self, out_channel: int, c: int) -> int:
