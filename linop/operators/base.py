@@ -38,6 +38,12 @@ __all__ = [
 DENSE_LIMIT = 50_000_000
 
 
+def _is_dask_array(a: object) -> bool:
+    """Whether ``a`` is a ``dask.array.Array``, told by its type's module so that Dask is never imported here."""
+    cls = type(a)
+    return cls.__name__ == "Array" and cls.__module__.split(".", 1)[0] == "dask"
+
+
 def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
     """Check a shape argument: an int or a sequence of positive ints."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
@@ -99,18 +105,44 @@ class ShapedOperator(LinearOperator):
         return a, batch
 
     def apply(self, x: object) -> np.ndarray:
-        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``."""
+        """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
+
+        A Dask array gives a lazy Dask array (:mod:`linop.dask`)."""
+        if _is_dask_array(x):
+            from .. import dask as blocked
+
+            return blocked.apply(self, x)
         xb, batch = self._batched(x, self.input_shape, "x")
         return self._forward(xb).reshape(batch + self.output_shape)
 
     def apply_adjoint(self, y: object) -> np.ndarray:
-        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``."""
+        """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
+
+        A Dask array gives a lazy Dask array (:mod:`linop.dask`)."""
+        if _is_dask_array(y):
+            from .. import dask as blocked
+
+            return blocked.apply_adjoint(self, y)
         yb, batch = self._batched(y, self.output_shape, "y")
         return self._backward(yb).reshape(batch + self.input_shape)
 
     __call__ = apply
 
     # -- scipy hooks ---------------------------------------------------------------------
+    def matvec(self, x: object):  # type: ignore[override]
+        if _is_dask_array(x):  # scipy would pull the whole vector into memory
+            from .. import dask as blocked
+
+            return blocked.matvec(self, x)
+        return super().matvec(x)
+
+    def rmatvec(self, x: object):  # type: ignore[override]
+        if _is_dask_array(x):
+            from .. import dask as blocked
+
+            return blocked.rmatvec(self, x)
+        return super().rmatvec(x)
+
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         return self.apply(np.reshape(x, self.input_shape)).reshape(-1)
 
