@@ -34,8 +34,8 @@ class DaskBackedOperator(LinearOperator):
         Chunks of ``A.input_shape`` and ``A.output_shape`` arrays, in any form
         :func:`dask.array.from_array` accepts (``output_chunks`` default: those the
         forward produces).
-    batch_chunks : int, default 1
-        Chunk size along the batch axis of ``matmat`` / ``rmatmat`` products.
+    batch_chunks : int, default -1
+        Chunk size along the batch axis of ``matmat`` / ``rmatmat`` products (-1: one chunk).
     scheduler : str or None, default "sync"
         Passed to ``compute``; ``None`` uses the current default (e.g. a distributed
         ``Client``).
@@ -50,7 +50,7 @@ class DaskBackedOperator(LinearOperator):
     """
 
     def __init__(self, op: ShapedOperator, input_chunks: Chunks, output_chunks: Chunks | None = None, *,
-                 batch_chunks: int = 1, scheduler: str | None = "sync"):
+                 batch_chunks: int = -1, scheduler: str | None = "sync"):
         if not isinstance(op, ShapedOperator):
             raise TypeError(f"op must be a ShapedOperator; got {type(op).__name__}")
         self.op = op

@@ -16,7 +16,8 @@ def check_operand(op: ShapedOperator, a: da.Array, shape: tuple[int, ...], name:
     """``a`` checked against ``op`` and cast (lazily) to the dtype ``op`` computes in.
 
     ``a`` must be numeric, have known chunk sizes and the shape ``(..., *shape)``
-    (leading batch axes allowed). Nothing is computed.
+    (leading batch axes allowed). Empty chunks (left by slicing) are merged away.
+    Nothing is computed.
 
     Raises
     ------
@@ -39,5 +40,7 @@ def check_operand(op: ShapedOperator, a: da.Array, shape: tuple[int, ...], name:
             f"{name} must have shape (..., {', '.join(map(str, shape))}) (leading batch axes allowed); "
             f"got {tuple(a.shape)}"
         )
+    if any(0 in c for c, n in zip(a.chunks, a.shape) if n):  # empty chunks (from slicing) carry no samples
+        a = a.rechunk(tuple(tuple(s for s in c if s) if n else c for c, n in zip(a.chunks, a.shape)))
     dtype = op._result_dtype(a)
     return a if a.dtype == dtype else a.astype(dtype)
