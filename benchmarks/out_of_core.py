@@ -139,9 +139,9 @@ def run_numpy(source: Path, target: Path) -> tuple[float, float, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny volumes: a smoke run")
-    parser.add_argument("--memory-limit", type=int, default=384, help="memory_limit of each worker, MiB (default 384)")
+    parser.add_argument("--memory-limit", type=int, default=512, help="memory_limit of each worker, MiB (default 512)")
     parser.add_argument("--plane", type=int, default=1024, help="the volume's y and x size (default 1024)")
-    parser.add_argument("--chunk-depth", type=int, default=16, help="chunk size along z (default 16)")
+    parser.add_argument("--chunk-depth", type=int, default=8, help="chunk size along z (default 8)")
     parser.add_argument("--chunk-rows", type=int, default=256, help="chunk size along y (default 256; x is whole)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the Zarr volumes go (default: a temporary directory)")
     args = parser.parse_args(argv)

@@ -27,6 +27,7 @@ __all__ = [
     "adjoint_block",
     "assemble",
     "forward_block",
+    "halo_piece",
     "kernel_adjoint_block",
     "kernel_forward_block",
     "scatter",
@@ -86,6 +87,8 @@ def scatter(block: np.ndarray, reads: Sequence[AxisRead], first_axis: int) -> di
             target.append(s.chunk)
             local.append(slice(s.start, s.stop))
         piece = block[tuple(index)]
+        if piece.size * 2 < block.size:  # a halo slab: a copy, so that it does not pin the block
+            piece = piece.copy()
         for level, i in enumerate(combo):
             how, axis = reads[level].stretches[i].how, first_axis + level
             if how == "reverse":
@@ -94,6 +97,12 @@ def scatter(block: np.ndarray, reads: Sequence[AxisRead], first_axis: int) -> di
                 piece = piece.sum(axis=axis, keepdims=True)
         out.setdefault(tuple(target), []).append((tuple(local), piece))
     return out
+
+
+def halo_piece(chunk: np.ndarray, index: tuple) -> np.ndarray:
+    """A copy of the part of a neighbouring chunk that a block reads (a view would keep the
+    whole chunk in memory for as long as the halo waits for its block)."""
+    return chunk[index].copy()
 
 
 def sum_slabs(shape: tuple[int, ...], dtype: np.dtype, first_axis: int, slabs: list[list]) -> np.ndarray:

@@ -72,7 +72,7 @@ class _Gather:
         key = self.keys.get(ident)
         if key is None:
             key = self.keys[ident] = (self.name, len(self.keys))
-            self.layer[key] = (operator.getitem, chunk, index)
+            self.layer[key] = (B.halo_piece, chunk, index)
         return key
 
 
