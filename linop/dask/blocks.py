@@ -12,14 +12,16 @@ Blocks are laid out as the operator's arrays: leading batch axes, then the spati
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..geometry import block_bounds
 from ..operators import Convolution, KernelConvolution, Pad, ShapedOperator, Subsample
 from .plan import AxisRead
 
 __all__ = [
+    "ChannelPlan",
     "ConvolutionBlocks",
     "KernelConvolutionBlocks",
     "PadBlocks",
@@ -126,6 +128,29 @@ def sum_arrays(*arrays: np.ndarray) -> np.ndarray:
 
 # -- block operators ---------------------------------------------------------------------
 @dataclass(frozen=True)
+class ChannelPlan:
+    """How a channel axis is cut: the operand's chunks, the result's, and which block operator links them.
+
+    ``links[i] = (operand chunk, result chunk, builder)``: the operand's channel chunk goes
+    through ``builder``'s operator into the result's channel chunk; links into the same
+    result chunk are summed (a reduction over channel chunks).
+    """
+
+    operand_chunks: tuple[int, ...]
+    result_chunks: tuple[int, ...]
+    links: tuple[tuple[int, int, object], ...]
+
+
+def _spans(bounds: Sequence[int]) -> list[tuple[int, int]]:
+    return list(zip(bounds, bounds[1:]))
+
+
+def aligned_bounds(bounds: Sequence[int], unit: int) -> tuple[int, ...]:
+    """Chunk boundaries moved down to multiples of ``unit`` (whole groups of channels), duplicates dropped."""
+    return tuple(sorted({(b // unit) * unit for b in bounds} | {bounds[-1]}))
+
+
+@dataclass(frozen=True)
 class ConvolutionBlocks:
     """Builds the :class:`~linop.Convolution` of one block: same kernel and keywords, the
     block's shape, ``constant`` padding by the block's zeros (the boundary mode has already
@@ -143,6 +168,47 @@ class ConvolutionBlocks:
         return Convolution(self.kernel, spatial + self.channels, stride=self.stride, padding=zeros,
                            dilation=self.dilation, groups=self.groups, boundary="constant",
                            flip=self.flip, method=self.method)
+
+    def _part(self, in_channels: int, out_lo: int, out_hi: int, in_lo: int = 0, in_hi: int | None = None,
+              groups: int = 1) -> "ConvolutionBlocks":
+        kernel = self.kernel[..., in_lo:in_hi, out_lo:out_hi]
+        return replace(self, kernel=kernel, groups=groups, channels=(in_channels,))
+
+    def forward_plan(self, chunks: Sequence[int]) -> ChannelPlan:
+        """Channel chunks of the input: a dense convolution sums one partial convolution per
+        input chunk (``kernel[..., c_lo:c_hi, :]``) into one output chunk; a grouped one runs
+        each chunk of whole groups on its own (chunks are moved to group boundaries)."""
+        c_in, c_out = self.channels[0], self.kernel.shape[-1]
+        if self.groups == 1:
+            bounds = block_bounds(chunks)
+            links = tuple((i, 0, self._part(b - a, 0, c_out, a, b)) for i, (a, b) in enumerate(_spans(bounds)))
+            return ChannelPlan(tuple(chunks), (c_out,), links)
+        per_in, per_out = c_in // self.groups, c_out // self.groups
+        bounds = aligned_bounds(block_bounds(chunks), per_in)
+        links, out = [], []
+        for i, (a, b) in enumerate(_spans(bounds)):
+            g0, g1 = a // per_in, b // per_in
+            links.append((i, i, self._part(b - a, g0 * per_out, g1 * per_out, groups=g1 - g0)))
+            out.append((g1 - g0) * per_out)
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(links))
+
+    def adjoint_plan(self, chunks: Sequence[int]) -> ChannelPlan:
+        """Channel chunks of the output: a dense convolution adds every output chunk's
+        adjoint (``kernel[..., :, o_lo:o_hi]``) into one input chunk; a grouped one maps each
+        chunk of whole groups back to its groups' input channels."""
+        c_in = self.channels[0]
+        if self.groups == 1:
+            bounds = block_bounds(chunks)
+            links = tuple((d, 0, self._part(c_in, a, b)) for d, (a, b) in enumerate(_spans(bounds)))
+            return ChannelPlan(tuple(chunks), (c_in,), links)
+        per_in, per_out = c_in // self.groups, self.kernel.shape[-1] // self.groups
+        bounds = aligned_bounds(block_bounds(chunks), per_out)
+        links, out = [], []
+        for d, (a, b) in enumerate(_spans(bounds)):
+            groups = (b - a) // per_out
+            links.append((d, d, self._part(groups * per_in, a, b, groups=groups)))
+            out.append(groups * per_in)
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(links))
 
 
 @dataclass(frozen=True)

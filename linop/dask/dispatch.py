@@ -78,21 +78,19 @@ def _convolution_parts(op: Convolution):
     g = op.geometry
     blocks = ConvolutionBlocks(op.kernel, g.stride, g.dilation, g.groups, op.flip, op.method,
                                (g.in_channels,) if g.channels else ())
-    trail_in = (g.in_channels,) if g.channels else ()
-    trail_out = (g.out_channels,) if g.channels else ()
-    return g.axes, g.boundary, blocks, trail_in, trail_out
+    return g.axes, g.boundary, blocks
 
 
 def _convolution_forward(op: Convolution, x: da.Array) -> da.Array:
-    axes, boundary, blocks, _, trail_out = _convolution_parts(op)
+    axes, boundary, blocks = _convolution_parts(op)
     return graph.blocked_forward(x, axes, boundary, blocks, n_lead=_lead(op.input_shape, x),
-                                 out_trail=trail_out, dtype=x.dtype, name="linop-convolution")
+                                 dtype=x.dtype, name="linop-convolution")
 
 
 def _convolution_adjoint(op: Convolution, y: da.Array) -> da.Array:
-    axes, boundary, blocks, trail_in, _ = _convolution_parts(op)
+    axes, boundary, blocks = _convolution_parts(op)
     return graph.blocked_adjoint(y, axes, boundary, blocks, n_lead=_lead(op.output_shape, y),
-                                 in_trail=trail_in, dtype=y.dtype, name="linop-convolution-adjoint")
+                                 dtype=y.dtype, name="linop-convolution-adjoint")
 
 
 def _pad_axes(op: Pad) -> tuple[AxisGeometry, ...]:
@@ -107,14 +105,14 @@ def _subsample_axes(op: Subsample) -> tuple[AxisGeometry, ...]:
 def _local_forward(axes, boundary, blocks, name):
     def rule(op, x):
         return graph.blocked_forward(x, axes(op), boundary(op), blocks(op), n_lead=_lead(op.input_shape, x),
-                                     out_trail=(), dtype=x.dtype, name=name)
+                                     dtype=x.dtype, name=name)
     return rule
 
 
 def _local_adjoint(axes, boundary, blocks, name):
     def rule(op, y):
         return graph.blocked_adjoint(y, axes(op), boundary(op), blocks(op), n_lead=_lead(op.output_shape, y),
-                                     in_trail=(), dtype=y.dtype, name=name)
+                                     dtype=y.dtype, name=name)
     return rule
 
 

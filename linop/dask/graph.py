@@ -15,8 +15,10 @@ chunk plus a halo (:mod:`linop.dask.plan`):
 * **kernel adjoint** (:class:`~linop.KernelConvolution`): the blocks' kernel gradients
   are summed in a tree.
 
-Leading (batch) axes keep their chunks; trailing (channel) axes are gathered into one
-chunk, since every output channel of a convolution may read every input channel.
+Leading (batch) axes keep their chunks. A channel axis may be chunked too: a dense
+convolution sums one partial convolution per input channel chunk (a reduction over
+channel chunks), a grouped one runs each chunk of whole groups on its own (chunks that
+split a group are moved to group boundaries, the one rechunk the channels may need).
 """
 
 from __future__ import annotations
@@ -47,23 +49,24 @@ def single_chunk(x: da.Array, axes: Sequence[int]) -> da.Array:
 
 
 class _Gather:
-    """Keys of the pieces a block reads: whole chunks as they are, halos as small ``getitem`` tasks."""
+    """Keys of the pieces a block reads: whole chunks as they are, halos as small copied slices."""
 
     def __init__(self, source: da.Array, n_lead: int, n_spatial: int, name: str, layer: dict):
         self.source, self.n_lead, self.n_spatial = source, n_lead, n_spatial
-        self.n_trail = source.ndim - n_lead - n_spatial
         self.name, self.layer, self.keys = name, layer, {}
 
-    def nested(self, lead: tuple[int, ...], reads: Sequence[AxisRead]) -> list:
-        return self._level(lead, reads, 0, ())
+    def nested(self, lead: tuple[int, ...], reads: Sequence[AxisRead], trail: tuple[int, ...] = ()) -> list:
+        """Nested lists (one level per spatial axis) of the keys of the pieces; ``trail``:
+        the chunk indices along the trailing (channel) axes."""
+        return self._level(lead, reads, trail, 0, ())
 
-    def _level(self, lead, reads, level, chosen):
+    def _level(self, lead, reads, trail, level, chosen):
         if level == len(reads):
-            return self._piece(lead, reads, chosen)
-        return [self._level(lead, reads, level + 1, chosen + (s,)) for s in reads[level].stretches]
+            return self._piece(lead, trail, chosen)
+        return [self._level(lead, reads, trail, level + 1, chosen + (s,)) for s in reads[level].stretches]
 
-    def _piece(self, lead, reads, stretches):
-        chunk = (self.source.name,) + lead + tuple(s.chunk for s in stretches) + (0,) * self.n_trail
+    def _piece(self, lead, trail, stretches):
+        chunk = (self.source.name,) + lead + tuple(s.chunk for s in stretches) + trail
         sizes = [self.source.chunks[self.n_lead + a][s.chunk] for a, s in enumerate(stretches)]
         if all(s.start == 0 and s.stop == n for s, n in zip(stretches, sizes)):
             return chunk
@@ -85,94 +88,133 @@ def _sizes(bounds: Sequence[int]) -> tuple[int, ...]:
     return tuple(b - a for a, b in zip(bounds, bounds[1:]))
 
 
+def _block_shape(lead_chunks, lead, bounds, blk, channels) -> tuple[int, ...]:
+    """Shape of one block: its lead chunk sizes, its spatial extents, its channels (if any)."""
+    return (tuple(c[i] for c, i in zip(lead_chunks, lead))
+            + tuple(bounds[a][i + 1] - bounds[a][i] for a, i in enumerate(blk))
+            + (() if channels is None else (channels,)))
+
+
+def _reduce_into(layer: dict, key: tuple, parts: list, name: str) -> None:
+    """``layer[key]`` = the sum of the arrays at ``parts``, in a tree of fan-in :data:`FAN_IN`."""
+    level = 0
+    while len(parts) > FAN_IN:
+        grouped = [parts[i : i + FAN_IN] for i in range(0, len(parts), FAN_IN)]
+        parts = []
+        for i, group in enumerate(grouped):
+            partial = (name,) + key[1:] + (level, i)
+            layer[partial] = (B.sum_arrays, *group)
+            parts.append(partial)
+        level += 1
+    layer[key] = (B.sum_arrays, *parts)
+
+
+def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, B.ChannelPlan | None]:
+    """The channel plan of ``a``'s last axis (``None`` without one), ``a`` rechunked if the plan needs it."""
+    if n_trail == 0:
+        return a, None
+    if n_trail > 1 or plan_of is None:
+        raise ValueError(f"a blocked operator has at most one channel axis; got {n_trail} trailing axes")
+    plan = plan_of(a.chunks[-1])
+    if plan.operand_chunks != a.chunks[-1]:  # groups are not split: chunks moved to group boundaries
+        a = a.rechunk({a.ndim - 1: plan.operand_chunks})
+    return a, plan
+
+
 def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    out_trail: tuple[int, ...], dtype: np.dtype, name: str) -> da.Array:
+                    dtype: np.dtype, name: str) -> da.Array:
     """The operator described by ``axes``, ``boundary`` and ``blocks`` applied to ``x``, block by block.
 
-    ``x`` is laid out ``(lead..., spatial..., trail...)``; the result is
-    ``(lead..., output spatial..., out_trail...)`` with the lead chunks of ``x``, the
-    stride-aligned output blocks of :meth:`~linop.geometry.AxisGeometry.output_block_bounds`
-    along the spatial axes and one chunk along ``out_trail``.
+    ``x`` is laid out ``(lead..., spatial..., [channels])``. The result keeps the lead
+    chunks of ``x``, has the stride-aligned output blocks of
+    :meth:`~linop.geometry.AxisGeometry.output_block_bounds` along the spatial axes and
+    the channel chunks of ``blocks.forward_plan``; partial results of input channel chunks
+    that feed the same output chunk are summed in a tree.
     """
     d = len(axes)
-    x = single_chunk(x, range(n_lead + d, x.ndim))
+    x, plan = _channel_plan(x, x.ndim - n_lead - d, getattr(blocks, "forward_plan", None))
+    links = plan.links if plan else ((None, None, blocks),)
+    out_channels = plan.result_chunks if plan else (None,)
     in_bounds = [block_bounds(x.chunks[n_lead + a]) for a in range(d)]
     out_bounds = [ax.output_block_bounds(b) for ax, b in zip(axes, in_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, in_bounds, out_bounds)]
-    token = tokenize(x.name, axes, boundary, blocks, n_lead, out_trail, dtype)
-    out_name, halo_name = f"{name}-{token}", f"{name}-halo-{token}"
+    token = tokenize(x.name, axes, boundary, blocks, n_lead, dtype)
+    out_name, halo_name, part_name = f"{name}-{token}", f"{name}-halo-{token}", f"{name}-part-{token}"
     layer: dict = {}
     gather = _Gather(x, n_lead, d, halo_name, layer)
     lead_chunks = x.chunks[:n_lead]
     for lead in itertools.product(*(range(len(c)) for c in lead_chunks)):
         for blk in itertools.product(*(range(len(r)) for r in reads)):
             block_reads = tuple(reads[a][i] for a, i in enumerate(blk))
-            key = (out_name,) + lead + blk + (0,) * len(out_trail)
-            if any(not r.stretches for r in block_reads):  # padding only: the block is zero
-                shape = tuple(c[i] for c, i in zip(lead_chunks, lead)) + tuple(
-                    out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
-                layer[key] = (np.zeros, shape, dtype)
-                continue
-            layer[key] = (B.forward_block, blocks, gather.nested(lead, block_reads), block_reads, n_lead, dtype)
-    chunks = lead_chunks + tuple(_sizes(b) for b in out_bounds) + tuple((c,) for c in out_trail)
+            for out_c, channels in enumerate(out_channels):
+                trail = (out_c,) if plan else ()
+                key = (out_name,) + lead + blk + trail
+                if any(not r.stretches for r in block_reads):  # padding only: the block is zero
+                    layer[key] = (np.zeros, _block_shape(lead_chunks, lead, out_bounds, blk, channels), dtype)
+                    continue
+                parts = []
+                for in_c, o, sub in links:
+                    if plan and o != out_c:
+                        continue
+                    nested = gather.nested(lead, block_reads, (in_c,) if plan else ())
+                    part = (part_name,) + lead + blk + trail + (len(parts),)
+                    layer[part] = (B.forward_block, sub, nested, block_reads, n_lead, dtype)
+                    parts.append(part)
+                if len(parts) == 1:
+                    layer[key] = layer.pop(parts[0])
+                else:
+                    _reduce_into(layer, key, parts, f"{part_name}-sum")
+    chunks = lead_chunks + tuple(_sizes(b) for b in out_bounds) + ((out_channels,) if plan else ())
     return _array(out_name, layer, [x], chunks, dtype)
 
 
 def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    in_trail: tuple[int, ...], dtype: np.dtype, name: str,
-                    input_bounds: Sequence[Sequence[int]] | None = None) -> da.Array:
+                    dtype: np.dtype, name: str, input_bounds: Sequence[Sequence[int]] | None = None) -> da.Array:
     """The adjoint of :func:`blocked_forward` applied to ``y``: block adjoints, overlap-added.
 
     Each block of ``y`` gives its contribution over the input samples its forward read
     (the block operator's adjoint); the contribution is cut into the stretches of
     :func:`~linop.dask.plan.axis_read` and each stretch is added into its chunk. The
     result's spatial chunks are ``input_bounds`` (default:
-    :meth:`~linop.geometry.AxisGeometry.input_block_bounds` of ``y``'s chunks).
+    :meth:`~linop.geometry.AxisGeometry.input_block_bounds` of ``y``'s chunks), its channel
+    chunks those of ``blocks.adjoint_plan``: contributions of the output channel chunks
+    that feed the same input chunk are added, like the halos.
     """
     d = len(axes)
-    y = single_chunk(y, range(n_lead + d, y.ndim))
+    y, plan = _channel_plan(y, y.ndim - n_lead - d, getattr(blocks, "adjoint_plan", None))
+    links = plan.links if plan else ((None, None, blocks),)
+    in_channels = plan.result_chunks if plan else (None,)
     out_bounds = [block_bounds(y.chunks[n_lead + a]) for a in range(d)]
     if input_bounds is None:
         input_bounds = [ax.input_block_bounds(b) for ax, b in zip(axes, out_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, input_bounds, out_bounds)]
-    token = tokenize(y.name, axes, boundary, blocks, n_lead, in_trail, dtype, input_bounds)
+    token = tokenize(y.name, axes, boundary, blocks, n_lead, dtype, input_bounds)
     out_name, part_name, slab_name = f"{name}-{token}", f"{name}-part-{token}", f"{name}-slab-{token}"
     layer: dict = {}
     slabs: dict[tuple, list] = {}
     lead_chunks = y.chunks[:n_lead]
-    trail_zeros = (0,) * (y.ndim - n_lead - d)
     for lead in itertools.product(*(range(len(c)) for c in lead_chunks)):
         for blk in itertools.product(*(range(len(r)) for r in reads)):
             block_reads = tuple(reads[a][i] for a, i in enumerate(blk))
             if any(not r.stretches for r in block_reads):  # read padding only: adds nothing
                 continue
-            part = (part_name,) + lead + blk
-            layer[part] = (B.adjoint_block, blocks, (y.name,) + lead + blk + trail_zeros, block_reads, n_lead, dtype)
-            for target in itertools.product(*(sorted(set(r.chunks)) for r in block_reads)):
-                slab = (slab_name,) + lead + blk + target
-                layer[slab] = (operator.getitem, part, target)
-                slabs.setdefault(lead + target, []).append(slab)
+            for y_c, in_c, sub in links:
+                source, into = ((y_c,), (in_c,)) if plan else ((), ())
+                part = (part_name,) + lead + blk + source
+                layer[part] = (B.adjoint_block, sub, (y.name,) + lead + blk + source, block_reads, n_lead, dtype)
+                for target in itertools.product(*(sorted(set(r.chunks)) for r in block_reads)):
+                    slab = (slab_name,) + lead + blk + source + target
+                    layer[slab] = (operator.getitem, part, target)
+                    slabs.setdefault(lead + target + into, []).append(slab)
     for lead in itertools.product(*(range(len(c)) for c in lead_chunks)):
         for target in itertools.product(*(range(len(b) - 1) for b in input_bounds)):
-            shape = tuple(c[i] for c, i in zip(lead_chunks, lead)) + tuple(
-                input_bounds[a][i + 1] - input_bounds[a][i] for a, i in enumerate(target)) + in_trail
-            key = (out_name,) + lead + target + (0,) * len(in_trail)
-            layer[key] = (B.sum_slabs, shape, dtype, n_lead, slabs.get(lead + target, []))
-    chunks = lead_chunks + tuple(_sizes(b) for b in input_bounds) + tuple((c,) for c in in_trail)
+            for in_c, channels in enumerate(in_channels):
+                trail = (in_c,) if plan else ()
+                shape = _block_shape(lead_chunks, lead, input_bounds, target, channels)
+                key = (out_name,) + lead + target + trail
+                layer[key] = (B.sum_slabs, shape, dtype, n_lead, slabs.get(lead + target + trail, []))
+    chunks = lead_chunks + tuple(_sizes(b) for b in input_bounds) + ((in_channels,) if plan else ())
     return _array(out_name, layer, [y], chunks, dtype)
-
-
-def _tree_sum(layer: dict, keys: list, name: str) -> tuple:
-    level = 0
-    while len(keys) > 1:
-        grouped = [keys[i : i + FAN_IN] for i in range(0, len(keys), FAN_IN)]
-        keys = []
-        for i, group in enumerate(grouped):
-            key = (name, level, i)
-            layer[key] = (B.sum_arrays, *group)
-            keys.append(key)
-        level += 1
-    return keys[0]
 
 
 def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], boundary: str,
@@ -202,7 +244,8 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
                 out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
             layer[key] = (np.zeros, shape, dtype)
             continue
-        layer[key] = (B.kernel_forward_block, blocks, gather.nested((), block_reads), block_reads, w_key, dtype)
+        nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
+        layer[key] = (B.kernel_forward_block, blocks, nested, block_reads, w_key, dtype)
     chunks = tuple((n,) for n in w.shape[:n_lead]) + tuple(_sizes(b) for b in out_bounds) + tuple(
         (c,) for c in out_trail)
     return _array(out_name, layer, [image, w], chunks, dtype)
@@ -234,12 +277,13 @@ def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], b
             continue
         key = (part_name,) + blk
         y_key = (y.name,) + (0,) * n_lead + blk + trail_zeros
-        layer[key] = (B.kernel_adjoint_block, blocks, gather.nested((), block_reads), block_reads, y_key, dtype)
+        nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
+        layer[key] = (B.kernel_adjoint_block, blocks, nested, block_reads, y_key, dtype)
         parts.append(key)
     shape = y.shape[:n_lead] + blocks.kernel_shape
     out_key = (out_name,) + (0,) * len(shape)
     if parts:
-        layer[out_key] = (operator.getitem, _tree_sum(layer, parts, sum_name), (Ellipsis,))
+        _reduce_into(layer, out_key, parts, sum_name)
     else:
         layer[out_key] = (np.zeros, shape, dtype)
     return _array(out_name, layer, [image, y], tuple((n,) for n in shape), dtype)
