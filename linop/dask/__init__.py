@@ -7,9 +7,9 @@ module). Per spatial axis, output blocks follow the input chunks, stride-aligned
 chunk plus a halo from its neighbours (folded by the boundary mode at the outer edges
 only) and runs linop's own operator on it, so the compiled kernel and the FFT do the
 work. The adjoint adds each block's halo contribution back into the neighbour it came
-from (an overlap-add). Chunks may be split along batch and spatial axes; channel axes
-are gathered into one chunk (every output channel of a convolution may read every
-input channel).
+from (an overlap-add). Chunks may be split along batch, spatial and channel axes (a
+dense convolution sums over its input channel chunks; a grouped one keeps whole groups
+per chunk).
 
 Requires the ``dask`` extra (``dask[array]``, ``distributed``, ``zarr``).
 
