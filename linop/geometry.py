@@ -23,6 +23,13 @@ output ``j`` belongs to the input block holding its window's centre
 ``j_lo .. j_hi-1`` reads the input indices
 ``[s*j_lo - p_lo, s*(j_hi-1) + d*(k-1) + 1 - p_lo)`` (:meth:`AxisGeometry.block_input_range`).
 
+Dilations and paddings may be far larger than the input (``dilation=10**30`` on eight
+samples): the sizes are Python ints, :meth:`AxisGeometry.tap_sources` folds each tap's
+offset exactly before any array arithmetic, and :attr:`ConvGeometry.padding_dominates`
+tells the operators to compute only the taps that reach the input instead of building
+the padded signal. Output sizes an array cannot hold are rejected by
+:meth:`ConvGeometry.build`.
+
 This module imports nothing else from linop.
 """
 
@@ -52,6 +59,14 @@ __all__ = [
     "per_axis",
     "resolve_padding",
 ]
+
+#: Largest number of samples an axis or an array may have (``numpy.intp``).
+MAX_SAMPLES: int = int(np.iinfo(np.intp).max)
+#: The padded grid "dominates" when it holds more than this many times the samples of
+#: the input and output grids together (plus :data:`PADDING_SLACK`).
+PADDING_DOMINANCE: int = 4
+#: Samples of slack in :attr:`ConvGeometry.padding_dominates`, so that small layers keep their usual path.
+PADDING_SLACK: int = 2**14
 
 #: Boundary modes, named as in :func:`numpy.pad`.
 BOUNDARY_MODES: tuple[str, ...] = ("constant", "wrap", "reflect", "symmetric", "edge")
@@ -372,6 +387,54 @@ class AxisGeometry:
         reach = self.input_index(np.arange(self.output_size)[:, None], np.arange(self.k)[None, :])
         return bool(np.any((reach >= 0) & (reach < self.n)))
 
+    def fold_period(self, mode: str) -> int | None:
+        """The period of :func:`fold_index` on this axis: ``n`` (``wrap``), ``2(n-1)``
+        (``reflect``, ``1`` when ``n == 1``), ``2n`` (``symmetric``); ``None`` for
+        ``constant`` and ``edge``, which do not repeat."""
+        if mode == "wrap":
+            return self.n
+        if mode == "reflect":
+            return max(2 * (self.n - 1), 1)
+        if mode == "symmetric":
+            return 2 * self.n
+        return None
+
+    def tap_sources(self, t: int, mode: str) -> np.ndarray:
+        """For every output ``j``, the input index tap ``t`` meets, folded by ``mode``:
+        ``fold(s*j + d*t - p_lo)`` (``-1``: a zero of ``constant`` padding), shape ``(m,)``.
+
+        Exact for any size of dilation and padding, in memory ``O(m)``: the offset
+        ``d*t - p_lo`` (a Python int) is reduced before any array arithmetic, modulo the
+        fold period for the periodic modes, and for ``constant``/``edge`` only the outputs
+        ``j_lo <= j <= j_hi`` with ``0 <= s*j + d*t - p_lo < n`` are computed:
+        ``j_lo = ceil((p_lo - d*t) / s)``, ``j_hi = floor((n - 1 + p_lo - d*t) / s)``.
+
+        Examples
+        --------
+        >>> AxisGeometry(8, 3, dilation=10**30, pad_low=10**30, pad_high=10**30).tap_sources(1, "constant")
+        array([0, 1, 2, 3, 4, 5, 6, 7])
+        >>> AxisGeometry(8, 3, dilation=10**30, pad_low=10**30, pad_high=10**30).tap_sources(0, "wrap")
+        array([0, 1, 2, 3, 4, 5, 6, 7])
+        """
+        m, s = self.output_size, self.stride
+        offset = self.dilation * int(t) - self.pad_low
+        j = np.arange(m, dtype=np.int64)
+        period = self.fold_period(mode)
+        if period is not None:
+            return fold_index((s % period) * j + offset % period, self.n, mode)
+        j_lo = max(0, -(offset // s))  # ceil(-offset / s)
+        j_hi = min(m - 1, (self.n - 1 - offset) // s)
+        if mode == "constant":
+            out = np.full(m, -1, dtype=np.int64)
+        elif mode == "edge":
+            out = np.where(j < j_lo, 0, self.n - 1).astype(np.int64)
+        else:
+            raise ValueError(f"unknown boundary mode {mode!r}")
+        if j_lo <= j_hi:  # in range: first < n, and s < n when more than one output is in range
+            first = s * j_lo + offset
+            out[j_lo : j_hi + 1] = first + s * np.arange(j_hi - j_lo + 1, dtype=np.int64) if j_hi > j_lo else first
+        return out
+
     def source_index(self, mode: str) -> np.ndarray:
         """For every padded position ``0..P-1``, the input index it copies (``-1``: zero)."""
         return fold_index(np.arange(self.padded_size) - self.pad_low, self.n, mode)
@@ -594,6 +657,13 @@ class ConvGeometry:
                     f"dilation*(k-1)+1 = {ax.extent} exceeds the padded input length {ax.padded_size} "
                     f"(n={ax.n}, padding=({ax.pad_low}, {ax.pad_high}))"
                 )
+        outputs = math.prod(ax.output_size for ax in axes) * int(out_channels)
+        if outputs > MAX_SAMPLES:
+            raise ValueError(
+                f"padding={padding!r} with dilation={dilation!r} and stride={stride!r} gives an output of "
+                f"{'x'.join(str(ax.output_size) for ax in axes)} samples ({outputs:.3g} with the channels), "
+                f"more than an array can hold ({MAX_SAMPLES}); use a smaller padding or dilation, or a larger stride"
+            )
         return cls(axes, int(in_channels), int(out_channels), groups, mode, channels)
 
     # -- derived sizes -------------------------------------------------------------------
@@ -655,6 +725,33 @@ class ConvGeometry:
     @property
     def has_padding(self) -> bool:
         return any(a.pad_low or a.pad_high for a in self.axes)
+
+    @property
+    def padding_dominates(self) -> bool:
+        """Whether the padded grid is far larger than what the convolution reads and writes:
+        ``prod(P) > PADDING_DOMINANCE * (prod(n) + prod(m) + PADDING_SLACK)``.
+
+        Then the operators compute only the taps that reach the input
+        (:meth:`AxisGeometry.tap_sources`) instead of building the padded signal, whose
+        size is unbounded in the dilation and padding (a dilation of ``10**7`` on eight
+        samples would pad them to twenty million).
+        """
+        padded = math.prod(self.padded_size)
+        return padded > PADDING_DOMINANCE * (math.prod(self.input_size) + math.prod(self.output_size) + PADDING_SLACK)
+
+    def tap_input_indices(self, tap: Sequence[int]) -> np.ndarray:
+        """For tap ``tap`` (one index per axis), the flat (C-order) index of the input sample
+        each output meets, shape ``output_size`` (``-1``: a zero of ``constant`` padding);
+        :meth:`AxisGeometry.tap_sources` per axis, combined."""
+        flat = np.zeros(self.output_size, dtype=np.int64)
+        outside = np.zeros(self.output_size, dtype=bool)
+        for a, ax in enumerate(self.axes):
+            shape = [1] * self.ndim
+            shape[a] = ax.output_size
+            src = ax.tap_sources(tap[a], self.boundary).reshape(shape)
+            flat = flat * ax.n + src
+            outside = outside | (src < 0)
+        return np.where(outside, -1, flat)
 
     def unpadded(self) -> "ConvGeometry":
         """The same convolution on the already padded input (``padding='valid'``)."""

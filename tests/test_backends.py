@@ -532,7 +532,7 @@ def test_unknown_method_is_rejected_with_the_allowed_names(bad):
 
 
 # -- the kernel-spectrum cache ---------------------------------------------------------------------
-def test_frozen_means_read_only_all_the_way_down():
+def test_frozen_means_read_only_all_the_way_down_to_immutable_bytes():
     a = np.arange(6.0)
     assert not cache.frozen(a)
     view = a[::2]
@@ -540,14 +540,16 @@ def test_frozen_means_read_only_all_the_way_down():
     assert not cache.frozen(view)  # its base can still change
     b = a.copy()
     b.setflags(write=False)
-    assert cache.frozen(b) and cache.frozen(b[1:])
+    assert not cache.frozen(b)  # setflags(write=True) would make it writeable again
+    c = cache.immutable(a)
+    assert cache.frozen(c) and cache.frozen(c[1:])
     assert cache.frozen(np.frombuffer(b"\x00" * 16))
+    assert not cache.frozen(np.frombuffer(bytearray(16)))
 
 
 def test_transforms_of_frozen_arrays_are_computed_once():
     calls = []
-    frozen_array = np.ones(4)
-    frozen_array.setflags(write=False)
+    frozen_array = cache.immutable(np.ones(4))
     for _ in range(3):
         cache.cached(frozen_array, "test", lambda: calls.append(1) or np.zeros(2))
     assert len(calls) == 1
@@ -559,8 +561,7 @@ def test_transforms_of_frozen_arrays_are_computed_once():
 
 def test_cache_entries_die_with_their_array():
     cache.clear()
-    a = np.ones(4)
-    a.setflags(write=False)
+    a = cache.immutable(np.ones(4))
     cache.cached(a, "test", lambda: np.zeros(1000))
     assert cache.nbytes() == 8000
     del a

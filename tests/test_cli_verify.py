@@ -142,7 +142,7 @@ def test_bad_usage_exits_2_with_a_message_and_no_traceback(argv, message, capsys
 
 def test_target_that_is_not_an_operator_exits_2(user_file, capsys):
     assert main(["verify", f"{user_file}:not_an_operator"]) == 2
-    assert "is of type int; expected a LinearOperator" in capsys.readouterr().out
+    assert "is of type int; expected a LinearOperator" in capsys.readouterr().err
 
 
 def test_only_and_targets_cannot_be_combined(user_file, capsys):

@@ -17,6 +17,10 @@ Callers conjugate where an adjoint needs it. The backends are
     products of spectra (scipy.fft), for large kernels;
 ``"direct"`` (:mod:`linop.backends.direct`)
     one strided multiply-add per tap, for tiny kernels, few channels and long signals;
+``"reach"`` (:mod:`linop.backends.reach`)
+    not a ``method`` but what the operators run when the padding dominates the geometry
+    (a dilation or padding far beyond the input): one gather per tap on the unpadded
+    input, only the taps that reach it;
 
 and ``"auto"`` picks the one with the lowest estimated cost
 (:mod:`linop.backends.cost`). Every call keeps its scratch memory under
@@ -34,18 +38,21 @@ from types import ModuleType
 import numpy as np
 
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm, workspace
+from . import direct, fft, gemm, reach, workspace
 from .cost import method_costs
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "METHODS",
+    "backend_module",
     "check_method",
     "choose_method",
     "correlate_adjoint_interior",
     "get_workspace_limit",
     "method_costs",
+    "resolve_backend",
+    "resolve_method",
     "select_backend",
     "set_workspace_limit",
     "workspace_limit",
@@ -55,6 +62,9 @@ __all__ = [
 METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
 
 _BACKENDS: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct}
+#: Backends the operators pick themselves, never named by ``method``: ``"reach"``
+#: (:mod:`linop.backends.reach`) when the padding dominates the geometry.
+_OWN_BACKENDS: dict[str, ModuleType] = {"reach": reach}
 
 
 def check_method(method: object) -> str:
@@ -87,9 +97,36 @@ def correlate_adjoint_interior(
     return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
 
+def resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The name of the backend that runs ``method`` (``"auto"``: :func:`choose_method`).
+
+    Operators store this name, not the module, so that they pickle and deep-copy; the
+    module is looked up by :func:`backend_module` at every call.
+    """
+    check_method(method)
+    return choose_method(geom, dtype) if method == "auto" else method
+
+
+def resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    """The backend an operator of (padded) geometry ``geom`` runs: ``"reach"`` when the
+    padding dominates (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, whatever
+    ``method`` says: the padded signal could not even be allocated), else
+    :func:`resolve_method` on the unpadded geometry."""
+    check_method(method)
+    if geom.padding_dominates:
+        return "reach"
+    return resolve_method(method, geom.unpadded(), dtype)
+
+
+def backend_module(name: str) -> ModuleType:
+    """The backend module called ``name`` (``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``)."""
+    module = _BACKENDS.get(name) or _OWN_BACKENDS.get(name)
+    if module is None:
+        allowed = ", ".join(map(repr, {**_BACKENDS, **_OWN_BACKENDS}))
+        raise ValueError(f"name must be one of {allowed}; got {name!r}")
+    return module
+
+
 def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
     """The backend module for ``method`` (``"auto"``: :func:`choose_method`)."""
-    check_method(method)
-    if method == "auto":
-        method = choose_method(geom, dtype)
-    return _BACKENDS[method]
+    return _BACKENDS[resolve_method(method, geom, dtype)]

@@ -3,10 +3,14 @@
 An operator applies the same kernel thousands of times inside an iterative solver; its
 Fourier transform (or any other preparation of a fixed operand) is computed once and
 kept here. An array's transforms are cached only while the array is *frozen*: it and
-every array it is a view of are read-only, so its values cannot change (linop's operators
-freeze their kernels). An entry is dropped when its array is garbage collected, and the
-least recently used entries are dropped when the cache holds more than
-:func:`linop.backends.get_workspace_limit` bytes.
+every array it is a view of are read-only, and the memory at the bottom is an immutable
+``bytes`` object (:func:`immutable` makes such copies; linop's operators keep their
+kernels and fixed images in them). A read-only array that owns its memory is *not*
+frozen: ``setflags(write=True)`` makes it writeable again, its contents can change under
+the same ``id``, and a cache keyed on it could return the result for the old contents.
+So a user's arrays, whatever their flags, are never cached. An entry is dropped when its
+array is garbage collected, and the least recently used entries are dropped when the
+cache holds more than :func:`linop.backends.get_workspace_limit` bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 
 from .workspace import get_workspace_limit
 
-__all__ = ["cached", "cached_view", "clear", "frozen", "nbytes"]
+__all__ = ["cached", "cached_view", "clear", "frozen", "immutable", "nbytes"]
 
 _entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
 _total = 0
@@ -29,14 +33,44 @@ _lock = threading.RLock()
 
 
 def frozen(array: np.ndarray) -> bool:
-    """Whether ``array``'s values cannot change: it and all its bases are read-only arrays
-    (or immutable ``bytes``)."""
+    """Whether ``array``'s values can never change: it and all its bases are read-only
+    arrays and the memory belongs to an immutable ``bytes`` object (NumPy refuses to make
+    such an array writeable again).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.arange(3.0)
+    >>> a.setflags(write=False)
+    >>> frozen(a)  # setflags(write=True) would make it writeable again
+    False
+    >>> frozen(immutable(a))
+    True
+    """
     a: object = array
     while isinstance(a, np.ndarray):
         if a.flags.writeable:
             return False
         a = a.base
-    return a is None or isinstance(a, bytes)
+    return type(a) is bytes
+
+
+def immutable(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``array`` whose values can never change.
+
+    Its memory is an immutable ``bytes`` object, so NumPy refuses to make it (or any
+    view of it) writeable again: ``frozen(immutable(a))`` holds for the copy's whole
+    life. Operators keep their kernels and fixed images in such copies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = immutable(np.arange(3.0))
+    >>> a.flags.writeable, frozen(a)
+    (False, True)
+    """
+    contiguous = np.ascontiguousarray(array)
+    return np.frombuffer(contiguous.tobytes(), dtype=contiguous.dtype).reshape(contiguous.shape)
 
 
 def _size(value: Any) -> int:

@@ -101,6 +101,8 @@ def gemm_ordering_cost(
     Q = grid.rows
     phases_used = len(set(grid.lead_phase))
     macs = Q * K * c * o * G
+    if macs == 0:  # no channels to compute (an empty batch of kernels): nothing to pay for
+        return 0.0
     forward = direction == "forward"
     if ordering == "tap":
         inner, outer = (c, o) if forward else (o, c)

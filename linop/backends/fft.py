@@ -20,6 +20,13 @@ vanishes beyond ``P - e`` (``e`` the kernel extent) so the wrapped indices
 ``i - u < 0`` land on zeros when ``L >= P``. The kernel adjoint is the correlation of
 ``x_p`` with ``y_s`` at the lags ``u = d t``.
 
+Non-finite data: one NaN or inf in a spectrum spreads over the whole periodic grid, so
+an FFT would make every output NaN where the defining sum has NaN only where a tap
+meets it. Each entry point therefore checks its operands first (one pass: a sum is
+finite when every entry is, and overflow only sends finite data down the exact path
+too) and hands non-finite data to the exact sliding-window products of
+:mod:`linop.backends.gemm`, which give the NaN/inf pattern of the defining sum.
+
 Real data use real transforms (:func:`scipy.fft.rfftn`); float32 stays float32
 (complex64 spectra); both cores work through ``workers``. The spectra of frozen operands
 (an operator's kernel, a kernel operator's fixed image) are cached (:mod:`linop.backends.cache`).
@@ -34,7 +41,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from ..geometry import ConvGeometry
-from . import cache, workspace
+from . import cache, gemm, workspace
 
 __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "fft_shape", "scratch_bytes"]
 
@@ -70,6 +77,14 @@ def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.fl
     c_in, c_out = geom.in_channels, geom.out_channels
     per_sample = spectrum * (c_in + 2 * c_out) * complex_item + grid * (c_in + c_out) * dtype.itemsize
     return batch * per_sample
+
+
+def all_finite(*arrays: np.ndarray) -> bool:
+    """Whether every entry of ``arrays`` is finite, in one pass without temporaries:
+    ``sum(a)`` is finite when every entry is (a sum that overflows gives a false
+    "not finite", which only costs the exact path)."""
+    with np.errstate(all="ignore"):
+        return all(a.size == 0 or bool(np.isfinite(a.sum())) for a in arrays)
 
 
 def _spatial_axes(geom: ConvGeometry) -> tuple[int, ...]:
@@ -146,7 +161,10 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
     ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns ``(B, m_1..m_d, c_out)``.
+    Non-finite operands are computed exactly by :func:`linop.backends.gemm.correlate`.
     """
+    if not all_finite(xp, w):
+        return gemm.correlate(xp, w, geom)
     dtype = np.result_type(xp, w)
     w = w.astype(dtype, copy=False)
     step = lambda piece, g, out: _forward(piece, w, g, out)  # noqa: E731
@@ -169,6 +187,8 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray)
 
 def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input: ``(B, m..., c_out) -> (B, P..., c_in)``."""
+    if not all_finite(y, w):
+        return gemm.correlate_adjoint(y, w, geom)
     dtype = np.result_type(y, w)
     w = w.astype(dtype, copy=False)
     y = y.astype(dtype, copy=False)
@@ -210,6 +230,8 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
 def correlate_kernel_adjoint(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its kernel:
     ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``."""
+    if not all_finite(xp, y):
+        return gemm.correlate_kernel_adjoint(xp, y, geom)
     dtype = np.result_type(xp, y)
     xp = xp.astype(dtype, copy=False)
     y = y.astype(dtype, copy=False)

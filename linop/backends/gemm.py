@@ -439,6 +439,9 @@ def correlate_adjoint(
     w = np.ascontiguousarray(w, dtype=dtype)
     ordering = _resolve_ordering(ordering, geom, "adjoint", dtype)
     y = y.astype(dtype, copy=False)
+    if y.shape[0] == 0:  # an empty batch: nothing to compute (the compiled entry needs samples)
+        pads = crop if crop is not None else ((0, 0),) * len(geom.axes)
+        return np.zeros((0,) + tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads)) + (geom.in_channels,), dtype)
     if ordering == "implicit":
         if compiled.scratch_bytes(geom, y.shape[0], dtype, "adjoint") <= workspace.get_workspace_limit():
             # one chunk: the gather writes every input sample once, nothing to zero first

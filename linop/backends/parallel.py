@@ -14,6 +14,7 @@ other than OpenBLAS the work runs on the calling thread and the BLAS threads its
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -86,7 +87,8 @@ def concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
         if len(tasks) <= 1 or not alone:
             return [task() for task in tasks]
         pool = _executor(len(tasks) - 1)
-        futures = [pool.submit(task) for task in tasks[1:]]
+        # each worker runs in a copy of the caller's context: it sees the caller's workspace_limit
+        futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[1:]]
         try:
             first = tasks[0]()
         finally:

@@ -18,6 +18,16 @@ The limit defaults to :data:`DEFAULT_WORKSPACE_BYTES` (256 MiB) and is read at e
 >>> with backends.workspace_limit(16 * 2**20):     # doctest: +SKIP
 ...     y = A.apply(x)
 
+:func:`set_workspace_limit` sets the process-wide limit. A :func:`workspace_limit` block
+overrides it for its own context only (a :mod:`contextvars` variable): the calling thread
+or asyncio task and the worker threads linop runs on its behalf, never another thread.
+Leaving the block restores exactly the value before it, however blocks on different
+threads interleave.
+
+Chunked results equal the one-chunk results to rounding: bit for bit with the direct
+method, in the last bits only with FFT and gemm (their sums are grouped differently
+when the blocks change).
+
 If one output row of one sample does not fit, that smallest chunk runs anyway (the limit
 cannot be met; the automatic method choice avoids such methods).
 
@@ -33,6 +43,7 @@ limit; :func:`release_scratch` frees them on every thread.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import math
 import threading
@@ -60,7 +71,9 @@ __all__ = [
 #: Default cap on the scratch memory of one backend call, in bytes (256 MiB).
 DEFAULT_WORKSPACE_BYTES: int = 256 * 2**20
 
-_limit: int = DEFAULT_WORKSPACE_BYTES
+_process_limit: int = DEFAULT_WORKSPACE_BYTES
+# The limit of the innermost workspace_limit block of this context (None: no block).
+_block_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("linop_workspace_limit", default=None)
 
 
 def _check_limit(nbytes: object) -> int:
@@ -72,34 +85,54 @@ def _check_limit(nbytes: object) -> int:
 
 
 def get_workspace_limit() -> int:
-    """The current cap on scratch memory per backend call, in bytes."""
-    return _limit
+    """The current cap on scratch memory per backend call, in bytes: the innermost
+    :func:`workspace_limit` block of this thread or task, else the process-wide limit."""
+    block = _block_limit.get()
+    return _process_limit if block is None else block
 
 
 def set_workspace_limit(nbytes: int | None) -> int:
-    """Set the cap on scratch memory per backend call; ``None`` restores the default.
+    """Set the process-wide cap on scratch memory per backend call; ``None`` restores the default.
 
-    Returns the previous limit.
+    Every thread sees it, except inside a :func:`workspace_limit` block (whose value wins
+    in its own context). Returns the previous process-wide limit.
 
     Raises
     ------
     TypeError, ValueError
         If ``nbytes`` is not a positive int (or None).
     """
-    global _limit
-    previous = _limit
-    _limit = DEFAULT_WORKSPACE_BYTES if nbytes is None else _check_limit(nbytes)
+    global _process_limit
+    previous = _process_limit
+    _process_limit = DEFAULT_WORKSPACE_BYTES if nbytes is None else _check_limit(nbytes)
     return previous
 
 
 @contextlib.contextmanager
 def workspace_limit(nbytes: int | None) -> Iterator[int]:
-    """Context manager: a temporary workspace limit (``None``: the default) for the block."""
-    previous = set_workspace_limit(nbytes)
+    """Context manager: a workspace limit (``None``: the default) for this block, in this
+    thread or asyncio task only.
+
+    Yields the limit in force inside the block. On leaving it, the limit is exactly what
+    it was before, whatever blocks other threads entered or left meanwhile.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``nbytes`` is not a positive int (or None).
+
+    Examples
+    --------
+    >>> with workspace_limit(2**20) as limit:
+    ...     limit == get_workspace_limit() == 2**20
+    True
+    """
+    value = DEFAULT_WORKSPACE_BYTES if nbytes is None else _check_limit(nbytes)
+    token = _block_limit.set(value)
     try:
-        yield _limit
+        yield value
     finally:
-        set_workspace_limit(previous)
+        _block_limit.reset(token)
 
 
 _arena = threading.local()
@@ -137,7 +170,7 @@ def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.nda
     if buffer is None or buffer.nbytes < nbytes:
         # complex128 elements: 16-byte aligned for every dtype the backends use
         buffer = np.empty(-(-max(nbytes, 1) // 16), dtype=np.complex128).view(np.uint8)
-        if nbytes <= _limit:
+        if nbytes <= get_workspace_limit():
             buffers[name] = buffer
     return buffer[:nbytes].view(dtype).reshape(shape)
 

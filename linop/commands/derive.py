@@ -66,18 +66,25 @@ def _per_axis(text: str, name: str) -> int | tuple[int, ...]:
 
 
 def _padding(text: str):
+    """``valid``/``same``/``full``, ints (one for all axes or one per axis) or ``low:high`` pairs per axis."""
     if text in ("valid", "same", "full"):
         return text
-    if ":" in text:
-        pairs = []
-        for part in text.split(","):
-            lo, sep, hi = part.partition(":")
-            if not sep:
-                raise ValueError(f"--padding pairs must all be low:high; got {text!r}")
-            pairs.append(_ints(f"{lo},{hi}", "padding"))
-        return pairs
-    values = _ints(text, "padding")
-    return values[0] if len(values) == 1 else list(values)
+    if ":" not in text:
+        values = _ints(text, "padding")
+        return values[0] if len(values) == 1 else list(values)
+    pairs = []
+    for part in text.split(","):
+        fields = part.split(":")
+        try:
+            if len(fields) != 2:
+                raise ValueError
+            pairs.append((int(fields[0]), int(fields[1])))
+        except ValueError:
+            raise ValueError(
+                f"--padding must be valid, same, full, comma-separated integers or comma-separated "
+                f"low:high pairs (one per axis); got {text!r}"
+            ) from None
+    return pairs
 
 
 def _exact_values(text: str):
@@ -102,13 +109,15 @@ def build(args: argparse.Namespace):
     spatial = _ints(args.input, "input")
     channels = args.in_channels is not None or args.out_channels is not None
     groups = args.groups
+    if groups < 1:
+        raise ValueError(f"--groups must be >= 1; got {groups}")
     if channels:
         c_in = args.in_channels if args.in_channels is not None else 1
         c_out = args.out_channels if args.out_channels is not None else 1
         if c_in < 1 or c_out < 1:
             raise ValueError(f"--in-channels and --out-channels must be >= 1; got {c_in} and {c_out}")
-        if groups < 1 or c_in % groups:
-            raise ValueError(f"--groups must be >= 1 and divide --in-channels; got groups={groups}, in-channels={c_in}")
+        if c_in % groups:
+            raise ValueError(f"--groups must divide --in-channels; got groups={groups}, in-channels={c_in}")
         input_shape = spatial + (c_in,)
         channel_shape = (c_in // groups, c_out)
     else:

@@ -181,7 +181,20 @@ def _options(args: argparse.Namespace) -> dict:
         raise UsageError(f"--trials must be >= 1; got {args.trials}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0; got {args.seed}")
+    if args.json is not None and args.json != "-":
+        _check_writable(Path(args.json))
     return dict(checks=checks, trials=args.trials, seed=args.seed, rtol=rtol)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any check runs when the ``--json`` report could not be written at the end."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write --json {path}: the directory {folder} does not exist")
+    if path.is_dir():
+        raise UsageError(f"cannot write --json {path}: it is a directory")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise UsageError(f"cannot write --json {path}: permission denied")
 
 
 def _verify_all(
@@ -241,6 +254,11 @@ def _console(to_stderr: bool) -> Console:
     return console
 
 
+def _print_error(message: str) -> None:
+    """An error goes to standard error (as ``linop derive`` and argparse put theirs)."""
+    Console(stderr=True, highlight=False).print(f"linop verify: error: {message}", style="red", markup=False, soft_wrap=True)
+
+
 def run(args: argparse.Namespace) -> int:
     console = _console(to_stderr=args.json == "-")
     try:
@@ -255,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         results = _verify_all(subjects, options, console)
     except UsageError as exc:
-        console.print(f"linop verify: error: {exc}", style="red", markup=False, soft_wrap=True)
+        _print_error(str(exc))
         return 2
     elapsed = time.perf_counter() - start
     console.print(_table(results, options["checks"]))
@@ -279,6 +297,6 @@ def run(args: argparse.Namespace) -> int:
             try:
                 Path(args.json).write_text(document + "\n")
             except OSError as exc:
-                console.print(f"linop verify: error: cannot write {args.json}: {exc}", style="red", markup=False)
+                _print_error(f"cannot write {args.json}: {exc}")
                 return 2
     return 1 if failed else 0

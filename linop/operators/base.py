@@ -24,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
+from ..backends.cache import immutable
+
 __all__ = [
     "AdjointOperator",
     "Composition",
@@ -76,6 +78,32 @@ class ShapedOperator(LinearOperator):
         self.output_shape: tuple[int, ...] = tuple(int(s) for s in output_shape)
         super().__init__(np.dtype(dtype), (math.prod(self.output_shape), math.prod(self.input_shape)))
 
+    # -- pickling and copying ----------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """The attributes, with the names of the read-only arrays among them.
+
+        An operator holds no cache and no compiled plan itself (those live in
+        :mod:`linop.backends`, keyed by the arrays and geometry, and are rebuilt on the
+        other side); its backend is held by name. A pickled or deep-copied array comes
+        back writeable, so :meth:`__setstate__` makes the arrays that were read-only
+        immutable again (the kernel stays a private copy nobody can change).
+        """
+        state = self.__dict__.copy()
+        state["_read_only_arrays"] = tuple(
+            name for name, value in state.items() if isinstance(value, np.ndarray) and not value.flags.writeable
+        )
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        refrozen: dict[int, np.ndarray] = {}  # arrays shared by two attributes stay shared
+        for name in state.pop("_read_only_arrays", ()):
+            array = state[name]
+            if id(array) not in refrozen:
+                refrozen[id(array)] = immutable(array)
+            state[name] = refrozen[id(array)]
+        self.__dict__.update(state)
+
     # -- hooks for subclasses ------------------------------------------------------------
     def _forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -107,23 +135,32 @@ class ShapedOperator(LinearOperator):
     def apply(self, x: object) -> np.ndarray:
         """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
 
-        A Dask array gives a lazy Dask array (:mod:`linop.dask`)."""
+        An empty batch (a batch axis of length 0) gives an empty result of the right
+        shape and dtype without calling the numerics. A Dask array gives a lazy Dask
+        array (:mod:`linop.dask`).
+        """
         if _is_dask_array(x):
             from .. import dask as blocked
 
             return blocked.apply(self, x)
         xb, batch = self._batched(x, self.input_shape, "x")
+        if xb.shape[0] == 0:
+            return np.zeros(batch + self.output_shape, dtype=xb.dtype)
         return self._forward(xb).reshape(batch + self.output_shape)
 
     def apply_adjoint(self, y: object) -> np.ndarray:
         """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
 
-        A Dask array gives a lazy Dask array (:mod:`linop.dask`)."""
+        An empty batch gives an empty result of the right shape and dtype. A Dask array
+        gives a lazy Dask array (:mod:`linop.dask`).
+        """
         if _is_dask_array(y):
             from .. import dask as blocked
 
             return blocked.apply_adjoint(self, y)
         yb, batch = self._batched(y, self.output_shape, "y")
+        if yb.shape[0] == 0:
+            return np.zeros(batch + self.input_shape, dtype=yb.dtype)
         return self._backward(yb).reshape(batch + self.input_shape)
 
     __call__ = apply
@@ -152,12 +189,12 @@ class ShapedOperator(LinearOperator):
     def _matmat(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
         out = self.apply(X.T.reshape((X.shape[1],) + self.input_shape))
-        return out.reshape(X.shape[1], -1).T
+        return out.reshape(X.shape[1], self.shape[0]).T
 
     def _rmatmat(self, Y: np.ndarray) -> np.ndarray:
         Y = np.asarray(Y)
         out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
-        return out.reshape(Y.shape[1], -1).T
+        return out.reshape(Y.shape[1], self.shape[1]).T
 
     def _adjoint(self) -> "ShapedOperator":
         return AdjointOperator(self)

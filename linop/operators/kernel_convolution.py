@@ -73,21 +73,27 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         self.method = backends.check_method(method)
         g = self.geometry
         xc = self.x if g.channels else self.x[..., None]
-        # frozen (read-only) so that the backends may cache transforms of the fixed image
-        self._xp = _frozen(pad_array(xc[None], g.padding, g.boundary))
+        # immutable so that the backends may cache transforms of the fixed image. When the
+        # padding dominates, the image stays unpadded and the "reach" backend pads by index.
+        self._reach = g.padding_dominates
+        self._xp = _frozen(xc[None] if self._reach else pad_array(xc[None], g.padding, g.boundary))
         self._xp_conj = _frozen(self._xp.conj()) if np.iscomplexobj(self._xp) else self._xp
-        self._core = g.unpadded()
+        self._core = g if self._reach else g.unpadded()
         super().__init__(g.kernel_shape, g.output_shape, self.x.dtype)
 
     @property
     def backend(self) -> str:
-        """The numeric backend for one kernel (``method="auto"`` resolved by the cost model)."""
+        """The numeric backend for one kernel (``method="auto"`` resolved by the cost model;
+        ``"reach"`` when the padding dominates)."""
         return self._stacked(1)[1].__name__.rsplit(".", 1)[-1]
 
     def _stacked(self, batch: int):
-        """Geometry of ``batch`` kernels stacked along the output channels (inside each group)."""
+        """Geometry of ``batch`` kernels stacked along the output channels (inside each group),
+        and the backend that runs it."""
         g = self._core
         core = dataclasses.replace(g, out_channels=g.out_channels * batch)
+        if self._reach:
+            return core, backends.backend_module("reach")
         return core, backends.select_backend(self.method, core, self.dtype)
 
     def _forward(self, w: np.ndarray) -> np.ndarray:

@@ -601,11 +601,16 @@ def purity(ut: OperatorUnderTest) -> CheckResult:
             continue
         again = ut.call(label, fn, arg.copy())
         first = results[label]
-        if first.shape == again.shape and np.array_equal(first, again):
+        if first.shape == again.shape and np.array_equal(first, again, equal_nan=True):
             continue
         err = relative_difference(first, again) if first.shape == again.shape else math.inf
         worst = max(worst, _rank(err))
         notes.append(f"{label} repeated differs by {err:.3g}")
+    non_finite = [label for label, r in results.items() if not np.all(np.isfinite(r))]
+    if non_finite:  # NaN differs from itself: say what happened, not "not deterministic"
+        repeats = "repeated calls agree, NaN for NaN" if not notes else "repeated calls differ too"
+        return CheckResult(name, False, message=f"{', '.join(non_finite)} returned NaN or inf for finite input "
+                                                f"(inputs untouched; {repeats})")
     if not worst <= tau:
         return CheckResult(name, False, error=worst, tolerance=tau,
                            message=f"not deterministic: {'; '.join(notes)} > {tau:.3g}")

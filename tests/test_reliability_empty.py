@@ -1,0 +1,67 @@
+"""Empty in, correctly shaped empty out: empty batches and zero-column matmat through every operator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.linalg import aslinearoperator
+
+import linop
+from linop import backends
+from linop.testing.strategies import conv_configs
+from reliability_operators import KINDS, build, random_input
+
+SMALL = dict(max_size=5, max_channels=3, ndims=(1, 2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(config=conv_configs(**SMALL), kind=st.sampled_from(KINDS), lead=st.sampled_from([(0,), (3, 0), (0, 2)]))
+def test_an_empty_batch_gives_an_empty_result_of_the_right_shape_and_dtype(config, kind, lead):
+    op = build(kind, config)
+    full_forward = op.apply(random_input(op, 0))
+    full_adjoint = op.apply_adjoint(random_input(op, 1, adjoint=True))
+    forward = op.apply(np.zeros(lead + op.input_shape, dtype=op.dtype))
+    adjoint = op.apply_adjoint(np.zeros(lead + op.output_shape, dtype=op.dtype))
+    assert forward.shape == lead + op.output_shape and forward.dtype == full_forward.dtype
+    assert adjoint.shape == lead + op.input_shape and adjoint.dtype == full_adjoint.dtype
+
+
+@settings(max_examples=30, deadline=None)
+@given(config=conv_configs(**SMALL), kind=st.sampled_from(KINDS))
+def test_matmat_with_zero_columns_is_shaped_like_scipys_own_operators(config, kind):
+    op = build(kind, config)
+    m, n = op.shape
+    reference = aslinearoperator(np.ones((m, n), dtype=op.dtype))
+    assert op.matmat(np.zeros((n, 0))).shape == reference.matmat(np.zeros((n, 0))).shape == (m, 0)
+    assert op.rmatmat(np.zeros((m, 0))).shape == reference.rmatmat(np.zeros((m, 0))).shape == (n, 0)
+    assert (op @ np.zeros((n, 0))).shape == (m, 0)
+    assert op.H.matmat(np.zeros((m, 0))).shape == (n, 0)
+
+
+def test_the_compiled_adjoint_takes_an_empty_batch():
+    A = linop.Convolution(np.ones((3, 2, 4)), (8, 2), padding="same", method="gemm")
+    assert A.H.apply(np.zeros((0, 8, 4))).shape == (0, 8, 2)
+
+
+def test_a_kernel_operator_takes_an_empty_batch_of_kernels():
+    K = linop.KernelConvolution(np.ones((8, 2)), (3, 2, 4))
+    assert K.apply(np.zeros((0, 3, 2, 4))).shape == (0, 6, 4)
+    assert K.apply_adjoint(np.zeros((0, 6, 4))).shape == (0, 3, 2, 4)
+
+
+@pytest.mark.parametrize("name", ["gemm", "fft", "direct"])
+def test_every_backend_takes_an_empty_batch(name):
+    A = linop.Convolution(np.ones((3, 2, 4)), (8, 2), padding="same")
+    backend, core, w = backends.backend_module(name), A._core, A._weights
+    assert backend.correlate(np.zeros((0, 10, 2)), w, core).shape == (0, 8, 4)
+    assert backend.correlate_adjoint(np.zeros((0, 8, 4)), w, core).shape == (0, 10, 2)
+    assert backends.correlate_adjoint_interior(backend, np.zeros((0, 8, 4)), w, core, ((1, 1),)).shape == (0, 8, 2)
+    np.testing.assert_array_equal(backend.correlate_kernel_adjoint(np.zeros((0, 10, 2)), np.zeros((0, 8, 4)), core), 0)
+
+
+def test_the_cost_model_prices_an_empty_batch_of_kernels():
+    K = linop.KernelConvolution(np.ones((8, 2)), (3, 2, 4))
+    costs = backends.method_costs(K._stacked(0)[0], np.float64)
+    assert all(np.isfinite(v) and v >= 0 for v in costs.values())
