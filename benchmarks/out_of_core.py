@@ -38,7 +38,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 import zarr  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
@@ -139,7 +138,7 @@ def run_numpy(source: Path, target: Path) -> tuple[float, float, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny volumes: a smoke run")
-    parser.add_argument("--memory-limit", type=int, default=512, help="memory_limit of each worker, MiB (default 512)")
+    parser.add_argument("--memory-limit", type=int, default=768, help="memory_limit of each worker, MiB (default 768)")
     parser.add_argument("--plane", type=int, default=1024, help="the volume's y and x size (default 1024)")
     parser.add_argument("--chunk-depth", type=int, default=8, help="chunk size along z (default 8)")
     parser.add_argument("--chunk-rows", type=int, default=256, help="chunk size along y (default 256; x is whole)")
@@ -167,9 +166,8 @@ def main(argv: list[str] | None = None) -> int:
           f"chunks {chunk_text(chunks)} ({math.prod(chunks) * 4 / MIB:.0f} MiB)\n")
     rows = []
     try:
-        with dask.config.set({"distributed.worker.memory.spill": False}), \
-                LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=args.memory_limit * MIB,
-                             host="127.0.0.1", dashboard_address=None, processes=True) as cluster, \
+        with LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=args.memory_limit * MIB,
+                          host="127.0.0.1", dashboard_address=None, processes=True) as cluster, \
                 Client(cluster) as client:
             client.run(_one_thread_per_task)
             fit_shape = (fit_depth, args.plane, args.plane)
