@@ -135,6 +135,7 @@ def test_no_progress_bar_when_not_interactive(capsys):
 
 @pytest.mark.parametrize("call, message", [
     (lambda A, b: lsqr(A, b, damp=-1.0), "damp must be a finite number >= 0; got -1.0"),
+    (lambda A, b: cgls(A, b, rtol=1.5), r"rtol must be a number in \[0, 1\); got 1.5"),
     (lambda A, b: lsqr(A, b, atol=2.0), r"atol must be a number in \[0, 1\); got 2.0"),
     (lambda A, b: cgls(A, b, iter_lim=0), "iter_lim must be a positive int or None; got 0"),
     (lambda A, b: cg(A.H @ A, A.H.apply(b), shift=float("nan")), "shift must be a finite number >= 0; got nan"),

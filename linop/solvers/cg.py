@@ -14,9 +14,8 @@ scipy's to rounding; the arithmetic is array-API, so the same call runs on Dask 
 
 from __future__ import annotations
 
-import math
-
 from .arrays import apply_forward, inner, namespace, norm, settle
+from .checks import check_iteration_limit, check_nonnegative
 from .progress import iteration_progress
 from .result import SolveResult
 
@@ -67,13 +66,9 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
     >>> result.converged
     True
     """
-    if not (isinstance(shift, (int, float)) and math.isfinite(shift) and shift >= 0):
-        raise ValueError(f"shift must be a finite number >= 0; got {shift!r}")
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(value, (int, float)) and value >= 0):
-            raise ValueError(f"{name} must be a number >= 0; got {value!r}")
-    if maxiter is not None and (isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1):
-        raise ValueError(f"maxiter must be a positive int or None; got {maxiter!r}")
+    shift = check_nonnegative(shift, "shift")
+    rtol, atol = check_nonnegative(rtol, "rtol"), check_nonnegative(atol, "atol")
+    check_iteration_limit(maxiter, "maxiter")
     xp = namespace(b)
     limit = maxiter if maxiter is not None else 10 * M.shape[1]
 

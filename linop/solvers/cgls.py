@@ -14,7 +14,7 @@ iterates are LSQR's (:func:`~linop.solvers.lsqr`); it is simpler and slightly ch
 from __future__ import annotations
 
 from .arrays import apply_adjoint, apply_forward, inner, namespace, norm, settle
-from .lsqr import _check_common
+from .checks import check_iteration_limit, check_nonnegative, check_tolerance
 from .progress import iteration_progress
 from .result import SolveResult
 
@@ -65,7 +65,8 @@ def cgls(A, b, *, damp: float = 0.0, rtol: float = 1e-6, iter_lim: int | None = 
     >>> bool(np.abs(result.x - x_true).max() < 1e-2)
     True
     """
-    _check_common(damp, rtol, 0.0, iter_lim)
+    damp, rtol = check_nonnegative(damp, "damp"), check_tolerance(rtol, "rtol")
+    check_iteration_limit(iter_lim, "iter_lim")
     xp = namespace(b)
     limit = iter_lim if iter_lim is not None else 2 * min(A.shape)
     dampsq = damp * damp
@@ -78,7 +79,7 @@ def cgls(A, b, *, damp: float = 0.0, rtol: float = 1e-6, iter_lim: int | None = 
         r = settle(b - apply_forward(A, x))
         s = settle(apply_adjoint(A, r) - dampsq * x)
     p = s
-    gamma = inner(xp, s, s).real if isinstance(inner(xp, s, s), complex) else inner(xp, s, s)
+    gamma = norm(xp, s) ** 2
     start = gamma ** 0.5
     history = [start]
     if start == 0:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from .arrays import apply_adjoint, apply_forward, namespace, norm, settle
+from .checks import check_iteration_limit, check_nonnegative, check_tolerance
 from .progress import iteration_progress
 from .result import SolveResult
 
@@ -55,16 +56,6 @@ def _rotation(a: float, b: float) -> tuple[float, float, float]:
     t = b / a
     c = math.copysign(1.0, a) / math.sqrt(1 + t * t)
     return c, c * t, a / c
-
-
-def _check_common(damp: float, atol: float, btol: float, iter_lim: int | None) -> None:
-    if not (isinstance(damp, (int, float)) and math.isfinite(damp) and damp >= 0):
-        raise ValueError(f"damp must be a finite number >= 0; got {damp!r}")
-    for name, value in (("atol", atol), ("btol", btol)):
-        if not (isinstance(value, (int, float)) and 0 <= value < 1):
-            raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
-    if iter_lim is not None and (isinstance(iter_lim, bool) or not isinstance(iter_lim, int) or iter_lim < 1):
-        raise ValueError(f"iter_lim must be a positive int or None; got {iter_lim!r}")
 
 
 def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, conlim: float = 1e8,
@@ -119,9 +110,11 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
     >>> bool(np.abs(result.x - x_true).max() < 1e-2)
     True
     """
-    _check_common(damp, atol, btol, iter_lim)
-    if not (isinstance(conlim, (int, float)) and conlim >= 0):
-        raise ValueError(f"conlim must be a number >= 0; got {conlim!r}")
+    damp = check_nonnegative(damp, "damp")
+    atol, btol = check_tolerance(atol, "atol"), check_tolerance(btol, "btol")
+    if isinstance(conlim, bool) or not isinstance(conlim, (int, float)) or not conlim >= 0:
+        raise ValueError(f"conlim must be a number >= 0 (0: no limit); got {conlim!r}")
+    check_iteration_limit(iter_lim, "iter_lim")
     xp = namespace(b)
     rows, cols = A.shape
     limit = iter_lim if iter_lim is not None else 2 * min(rows, cols)
