@@ -170,6 +170,15 @@ def test_matvec_and_rmatvec_take_flat_dask_vectors():
     assert_close(A.rmatvec(da.from_array(w, chunks=7)).compute(), A.rmatvec(w), A.dtype)
 
 
+def test_matrix_products_with_dask_operands_stay_lazy():
+    A = linop.Convolution(np.ones(3), (10,), padding="same", boundary="wrap")
+    X = np.arange(30.0).reshape(10, 3)
+    for got, expected in [(A @ da.from_array(X, chunks=4), A @ X), (A.dot(da.from_array(X[:, 0], chunks=4)), A @ X[:, 0]),
+                          (A * da.from_array(X[:, :1], chunks=4), A * X[:, :1])]:
+        assert isinstance(got, da.Array)
+        assert_close(got.compute(), expected, A.dtype)
+
+
 def test_nothing_is_computed_until_compute():
     calls = []
 

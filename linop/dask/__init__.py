@@ -23,7 +23,7 @@ Examples
 True
 """
 
-from .dispatch import apply, apply_adjoint, matvec, rmatvec
+from .dispatch import apply, apply_adjoint, dot, matvec, rmatvec
 from .operator import DaskBackedOperator
 
-__all__ = ["DaskBackedOperator", "apply", "apply_adjoint", "matvec", "rmatvec"]
+__all__ = ["DaskBackedOperator", "apply", "apply_adjoint", "dot", "matvec", "rmatvec"]

@@ -33,7 +33,7 @@ from . import graph
 from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
 from .validation import check_operand
 
-__all__ = ["adjoint", "apply", "apply_adjoint", "forward", "matvec", "rmatvec"]
+__all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec"]
 
 
 def apply(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -60,6 +60,23 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
 def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
     """``A^H y`` on a flat Dask vector of length ``M`` (or ``(M, 1)``)."""
     return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
+
+
+def dot(op: ShapedOperator, x: da.Array) -> da.Array:
+    """``A @ x`` for a flat Dask vector ``(N,)``, a column ``(N, 1)`` or a matrix ``(N, K)``
+    whose columns are vectors (as scipy's ``dot``), lazily.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has another shape.
+    """
+    if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
+        return matvec(op, x)
+    if x.ndim != 2 or x.shape[0] != op.shape[1]:
+        raise ValueError(f"x must have shape ({op.shape[1]},) or ({op.shape[1]}, K); got {x.shape}")
+    columns = x.T.reshape((x.shape[1],) + op.input_shape)
+    return apply(op, columns).reshape(x.shape[1], -1).T
 
 
 def _flat(op, v, shape, length, rule, name):

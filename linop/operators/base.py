@@ -216,6 +216,10 @@ class ShapedOperator(LinearOperator):
     def dot(self, x: object):  # type: ignore[override]
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
+        if _is_dask_array(x):  # A @ x, A.dot(x), A * x: lazily, never through np.asarray
+            from .. import dask as blocked
+
+            return blocked.dot(self, x)
         return super().dot(x)
 
     def __mul__(self, x: object):  # type: ignore[override]
