@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import linop
-from linop.dask import DaskBackedOperator
+from linop.dask import DaskBackedOperator, DaskKernelConvolution
 from linop.testing.strategies import conv_configs
 from dask_strategies import chunkings
 
@@ -232,3 +232,24 @@ def test_the_result_dtype_is_the_in_memory_one():
 def test_importing_linop_does_not_import_dask():
     code = "import sys, linop; sys.exit(any(m.split('.')[0] in ('dask', 'distributed', 'zarr') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=".").returncode == 0
+
+
+@FAST
+@given(conv_configs(ndims=(1, 2), max_size=10, max_channels=3, dtypes=("float64", "complex128")), st.data())
+def test_a_dask_image_gives_the_kernel_operator_of_the_in_memory_image(config, data):
+    A = config.build()
+    image = random_array(np.random.default_rng(6), A.input_shape, A.dtype)
+    chunks = data.draw(chunkings(A.input_shape))
+    K = DaskKernelConvolution(da.from_array(image, chunks=chunks), A.kernel.shape, **config.keywords)
+    reference = linop.KernelConvolution(image, A.kernel.shape, **config.keywords)
+    assert linop.verify(K, checks=("adjoint", "matrix"), seed=0).passed
+    w = random_array(np.random.default_rng(7), (2,) + K.input_shape, K.dtype)
+    y = K.apply(da.from_array(w, chunks=1))
+    assert isinstance(y, da.Array)
+    assert_close(y.compute(), reference.apply(w), K.dtype)
+    assert_close(K.H.apply(y).compute(), reference.H.apply(reference.apply(w)), K.dtype)
+
+
+def test_a_dask_kernel_operator_needs_a_dask_image():
+    with pytest.raises(TypeError, match="image must be a dask.array.Array; got ndarray"):
+        DaskKernelConvolution(np.ones((5, 5)), (3, 3))

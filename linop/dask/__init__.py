@@ -24,6 +24,7 @@ True
 """
 
 from .dispatch import apply, apply_adjoint, dot, matvec, rmatvec
+from .kernel import DaskKernelConvolution
 from .operator import DaskBackedOperator
 
-__all__ = ["DaskBackedOperator", "apply", "apply_adjoint", "dot", "matvec", "rmatvec"]
+__all__ = ["DaskBackedOperator", "DaskKernelConvolution", "apply", "apply_adjoint", "dot", "matvec", "rmatvec"]

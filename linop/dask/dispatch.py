@@ -31,6 +31,7 @@ from ..operators import (
 )
 from . import graph
 from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
+from .kernel import DaskKernelConvolution
 from .validation import check_operand
 
 __all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec"]
@@ -199,6 +200,7 @@ _rule(Subsample,
                      "linop-subsample"),
       _local_adjoint(_subsample_axes, lambda op: "constant", lambda op: SubsampleBlocks(op.stride, op.dtype),
                      "linop-subsample-adjoint"))
+_rule(DaskKernelConvolution, lambda op, w: op.forward_graph(w), lambda op, y: op.adjoint_graph(y))
 _rule(AdjointOperator, lambda op, x: adjoint(op.op, x), lambda op, y: forward(op.op, y))
 _rule(TransposeOperator, lambda op, x: _conj(adjoint(op.op, _conj(x))), lambda op, y: _conj(forward(op.op, _conj(y))))
 _rule(Composition, lambda op, x: forward(op.outer, forward(op.inner, x)),
