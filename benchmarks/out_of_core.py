@@ -14,7 +14,11 @@ is written back to Zarr. Side by side in one run:
 A small volume goes through both paths first, untimed (imports, first calls).
 
 Reported: wall time, throughput (voxels/s) and the peak resident memory of each worker
-process (sampled every 0.1 s): bounded by the chunk size, not by the volume.
+process (sampled every 0.1 s): bounded by the chunk size, not by the volume. The
+default chunks are slabs of whole planes (2 x 1024 x 1024, 8 MiB), so halos are
+exchanged along z only; chunks split along y too (``--chunk-rows 256``) work the same
+but keep more chunks in flight (the halo wavefront spans every y-chunk of a few
+z-layers), which raises the peak.
 
 Usage::
 
@@ -142,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny volumes: a smoke run")
     parser.add_argument("--memory-limit", type=int, default=768, help="memory_limit of each worker, MiB (default 768)")
     parser.add_argument("--plane", type=int, default=1024, help="the volume's y and x size (default 1024)")
-    parser.add_argument("--chunk-depth", type=int, default=8, help="chunk size along z (default 8)")
-    parser.add_argument("--chunk-rows", type=int, default=256, help="chunk size along y (default 256; x is whole)")
+    parser.add_argument("--chunk-depth", type=int, default=2, help="chunk size along z (default 2)")
+    parser.add_argument("--chunk-rows", type=int, default=None, help="chunk size along y (default: whole planes; x is whole)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the Zarr volumes go (default: a temporary directory)")
     args = parser.parse_args(argv)
     if args.quick:
         args.memory_limit, args.plane, args.chunk_depth, args.chunk_rows = 512, 64, 8, 32
+    if args.chunk_rows is None:
+        args.chunk_rows = args.plane
 
     workers = 2
     total_limit = workers * args.memory_limit * MIB
