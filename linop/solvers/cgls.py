@@ -13,7 +13,7 @@ iterates are LSQR's (:func:`~linop.solvers.lsqr`); it is simpler and slightly ch
 
 from __future__ import annotations
 
-from .arrays import apply_adjoint, apply_forward, inner, namespace, norm, settle
+from .arrays import apply_adjoint, apply_forward, namespace, norm, settle
 from .checks import check_iteration_limit, check_nonnegative, check_tolerance
 from .progress import iteration_progress
 from .result import SolveResult
