@@ -50,6 +50,8 @@ API_MODULES = [
     "linop.interop.pylops",
     "linop.interop.arrays",
     "linop.interop.array_api",
+    "linop.solvers",
+    "linop.dask",
 ]
 linop_api_modules = API_MODULES
 

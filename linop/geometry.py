@@ -17,6 +17,12 @@ dilation ``d`` and padding ``(p_lo, p_hi)``:
 An index ``i`` outside ``[0, n)`` is folded back by the boundary mode
 (:func:`fold_index`), with the names of :func:`numpy.pad`.
 
+Cutting an axis into blocks (chunked and distributed arrays) uses the same map:
+output ``j`` belongs to the input block holding its window's centre
+``c_j = s*j + floor((e-1)/2) - p_lo`` (:meth:`AxisGeometry.output_block_bounds`), and a block of outputs
+``j_lo .. j_hi-1`` reads the input indices
+``[s*j_lo - p_lo, s*(j_hi-1) + d*(k-1) + 1 - p_lo)`` (:meth:`AxisGeometry.block_input_range`).
+
 Dilations and paddings may be far larger than the input (``dilation=10**30`` on eight
 samples): the sizes are Python ints, :meth:`AxisGeometry.tap_sources` folds each tap's
 offset exactly before any array arithmetic, and :attr:`ConvGeometry.padding_dominates`
@@ -44,6 +50,7 @@ __all__ = [
     "FoldPiece",
     "PaddingSpec",
     "ConvParameters",
+    "block_bounds",
     "canonical_boundary",
     "check_flag",
     "fold_index",
@@ -456,6 +463,38 @@ def fold_index(i: np.ndarray | int, n: int, mode: str) -> np.ndarray:
     raise ValueError(f"unknown boundary mode {mode!r}")
 
 
+def block_bounds(sizes: Sequence[int]) -> tuple[int, ...]:
+    """Boundaries ``0, c_0, c_0 + c_1, ..., n`` of consecutive blocks of sizes ``c_0, c_1, ...``.
+
+    Block ``i`` covers the indices ``bounds[i] .. bounds[i+1] - 1``.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer.
+
+    Examples
+    --------
+    >>> block_bounds((4, 4, 2))
+    (0, 4, 8, 10)
+    """
+    out = [0]
+    for c in sizes:
+        if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)) or c < 1:
+            raise ValueError(f"block sizes must be positive ints; got {tuple(sizes)!r}")
+        out.append(out[-1] + int(c))
+    return tuple(out)
+
+
+def _check_bounds(bounds: Sequence[int], length: int, name: str) -> tuple[int, ...]:
+    values = tuple(int(b) for b in bounds)
+    if len(values) < 2 or values[0] != 0 or values[-1] != length or any(
+        a >= b for a, b in zip(values, values[1:])
+    ):
+        raise ValueError(f"{name} must increase strictly from 0 to {length}; got {values!r}")
+    return values
+
+
 @dataclass(frozen=True)
 class AxisGeometry:
     """Index arithmetic of one spatial axis of a convolution.
@@ -662,6 +701,113 @@ class AxisGeometry:
         """Smallest and largest input index ``s*j + d*t - p_lo`` the forward map reads:
         ``(-p_lo, used_size - 1 - p_lo)`` (out-of-range ones are folded by the boundary)."""
         return -self.pad_low, self.used_size - 1 - self.pad_low
+
+    # -- blocks of an axis (chunked arrays) ---------------------------------------------
+    def block_input_range(self, j_lo: int, j_hi: int) -> tuple[int, int]:
+        """Half-open range of input indices (unpadded coordinates, possibly outside ``[0, n)``)
+        that the outputs ``j_lo .. j_hi-1`` read (``j_lo < j_hi``):
+        ``[s*j_lo - p_lo, s*(j_hi-1) + d*(k-1) + 1 - p_lo)``.
+
+        Indices below 0 or from ``n`` on lie in the padding and are folded by the
+        boundary mode (:func:`fold_pieces`); the part inside ``[0, n)`` may span several
+        input blocks (the halo).
+
+        Examples
+        --------
+        >>> AxisGeometry(n=10, k=3, stride=2, pad_low=1, pad_high=1).block_input_range(2, 4)
+        (3, 8)
+        """
+        if not 0 <= j_lo < j_hi <= self.output_size:
+            raise ValueError(
+                f"output block must satisfy 0 <= j_lo < j_hi <= {self.output_size}; got ({j_lo}, {j_hi})"
+            )
+        start, stop = self.input_span(j_lo, j_hi)
+        return start - self.pad_low, stop - self.pad_low
+
+    def window_centre(self, j: int) -> int:
+        """Input index at the centre of output ``j``'s window: ``c_j = s*j + floor((e-1)/2) - p_lo``
+        (for an even extent, the lower of the two middle samples).
+
+        With ``"same"`` padding at stride 1, ``c_j = j``; for a one-tap window it is the
+        sample the output reads.
+        """
+        return self.stride * j + (self.extent - 1) // 2 - self.pad_low
+
+    def output_block_bounds(self, input_bounds: Sequence[int]) -> tuple[int, ...]:
+        """Stride-aligned output block boundaries for input blocks with boundaries ``input_bounds``.
+
+        Output ``j`` belongs to the input block that holds its window's centre
+        (:meth:`window_centre`): an input boundary ``b`` becomes the output boundary
+        ``q = clip(ceil((b - floor((e-1)/2) + p_lo) / s), 0, m)``, the number of outputs
+        whose centre lies before ``b``. The first and last boundaries are ``0`` and
+        ``m``; empty output blocks (an input block holding no window centre) are
+        dropped, so the output blocks partition ``0 .. m-1``. Each output block reads its
+        own input block plus a halo of about ``(e-1)/2`` samples on either side (at the
+        outer edges, the padding): a stride-1 ``"same"`` convolution keeps the chunks.
+
+        Parameters
+        ----------
+        input_bounds : sequence of int
+            ``0 = b_0 < b_1 < ... < b_C = n`` (:func:`block_bounds` of the chunk sizes).
+
+        Returns
+        -------
+        tuple of int
+            ``0 = q_0 < q_1 < ... = m``.
+
+        Raises
+        ------
+        ValueError
+            If ``input_bounds`` does not run from 0 to ``n`` in increasing order.
+
+        Examples
+        --------
+        >>> AxisGeometry(n=10, k=3, stride=2, pad_low=1, pad_high=1).output_block_bounds((0, 4, 7, 10))
+        (0, 2, 4, 5)
+        >>> AxisGeometry(n=10, k=3, pad_low=1, pad_high=1).output_block_bounds((0, 4, 7, 10))
+        (0, 4, 7, 10)
+        """
+        bounds = _check_bounds(input_bounds, self.n, "input_bounds")
+        m = self.output_size
+        shift = (self.extent - 1) // 2 - self.pad_low
+        out = [0]
+        for b in bounds[1:-1]:
+            q = min(max(-(-(b - shift) // self.stride), 0), m)
+            if q > out[-1]:
+                out.append(q)
+        if out[-1] < m:
+            out.append(m)
+        return tuple(out)
+
+    def input_block_bounds(self, output_bounds: Sequence[int]) -> tuple[int, ...]:
+        """Input block boundaries matching output blocks with boundaries ``output_bounds``.
+
+        The inverse of :meth:`output_block_bounds`: an output boundary ``q`` becomes the
+        input boundary ``b = clip(c_q, 0, n)``, the centre of output ``q``'s window
+        (:meth:`window_centre`); ``0`` and ``n`` close the ends and empty blocks are
+        dropped. The adjoint of a blocked convolution adds each output block's
+        contribution into its own input block and the halo parts into the neighbours
+        (an overlap-add).
+
+        Raises
+        ------
+        ValueError
+            If ``output_bounds`` does not run from 0 to ``m`` in increasing order.
+
+        Examples
+        --------
+        >>> AxisGeometry(n=10, k=3, stride=2, pad_low=1, pad_high=1).input_block_bounds((0, 2, 4, 5))
+        (0, 4, 8, 10)
+        """
+        bounds = _check_bounds(output_bounds, self.output_size, "output_bounds")
+        out = [0]
+        for q in bounds[1:-1]:
+            b = min(max(self.window_centre(q), 0), self.n)
+            if b > out[-1]:
+                out.append(b)
+        if out[-1] < self.n:
+            out.append(self.n)
+        return tuple(out)
 
 
 @dataclass(frozen=True)

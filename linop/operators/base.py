@@ -40,6 +40,12 @@ __all__ = [
 DENSE_LIMIT = 50_000_000
 
 
+def _is_dask_array(a: object) -> bool:
+    """Whether ``a`` is a ``dask.array.Array``, told by its type's module so that Dask is never imported here."""
+    cls = type(a)
+    return cls.__name__ == "Array" and cls.__module__.split(".", 1)[0] == "dask"
+
+
 def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
     """Check a shape argument: an int or a sequence of positive ints."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
@@ -159,10 +165,14 @@ class ShapedOperator(LinearOperator):
         """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
 
         An empty batch (a batch axis of length 0) gives an empty result of the right
-        shape and dtype without calling the numerics. A PyTorch tensor, JAX array or other
-        array-API array gives an array of its own kind back
-        (:func:`linop.interop.arrays.apply_foreign`).
+        shape and dtype without calling the numerics. A Dask array gives a lazy Dask
+        array (:mod:`linop.dask`); a PyTorch tensor, JAX array or other array-API array
+        gives an array of its own kind back (:func:`linop.interop.arrays.apply_foreign`).
         """
+        if _is_dask_array(x):
+            from .. import dask as blocked
+
+            return blocked.apply(self, x)
         if _foreign_array(x):
             from ..interop.arrays import apply_foreign
 
@@ -175,9 +185,13 @@ class ShapedOperator(LinearOperator):
     def apply_adjoint(self, y: object) -> np.ndarray:
         """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
 
-        An empty batch gives an empty result of the right shape and dtype; foreign arrays
-        as in :meth:`apply`.
+        An empty batch gives an empty result of the right shape and dtype; Dask and
+        foreign arrays as in :meth:`apply`.
         """
+        if _is_dask_array(y):
+            from .. import dask as blocked
+
+            return blocked.apply_adjoint(self, y)
         if _foreign_array(y):
             from ..interop.arrays import apply_foreign
 
@@ -190,6 +204,20 @@ class ShapedOperator(LinearOperator):
     __call__ = apply
 
     # -- scipy hooks ---------------------------------------------------------------------
+    def matvec(self, x: object):  # type: ignore[override]
+        if _is_dask_array(x):  # scipy would pull the whole vector into memory
+            from .. import dask as blocked
+
+            return blocked.matvec(self, x)
+        return super().matvec(x)
+
+    def rmatvec(self, x: object):  # type: ignore[override]
+        if _is_dask_array(x):
+            from .. import dask as blocked
+
+            return blocked.rmatvec(self, x)
+        return super().rmatvec(x)
+
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         return self.apply(np.reshape(x, self.input_shape)).reshape(-1)
 
@@ -226,6 +254,10 @@ class ShapedOperator(LinearOperator):
     def dot(self, x: object):  # type: ignore[override]
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
+        if _is_dask_array(x):  # A @ x, A.dot(x), A * x: lazily, never through np.asarray
+            from .. import dask as blocked
+
+            return blocked.dot(self, x)
         return super().dot(x)
 
     def __mul__(self, x: object):  # type: ignore[override]

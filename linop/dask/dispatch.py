@@ -1,0 +1,236 @@
+"""Which blocked rule applies a linop operator to a Dask array, forward and adjoint.
+
+Every operator class maps to a rule: the convolution family, :class:`~linop.Pad` and
+:class:`~linop.Subsample` run block by block with halos (:mod:`linop.dask.graph`);
+compositions, sums, scalings, adjoints and transposes combine the rules of their parts;
+:class:`~linop.Identity` returns its input. An operator without a rule (a user's own
+:class:`~linop.ShapedOperator`) still works: its axes are gathered into one chunk per
+batch chunk and its own ``apply`` runs there (only the batch axes stay split).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dask.array as da
+import numpy as np
+
+from ..geometry import AxisGeometry, block_bounds
+from ..operators import (
+    AdjointOperator,
+    Composition,
+    Convolution,
+    Identity,
+    KernelConvolution,
+    Pad,
+    ScaledOperator,
+    ShapedOperator,
+    Subsample,
+    SumOperator,
+    TransposeOperator,
+)
+from . import graph
+from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
+from .kernel import DaskKernelConvolution
+from .validation import check_operand
+
+__all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec"]
+
+
+def apply(op: ShapedOperator, x: da.Array) -> da.Array:
+    """``A x`` for a Dask array ``x`` of shape ``(..., *A.input_shape)``, as a lazy Dask array.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any computation: ``x`` is not numeric, has unknown chunk sizes or the wrong shape.
+    """
+    return forward(op, check_operand(op, x, op.input_shape, "x"))
+
+
+def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
+    """``A^H y`` for a Dask array ``y`` of shape ``(..., *A.output_shape)``, as a lazy Dask array."""
+    return adjoint(op, check_operand(op, y, op.output_shape, "y"))
+
+
+def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
+    """``A x`` on a flat Dask vector of length ``N`` (or ``(N, 1)``), returning the same layout."""
+    return _flat(op, x, op.input_shape, op.shape[1], apply, "x")
+
+
+def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
+    """``A^H y`` on a flat Dask vector of length ``M`` (or ``(M, 1)``)."""
+    return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
+
+
+def dot(op: ShapedOperator, x: da.Array) -> da.Array:
+    """``A @ x`` for a flat Dask vector ``(N,)``, a column ``(N, 1)`` or a matrix ``(N, K)``
+    whose columns are vectors (as scipy's ``dot``), lazily.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has another shape.
+    """
+    if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
+        return matvec(op, x)
+    if x.ndim != 2 or x.shape[0] != op.shape[1]:
+        raise ValueError(f"x must have shape ({op.shape[1]},) or ({op.shape[1]}, K); got {x.shape}")
+    columns = x.T.reshape((x.shape[1],) + op.input_shape)
+    return apply(op, columns).reshape(x.shape[1], -1).T
+
+
+def _flat(op, v, shape, length, rule, name):
+    if v.shape not in ((length,), (length, 1)):
+        raise ValueError(f"{name} must have shape ({length},) or ({length}, 1); got {v.shape}")
+    out = rule(op, v.reshape(shape))
+    return out.reshape((-1,) if v.ndim == 1 else (-1, 1))
+
+
+def _lead(op_shape: tuple[int, ...], a: da.Array) -> int:
+    return a.ndim - len(op_shape)
+
+
+# -- rules ----------------------------------------------------------------------------------
+def _convolution_parts(op: Convolution):
+    g = op.geometry
+    blocks = ConvolutionBlocks(op.kernel, g.stride, g.dilation, g.groups, op.flip, op.method,
+                               (g.in_channels,) if g.channels else ())
+    return g.axes, g.boundary, blocks
+
+
+def _convolution_forward(op: Convolution, x: da.Array) -> da.Array:
+    axes, boundary, blocks = _convolution_parts(op)
+    return graph.blocked_forward(x, axes, boundary, blocks, n_lead=_lead(op.input_shape, x),
+                                 dtype=x.dtype, name="linop-convolution")
+
+
+def _convolution_adjoint(op: Convolution, y: da.Array) -> da.Array:
+    axes, boundary, blocks = _convolution_parts(op)
+    return graph.blocked_adjoint(y, axes, boundary, blocks, n_lead=_lead(op.output_shape, y),
+                                 dtype=y.dtype, name="linop-convolution-adjoint")
+
+
+def _pad_axes(op: Pad) -> tuple[AxisGeometry, ...]:
+    return tuple(AxisGeometry(n, 1, 1, 1, lo, hi) for n, (lo, hi) in zip(op.input_shape, op.pad_width))
+
+
+def _subsample_axes(op: Subsample) -> tuple[AxisGeometry, ...]:
+    # y[j] = x[offset + s*j]: a one-tap correlation with stride s and low "padding" -offset
+    return tuple(AxisGeometry(n, 1, s, 1, -o, 0) for n, s, o in zip(op.input_shape, op.stride, op.offset))
+
+
+def _local_forward(axes, boundary, blocks, name):
+    def rule(op, x):
+        return graph.blocked_forward(x, axes(op), boundary(op), blocks(op), n_lead=_lead(op.input_shape, x),
+                                     dtype=x.dtype, name=name)
+    return rule
+
+
+def _local_adjoint(axes, boundary, blocks, name):
+    def rule(op, y):
+        return graph.blocked_adjoint(y, axes(op), boundary(op), blocks(op), n_lead=_lead(op.output_shape, y),
+                                     dtype=y.dtype, name=name)
+    return rule
+
+
+def _kernel_blocks(op: KernelConvolution) -> KernelConvolutionBlocks:
+    g = op.geometry
+    return KernelConvolutionBlocks(g.kernel_shape, g.stride, g.dilation, g.groups, op.flip, op.method)
+
+
+def _image_trail(op: KernelConvolution) -> tuple[int, ...]:
+    return (op.geometry.in_channels,) if op.geometry.channels else ()
+
+
+def _kernel_forward(op: KernelConvolution, w: da.Array) -> da.Array:
+    g = op.geometry
+    trail = _image_trail(op)
+    # the image is in memory; its chunks (and so the output's blocks) follow dask's automatic sizes
+    image = da.from_array(op.x, chunks=("auto",) * g.ndim + tuple((c,) for c in trail))
+    out_bounds = [ax.output_block_bounds(block_bounds(c)) for ax, c in zip(g.axes, image.chunks)]
+    out_trail = (g.out_channels,) if g.channels else ()
+    return graph.kernel_forward(image, w, g.axes, g.boundary, _kernel_blocks(op), out_bounds=out_bounds,
+                                out_trail=out_trail, dtype=w.dtype, name="linop-kernel-convolution")
+
+
+def _kernel_adjoint(op: KernelConvolution, y: da.Array) -> da.Array:
+    g = op.geometry
+    n_lead = _lead(op.output_shape, y)
+    in_bounds = [ax.input_block_bounds(block_bounds(y.chunks[n_lead + a])) for a, ax in enumerate(g.axes)]
+    chunks = tuple(tuple(b - a for a, b in zip(bs, bs[1:])) for bs in in_bounds)
+    image = da.from_array(op.x, chunks=chunks + tuple((c,) for c in _image_trail(op)))
+    return graph.kernel_adjoint(image, y, g.axes, g.boundary, _kernel_blocks(op), dtype=y.dtype,
+                                name="linop-kernel-convolution-adjoint")
+
+
+def _whole(op: ShapedOperator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...],
+           method: Callable) -> da.Array:
+    """An operator without a blocked rule: its own axes in one chunk, one call per batch chunk."""
+    n_lead = _lead(shape, x)
+    x = graph.single_chunk(x, range(n_lead, x.ndim))
+    chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
+    drop = tuple(range(n_lead, x.ndim)) if len(shape) != len(out_shape) else ()
+    new = tuple(range(n_lead, n_lead + len(out_shape))) if drop else None
+    return x.map_blocks(method, chunks=chunks, dtype=x.dtype, drop_axis=drop, new_axis=new,
+                        meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype))
+
+
+_FORWARD: list[tuple[type, Callable]] = []
+_ADJOINT: list[tuple[type, Callable]] = []
+
+
+def _rule(cls: type, fwd: Callable, adj: Callable) -> None:
+    _FORWARD.append((cls, fwd))
+    _ADJOINT.append((cls, adj))
+
+
+def _conj(a: da.Array) -> da.Array:
+    return a.conj() if np.iscomplexobj(np.empty(0, a.dtype)) else a
+
+
+_rule(Identity, lambda op, x: x, lambda op, y: y)
+_rule(Convolution, _convolution_forward, _convolution_adjoint)
+_rule(KernelConvolution, _kernel_forward, _kernel_adjoint)
+_rule(Pad,
+      _local_forward(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad"),
+      _local_adjoint(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad-adjoint"))
+_rule(Subsample,
+      _local_forward(_subsample_axes, lambda op: "constant", lambda op: SubsampleBlocks(op.stride, op.dtype),
+                     "linop-subsample"),
+      _local_adjoint(_subsample_axes, lambda op: "constant", lambda op: SubsampleBlocks(op.stride, op.dtype),
+                     "linop-subsample-adjoint"))
+_rule(DaskKernelConvolution, lambda op, w: op.forward_graph(w), lambda op, y: op.adjoint_graph(y))
+_rule(AdjointOperator, lambda op, x: adjoint(op.op, x), lambda op, y: forward(op.op, y))
+_rule(TransposeOperator, lambda op, x: _conj(adjoint(op.op, _conj(x))), lambda op, y: _conj(forward(op.op, _conj(y))))
+_rule(Composition, lambda op, x: forward(op.outer, forward(op.inner, x)),
+      lambda op, y: adjoint(op.inner, adjoint(op.outer, y)))
+_rule(SumOperator, lambda op, x: forward(op.left, x) + forward(op.right, x),
+      lambda op, y: adjoint(op.left, y) + adjoint(op.right, y))
+_rule(ScaledOperator, lambda op, x: forward(op.op, x) * op.scalar, lambda op, y: adjoint(op.op, y) * op._conj_scalar)
+
+
+def _find(table: list[tuple[type, Callable]], op: ShapedOperator) -> Callable | None:
+    for cls, rule in table:
+        if type(op) is cls:
+            return rule
+    for cls, rule in table:  # subclasses (ConvTranspose is an AdjointOperator)
+        if isinstance(op, cls):
+            return rule
+    return None
+
+
+def forward(op: ShapedOperator, x: da.Array) -> da.Array:
+    """``A x`` for a checked ``x`` (shape ``(..., *A.input_shape)``, the result dtype)."""
+    rule = _find(_FORWARD, op)
+    if rule is None:
+        return _whole(op, x, op.input_shape, op.output_shape, op.apply)
+    return rule(op, x).astype(x.dtype, copy=False)
+
+
+def adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
+    """``A^H y`` for a checked ``y`` (shape ``(..., *A.output_shape)``, the result dtype)."""
+    rule = _find(_ADJOINT, op)
+    if rule is None:
+        return _whole(op, y, op.output_shape, op.input_shape, op.apply_adjoint)
+    return rule(op, y).astype(y.dtype, copy=False)
