@@ -74,7 +74,7 @@ nitpicky = True
 # Names in signatures and type annotations that have no page of their own.
 nitpick_ignore_regex = [
     # Other projects' names: intersphinx is off (the build needs no network).
-    (r"py:.*", r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|torch|jax|pylops|zarr)(\..*)?"),
+    (r"py:.*", r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|distributed|torch|jax|pylops|zarr|array_api_compat|rich)(\..*)?"),
     (r"py:.*", r"(collections\.abc|typing|pathlib|os|argparse|dataclasses)(\..*)?"),
     # linop's internal modules (named in the docstrings of the public ones) have no pages.
     ("py:mod", r"linop\..*"),

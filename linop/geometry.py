@@ -468,6 +468,16 @@ def block_bounds(sizes: Sequence[int]) -> tuple[int, ...]:
 
     Block ``i`` covers the indices ``bounds[i] .. bounds[i+1] - 1``.
 
+    Parameters
+    ----------
+    sizes : sequence of int
+        The block sizes ``c_0, c_1, ...`` (a Dask array's chunks along one axis).
+
+    Returns
+    -------
+    tuple of int
+        The ``len(sizes) + 1`` boundaries, from 0 to ``sum(sizes)``.
+
     Raises
     ------
     ValueError

@@ -122,6 +122,10 @@ def write_api_pages(app: Sphinx) -> None:
     pages = {page for owned in owners.values() for page in owned.values()}
     remove_stale(api, {"index", *modules})
     remove_stale(api / "generated", pages)
+    # Sphinx listed the source files before this hook ran; autosummary generates the stubs
+    # of the files on that list only, so a page written just now (every page, in a fresh
+    # checkout) must be put on it, or its names get no stub pages.
+    app.env.find_files(app.config, app.builder)
 
 
 def remove_stale(directory: Path, keep: set[str]) -> None:

@@ -40,26 +40,127 @@ __all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rma
 def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     """``A x`` for a Dask array ``x`` of shape ``(..., *A.input_shape)``, as a lazy Dask array.
 
+    ``A.apply(x)`` calls this for a Dask ``x``. Each output block is computed from its
+    input block and the halo its kernel reaches, by linop's own numeric operator.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A``.
+    x : dask.array.Array
+        Shape ``(..., *A.input_shape)``, chunked along any axes.
+
+    Returns
+    -------
+    dask.array.Array
+        ``A x``, shape ``(..., *A.output_shape)``, not yet computed.
+
     Raises
     ------
     TypeError, ValueError
         Before any computation: ``x`` is not numeric, has unknown chunk sizes or the wrong shape.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> A = linop.Convolution(np.ones(3), 10, stride=2)
+    >>> x = da.arange(10.0, chunks=4)
+    >>> apply(A, x).compute()
+    array([ 3.,  9., 15., 21.])
     """
     return forward(op, check_operand(op, x, op.input_shape, "x"))
 
 
 def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
-    """``A^H y`` for a Dask array ``y`` of shape ``(..., *A.output_shape)``, as a lazy Dask array."""
+    """``A^H y`` for a Dask array ``y`` of shape ``(..., *A.output_shape)``, as a lazy Dask array.
+
+    ``A.H.apply(y)`` and ``A.apply_adjoint(y)`` call this for a Dask ``y``: every block's
+    contribution to its neighbours' halos is added back into them (an overlap-add).
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A``.
+    y : dask.array.Array
+        Shape ``(..., *A.output_shape)``, chunked along any axes.
+
+    Returns
+    -------
+    dask.array.Array
+        ``A^H y``, shape ``(..., *A.input_shape)``, not yet computed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any computation: ``y`` is not numeric, has unknown chunk sizes or the wrong shape.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> A = linop.Convolution(np.ones(3), 10, stride=2)
+    >>> apply_adjoint(A, da.ones(4, chunks=2)).compute()
+    array([1., 1., 2., 1., 2., 1., 2., 1., 1., 0.])
+    """
     return adjoint(op, check_operand(op, y, op.output_shape, "y"))
 
 
 def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
-    """``A x`` on a flat Dask vector of length ``N`` (or ``(N, 1)``), returning the same layout."""
+    """``A x`` on a flat Dask vector of length ``N`` (or ``(N, 1)``), returning the same layout.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A`` (``A.shape == (M, N)``).
+    x : dask.array.Array
+        Shape ``(N,)`` or ``(N, 1)``: ``A.input_shape`` flattened in C order.
+
+    Returns
+    -------
+    dask.array.Array
+        ``A x``, shape ``(M,)`` or ``(M, 1)``, not yet computed.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has another shape.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> A = linop.Convolution(np.ones((2, 2)), (3, 3))
+    >>> matvec(A, da.ones(9, chunks=3)).compute()
+    array([4., 4., 4., 4.])
+    """
     return _flat(op, x, op.input_shape, op.shape[1], apply, "x")
 
 
 def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
-    """``A^H y`` on a flat Dask vector of length ``M`` (or ``(M, 1)``)."""
+    """``A^H y`` on a flat Dask vector of length ``M`` (or ``(M, 1)``), returning the same layout.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A`` (``A.shape == (M, N)``).
+    y : dask.array.Array
+        Shape ``(M,)`` or ``(M, 1)``: ``A.output_shape`` flattened in C order.
+
+    Returns
+    -------
+    dask.array.Array
+        ``A^H y``, shape ``(N,)`` or ``(N, 1)``, not yet computed.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has another shape.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> A = linop.Convolution(np.ones((2, 2)), (3, 3))
+    >>> rmatvec(A, da.ones(4, chunks=2)).compute()
+    array([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+    """
     return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
 
 
@@ -67,10 +168,34 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
     """``A @ x`` for a flat Dask vector ``(N,)``, a column ``(N, 1)`` or a matrix ``(N, K)``
     whose columns are vectors (as scipy's ``dot``), lazily.
 
+    ``A @ x``, ``A.dot(x)`` and ``A * x`` call this for a Dask ``x`` (scipy's own ``dot``
+    would pull the whole array into memory).
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator ``A`` (``A.shape == (M, N)``).
+    x : dask.array.Array
+        Shape ``(N,)``, ``(N, 1)`` or ``(N, K)``.
+
+    Returns
+    -------
+    dask.array.Array
+        ``A x``, shape ``(M,)``, ``(M, 1)`` or ``(M, K)``, not yet computed.
+
     Raises
     ------
     ValueError
         If ``x`` has another shape.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> A = linop.Convolution(np.ones(2), 4)
+    >>> dot(A, da.ones((4, 2), chunks=2)).compute()
+    array([[2., 2.],
+           [2., 2.],
+           [2., 2.]])
     """
     if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
         return matvec(op, x)

@@ -41,9 +41,8 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
         axes in any way (its channel axis is gathered into one chunk per block).
     kernel_shape : tuple of int
         ``(k_1..k_d)`` or ``(k_1..k_d, c_in/groups, c_out)``: the operator's input shape.
-    **keywords
-        ``stride``, ``padding``, ``dilation``, ``groups``, ``boundary``, ``flip``, ``method``
-        as for :class:`~linop.Convolution`.
+    stride, padding, dilation, groups, boundary, flip, method
+        As for :class:`~linop.Convolution`.
 
     Notes
     -----

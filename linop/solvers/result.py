@@ -12,7 +12,7 @@ __all__ = ["SolveResult"]
 class SolveResult:
     """The outcome of :func:`~linop.solvers.lsqr`, :func:`~linop.solvers.cgls` or :func:`~linop.solvers.cg`.
 
-    Attributes
+    Parameters
     ----------
     x : array
         The last iterate, in the namespace (and, for Dask, persisted on the workers) of the
@@ -27,6 +27,16 @@ class SolveResult:
         The solver's measure of the residual at the end (see each solver).
     history : list of float
         That measure after every iteration (the first entry is the starting value).
+
+    Examples
+    --------
+    >>> from linop.solvers import lsqr
+    >>> A = linop.Convolution([1.0, 0.5], 8)
+    >>> result = lsqr(A, np.ones(7), atol=1e-12, btol=1e-12)
+    >>> result.converged, result.iterations <= 8
+    (True, True)
+    >>> float(np.abs(A.apply(result.x) - 1).max()) < 1e-10
+    True
     """
 
     x: Any
