@@ -485,6 +485,7 @@ def block_bounds(sizes: Sequence[int]) -> tuple[int, ...]:
 
     Examples
     --------
+    >>> from linop.geometry import block_bounds
     >>> block_bounds((4, 4, 2))
     (0, 4, 8, 10)
     """

@@ -257,6 +257,22 @@ def write_proof_pages(app: Sphinx) -> None:
     remove_stale(pages, {"index", *(script.stem for script in scripts)})
 
 
+# -- figures drawn by scripts -------------------------------------------------------------------
+
+def draw_figures(app: Sphinx) -> None:
+    """Run every ``figures/make_NAME.py`` and have it draw ``figures/NAME.png`` (not committed).
+
+    Each script's ``main(path)`` draws its figure from linop's own code, so the picture
+    shows what the code does at the time of the build.
+    """
+    for script in sorted((DOCS / "figures").glob("make_*.py")):
+        target = script.with_name(script.stem.removeprefix("make_") + ".png")
+        try:
+            runpy.run_path(str(script))["main"](target)
+        except Exception as exc:
+            raise ExtensionError(f"{script.name} failed to draw {target.name}: {exc!r}") from exc
+
+
 # -- the gallery -------------------------------------------------------------------------------
 
 def figure_directory(src_file: str | os.PathLike) -> Path:
@@ -317,6 +333,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("linop_api_modules", [], "env")
     app.connect("builder-inited", write_api_pages, priority=400)  # before autosummary reads them
     app.connect("builder-inited", write_proof_pages)
+    app.connect("builder-inited", draw_figures)
     app.connect("autodoc-process-docstring", constant_docstring, priority=400)
     app.connect("autodoc-process-signature", constructor_signature, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

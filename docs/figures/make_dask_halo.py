@@ -1,5 +1,7 @@
 """Draw docs/figures/dask_halo.png: one chunked axis, its output blocks and their halos.
 
+The docs build runs this script (``linop_docs.draw_figures``); the PNG is not committed.
+
 The geometry comes from linop itself (linop.geometry and the halo plan of linop.dask),
 so the figure shows what the code does: ``python docs/figures/make_dask_halo.py``.
 """

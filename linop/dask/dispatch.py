@@ -63,6 +63,7 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     Examples
     --------
     >>> import dask.array as da
+    >>> from linop.dask import apply
     >>> A = linop.Convolution(np.ones(3), 10, stride=2)
     >>> x = da.arange(10.0, chunks=4)
     >>> apply(A, x).compute()
@@ -97,6 +98,7 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     Examples
     --------
     >>> import dask.array as da
+    >>> from linop.dask import apply_adjoint
     >>> A = linop.Convolution(np.ones(3), 10, stride=2)
     >>> apply_adjoint(A, da.ones(4, chunks=2)).compute()
     array([1., 1., 2., 1., 2., 1., 2., 1., 1., 0.])
@@ -127,6 +129,7 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
     Examples
     --------
     >>> import dask.array as da
+    >>> from linop.dask import matvec
     >>> A = linop.Convolution(np.ones((2, 2)), (3, 3))
     >>> matvec(A, da.ones(9, chunks=3)).compute()
     array([4., 4., 4., 4.])
@@ -157,6 +160,7 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
     Examples
     --------
     >>> import dask.array as da
+    >>> from linop.dask import rmatvec
     >>> A = linop.Convolution(np.ones((2, 2)), (3, 3))
     >>> rmatvec(A, da.ones(4, chunks=2)).compute()
     array([1., 2., 1., 2., 4., 2., 1., 2., 1.])
@@ -191,6 +195,7 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
     Examples
     --------
     >>> import dask.array as da
+    >>> from linop.dask import dot
     >>> A = linop.Convolution(np.ones(2), 4)
     >>> dot(A, da.ones((4, 2), chunks=2)).compute()
     array([[2., 2.],
