@@ -305,7 +305,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{len(failed)} of {len(results)} operators failed verification ({elapsed:.1f} s; "
                       f"seeds are in the JSON report)", style="bold red", soft_wrap=True)
     else:
-        console.print(f"all {len(results)} operators passed every check that applies ({elapsed:.1f} s)",
+        subject = "the operator" if len(results) == 1 else f"all {len(results)} operators"
+        console.print(f"{subject} passed every check that applies ({elapsed:.1f} s)",
                       style="bold green", soft_wrap=True)
     if args.json is not None:
         document = json.dumps(_json_document(results, options), indent=2)
