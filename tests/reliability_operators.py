@@ -32,7 +32,7 @@ def build(kind: str, config: ConvConfig, seed: int = 0) -> linop.ShapedOperator:
         image = np.random.default_rng(seed).standard_normal(config.input_shape).astype(config.dtype)
         return linop.KernelConvolution(image, config.kernel_shape, **config.keywords)
     if kind == "pad":
-        return linop.Pad(A.input_shape, 1, mode="reflect" if min(A.input_shape) > 1 else "edge", dtype=A.dtype)
+        return linop.Pad(A.input_shape, 1, boundary="reflect" if min(A.input_shape) > 1 else "edge", dtype=A.dtype)
     if kind == "subsample":
         return linop.Subsample(A.input_shape, 2, dtype=A.dtype)
     if kind == "identity":

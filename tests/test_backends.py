@@ -8,6 +8,7 @@ memory stays under the workspace limit; the cost model picks FFT for a large PSF
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import tracemalloc
@@ -21,9 +22,10 @@ from hypothesis import strategies as st
 import linop
 from brute_force import brute_force_conv
 from linop import backends
-from linop.backends import blas, cache, compiled, direct, fft, gemm, parallel, workspace
+from linop.backends import blas, cache, compiled, direct, fft, gemm, parallel, plan_convolution, workspace
 from linop.geometry import AxisGeometry, ConvGeometry
-from linop.operators.pad import fold_array, pad_array
+from linop.immutable import immutable, is_immutable
+from linop.backends.padding import fold_array, pad_array
 from linop.testing.strategies import conv_configs as valid_conv_configs
 
 METHODS = ("gemm", "fft", "direct")
@@ -45,6 +47,14 @@ def _tol(dtype):
 def _close(actual, desired, dtype, scale=1.0):
     tol = _tol(dtype) * max(1.0, scale)
     np.testing.assert_allclose(actual, desired, rtol=tol, atol=tol)
+
+
+def _forcing_ordering(A, ordering):
+    """``A`` with its gemm plan's window ordering forced to ``ordering`` (a test of every ordering)."""
+    if A.plan.method == "gemm":
+        kernel = "row" if ordering in ("full", "implicit") else ordering
+        A._plan = dataclasses.replace(A.plan, orderings=(ordering, ordering, kernel))
+    return A
 
 
 def _vdot(a, b):
@@ -132,7 +142,7 @@ def test_every_method_kernel_operator_and_its_adjoint(cfg):
 def _core_problem(cfg):
     kshape, ishape, keywords, dtype, batch, seed = cfg
     A = linop.Convolution(np.zeros(kshape), ishape, **keywords)
-    geom = A._core
+    geom = A.geometry.unpadded()
     rng = np.random.default_rng(seed)
     xp = _random(rng, (batch,) + geom.padded_size + (geom.in_channels,), dtype)
     w = _random(rng, geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype)
@@ -141,6 +151,8 @@ def _core_problem(cfg):
 
 
 def _all_three(module, geom, xp, w, y, **keywords):
+    if module is gemm:
+        keywords.setdefault("ordering", plan_convolution(geom, np.result_type(xp, w), "gemm").orderings[0])
     return (
         module.correlate(xp, w, geom, **keywords),
         module.correlate_adjoint(y, w, geom, **keywords),
@@ -374,7 +386,7 @@ def test_small_cache_blocks_give_the_same_result(method, monkeypatch):
     monkeypatch.setattr(gemm, "TAP_BLOCK_BYTES", 64)
     monkeypatch.setattr(direct, "BLOCK_BYTES", 64)
     for ordering in gemm.ORDERINGS:
-        monkeypatch.setattr(gemm, "choose_ordering", lambda *args, _o=ordering: _o)
+        _forcing_ordering(A, ordering)
         for a, b in zip(_apply_all(A, x, y), expected):
             np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
 
@@ -430,10 +442,9 @@ def test_scratch_larger_than_the_workspace_limit_is_not_kept():
 
 
 @pytest.mark.parametrize("ordering", gemm.ORDERINGS)
-def test_results_of_earlier_calls_survive_the_reuse_of_scratch(ordering, monkeypatch):
-    monkeypatch.setattr(gemm, "choose_ordering", lambda *args: ordering)
+def test_results_of_earlier_calls_survive_the_reuse_of_scratch(ordering):
     rng = np.random.default_rng(11)
-    A = linop.Convolution(rng.standard_normal((3, 3, 4, 6)), (9, 8, 4), padding="same", method="gemm")
+    A = _forcing_ordering(linop.Convolution(rng.standard_normal((3, 3, 4, 6)), (9, 8, 4), padding="same", method="gemm"), ordering)
     x1, x2 = rng.standard_normal((2, 2) + A.input_shape)
     y1, y2 = rng.standard_normal((2, 2) + A.output_shape)
     first = _apply_all(A, x1, y1)
@@ -507,7 +518,7 @@ def test_multichannel_layer_chooses_gemm_automatically():
 def test_tiny_kernel_on_a_long_signal_chooses_a_copy_free_method_automatically():
     A = linop.Convolution(np.ones(3, np.float32), (10**6,), stride=2)
     if compiled.available(np.float32):
-        assert A.backend == "gemm" and gemm.choose_ordering(A.geometry.unpadded(), "forward", np.float32) == "implicit"
+        assert A.backend == "gemm" and A.plan.orderings[0] == "implicit"
     else:
         assert A.backend == "direct"
 
@@ -522,7 +533,7 @@ def test_method_costs_are_positive_for_every_method():
     geom = ConvGeometry.build((40, 30), (5, 3), stride=2, in_channels=4, out_channels=6, groups=2).unpadded()
     costs = backends.method_costs(geom, np.float32)
     assert set(costs) == set(METHODS) and all(v > 0 for v in costs.values())
-    assert backends.choose_method(geom, np.float32) == min(costs, key=costs.get)
+    assert backends.cheapest_method(geom, np.float32) == min(costs, key=costs.get)
 
 
 @pytest.mark.parametrize("bad", ["taps", "FFT", None, 3])
@@ -532,24 +543,24 @@ def test_unknown_method_is_rejected_with_the_allowed_names(bad):
 
 
 # -- the kernel-spectrum cache ---------------------------------------------------------------------
-def test_frozen_means_read_only_all_the_way_down_to_immutable_bytes():
+def test_immutable_means_read_only_all_the_way_down_to_immutable_bytes():
     a = np.arange(6.0)
-    assert not cache.frozen(a)
+    assert not is_immutable(a)
     view = a[::2]
     view.setflags(write=False)
-    assert not cache.frozen(view)  # its base can still change
+    assert not is_immutable(view)  # its base can still change
     b = a.copy()
     b.setflags(write=False)
-    assert not cache.frozen(b)  # setflags(write=True) would make it writeable again
-    c = cache.immutable(a)
-    assert cache.frozen(c) and cache.frozen(c[1:])
-    assert cache.frozen(np.frombuffer(b"\x00" * 16))
-    assert not cache.frozen(np.frombuffer(bytearray(16)))
+    assert not is_immutable(b)  # setflags(write=True) would make it writeable again
+    c = immutable(a)
+    assert is_immutable(c) and is_immutable(c[1:])
+    assert is_immutable(np.frombuffer(b"\x00" * 16))
+    assert not is_immutable(np.frombuffer(bytearray(16)))
 
 
-def test_transforms_of_frozen_arrays_are_computed_once():
+def test_transforms_of_immutable_arrays_are_computed_once():
     calls = []
-    frozen_array = cache.immutable(np.ones(4))
+    frozen_array = immutable(np.ones(4))
     for _ in range(3):
         cache.cached(frozen_array, "test", lambda: calls.append(1) or np.zeros(2))
     assert len(calls) == 1
@@ -561,7 +572,7 @@ def test_transforms_of_frozen_arrays_are_computed_once():
 
 def test_cache_entries_die_with_their_array():
     cache.clear()
-    a = cache.immutable(np.ones(4))
+    a = immutable(np.ones(4))
     cache.cached(a, "test", lambda: np.zeros(1000))
     assert cache.nbytes() == 8000
     del a

@@ -41,11 +41,11 @@ def test_pad_adjoint_folds_padded_values_back():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(input_shape=4, pad_width=[(4, 0)], mode="reflect"), "at most 3"),
-    (dict(input_shape=4, pad_width=[(0, 5)], mode="symmetric"), "at most 4"),
-    (dict(input_shape=4, pad_width=1, mode="mirror"), "boundary must be one of"),
-    (dict(input_shape=(4, 4), pad_width=[1, 2, 3], mode="constant"), "one entry per spatial axis"),
-    (dict(input_shape=4, pad_width=-1, mode="constant"), ">= 0"),
+    (dict(input_shape=4, pad_width=[(4, 0)], boundary="reflect"), "at most 3"),
+    (dict(input_shape=4, pad_width=[(0, 5)], boundary="symmetric"), "at most 4"),
+    (dict(input_shape=4, pad_width=1, boundary="mirror"), "boundary must be one of"),
+    (dict(input_shape=(4, 4), pad_width=[1, 2, 3], boundary="constant"), "one entry per spatial axis"),
+    (dict(input_shape=4, pad_width=-1, boundary="constant"), ">= 0"),
 ])
 def test_pad_rejects_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -38,7 +38,7 @@ def test_aliases_are_accepted():
     assert fold_pieces(4, "circular", -2, 5) == fold_pieces(4, "wrap", -2, 5)
 
 
-@pytest.mark.parametrize("bad", [dict(n=0, mode="wrap", low=0, high=1), dict(n=3, mode="wrap", low=2, high=1)])
+@pytest.mark.parametrize("bad", [dict(n=0, boundary="wrap", low=0, high=1), dict(n=3, boundary="wrap", low=2, high=1)])
 def test_invalid_arguments_raise(bad):
     with pytest.raises(ValueError):
         fold_pieces(**bad)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.backends import cache
+from linop.immutable import immutable, is_immutable
 
 
 def _owned_read_only(values: np.ndarray) -> np.ndarray:
@@ -91,7 +92,7 @@ def test_only_immutable_arrays_are_cached():
     user.setflags(write=False)
     cache.cached(user, "test", lambda: np.zeros(4))
     assert cache.nbytes() == 0
-    private = cache.immutable(user)
+    private = immutable(user)
     cache.cached(private, "test", lambda: np.zeros(4))
     assert cache.nbytes() == 32
     cache.clear()
@@ -113,4 +114,4 @@ def test_an_operator_kernel_cannot_be_made_writeable():
         A.kernel.setflags(write=True)
     except ValueError:
         pass
-    assert not A.kernel.flags.writeable and cache.frozen(A.kernel)
+    assert not A.kernel.flags.writeable and is_immutable(A.kernel)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.backends import reach
-from linop.operators.pad import pad_array
+from linop.backends.padding import pad_array
 from linop.testing.strategies import conv_configs
 
 HUGE = [10**7, 10**17, 10**30]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from linop.backends import cache
+from linop.immutable import is_immutable
 from linop.testing.strategies import ConvConfig, conv_configs
 from reliability_operators import KINDS, build, random_input
 
@@ -58,7 +58,7 @@ def test_the_backend_is_held_by_name():
 
 def test_an_unpickled_kernel_is_immutable_again():
     A = pickle.loads(pickle.dumps(linop.Convolution(np.arange(3.0), 8)))
-    assert cache.frozen(A.kernel) and cache.frozen(A._weights)
+    assert is_immutable(A.kernel) and is_immutable(A._weights)
     with pytest.raises(ValueError):
         A.kernel.setflags(write=True)
 

@@ -8,7 +8,7 @@ import sympy
 
 import linop
 from linop import symbolic
-from linop.operators.convolution import conv_geometry
+from linop.geometry import conv_geometry
 from linop.symbolic import AffineSum, SumTerm, derive_adjoint, index_symbols, sparse_entries
 from linop.symbolic.formulas import (
     convolution_formula,

@@ -391,7 +391,7 @@ def _run(calls: Sequence[_Call]) -> None:
     parallel.balanced(tasks)
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def _read_only(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
 
@@ -444,7 +444,7 @@ def _forward_plan(geom: ConvGeometry, batch: int, xs: tuple[int, ...], ys: tuple
     src_lines = _line_offsets((batch,) + geom.output_size[:-1], _strided_steps(geom, xs))
     dst_lines = _line_offsets((batch,) + geom.output_size[:-1], ys[:-2])
     taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
-    return _frozen(src_lines), _frozen(dst_lines), _frozen(taps)
+    return _read_only(src_lines), _read_only(dst_lines), _read_only(taps)
 
 
 def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
@@ -595,9 +595,9 @@ def _adjoint_plan(
         dst_lines = _line_offsets((batch,) + part.counts[:-1], _strided_steps(geom, xs))
         dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(part.first, crop, xs[1:-1]))
         src_lines = _line_offsets((batch,) + part.counts[:-1], ys[:-2])
-        index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
-        components.append(_Component(index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines),
-                                     _frozen(dst_lines), part.counts[-1], part.stored))
+        index = tuple(_read_only(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
+        components.append(_Component(index, _read_only(np.array(reads, dtype=np.intp)), _read_only(src_lines),
+                                     _read_only(dst_lines), part.counts[-1], part.stored))
     return tuple(components)
 
 
@@ -621,7 +621,7 @@ def _adjoint_plan_unbordered(
     reaches are zeros."""
     axes = geom.axes
     components = []
-    empty = _frozen(np.zeros(0, dtype=np.intp))
+    empty = _read_only(np.zeros(0, dtype=np.intp))
     for part in _parts(geom, crop):
         first, counts, v0, taps, stored = part.first, part.counts, part.v0, part.taps, part.stored
         if not taps:  # no tap reaches this component: zeros
@@ -653,10 +653,10 @@ def _adjoint_plan_unbordered(
                                         in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2]))
             dst_lines = dst_lines + (first[-1] - crop[-1][0]) * xs[-2]
             chosen = [t for t, keep in zip(taps, mask) if keep]
-            index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*chosen))
+            index = tuple(_read_only(np.array(v, dtype=np.intp)) for v in zip(*chosen))
             ranges = np.stack([np.clip(lo[mask, -1], 0, counts[-1]), np.clip(hi[mask, -1], 0, counts[-1])])
-            components.append(_Component(index, _frozen(reads_all[mask].copy()), _frozen(src_lines),
-                                         _frozen(dst_lines), counts[-1], stored, _frozen(ranges)))
+            components.append(_Component(index, _read_only(reads_all[mask].copy()), _read_only(src_lines),
+                                         _read_only(dst_lines), counts[-1], stored, _read_only(ranges)))
     return tuple(components)
 
 

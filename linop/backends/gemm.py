@@ -19,7 +19,7 @@ computed and dropped. Strides:
   ``x[phi + s u]``; tap ``t`` reads component ``phi = (d t) mod s`` at ``u = j + (d t) // s``
   (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), so only the kept outputs are computed.
 
-Four *window orderings*, chosen by the cost model (:func:`choose_ordering`):
+Four *window orderings*, chosen by the planner (:mod:`linop.backends.planner`) from the cost model:
 
 ``"implicit"``
     the compiled kernel (:mod:`linop.backends.compiled`, float32 and float64 when the
@@ -71,7 +71,6 @@ from .blas import gemm
 
 __all__ = [
     "ORDERINGS",
-    "choose_ordering",
     "correlate",
     "correlate_adjoint",
     "correlate_kernel_adjoint",
@@ -315,37 +314,6 @@ def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
     return [flat[:, :, g * o : (g + 1) * o] for g in range(geom.groups)]
 
 
-# -- choice of ordering ---------------------------------------------------------------------
-def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
-    """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
-
-    Products with a small inner dimension (few channels on the copied side) run far
-    below the BLAS peak and re-read their output block once per tap, so windows are
-    copied until the inner dimension is large enough; copying costs one write per
-    window entry. The compiled ``"implicit"`` kernel copies nothing and competes
-    wherever it is available for ``dtype``. ``direction`` is ``"forward"`` (kernel
-    adjoint too) or ``"adjoint"``.
-    """
-    return _cheapest_ordering(geom, direction, np.dtype(dtype), compiled.available(dtype, geom))
-
-
-@functools.lru_cache(maxsize=256)
-def _cheapest_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype, with_implicit: bool) -> str:
-    from .cost import gemm_ordering_cost
-
-    names = ORDERINGS if with_implicit else NUMPY_ORDERINGS
-    costs = {name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in names}
-    return min(costs, key=costs.get)
-
-
-def _resolve_ordering(ordering: str | None, geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
-    """``ordering`` or the cheapest one; ``"implicit"`` where the compiled kernel cannot run
-    ``dtype`` becomes the cheapest NumPy ordering."""
-    if ordering == "implicit" and not compiled.available(dtype, geom):
-        return _cheapest_ordering(geom, direction, np.dtype(dtype), False)
-    return ordering or choose_ordering(geom, direction, np.dtype(dtype))
-
-
 # -- the three functions -----------------------------------------------------------------------
 def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: int) -> tuple[int, int]:
     """``(block, buffer rows)`` of the window buffer of ``ordering``: wide rows per block and
@@ -394,22 +362,30 @@ def _common_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.result_type(*arrays)
 
 
-def _check_ordering(ordering: str | None) -> None:
-    if ordering is not None and ordering not in ORDERINGS:
-        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))} (or None to choose); got {ordering!r}")
+def _check_ordering(ordering: str) -> None:
+    if ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))}; got {ordering!r}")
 
 
-def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+def _runnable_ordering(ordering: str, geom: ConvGeometry, dtype: np.dtype) -> str:
+    """``ordering``, except that ``"implicit"`` where the compiled kernel cannot run ``dtype``
+    is the ``"row"`` ordering (the same products, windows copied)."""
+    if ordering == "implicit" and not compiled.available(dtype, geom):
+        return "row"
+    return ordering
+
+
+def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
     ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns
     ``(B, m_1..m_d, c_out)`` with ``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]``.
-    ``ordering`` forces a window ordering (default: :func:`choose_ordering`).
+    ``ordering`` is the window ordering (:class:`linop.backends.planner.ConvolutionPlan` chooses it).
     """
     _check_ordering(ordering)
     dtype = _common_dtype(xp, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
+    ordering = _runnable_ordering(ordering, geom, dtype)
     if ordering == "implicit":
         step = lambda piece, g, out: compiled.correlate(piece, w, g, out)  # noqa: E731
     else:
@@ -424,7 +400,7 @@ def correlate_adjoint(
     w: np.ndarray,
     geom: ConvGeometry,
     *,
-    ordering: str | None = None,
+    ordering: str,
     crop: Sequence[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input.
@@ -437,7 +413,7 @@ def correlate_adjoint(
     _check_ordering(ordering)
     dtype = _common_dtype(y, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "adjoint", dtype)
+    ordering = _runnable_ordering(ordering, geom, dtype)
     y = y.astype(dtype, copy=False)
     if y.shape[0] == 0:  # an empty batch: nothing to compute (the compiled entry needs samples)
         pads = crop if crop is not None else ((0, 0),) * len(geom.axes)
@@ -458,7 +434,7 @@ def correlate_adjoint(
 
 
 def correlate_kernel_adjoint(
-    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None
+    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str
 ) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its kernel, for a fixed input.
 
@@ -470,7 +446,6 @@ def correlate_kernel_adjoint(
     y = y.astype(dtype, copy=False)
     B = xp.shape[0]
     w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
     if ordering in ("full", "implicit"):
         ordering = "row"  # one product per lead tap either way (no compiled kernel adjoint)
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):

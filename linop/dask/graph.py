@@ -3,8 +3,8 @@
 An operator that is local along its spatial axes (a convolution, a pad, a subsampling)
 runs on a chunked array as one task per output block. Per spatial axis the output blocks
 follow the input chunks, stride-aligned
-(:meth:`linop.geometry.AxisGeometry.output_block_bounds`), and each block reads its
-chunk plus a halo (:mod:`linop.dask.plan`):
+(:func:`linop.geometry.output_block_bounds`), and each block reads its
+chunk plus a halo (:mod:`linop.dask.halo`):
 
 * **forward**: the halo's samples are sliced out of the neighbouring chunks (small
   ``getitem`` tasks, the only data that moves), the block is assembled and linop's own
@@ -32,9 +32,10 @@ import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-from ..geometry import AxisGeometry, block_bounds
+from ..geometry import AxisGeometry, block_bounds, output_block_bounds, input_block_bounds
+from ..operators.blocking import ChannelPlan
 from . import blocks as B
-from .plan import AxisRead, axis_reads
+from .halo import AxisRead, axis_reads
 
 __all__ = ["blocked_adjoint", "blocked_forward", "kernel_adjoint", "kernel_forward", "single_chunk"]
 
@@ -109,7 +110,7 @@ def _reduce_into(layer: dict, key: tuple, parts: list, name: str) -> None:
     layer[key] = (B.sum_arrays, *parts)
 
 
-def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, B.ChannelPlan | None]:
+def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, ChannelPlan | None]:
     """The channel plan of ``a``'s last axis (``None`` without one), ``a`` rechunked if the plan needs it."""
     if n_trail == 0:
         return a, None
@@ -127,7 +128,7 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
 
     ``x`` is laid out ``(lead..., spatial..., [channels])``. The result keeps the lead
     chunks of ``x``, has the stride-aligned output blocks of
-    :meth:`~linop.geometry.AxisGeometry.output_block_bounds` along the spatial axes and
+    :func:`~linop.geometry.output_block_bounds` along the spatial axes and
     the channel chunks of ``blocks.forward_plan``; partial results of input channel chunks
     that feed the same output chunk are summed in a tree.
     """
@@ -136,7 +137,7 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     links = plan.links if plan else ((None, None, blocks),)
     out_channels = plan.result_chunks if plan else (None,)
     in_bounds = [block_bounds(x.chunks[n_lead + a]) for a in range(d)]
-    out_bounds = [ax.output_block_bounds(b) for ax, b in zip(axes, in_bounds)]
+    out_bounds = [output_block_bounds(ax, b) for ax, b in zip(axes, in_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, in_bounds, out_bounds)]
     token = tokenize(x.name, axes, boundary, blocks, n_lead, dtype)
     out_name, halo_name, part_name = f"{name}-{token}", f"{name}-halo-{token}", f"{name}-part-{token}"
@@ -174,9 +175,9 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
 
     Each block of ``y`` gives its contribution over the input samples its forward read
     (the block operator's adjoint); the contribution is cut into the stretches of
-    :func:`~linop.dask.plan.axis_read` and each stretch is added into its chunk. The
+    :func:`~linop.dask.halo.axis_read` and each stretch is added into its chunk. The
     result's spatial chunks are ``input_bounds`` (default:
-    :meth:`~linop.geometry.AxisGeometry.input_block_bounds` of ``y``'s chunks), its channel
+    :func:`~linop.geometry.input_block_bounds` of ``y``'s chunks), its channel
     chunks those of ``blocks.adjoint_plan``: contributions of the output channel chunks
     that feed the same input chunk are added, like the halos.
     """
@@ -186,7 +187,7 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     in_channels = plan.result_chunks if plan else (None,)
     out_bounds = [block_bounds(y.chunks[n_lead + a]) for a in range(d)]
     if input_bounds is None:
-        input_bounds = [ax.input_block_bounds(b) for ax, b in zip(axes, out_bounds)]
+        input_bounds = [input_block_bounds(ax, b) for ax, b in zip(axes, out_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, input_bounds, out_bounds)]
     token = tokenize(y.name, axes, boundary, blocks, n_lead, dtype, input_bounds)
     out_name, part_name, slab_name = f"{name}-{token}", f"{name}-part-{token}", f"{name}-slab-{token}"
@@ -218,7 +219,7 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
 
 
 def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks: B.KernelConvolutionBlocks, *, out_bounds: Sequence[Sequence[int]],
+                   blocks, kernel_shape: tuple[int, ...], *, out_bounds: Sequence[Sequence[int]],
                    out_trail: tuple[int, ...], dtype: np.dtype, name: str) -> da.Array:
     """``w -> image * w`` (a :class:`~linop.KernelConvolution`) with output blocks ``out_bounds``.
 
@@ -230,7 +231,7 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
     image = single_chunk(image, range(d, image.ndim))
     in_bounds = [block_bounds(image.chunks[a]) for a in range(d)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, in_bounds, out_bounds)]
-    n_lead = w.ndim - len(blocks.kernel_shape)
+    n_lead = w.ndim - len(kernel_shape)
     token = tokenize(image.name, w.name, axes, boundary, blocks, out_bounds, dtype)
     out_name, halo_name = f"{name}-{token}", f"{name}-halo-{token}"
     layer: dict = {}
@@ -252,7 +253,7 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
 
 
 def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks: B.KernelConvolutionBlocks, *, dtype: np.dtype, name: str) -> da.Array:
+                   blocks, kernel_shape: tuple[int, ...], *, dtype: np.dtype, name: str) -> da.Array:
     """The kernel gradient ``K_x^H y``: each block of ``y`` against its haloed image block, summed in a tree.
 
     The result, ``(lead..., *kernel_shape)``, is one chunk.
@@ -280,7 +281,7 @@ def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], b
         nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
         layer[key] = (B.kernel_adjoint_block, blocks, nested, block_reads, y_key, dtype)
         parts.append(key)
-    shape = y.shape[:n_lead] + blocks.kernel_shape
+    shape = y.shape[:n_lead] + tuple(kernel_shape)
     out_key = (out_name,) + (0,) * len(shape)
     if parts:
         _reduce_into(layer, out_key, parts, sum_name)

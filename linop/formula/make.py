@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..operators.base import as_shape
+from ..arguments import as_shape
 from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.derive import derive_adjoint
 from ..symbolic.steps import Step

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..operators.base import ShapedOperator, as_shape
+from ..arguments import as_shape
+from ..operators.base import ShapedOperator
 from ._common import CallbackOperator, check_dtype, require, returned_dtype
 
 __all__ = ["JaxOperator", "apply_to_array", "from_jax"]

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..operators.base import ShapedOperator, as_shape
+from ..arguments import as_shape
+from ..operators.base import ShapedOperator
 from ._common import CallbackOperator, check_dtype, require
 
 __all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]

@@ -18,7 +18,7 @@ up to rounding. What PyTorch can express, per spatial axis with low and high pad
   ``constant`` (``"zeros"``), ``reflect``, ``edge`` (``"replicate"``), ``wrap``
   (``"circular"``, pads at most the axis length). Not ``symmetric``.
 * ``ConvTranspose*d``: zero boundary only, padding ``p_lo`` cropped on both sides, and
-  ``output_padding = n + 2 p_lo - used_size`` (:attr:`linop.geometry.AxisGeometry.transposed_output_padding`),
+  ``output_padding = n + 2 p_lo - used_size`` (:func:`linop.geometry.transposed_output_padding`),
   which PyTorch accepts in ``[0, max(s, d))``.
 
 Anything else raises :class:`TorchCannotExpress` naming why. :func:`torch_map` runs a
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry import BOUNDARY_ALIASES, matching_high_padding, resolve_padding, transposed_conv_size
+from ..geometry import BOUNDARY_ALIASES, matching_high_padding, resolve_padding, transposed_conv_size, transposed_output_padding
 from ..operators.base import ShapedOperator
 from ..operators.convolution import ConvTranspose, Convolution
 from ._common import require
@@ -297,7 +297,7 @@ def _conv_transpose_torch_arguments(op: ConvTranspose) -> dict:
     g = op.geometry
     if g.boundary != "constant":
         raise TorchCannotExpress(f"boundary={g.boundary!r}: PyTorch's ConvTranspose*d supports zero padding only")
-    output_padding = tuple(ax.transposed_output_padding for ax in g.axes)
+    output_padding = tuple(transposed_output_padding(ax) for ax in g.axes)
     for a, (ax, op_a) in enumerate(zip(g.axes, output_padding)):
         if op_a < 0:
             raise TorchCannotExpress(

@@ -24,8 +24,8 @@ import numpy as np
 import sympy
 from sympy import Expr, IndexedBase, Symbol
 
-from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, per_axis, resolve_padding
-from ..operators.base import as_shape
+from ..arguments import as_shape, per_axis
+from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, resolve_padding
 from .affine_sum import AffineSum, SumTerm, index_symbols
 
 __all__ = [
@@ -159,7 +159,7 @@ def convolution_formula(
     Parameters
     ----------
     geometry : ConvGeometry
-        From ``linop.operators.convolution.conv_geometry`` (or with symbolic sizes).
+        From :func:`linop.geometry.conv_geometry` (or with symbolic sizes).
     flip : bool
         Reverse the kernel along every spatial axis.
     kernel_real : bool

@@ -16,7 +16,7 @@ and the adjoint derived from it (not typed in),
         \\overline{k[i - 2j]}\\, y[j] .
 
 The geometry (sizes, padding, the index map) is :mod:`linop.geometry`'s, read through
-``linop.operators.convolution.conv_geometry``, so keywords, layouts and error
+:func:`linop.geometry.conv_geometry`, so keywords, layouts and error
 messages are those of the numeric :class:`linop.Convolution`.
 """
 
@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
-from ..operators.base import as_shape
-from ..operators.convolution import conv_geometry
+from ..arguments import as_shape, check_flag
+from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, conv_geometry
 from .affine_sum import AffineSum
 from .derive import derive_adjoint
 from .evaluate import formula_entries, sparse_entries

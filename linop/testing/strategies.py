@@ -26,7 +26,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..backends import METHODS, check_method
+from ..arguments import check_choice
+from ..backends import METHODS
 from ..geometry import BOUNDARY_ALIASES, BOUNDARY_MODES, AxisGeometry, canonical_boundary, max_pad_width, resolve_padding
 from ..operators import Convolution
 from ..verification.operands import declared_shapes
@@ -214,7 +215,7 @@ def conv_configs(
     for b in boundaries:
         canonical_boundary(b)
     for m in methods:
-        check_method(m)
+        check_choice(m, METHODS, "method")
     dtypes = tuple(np.dtype(d) for d in dtypes)
     bad = [d for d in dtypes if not np.issubdtype(d, np.inexact)]
     if bad:

@@ -98,7 +98,7 @@ def _entries() -> list[CatalogueEntry]:
           lambda: Convolution(_random((7,), seed=15), (100_000,), stride=2, padding="same", boundary="symmetric")),
     ]
     for mode in BOUNDARY_MODES:
-        entries.append(E(f"Pad {mode}", f"padding by (2, 1) and (1, 3) with mode={mode!r}",
+        entries.append(E(f"Pad {mode}", f"padding by (2, 1) and (1, 3) with boundary={mode!r}",
                          lambda mode=mode: Pad((6, 5), [(2, 1), (1, 3)], mode)))
     entries += [
         E("Subsample", "keep every 2nd / 3rd sample from offset (1, 0); adjoint: zero insertion",
