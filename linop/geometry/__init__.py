@@ -31,7 +31,7 @@ from .axis import AxisGeometry, kernel_extent
 from .blocks import block_bounds, block_input_range, input_block_bounds, output_block_bounds, window_centre
 from .boundary import BOUNDARY_ALIASES, BOUNDARY_MODES, FoldPiece, canonical_boundary, fold_index, fold_pieces, max_pad_width
 from .convolution import MAX_SAMPLES, PADDING_DOMINANCE, PADDING_SLACK, ConvGeometry, PaddingSpec, conv_geometry, resolve_padding
-from .record import METHODS, ConvParameters, ConvRecord
+from .record import METHODS, ConvParameters, ConvRecord, register_numeric_view
 from .transposed_sizes import matching_high_padding, transposed_conv_size, transposed_output_padding
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "matching_high_padding",
     "max_pad_width",
     "output_block_bounds",
+    "register_numeric_view",
     "resolve_padding",
     "transposed_conv_size",
     "transposed_output_padding",

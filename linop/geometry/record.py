@@ -12,16 +12,44 @@ keywords again.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..arguments import as_shape, check_choice, check_flag
 from .axis import AxisGeometry
 from .convolution import ConvGeometry, PaddingSpec, conv_geometry
 
-__all__ = ["METHODS", "ConvParameters", "ConvRecord"]
+__all__ = ["METHODS", "ConvParameters", "ConvRecord", "register_numeric_view"]
 
 #: Names accepted by the ``method`` keyword (:func:`linop.backends.plan_convolution`).
 METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
+
+#: How a record becomes a numeric operator (:meth:`ConvRecord.numeric_operator`):
+#: :mod:`linop.operators` registers ``Convolution.from_record`` when it is imported, which
+#: ``import linop`` always does. The layers above the operators (the exact twin of
+#: :mod:`linop.symbolic`) make the numeric view of a record through it, so that they never
+#: import the operators back.
+_numeric_view: list[Callable[[Any, "ConvRecord"], Any]] = []
+
+
+def register_numeric_view(build: Callable[[Any, "ConvRecord"], Any]) -> None:
+    """Register how a record becomes a numeric operator: ``build(kernel, record)``.
+
+    :mod:`linop.operators` registers :meth:`linop.Convolution.from_record`; registering
+    again replaces it.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(kernel, record)`` returns the operator.
+
+    Examples
+    --------
+    >>> from linop.geometry import ConvRecord
+    >>> ConvRecord.resolve((3,), (7,), stride=2).numeric_operator([0.5, 1, 0.5]).output_shape
+    (3,)
+    """
+    _numeric_view[:] = [build]
 
 
 class ConvParameters:
@@ -180,6 +208,30 @@ class ConvRecord(ConvParameters):
             stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
             boundary=self.boundary, flip=self.flip, method=self.method,
         )
+
+    def numeric_operator(self, kernel: Any) -> Any:
+        """The numeric :class:`linop.Convolution` of this record with ``kernel``.
+
+        Parameters
+        ----------
+        kernel : array_like
+            The kernel, of shape :attr:`kernel_shape`.
+
+        Returns
+        -------
+        linop.Convolution
+            The operator (the view :func:`register_numeric_view` registered).
+
+        Examples
+        --------
+        >>> from linop.geometry import ConvRecord
+        >>> A = ConvRecord.resolve((3,), (7,), stride=2).numeric_operator([0.5, 1, 0.5])
+        >>> A.apply(np.array([1, 0, -2, 3, 1, 2, -1.0]))
+        array([-0.5,  2.5,  2. ])
+        """
+        if not _numeric_view:  # pragma: no cover - linop.operators is imported with linop
+            raise RuntimeError("no numeric view is registered: import linop first")
+        return _numeric_view[0](kernel, self)
 
     def block(
         self,

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from ..arguments import as_finite_array
 from ..backends import ConvolutionPlan, plan_convolution
 from ..deprecation import moved_names
-from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec, block_bounds
+from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec, block_bounds, register_numeric_view
 from ..immutable import immutable
 from .base import AdjointOperator, ShapedOperator
 from .blocking import ChannelPlan, Stencil, numerics_inherited
@@ -279,9 +279,9 @@ class Convolution(ConvParameters, ShapedOperator):
         linop.symbolic.SymbolicSizeError
             From the matrix and the proofs when the operator is above the symbolic size limit.
         """
-        from ..symbolic import Convolution as SymbolicConvolution
+        from ..symbolic.operators import Convolution as SymbolicConvolution
 
-        return SymbolicConvolution.from_numeric(self, symbols=symbols)
+        return SymbolicConvolution.from_record(self.kernel, self.record, symbols=symbols)
 
     # -- explicit matrix ----------------------------------------------------------------
     def to_sparse(self) -> sp.csr_array:
@@ -416,6 +416,10 @@ def _spans(bounds: Sequence[int]) -> list[tuple[int, int]]:
 def _aligned_bounds(bounds: Sequence[int], unit: int) -> tuple[int, ...]:
     """Chunk boundaries moved down to multiples of ``unit`` (whole groups of channels), duplicates dropped."""
     return tuple(sorted({(b // unit) * unit for b in bounds} | {bounds[-1]}))
+
+
+# the numeric view of a record, for the layers above that must not import this module back
+register_numeric_view(Convolution.from_record)
 
 
 class ConvTranspose(AdjointOperator):

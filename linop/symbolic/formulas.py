@@ -293,14 +293,17 @@ def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence
     >>> print(symbolic.subsampling_formula(8, stride=3, offset=1))
     Eq(y[j], x[3*j + 1])
     """
-    from ..operators.sampling import Subsample
-
-    numeric = Subsample(input_shape, stride, offset)
-    j = _names("j", len(numeric.input_shape))
-    free = tuple((j[a], 0, m - 1) for a, m in enumerate(numeric.output_shape))
-    index = tuple(s * j[a] + o for a, (s, o) in enumerate(zip(numeric.stride, numeric.offset)))
+    shape = as_shape(input_shape, "input_shape")
+    strides = per_axis(stride, len(shape), "stride", minimum=1)
+    offsets = per_axis(offset, len(shape), "offset", minimum=0)
+    if any(o >= n for n, o in zip(shape, offsets)):
+        raise ValueError(f"offset must be < the axis length; got offset={offset!r} for shape {shape}")
+    out = tuple(-(-(n - o) // s) for n, s, o in zip(shape, strides, offsets))
+    j = _names("j", len(shape))
+    free = tuple((j[a], 0, m - 1) for a, m in enumerate(out))
+    index = tuple(s * j[a] + o for a, (s, o) in enumerate(zip(strides, offsets)))
     term = SumTerm(IndexedBase("y"), j, IndexedBase("x"), index, 1, free)
-    return AffineSum((term,), numeric.output_shape, numeric.input_shape)
+    return AffineSum((term,), out, shape)
 
 
 def zero_insertion_formula(
