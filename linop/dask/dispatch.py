@@ -44,7 +44,7 @@ from ..operators import (
 from . import graph
 from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
 from .kernel import DaskKernelConvolution
-from .validation import check_operand
+from .validation import check_dask_array, check_operand, check_operator
 
 __all__ = ["NUMERIC_HOOKS", "RULES", "Rule", "adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec",
            "rule_for"]
@@ -71,7 +71,8 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``x`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -82,7 +83,7 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     >>> apply(A, x).compute()
     array([ 3.,  9., 15., 21.])
     """
-    return forward(op, check_operand(op, x, op.input_shape, "x"))
+    return forward(op, check_operand(check_operator(op), x, op.input_shape, "x"))
 
 
 def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
@@ -106,7 +107,8 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``y`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -116,7 +118,7 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     >>> apply_adjoint(A, da.ones(4, chunks=2)).compute()
     array([1., 1., 2., 1., 2., 1., 2., 1., 1., 0.])
     """
-    return adjoint(op, check_operand(op, y, op.output_shape, "y"))
+    return adjoint(op, check_operand(check_operator(op), y, op.output_shape, "y"))
 
 
 def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -136,8 +138,9 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -147,7 +150,7 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
     >>> matvec(A, da.ones(9, chunks=3)).compute()
     array([4., 4., 4., 4.])
     """
-    return _flat(op, x, op.input_shape, op.shape[1], apply, "x")
+    return _flat(check_operator(op), x, op.input_shape, op.shape[1], apply, "x")
 
 
 def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
@@ -167,8 +170,9 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``y`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -178,7 +182,7 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
     >>> rmatvec(A, da.ones(4, chunks=2)).compute()
     array([1., 2., 1., 2., 4., 2., 1., 2., 1.])
     """
-    return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
+    return _flat(check_operator(op), y, op.output_shape, op.shape[0], apply_adjoint, "y")
 
 
 def dot(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -202,8 +206,9 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -215,6 +220,8 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
            [2., 2.],
            [2., 2.]])
     """
+    check_operator(op)
+    check_dask_array(x, "x")
     if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
         return matvec(op, x)
     if x.ndim != 2 or x.shape[0] != op.shape[1]:
@@ -224,6 +231,7 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
 
 
 def _flat(op, v, shape, length, rule, name):
+    check_dask_array(v, name)
     if v.shape not in ((length,), (length, 1)):
         raise ValueError(f"{name} must have shape ({length},) or ({length}, 1); got {v.shape}")
     out = rule(op, v.reshape(shape))
