@@ -5,12 +5,24 @@ Every operator class maps to a rule: the convolution family, :class:`~linop.Pad`
 compositions, sums, scalings, adjoints and transposes combine the rules of their parts;
 :class:`~linop.Identity` returns its input. An operator without a rule (a user's own
 :class:`~linop.ShapedOperator`) still works: its axes are gathered into one chunk per
-batch chunk and its own ``apply`` runs there (only the batch axes stay split).
+batch chunk and its own numerics run there (only the batch axes stay split).
+
+A rule rebuilds its class's numerics from the operator's parameters, so it computes the
+map of the class it was written for. It therefore applies to an operator whose nearest
+ruled class in its MRO is that class and whose type overrides none of the rule's
+*numeric hooks* (``_batched``, ``_forward``, ``_backward`` and the helpers they call,
+listed per rule): a subclass that only adds a constructor, properties or conversions
+(:class:`~linop.ConvTranspose` is such an :class:`~linop.AdjointOperator`) runs blocked;
+one that overrides a hook computes its own map, so it runs whole, through its own hooks,
+like an operator without a rule. Never another class's map.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import dask.array as da
 import numpy as np
@@ -32,9 +44,10 @@ from ..operators import (
 from . import graph
 from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
 from .kernel import DaskKernelConvolution
-from .validation import check_operand
+from .validation import check_dask_array, check_operand, check_operator
 
-__all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec"]
+__all__ = ["NUMERIC_HOOKS", "RULES", "Rule", "adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec",
+           "rule_for"]
 
 
 def apply(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -58,7 +71,8 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``x`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -69,7 +83,7 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     >>> apply(A, x).compute()
     array([ 3.,  9., 15., 21.])
     """
-    return forward(op, check_operand(op, x, op.input_shape, "x"))
+    return forward(op, check_operand(check_operator(op), x, op.input_shape, "x"))
 
 
 def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
@@ -93,7 +107,8 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``y`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -103,7 +118,7 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     >>> apply_adjoint(A, da.ones(4, chunks=2)).compute()
     array([1., 1., 2., 1., 2., 1., 2., 1., 1., 0.])
     """
-    return adjoint(op, check_operand(op, y, op.output_shape, "y"))
+    return adjoint(op, check_operand(check_operator(op), y, op.output_shape, "y"))
 
 
 def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -123,8 +138,9 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -134,7 +150,7 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
     >>> matvec(A, da.ones(9, chunks=3)).compute()
     array([4., 4., 4., 4.])
     """
-    return _flat(op, x, op.input_shape, op.shape[1], apply, "x")
+    return _flat(check_operator(op), x, op.input_shape, op.shape[1], apply, "x")
 
 
 def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
@@ -154,8 +170,9 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``y`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -165,7 +182,7 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
     >>> rmatvec(A, da.ones(4, chunks=2)).compute()
     array([1., 2., 1., 2., 4., 2., 1., 2., 1.])
     """
-    return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
+    return _flat(check_operator(op), y, op.output_shape, op.shape[0], apply_adjoint, "y")
 
 
 def dot(op: ShapedOperator, x: da.Array) -> da.Array:
@@ -189,8 +206,9 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -202,6 +220,8 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
            [2., 2.],
            [2., 2.]])
     """
+    check_operator(op)
+    check_dask_array(x, "x")
     if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
         return matvec(op, x)
     if x.ndim != 2 or x.shape[0] != op.shape[1]:
@@ -211,6 +231,7 @@ def dot(op: ShapedOperator, x: da.Array) -> da.Array:
 
 
 def _flat(op, v, shape, length, rule, name):
+    check_dask_array(v, name)
     if v.shape not in ((length,), (length, 1)):
         raise ValueError(f"{name} must have shape ({length},) or ({length}, 1); got {v.shape}")
     out = rule(op, v.reshape(shape))
@@ -296,7 +317,14 @@ def _kernel_adjoint(op: KernelConvolution, y: da.Array) -> da.Array:
 
 def _whole(op: ShapedOperator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...],
            method: Callable) -> da.Array:
-    """An operator without a blocked rule: its own axes in one chunk, one call per batch chunk."""
+    """An operator without a blocked rule: its own axes in one chunk, one call per batch chunk.
+
+    ``method`` is :meth:`ShapedOperator.apply` or ``apply_adjoint`` *of the base class*,
+    bound to ``op``: on a NumPy chunk it runs ``op``'s own hooks (``_batched``,
+    ``_forward`` / ``_backward``), the map ``op`` computes on NumPy. An override of
+    ``apply`` itself is not called here: it already ran, on the Dask array, before it
+    reached this module (calling it again per chunk would apply it twice).
+    """
     n_lead = _lead(shape, x)
     x = graph.single_chunk(x, range(n_lead, x.ndim))
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
@@ -306,13 +334,43 @@ def _whole(op: ShapedOperator, x: da.Array, shape: tuple[int, ...], out_shape: t
                         meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype))
 
 
-_FORWARD: list[tuple[type, Callable]] = []
-_ADJOINT: list[tuple[type, Callable]] = []
+#: The hooks behind every operator's map on NumPy: ``apply`` is ``_batched`` then
+#: ``_forward`` (``apply_adjoint``: ``_backward``). A blocked rule replaces all three.
+NUMERIC_HOOKS = ("_batched", "_forward", "_backward")
 
 
-def _rule(cls: type, fwd: Callable, adj: Callable) -> None:
-    _FORWARD.append((cls, fwd))
-    _ADJOINT.append((cls, adj))
+@dataclass(frozen=True)
+class Rule:
+    """How the operators of class ``cls`` run on Dask arrays, and which of its methods they bypass.
+
+    Attributes
+    ----------
+    cls : type
+        The class the rule was written for.
+    forward, adjoint : callable
+        ``(op, x) -> A x`` and ``(op, y) -> A^H y`` on checked Dask arrays.
+    hooks : tuple of str
+        The methods and properties of ``cls`` that make its map on NumPy and that the rule
+        does not call (it rebuilds the numerics from the operator's parameters).
+    """
+
+    cls: type
+    forward: Callable
+    adjoint: Callable
+    hooks: tuple[str, ...] = NUMERIC_HOOKS
+
+    def overridden_hooks(self, kind: type) -> tuple[str, ...]:
+        """The hooks that ``kind`` (``cls`` or a subclass) defines differently from ``cls``."""
+        return tuple(h for h in self.hooks
+                     if inspect.getattr_static(kind, h, None) is not inspect.getattr_static(self.cls, h, None))
+
+
+#: The rules, by the class they were written for.
+RULES: dict[type, Rule] = {}
+
+
+def _rule(cls: type, fwd: Callable, adj: Callable, helpers: tuple[str, ...] = ()) -> None:
+    RULES[cls] = Rule(cls, fwd, adj, NUMERIC_HOOKS + helpers)
 
 
 def _conj(a: da.Array) -> da.Array:
@@ -320,8 +378,9 @@ def _conj(a: da.Array) -> da.Array:
 
 
 _rule(Identity, lambda op, x: x, lambda op, y: y)
-_rule(Convolution, _convolution_forward, _convolution_adjoint)
-_rule(KernelConvolution, _kernel_forward, _kernel_adjoint)
+_rule(Convolution, _convolution_forward, _convolution_adjoint,
+      ("_with_channel_axis", "_without_channel_axis", "_backend"))
+_rule(KernelConvolution, _kernel_forward, _kernel_adjoint, ("_stacked",))
 _rule(Pad,
       _local_forward(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad"),
       _local_adjoint(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad-adjoint"))
@@ -340,27 +399,44 @@ _rule(SumOperator, lambda op, x: forward(op.left, x) + forward(op.right, x),
 _rule(ScaledOperator, lambda op, x: forward(op.op, x) * op.scalar, lambda op, y: adjoint(op.op, y) * op._conj_scalar)
 
 
-def _find(table: list[tuple[type, Callable]], op: ShapedOperator) -> Callable | None:
-    for cls, rule in table:
-        if type(op) is cls:
-            return rule
-    for cls, rule in table:  # subclasses (ConvTranspose is an AdjointOperator)
-        if isinstance(op, cls):
-            return rule
+def rule_for(op: ShapedOperator) -> Rule | None:
+    """The blocked rule that computes ``op``'s own map, or ``None`` (then ``op`` runs whole).
+
+    The rule of the nearest class in ``type(op).__mro__`` that has one, provided
+    ``type(op)`` overrides none of that rule's hooks (a subclass that does computes
+    another map than the rule's class).
+
+    Examples
+    --------
+    >>> from linop.dask.dispatch import rule_for
+    >>> class Doubled(linop.Convolution):
+    ...     def _forward(self, x):
+    ...         return 2 * super()._forward(x)
+    >>> rule_for(linop.Convolution([1.0, 2.0], 5)).cls.__name__
+    'Convolution'
+    >>> rule_for(Doubled([1.0, 2.0], 5)) is None
+    True
+    >>> rule_for(linop.ConvTranspose([1.0, 2.0], 5)).cls.__name__   # an AdjointOperator that adds no numerics
+    'AdjointOperator'
+    """
+    for cls in type(op).__mro__:
+        rule = RULES.get(cls)
+        if rule is not None:
+            return None if rule.overridden_hooks(type(op)) else rule
     return None
 
 
 def forward(op: ShapedOperator, x: da.Array) -> da.Array:
     """``A x`` for a checked ``x`` (shape ``(..., *A.input_shape)``, the result dtype)."""
-    rule = _find(_FORWARD, op)
+    rule = rule_for(op)
     if rule is None:
-        return _whole(op, x, op.input_shape, op.output_shape, op.apply)
-    return rule(op, x).astype(x.dtype, copy=False)
+        return _whole(op, x, op.input_shape, op.output_shape, functools.partial(ShapedOperator.apply, op))
+    return rule.forward(op, x).astype(x.dtype, copy=False)
 
 
 def adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     """``A^H y`` for a checked ``y`` (shape ``(..., *A.output_shape)``, the result dtype)."""
-    rule = _find(_ADJOINT, op)
+    rule = rule_for(op)
     if rule is None:
-        return _whole(op, y, op.output_shape, op.input_shape, op.apply_adjoint)
-    return rule(op, y).astype(y.dtype, copy=False)
+        return _whole(op, y, op.output_shape, op.input_shape, functools.partial(ShapedOperator.apply_adjoint, op))
+    return rule.adjoint(op, y).astype(y.dtype, copy=False)

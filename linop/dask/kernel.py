@@ -27,6 +27,7 @@ from ..operators.convolution import conv_geometry
 from .. import backends
 from . import graph
 from .blocks import KernelConvolutionBlocks
+from .validation import check_dask_array
 
 __all__ = ["DaskKernelConvolution"]
 
@@ -37,8 +38,9 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     Parameters
     ----------
     image : dask.array.Array
-        The fixed image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``, chunked along its spatial
-        axes in any way (its channel axis is gathered into one chunk per block).
+        The fixed image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``, finite, chunked along its
+        spatial axes in any way (its channel axis is gathered into one chunk per block).
+        Integer and boolean images compute in float64, float16 ones in float32.
     kernel_shape : tuple of int
         ``(k_1..k_d)`` or ``(k_1..k_d, c_in/groups, c_out)``: the operator's input shape.
     stride, padding, dilation, groups, boundary, flip, method
@@ -54,7 +56,11 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     TypeError
         ``image`` is not a numeric Dask array.
     ValueError
-        Unknown chunk sizes, or any invalid keyword (as for :class:`~linop.Convolution`).
+        Unknown chunk sizes, an empty or 0-d ``image``, a ``kernel_shape`` that does not
+        fit it, any invalid keyword (as for :class:`~linop.Convolution`), or an ``image``
+        that holds NaN or inf. All before the operator exists: the finiteness check is
+        the one pass over the image the constructor makes (a reduction, never the whole
+        image in memory).
 
     Examples
     --------
@@ -72,19 +78,29 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     def __init__(self, image: da.Array, kernel_shape: int | Sequence[int], *, stride: int | Sequence[int] = 1,
                  padding: PaddingSpec = "valid", dilation: int | Sequence[int] = 1, groups: int = 1,
                  boundary: str = "constant", flip: bool = False, method: str = "auto"):
-        if not isinstance(image, da.Array):
-            raise TypeError(f"image must be a dask.array.Array; got {type(image).__name__}")
-        if not np.issubdtype(image.dtype, np.number):
-            raise TypeError(f"image must be a numeric array; got dtype {image.dtype}")
-        if any(np.isnan(s) for s in image.shape):
-            raise ValueError(f"image has unknown chunk sizes (shape {image.shape}); call image.compute_chunk_sizes() first")
+        check_dask_array(image, "image")
+        if image.ndim == 0:
+            raise ValueError("image must have at least one axis; got a 0-d array")
+        if 0 in image.shape:
+            raise ValueError(f"image must not be empty; got shape {image.shape}")
         kshape = as_shape(kernel_shape, "kernel_shape")
+        if not (len(kshape) == image.ndim or (len(kshape) == image.ndim + 1 and image.ndim >= 2)):
+            raise ValueError(
+                f"kernel_shape {kshape} does not fit the image of shape {image.shape}: a single-channel "
+                f"kernel_shape (k_1..k_d) goes with an image (n_1..n_d), a multi-channel one "
+                f"(k_1..k_d, c_in/groups, c_out) with an image (n_1..n_d, c_in)"
+            )
         self.flip = check_flag(flip, "flip")
         self.geometry = conv_geometry(kshape, image.shape, stride=stride, padding=padding, dilation=dilation,
                                       groups=groups, boundary=boundary, kernel_name="kernel_shape")
         self.method = backends.check_method(method)
         dtype = image.dtype if np.issubdtype(image.dtype, np.inexact) else np.dtype(np.float64)
         dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
+        # Each block is a KernelConvolution, which refuses a non-finite image: checked here,
+        # the one pass over the image the constructor makes, so that the error names
+        # ``image`` now instead of a block's parameter at compute time.
+        if np.issubdtype(image.dtype, np.inexact) and not bool(da.isfinite(image).all().compute()):
+            raise ValueError("image must be finite; it contains NaN or inf")
         self.image = image.astype(dtype) if image.dtype != dtype else image
         super().__init__(self.geometry.kernel_shape, self.geometry.output_shape, dtype)
 
