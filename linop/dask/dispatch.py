@@ -14,6 +14,7 @@ and its own ``apply`` runs there (only the batch axes stay split).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +34,7 @@ from ..operators.blocking import (
     Unchanged,
 )
 from . import graph
-from .validation import check_operand
+from .validation import check_dask_array, check_operand, check_operator
 
 __all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec", "run"]
 
@@ -92,7 +93,8 @@ def apply(op: Operator, x: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``x`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -103,7 +105,7 @@ def apply(op: Operator, x: da.Array) -> da.Array:
     >>> apply(A, x).compute()
     array([ 3.,  9., 15., 21.])
     """
-    return forward(op, check_operand(op, x, op.input_shape, "x"))
+    return forward(op, check_operand(check_operator(op), x, op.input_shape, "x"))
 
 
 def apply_adjoint(op: Operator, y: da.Array) -> da.Array:
@@ -127,7 +129,8 @@ def apply_adjoint(op: Operator, y: da.Array) -> da.Array:
     Raises
     ------
     TypeError, ValueError
-        Before any computation: ``y`` is not numeric, has unknown chunk sizes or the wrong shape.
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or the wrong shape.
 
     Examples
     --------
@@ -137,7 +140,7 @@ def apply_adjoint(op: Operator, y: da.Array) -> da.Array:
     >>> apply_adjoint(A, da.ones(4, chunks=2)).compute()
     array([1., 1., 2., 1., 2., 1., 2., 1., 1., 0.])
     """
-    return adjoint(op, check_operand(op, y, op.output_shape, "y"))
+    return adjoint(op, check_operand(check_operator(op), y, op.output_shape, "y"))
 
 
 def matvec(op: Operator, x: da.Array) -> da.Array:
@@ -157,8 +160,9 @@ def matvec(op: Operator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -168,7 +172,7 @@ def matvec(op: Operator, x: da.Array) -> da.Array:
     >>> matvec(A, da.ones(9, chunks=3)).compute()
     array([4., 4., 4., 4.])
     """
-    return _flat(op, x, op.input_shape, op.shape[1], apply, "x")
+    return _flat(check_operator(op), x, op.input_shape, op.shape[1], apply, "x")
 
 
 def rmatvec(op: Operator, y: da.Array) -> da.Array:
@@ -188,8 +192,9 @@ def rmatvec(op: Operator, y: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``y`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``y`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -199,7 +204,7 @@ def rmatvec(op: Operator, y: da.Array) -> da.Array:
     >>> rmatvec(A, da.ones(4, chunks=2)).compute()
     array([1., 2., 1., 2., 4., 2., 1., 2., 1.])
     """
-    return _flat(op, y, op.output_shape, op.shape[0], apply_adjoint, "y")
+    return _flat(check_operator(op), y, op.output_shape, op.shape[0], apply_adjoint, "y")
 
 
 def dot(op: Operator, x: da.Array) -> da.Array:
@@ -223,8 +228,9 @@ def dot(op: Operator, x: da.Array) -> da.Array:
 
     Raises
     ------
-    ValueError
-        If ``x`` has another shape.
+    TypeError, ValueError
+        Before any computation: ``op`` is not a shaped operator, ``x`` is not a numeric
+        Dask array, has unknown chunk sizes or another shape.
 
     Examples
     --------
@@ -236,6 +242,8 @@ def dot(op: Operator, x: da.Array) -> da.Array:
            [2., 2.],
            [2., 2.]])
     """
+    check_operator(op)
+    check_dask_array(x, "x")
     if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
         return matvec(op, x)
     if x.ndim != 2 or x.shape[0] != op.shape[1]:
@@ -245,6 +253,7 @@ def dot(op: Operator, x: da.Array) -> da.Array:
 
 
 def _flat(op, v, shape, length, rule, name):
+    check_dask_array(v, name)
     if v.shape not in ((length,), (length, 1)):
         raise ValueError(f"{name} must have shape ({length},) or ({length}, 1); got {v.shape}")
     out = rule(op, v.reshape(shape))
@@ -291,7 +300,12 @@ def _kernel_adjoint(op: Operator, s: KernelStencil, y: da.Array) -> da.Array:
 
 def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...],
            method: Callable) -> da.Array:
-    """An operator without a block structure: its own axes in one chunk, its own ``apply`` per batch chunk."""
+    """An operator without a block structure: its own axes in one chunk, one call per batch chunk.
+
+    ``method`` runs ``op``'s own NumPy numerics (``_batched``, ``_forward`` / ``_backward``)
+    on a chunk. An override of ``apply`` itself is not called here: it already ran, on the
+    Dask array, before it reached this module (calling it again per chunk would apply it twice).
+    """
     n_lead = _lead(shape, x)
     x = graph.single_chunk(x, range(n_lead, x.ndim))
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
@@ -310,8 +324,8 @@ def _blocked(op: Operator, a: da.Array, adjoint: bool) -> da.Array:
     s = op.block_structure()
     if s is None:
         if adjoint:
-            return _whole(op, a, op.output_shape, op.input_shape, op.apply_adjoint)
-        return _whole(op, a, op.input_shape, op.output_shape, op.apply)
+            return _whole(op, a, op.output_shape, op.input_shape, functools.partial(op._apply, adjoint=True))
+        return _whole(op, a, op.input_shape, op.output_shape, functools.partial(op._apply, adjoint=False))
     if isinstance(s, Stencil):
         return _stencil_adjoint(op, s, a) if adjoint else _stencil_forward(op, s, a)
     if isinstance(s, KernelStencil):

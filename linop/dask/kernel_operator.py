@@ -23,9 +23,10 @@ import numpy as np
 from ..backends import plan_convolution
 from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec, block_bounds, output_block_bounds
 from ..operators import ShapedOperator
-from ..operators.blocking import Scheduled
+from ..operators.blocking import Scheduled, numerics_inherited
 from ..operators.kernel_convolution import KernelConvolutionBlocks
 from . import graph
+from .validation import check_dask_array
 
 __all__ = ["DaskKernelConvolution"]
 
@@ -36,8 +37,9 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     Parameters
     ----------
     image : dask.array.Array
-        The fixed image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``, chunked along its spatial
-        axes in any way (its channel axis is gathered into one chunk per block).
+        The fixed image, ``(n_1..n_d)`` or ``(n_1..n_d, c_in)``, finite, chunked along its
+        spatial axes in any way (its channel axis is gathered into one chunk per block).
+        Integer and boolean images compute in float64, float16 ones in float32.
     kernel_shape : tuple of int
         ``(k_1..k_d)`` or ``(k_1..k_d, c_in/groups, c_out)``: the operator's input shape.
     stride, padding, dilation, groups, boundary, flip, method
@@ -53,7 +55,11 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     TypeError
         ``image`` is not a numeric Dask array.
     ValueError
-        Unknown chunk sizes, or any invalid keyword (as for :class:`~linop.Convolution`).
+        Unknown chunk sizes, an empty or 0-d ``image``, a ``kernel_shape`` that does not
+        fit it, any invalid keyword (as for :class:`~linop.Convolution`), or an ``image``
+        that holds NaN or inf. All before the operator exists: the finiteness check is
+        the one pass over the image the constructor makes (a reduction, never the whole
+        image in memory).
 
     Examples
     --------
@@ -71,22 +77,28 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     def __init__(self, image: da.Array, kernel_shape: int | Sequence[int], *, stride: int | Sequence[int] = 1,
                  padding: PaddingSpec = "valid", dilation: int | Sequence[int] = 1, groups: int = 1,
                  boundary: str = "constant", flip: bool = False, method: str = "auto"):
-        if not isinstance(image, da.Array):
-            raise TypeError(f"image must be a dask.array.Array; got {type(image).__name__}")
-        if not np.issubdtype(image.dtype, np.number):
-            raise TypeError(f"image must be a numeric array; got dtype {image.dtype}")
-        if any(np.isnan(s) for s in image.shape):
-            raise ValueError(f"image has unknown chunk sizes (shape {image.shape}); call image.compute_chunk_sizes() first")
+        check_dask_array(image, "image")
+        if image.ndim == 0:
+            raise ValueError("image must have at least one axis; got a 0-d array")
+        if 0 in image.shape:
+            raise ValueError(f"image must not be empty; got shape {image.shape}")
         self.record = ConvRecord.resolve(
             kernel_shape, image.shape, stride=stride, padding=padding, dilation=dilation, groups=groups,
-            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape",
+            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape", input_name="image",
         )
         dtype = image.dtype if np.issubdtype(image.dtype, np.inexact) else np.dtype(np.float64)
         dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
+        # Each block is a KernelConvolution of the image's block: checked here, the one pass
+        # over the image the constructor makes, so that the error names ``image`` now
+        # instead of a block's parameter at compute time.
+        if np.issubdtype(image.dtype, np.inexact) and not bool(da.isfinite(image).all().compute()):
+            raise ValueError("image must be finite; it contains NaN or inf")
         self.image = image.astype(dtype) if image.dtype != dtype else image
         # planned once, here; every block runs this plan on its own geometry
         self.blocks = KernelConvolutionBlocks(self.record, plan_convolution(self.record.geometry, dtype, method))
         super().__init__(self.geometry.kernel_shape, self.geometry.output_shape, dtype)
+
+    _numeric_hooks = ShapedOperator._numeric_hooks + ("forward_graph", "adjoint_graph", "geometry")
 
     @property
     def geometry(self) -> ConvGeometry:
@@ -118,8 +130,11 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
         return graph.kernel_adjoint(self.image, y, g.axes, g.boundary, self.blocks, g.kernel_shape,
                                     dtype=y.dtype, name="linop-kernel-convolution-adjoint")
 
-    def block_structure(self) -> Scheduled:
-        """On Dask arrays this operator builds its own graphs."""
+    def block_structure(self) -> Scheduled | None:
+        """On Dask arrays this operator builds its own graphs (``None`` for a subclass that
+        replaces the numerics)."""
+        if not numerics_inherited(self, DaskKernelConvolution):
+            return None
         return Scheduled(self.forward_graph, self.adjoint_graph)
 
     def _forward(self, w: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ operator: the dot test, the explicit matrices, the probes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import dask.array as da
 import numpy as np
@@ -17,10 +17,11 @@ from scipy.sparse.linalg import LinearOperator
 
 from ..operators import ShapedOperator
 from .dispatch import apply, apply_adjoint
+from .validation import check_batch_chunks, check_chunks, check_operator, check_scheduler
 
 __all__ = ["DaskBackedOperator"]
 
-Chunks = Sequence[int | Sequence[int]]
+Chunks = int | str | Sequence[int | str | Sequence[int]] | Mapping[int, int | str | Sequence[int]]
 
 
 class DaskBackedOperator(LinearOperator):
@@ -30,15 +31,28 @@ class DaskBackedOperator(LinearOperator):
     ----------
     op : ShapedOperator
         The operator to run blocked.
-    input_chunks, output_chunks : chunks
-        Chunks of ``A.input_shape`` and ``A.output_shape`` arrays, in any form
-        :func:`dask.array.from_array` accepts (``output_chunks`` default: those the
-        forward produces).
+    input_chunks, output_chunks : int, str, sequence or dict
+        Chunks of ``A.input_shape`` and ``A.output_shape`` arrays, in these forms of
+        :func:`dask.array.from_array`: one entry for every axis, a sequence of one entry
+        per axis, or a dict ``{axis: entry}`` (axes not named: one chunk), where an entry
+        is a positive chunk size, ``-1`` (the whole axis), ``"auto"`` or a sequence of
+        positive chunk sizes that add up to the axis length. ``output_chunks`` defaults
+        to the chunks the forward produces. Stored resolved, as one tuple of chunk sizes
+        per axis.
     batch_chunks : int, default -1
-        Chunk size along the batch axis of ``matmat`` / ``rmatmat`` products (-1: one chunk).
-    scheduler : str or None, default "sync"
-        Passed to ``compute``; ``None`` uses the current default (e.g. a distributed
-        ``Client``).
+        Chunk size along the batch axis of ``matmat`` / ``rmatmat`` products (a positive
+        int, or -1: one chunk).
+    scheduler : str, Client or None, default "sync"
+        Passed to ``compute``: the name of a Dask scheduler (``"sync"``, ``"threads"``,
+        ``"processes"``, ...), a ``distributed.Client``, or ``None`` for the current
+        default (e.g. a running ``Client``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any computation, for an ``op`` that is not a :class:`~linop.ShapedOperator`
+        or a chunks, ``batch_chunks`` or ``scheduler`` value outside the forms above,
+        naming the parameter (and axis), the value received and what is allowed.
 
     Examples
     --------
@@ -51,13 +65,12 @@ class DaskBackedOperator(LinearOperator):
 
     def __init__(self, op: ShapedOperator, input_chunks: Chunks, output_chunks: Chunks | None = None, *,
                  batch_chunks: int = -1, scheduler: str | None = "sync"):
-        if not isinstance(op, ShapedOperator):
-            raise TypeError(f"op must be a ShapedOperator; got {type(op).__name__}")
-        self.op = op
-        self.input_chunks = input_chunks
-        self.output_chunks = output_chunks
-        self.batch_chunks = batch_chunks
-        self.scheduler = scheduler
+        self.op = check_operator(op)
+        self.input_chunks = check_chunks(input_chunks, op.input_shape, "input_chunks", op.dtype)
+        self.output_chunks = (None if output_chunks is None
+                              else check_chunks(output_chunks, op.output_shape, "output_chunks", op.dtype))
+        self.batch_chunks = check_batch_chunks(batch_chunks)
+        self.scheduler = check_scheduler(scheduler)
         super().__init__(op.dtype, op.shape)
 
     def _compute(self, a: da.Array) -> np.ndarray:
@@ -65,15 +78,14 @@ class DaskBackedOperator(LinearOperator):
         return np.asarray(a.compute(**kw))
 
     def _forward(self, x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
-        chunks = (self.batch_chunks,) * len(batch) + _per_axis(self.input_chunks, len(self.op.input_shape))
+        chunks = (self.batch_chunks,) * len(batch) + self.input_chunks
         return self._compute(apply(self.op, da.from_array(x, chunks=chunks)))
 
     def _backward(self, y: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
         if self.output_chunks is None:  # the chunks the forward produces
-            probe = da.zeros(self.op.input_shape, chunks=_per_axis(self.input_chunks, len(self.op.input_shape)))
-            spatial = apply(self.op, probe).chunks
+            spatial = apply(self.op, da.zeros(self.op.input_shape, chunks=self.input_chunks)).chunks
         else:
-            spatial = _per_axis(self.output_chunks, len(self.op.output_shape))
+            spatial = self.output_chunks
         chunks = (self.batch_chunks,) * len(batch) + tuple(spatial)
         return self._compute(apply_adjoint(self.op, da.from_array(y, chunks=chunks)))
 
@@ -98,13 +110,6 @@ class DaskBackedOperator(LinearOperator):
 
     def __repr__(self) -> str:
         return f"<DaskBackedOperator of {self.op!r}, input chunks {self.input_chunks}>"
-
-
-def _per_axis(chunks, ndim: int) -> tuple:
-    """One chunks entry per axis (an int or a string such as ``"auto"`` applies to every axis)."""
-    if isinstance(chunks, (int, np.integer, str)):
-        return (chunks,) * ndim
-    return tuple(chunks)
 
 
 class _AdjointOf(LinearOperator):

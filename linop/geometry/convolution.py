@@ -370,6 +370,7 @@ def conv_geometry(
     groups: int = 1,
     boundary: str = "constant",
     kernel_name: str = "kernel",
+    input_name: str = "input_shape",
 ) -> ConvGeometry:
     """The geometry of a convolution from the kernel's and the input's shapes.
 
@@ -386,6 +387,8 @@ def conv_geometry(
         The keywords of :class:`linop.Convolution`.
     kernel_name : str, default "kernel"
         How error messages call the kernel (``"kernel_shape"`` for a kernel operator).
+    input_name : str, default "input_shape"
+        How error messages call the input (``"x"`` for a kernel operator's image).
 
     Returns
     -------
@@ -430,7 +433,7 @@ def conv_geometry(
             in_channels=c_in, out_channels=c_out, groups=groups, boundary=boundary, channels=True,
         )
     raise ValueError(
-        f"{kernel_name} of shape {kshape} does not fit input_shape {ishape}: use a single-channel "
-        f"{kernel_name} (k_1..k_d) with input (n_1..n_d), or a multi-channel {kernel_name} "
-        f"(k_1..k_d, c_in/groups, c_out) with input (n_1..n_d, c_in)"
+        f"{kernel_name} of shape {kshape} does not fit {input_name} {ishape}: use a single-channel "
+        f"{kernel_name} (k_1..k_d) with {input_name} (n_1..n_d), or a multi-channel {kernel_name} "
+        f"(k_1..k_d, c_in/groups, c_out) with {input_name} (n_1..n_d, c_in)"
     )

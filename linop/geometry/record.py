@@ -132,6 +132,7 @@ class ConvRecord(ConvParameters):
         flip: bool = False,
         method: str = "auto",
         kernel_name: str = "kernel",
+        input_name: str = "input_shape",
     ) -> "ConvRecord":
         """Check every keyword of a convolution once and resolve it.
 
@@ -147,6 +148,8 @@ class ConvRecord(ConvParameters):
             The keywords of :class:`linop.Convolution`.
         kernel_name : str, default "kernel"
             How error messages call the kernel (``"kernel_shape"`` for a kernel operator).
+        input_name : str, default "input_shape"
+            How error messages call the input (``"x"``: a kernel operator's image).
 
         Returns
         -------
@@ -165,12 +168,12 @@ class ConvRecord(ConvParameters):
         (8, 8, 8)
         """
         kshape = as_shape(kernel_shape, f"{kernel_name}.shape" if kernel_name == "kernel" else kernel_name)
-        ishape = as_shape(input_shape, "input_shape")
+        ishape = as_shape(input_shape, input_name)
         flip = check_flag(flip, "flip")
         method = check_choice(method, METHODS, "method")
         geometry = conv_geometry(
             kshape, ishape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary, kernel_name=kernel_name,
+            groups=groups, boundary=boundary, kernel_name=kernel_name, input_name=input_name,
         )
         return cls(geometry, flip, method)
 

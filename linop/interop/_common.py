@@ -15,9 +15,10 @@ from types import ModuleType
 
 import numpy as np
 
+from ..arguments import as_shape
 from ..operators.base import ShapedOperator
 
-__all__ = ["INEXACT_DTYPES", "CallbackOperator", "check_dtype", "require", "returned_dtype"]
+__all__ = ["INEXACT_DTYPES", "CallbackOperator", "check_dtype", "check_operator", "require", "returned_dtype"]
 
 #: The dtypes an adapted operator may have.
 INEXACT_DTYPES: tuple[np.dtype, ...] = tuple(np.dtype(t) for t in ("float32", "float64", "complex64", "complex128"))
@@ -56,6 +57,20 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     return dt
 
 
+def check_operator(op: object, name: str = "op") -> ShapedOperator:
+    """``op`` itself when it is a linop :class:`~linop.operators.base.ShapedOperator`.
+
+    Raises
+    ------
+    TypeError
+        ``op`` is anything else (a scipy ``LinearOperator`` has no input and output shapes).
+    """
+    if not isinstance(op, ShapedOperator):
+        raise TypeError(f"{name} must be a linop ShapedOperator (with input_shape and output_shape); "
+                        f"got {type(op).__module__}.{type(op).__name__}")
+    return op
+
+
 def returned_dtype(array_dtype: object, computed_dtype: object) -> np.dtype:
     """The dtype a foreign array's result comes back in: the array's, complex of its precision for a complex result.
 
@@ -81,10 +96,15 @@ class CallbackOperator(ShapedOperator):
 
     Parameters
     ----------
-    input_shape, output_shape : tuple of int
+    input_shape, output_shape : int or tuple of int
         The shapes of the arrays the operator maps from and to.
     dtype : numpy dtype
         The operator's dtype: float32, float64, complex64 or complex128.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A shape that is not positive ints, or another ``dtype`` (the message names which).
 
     Examples
     --------
@@ -101,7 +121,8 @@ class CallbackOperator(ShapedOperator):
     """
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype):
-        super().__init__(input_shape, output_shape, dtype)
+        super().__init__(as_shape(input_shape, "input_shape"), as_shape(output_shape, "output_shape"),
+                         check_dtype(dtype))
         self._real = not np.issubdtype(self.dtype, np.complexfloating)
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..operators.base import ShapedOperator
-from ._common import require, returned_dtype
+from ..arguments import check_flag
+from ._common import check_operator, require, returned_dtype
 
 __all__ = ["apply_to_array", "to_numpy"]
 
@@ -82,7 +83,8 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     Raises
     ------
     TypeError
-        ``a`` is not an array-API array.
+        ``a`` is not an array-API array, ``op`` is not a linop operator, or ``adjoint`` is
+        not a bool.
     ValueError
         ``a`` does not end in the operator's input (``adjoint``: output) shape.
 
@@ -94,6 +96,8 @@ def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
     >>> apply_to_array(A, torch.ones(5, dtype=torch.float64))
     tensor([4., 4., 4.], dtype=torch.float64)
     """
+    check_operator(op)
+    adjoint = check_flag(adjoint, "adjoint")
     compat = require("array_api_compat", "interop")
     host = to_numpy(a)
     out = op.apply_adjoint(host) if adjoint else op.apply(host)

@@ -20,6 +20,7 @@ import functools
 
 import numpy as np
 
+from ..arguments import as_shape
 from ..operators.base import ShapedOperator
 from ._common import CallbackOperator, check_dtype, require
 
@@ -117,7 +118,7 @@ def adapt_pylops_object(obj: object, *, input_shape: Any = None, dtype: Any = No
         Not a ``pylops.LinearOperator``.
     """
     op = from_pylops(obj)
-    if input_shape is not None and tuple(np.atleast_1d(input_shape)) != op.input_shape:
+    if input_shape is not None and as_shape(input_shape, "input_shape") != op.input_shape:
         raise ValueError(f"input_shape={input_shape!r} differs from the PyLops operator's dims {op.input_shape}")
     if dtype is not None and check_dtype(dtype) != op.dtype:
         raise ValueError(f"dtype={dtype!r} differs from the PyLops operator's dtype {op.dtype}")

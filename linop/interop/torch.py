@@ -18,8 +18,8 @@ and an affine ``fn`` (a layer with a bias) gives the adjoint of its linear part,
 
 :func:`apply_to_tensor` is what ``A.apply(t)`` does for a tensor ``t``: the result is a
 tensor of ``t``'s device and dtype, differentiable through ``A.H`` (autograd's backward
-of ``A.apply`` is ``A.apply_adjoint``). PyTorch is imported when these are called, never
-by ``import linop``.
+of ``A.apply`` is ``A.apply_adjoint``, whose backward is ``A.apply`` again: exact to
+every order). PyTorch is imported when these are called, never by ``import linop``.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import as_shape
+from ..arguments import as_shape, check_flag
 from ..operators.base import ShapedOperator
-from ._common import CallbackOperator, check_dtype, require
+from ._common import INEXACT_DTYPES, CallbackOperator, check_dtype, check_operator, require
 
 __all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]
 
@@ -44,6 +44,20 @@ def _torch():
 def torch_dtype(dtype: np.dtype):
     """The torch dtype of a NumPy float32/float64/complex64/complex128 dtype."""
     return getattr(_torch(), np.dtype(dtype).name)
+
+
+#: The names of the dtypes an operator computes in.
+_OPERATOR_DTYPES = tuple(dt.name for dt in INEXACT_DTYPES)
+
+
+def _as_device(device: Any):
+    """``device`` as a ``torch.device``, or a ValueError naming it."""
+    torch = _torch()
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"device must be a torch.device or a device name such as 'cpu' or 'cuda:0'; "
+                         f"got {device!r} ({exc})") from None
 
 
 def _is_function_class(obj: object) -> bool:
@@ -61,9 +75,25 @@ def _parameter_tensor(fn: object):
     return None
 
 
-def _to_numpy(t) -> np.ndarray:
-    """A tensor's values as a NumPy array (detached, conjugation and negation bits resolved, on the CPU)."""
-    return t.detach().resolve_conj().resolve_neg().cpu().numpy()
+def tensor_to_numpy(t) -> np.ndarray:
+    """A tensor's values as a NumPy array (detached, conjugation and negation bits resolved, on the CPU).
+
+    A dtype NumPy has no equivalent for is widened first to one that holds every value
+    exactly: bfloat16 and the float8 types to float32, complex32 to complex64.
+    """
+    torch = _torch()
+    t = t.detach()
+    if t.dtype == torch.complex32:
+        t = t.to(torch.complex64)
+    elif t.is_floating_point() and t.dtype not in (torch.float16, torch.float32, torch.float64):
+        t = t.to(torch.float32)
+    return t.resolve_conj().resolve_neg().cpu().numpy()
+
+
+def _random_state_kept(device):
+    """A context that restores torch's global random state(s) on exit: probing ``fn`` draws nothing from the user's stream."""
+    torch = _torch()
+    return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
 
 
 class TorchOperator(CallbackOperator):
@@ -103,9 +133,11 @@ class TorchOperator(CallbackOperator):
     ValueError
         ``fn`` fails on a zero tensor of ``input_shape`` (the message names the shape and
         torch's error), does not return one tensor, or returns a complex tensor for a real
-        ``dtype``.
+        ``dtype``; ``device`` is not a device.
     TypeError
-        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+        ``fn`` is not callable, ``dtype`` is not a float or complex dtype (a float16 or
+        bfloat16 module needs a float32 copy: its arithmetic has no exact adjoint),
+        ``input_shape`` is not ints, or ``batched`` is not a bool.
 
     Examples
     --------
@@ -133,22 +165,28 @@ class TorchOperator(CallbackOperator):
         if not callable(self.fn):
             raise TypeError(f"fn must be a callable, an nn.Module or an autograd.Function subclass; got {fn!r}")
         shape = as_shape(input_shape, "input_shape")
+        self.batched = check_flag(batched, "batched")
         reference = _parameter_tensor(fn)
+        parameters = str(reference.dtype).rpartition(".")[2] if reference is not None else None
         hint = ""
         if dtype is None:
+            if parameters is not None and parameters not in _OPERATOR_DTYPES:
+                raise TypeError(
+                    f"the module's parameters are {parameters}, which is not an operator dtype "
+                    f"({', '.join(_OPERATOR_DTYPES)}): an operator of {parameters} arithmetic has no exact adjoint "
+                    "to check; convert a copy of the module (copy.deepcopy(module).float()) and pass that")
             dtype = reference.dtype if reference is not None else torch.get_default_dtype()
             hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
         dt = check_dtype(dtype)
-        if reference is not None and str(reference.dtype).rpartition('.')[2] != dt.name:
-            hint = (f"; the module's parameters are {str(reference.dtype).rpartition('.')[2]}: pass that dtype, "
-                    f"or a {dt} copy of the module (module.to(torch.{dt}))")
-        self.device = torch.device(device) if device is not None else (
+        if parameters is not None and parameters != dt.name:
+            advice = "pass that dtype, or" if parameters in _OPERATOR_DTYPES else "pass"
+            hint = f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module (module.to(torch.{dt}))"
+        self.device = _as_device(device) if device is not None else (
             reference.device if reference is not None else torch.device("cpu"))
-        self.batched = bool(batched)
         self._torch_dtype = torch_dtype(dt)
         probe = torch.zeros((1,) + shape if self.batched else shape, dtype=self._torch_dtype, device=self.device)
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _random_state_kept(self.device):
                 out = self.fn(probe)
         except Exception as exc:
             raise ValueError(
@@ -168,9 +206,10 @@ class TorchOperator(CallbackOperator):
     def _vmap_agrees(self) -> bool:
         """Whether ``torch.func.vmap(fn)`` runs and gives the sample-by-sample results on a random batch of two."""
         torch = _torch()
-        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype, device=self.device)
+        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype,
+                            generator=torch.Generator().manual_seed(0)).to(self.device)
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _random_state_kept(self.device):
                 fast = torch.func.vmap(self.fn)(probe)
                 slow = torch.stack([self.fn(sample) for sample in probe])
         except Exception:  # random operations, Functions without vmap support, data-dependent control flow
@@ -197,7 +236,7 @@ class TorchOperator(CallbackOperator):
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:
         with _torch().no_grad():
-            return _to_numpy(self._call(self._tensor(x)))
+            return tensor_to_numpy(self._call(self._tensor(x)))
 
     def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
         torch = _torch()
@@ -212,7 +251,7 @@ class TorchOperator(CallbackOperator):
             (grad,) = torch.autograd.grad(out, x0, grad_outputs=grad_output, allow_unused=True)
         if grad is None:  # fn ignores its input: the adjoint of the zero map
             return np.zeros((y.shape[0],) + self.input_shape, dtype=self.dtype)
-        return _to_numpy(grad)
+        return tensor_to_numpy(grad)
 
     def __repr__(self) -> str:
         name = getattr(self.wrapped, "__name__", None) or " ".join(repr(self.wrapped).split())
@@ -257,9 +296,11 @@ def from_torch(
     ------
     ValueError
         ``fn`` fails on a zero tensor of ``input_shape`` or returns something other than
-        one tensor (see :class:`~linop.interop.torch.TorchOperator`).
+        one tensor (see :class:`~linop.interop.torch.TorchOperator`), or ``device`` is not
+        a device.
     TypeError
-        ``fn`` is not callable or ``dtype`` is not a float or complex dtype.
+        ``fn`` is not callable, ``dtype`` is not a float or complex dtype, ``input_shape``
+        is not ints, or ``batched`` is not a bool.
 
     Examples
     --------
@@ -285,7 +326,7 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
     Raises
     ------
     ValueError
-        ``input_shape`` is missing for a module or Function that does not determine it.
+        ``input_shape`` is missing for a module or Function that does not determine it, or differs from a matrix's columns.
     TypeError
         Any other PyTorch object.
     """
@@ -293,6 +334,8 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
     if isinstance(obj, torch.Tensor):
         if obj.dim() != 2:
             raise TypeError(f"a tensor to verify must be a 2-D matrix; got shape {tuple(obj.shape)}")
+        if input_shape is not None and as_shape(input_shape, "input_shape") != (obj.shape[1],):
+            raise ValueError(f"input_shape={input_shape!r} differs from the matrix's ({obj.shape[1]},) columns")
         matrix = obj
         return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype,
                           device=obj.device)
@@ -330,7 +373,7 @@ def result_tensor_dtype(tensor_dtype, computed_dtype):
 def _through_numpy(op: ShapedOperator, t, adjoint: bool):
     """``A t`` or ``A^H t`` computed by NumPy, as a tensor of ``t``'s device and (complexified) dtype."""
     torch = _torch()
-    a = _to_numpy(t)
+    a = tensor_to_numpy(t)
     out = op.apply_adjoint(a) if adjoint else op.apply(a)
     result = torch.from_numpy(np.ascontiguousarray(out))
     return result.to(device=t.device, dtype=result_tensor_dtype(t.dtype, result.dtype))
@@ -338,7 +381,12 @@ def _through_numpy(op: ShapedOperator, t, adjoint: bool):
 
 @functools.cache
 def _linop_function():
-    """The autograd Function of a linop operator: forward ``A`` (or ``A^H``), backward the other one."""
+    """The autograd Function of a linop operator: forward ``A`` (or ``A^H``), backward the other one.
+
+    The backward is the same Function with the other map, so it is differentiable itself:
+    the derivative of ``g -> A^H g`` is ``A`` again, and derivatives of every order
+    (``create_graph=True``, Hessian-vector products, ``gradgradcheck``) are exact.
+    """
     torch = _torch()
 
     class LinopApply(torch.autograd.Function):
@@ -348,11 +396,10 @@ def _linop_function():
             return _through_numpy(op, t, adjoint)
 
         @staticmethod
-        @torch.autograd.function.once_differentiable
         def backward(ctx, grad):
             # PyTorch's gradient of y = A x is A^H g (conjugate Wirtinger convention); a real
             # input receives its real part.
-            g = _through_numpy(ctx.op, grad, not ctx.adjoint)
+            g = LinopApply.apply(grad, ctx.op, not ctx.adjoint)
             if ctx.real_input and g.is_complex():
                 g = g.real
             return g, None, None
@@ -364,12 +411,16 @@ def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
     """``A t`` (or ``A^H t``) for a torch tensor ``t`` of shape ``(..., *input_shape)``; a tensor comes back.
 
     The result has ``t``'s device and dtype (complex of the same precision when the
-    operator is complex and ``t`` real). On the CPU the operator runs through NumPy and
-    autograd differentiates the call through the adjoint (the backward of ``A.apply`` is
-    ``A.apply_adjoint``); on another device a :class:`~linop.Convolution` or
-    :class:`~linop.ConvTranspose` that PyTorch can express runs as torch's own
-    convolution there (:func:`linop.interop.torch_layers.torch_map`), anything else
-    goes through the CPU. This is what ``A.apply(t)`` calls.
+    operator is complex and ``t`` real). A dtype NumPy lacks (bfloat16, the float8
+    types, complex32) is computed in float32 or complex64 (or wider) and returned in its
+    own dtype. On the CPU the operator runs through NumPy and autograd differentiates
+    the call through the adjoint: the backward of ``A.apply`` is ``A.apply_adjoint``,
+    itself differentiable (its backward is ``A.apply``), so derivatives of every order
+    are exact (``create_graph=True``, Hessian-vector products). On another device a
+    :class:`~linop.Convolution` or :class:`~linop.ConvTranspose` that PyTorch can
+    express runs as torch's own convolution there
+    (:func:`linop.interop.torch_layers.torch_map`), anything else goes through the CPU.
+    This is what ``A.apply(t)`` calls.
 
     Parameters
     ----------
@@ -388,7 +439,8 @@ def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
     Raises
     ------
     ValueError, TypeError
-        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype.
+        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype; TypeError when
+        ``op`` is not a linop operator or ``adjoint`` not a bool.
 
     Examples
     --------
@@ -402,6 +454,8 @@ def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
     >>> t.grad  # A^H applied to ones
     tensor([1., 3., 4., 3., 1.])
     """
+    check_operator(op)
+    adjoint = check_flag(adjoint, "adjoint")
     if t.device.type != "cpu":
         from .torch_layers import torch_map
 

@@ -2,9 +2,18 @@
 
 Layouts: PyTorch is channels first, linop channels last. A ``ConvNd`` weight
 ``(c_out, c_in/G, k_1..k_d)`` is linop's kernel ``(k_1..k_d, c_in/G, c_out)``; a
-``ConvTransposeNd`` weight ``(c_in, c_out/G, k_1..k_d)`` is the kernel
-``(k_1..k_d, c_out/G, c_in)`` of the convolution it transposes. With ``x`` channels
-last and ``layer`` the converted layer,
+``ConvTransposeNd`` weight ``(c_in, c_out/G, k_1..k_d)`` holds the *conjugated* kernel
+``(k_1..k_d, c_out/G, c_in)`` of the convolution it is the adjoint of: PyTorch's
+``conv_transposeNd(y, W)`` is the transpose (not the conjugate transpose) of
+``convNd(x, W)``, so with ``K`` the linop kernel of ``W``,
+
+.. math::
+
+    \\mathrm{ConvTransposeNd}(W) = \\mathrm{conv}_W^{T} = \\big(\\mathrm{conv}_{\\overline{W}}\\big)^{H}
+    = \\mathrm{linop.ConvTranspose}(\\overline{K}),
+
+which matters for complex layers only. With ``x`` channels last and ``layer`` the
+converted layer,
 
 .. math::
 
@@ -33,11 +42,12 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import check_flag
 from ..geometry import BOUNDARY_ALIASES, matching_high_padding, resolve_padding, transposed_conv_size, transposed_output_padding
 from ..operators.base import ShapedOperator
 from ..operators.convolution import ConvTranspose, Convolution
 from ._common import require
-from .torch import result_tensor_dtype
+from .torch import result_tensor_dtype, tensor_to_numpy
 
 __all__ = [
     "TorchCannotExpress",
@@ -81,24 +91,48 @@ def _spatial_dims(layer: Any, kinds: tuple[str, ...]) -> int:
 
 
 def _check_bias(layer: Any, ignore_bias: bool) -> None:
-    if layer.bias is not None and not ignore_bias:
+    if not check_flag(ignore_bias, "ignore_bias") and layer.bias is not None:
         raise ValueError(
             f"the {type(layer).__name__} has a bias: it is affine, not linear, and a linop operator has no bias; "
             "pass ignore_bias=True to convert its linear part (the bias is then left out)"
         )
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _spatial_size(input_size: int | Sequence[int], ndim: int, layer: Any) -> tuple[int, ...]:
-    size = (input_size,) if isinstance(input_size, (int, np.integer)) else tuple(input_size)
-    if len(size) != ndim or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in size):
+    """``input_size`` as ``ndim`` positive ints, or a TypeError (not ints) / ValueError (wrong count or value) naming it."""
+    if _is_int(input_size):
+        size: tuple | None = (input_size,)
+    else:
+        try:
+            size = tuple(input_size)  # type: ignore[arg-type]
+        except TypeError:
+            size = None
+    if size is None or isinstance(input_size, str) or not all(_is_int(s) for s in size):
+        raise TypeError(f"input_size must be a positive int or a sequence of positive ints; got {input_size!r}")
+    if len(size) != ndim or not all(s >= 1 for s in size):
         raise ValueError(f"input_size must be {ndim} positive spatial sizes for a {type(layer).__name__} "
                          f"(channels are the layer's); got {input_size!r}")
     return tuple(int(s) for s in size)
 
 
-def _kernel_from_weight(weight: Any) -> np.ndarray:
-    """``(a, b, k_1..k_d)`` weight -> ``(k_1..k_d, b, a)`` kernel, as a NumPy copy."""
-    w = weight.detach().resolve_conj().cpu().numpy()
+def _check_kind(op: object, kind: type) -> None:
+    if not isinstance(op, kind):
+        raise TypeError(f"op must be a linop.{kind.__name__}; got {type(op).__module__}.{type(op).__name__}")
+
+
+def _kernel_from_weight(weight: Any, *, conjugate: bool = False) -> np.ndarray:
+    """``(a, b, k_1..k_d)`` weight -> ``(k_1..k_d, b, a)`` kernel (conjugated when ``conjugate``), as a NumPy copy.
+
+    Weights of a dtype NumPy lacks (bfloat16, complex32) arrive in float32 or complex64,
+    which hold them exactly.
+    """
+    w = tensor_to_numpy(weight)
+    if conjugate:
+        w = w.conj()
     return np.ascontiguousarray(np.moveaxis(np.moveaxis(w, 0, -1), 0, -2))
 
 
@@ -109,6 +143,20 @@ def _weight_from_kernel(op: Convolution) -> np.ndarray:
     if op.flip:
         kernel = kernel[(slice(None, None, -1),) * g.ndim]
     return np.array(np.moveaxis(np.moveaxis(kernel, -1, 0), -1, 1), order="C", copy=True)  # writable for torch
+
+
+def _layer_with_weight(name: str, arguments: dict, weight: Any):
+    """A bias-free ``torch.nn.<name>`` holding ``weight``, built without drawing from torch's random stream.
+
+    ``torch.nn.utils.skip_init`` skips the layer's ``reset_parameters`` (a Kaiming draw whose
+    values would be overwritten anyway), so converting never changes what a seeded program
+    draws next.
+    """
+    torch = _torch()
+    layer = torch.nn.utils.skip_init(getattr(torch.nn, name), **arguments, bias=False, dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+    return layer
 
 
 # -- Conv*d ---------------------------------------------------------------------------------------
@@ -127,13 +175,16 @@ def conv_from_torch(layer: Any, input_size: int | Sequence[int], *, ignore_bias:
     Returns
     -------
     Convolution
-        Same weights (dtype kept), stride, padding (``"same"`` and ``padding_mode``
-        included), dilation and groups, channels last.
+        Same weights, stride, padding (``"same"`` and ``padding_mode`` included), dilation
+        and groups, channels last. The dtype is the layer's; a float16 or bfloat16 layer
+        gives a float32 operator (which holds its weights exactly), a complex32 layer a
+        complex64 one.
 
     Raises
     ------
     TypeError
-        ``layer`` is not a ``Conv*d``.
+        ``layer`` is not a ``Conv*d``, ``input_size`` is not an int or a sequence of ints,
+        or ``ignore_bias`` is not a bool.
     ValueError
         The layer has a bias and ``ignore_bias`` is False, or ``input_size`` does not fit it.
 
@@ -204,6 +255,8 @@ def conv_to_torch(op: Convolution):
 
     Raises
     ------
+    TypeError
+        ``op`` is not a :class:`~linop.Convolution`.
     TorchCannotExpress
         ``symmetric`` boundary, circular padding wider than the axis, asymmetric padding
         other than PyTorch's ``"same"`` at stride 1, more than three spatial axes.
@@ -215,16 +268,13 @@ def conv_to_torch(op: Convolution):
     >>> A.to_torch()
     Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False, padding_mode=replicate)
     """
+    _check_kind(op, Convolution)
     torch = _torch()
     g = op.geometry
     if not 1 <= g.ndim <= 3:
         raise TorchCannotExpress(f"PyTorch has Conv1d/2d/3d; this convolution has {g.ndim} spatial axes")
     arguments = _conv_torch_arguments(op)
-    weight = torch.from_numpy(_weight_from_kernel(op))
-    layer = getattr(torch.nn, f"Conv{g.ndim}d")(**arguments, bias=False, dtype=weight.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(weight)
-    return layer
+    return _layer_with_weight(f"Conv{g.ndim}d", arguments, torch.from_numpy(_weight_from_kernel(op)))
 
 
 # -- ConvTranspose*d -----------------------------------------------------------------------------
@@ -249,12 +299,16 @@ def conv_transpose_from_torch(layer: Any, input_size: int | Sequence[int], *, ig
     Returns
     -------
     ConvTranspose
-        Maps ``(m_1..m_d, c_in)`` to ``(n_1..n_d, c_out)``.
+        Maps ``(m_1..m_d, c_in)`` to ``(n_1..n_d, c_out)``: ``ConvTranspose(conj(K))``
+        for the layer's kernel ``K``, since PyTorch's layer is the transpose, not the
+        adjoint, of the convolution with its weight (they differ for complex layers). The
+        dtype follows the layer as for :func:`conv_from_torch`.
 
     Raises
     ------
     TypeError
-        ``layer`` is not a ``ConvTranspose*d``.
+        ``layer`` is not a ``ConvTranspose*d``, ``input_size`` is not an int or a sequence
+        of ints, or ``ignore_bias`` is not a bool.
     ValueError
         A bias without ``ignore_bias``, a non-zeros ``padding_mode``, or an
         ``output_padding`` whose last samples no input can reach (PyTorch fills them
@@ -273,7 +327,7 @@ def conv_transpose_from_torch(layer: Any, input_size: int | Sequence[int], *, ig
     if layer.padding_mode != "zeros":
         raise ValueError(f"padding_mode={layer.padding_mode!r}: PyTorch's transposed convolutions support 'zeros' only")
     m = _spatial_size(input_size, ndim, layer)
-    kernel = _kernel_from_weight(layer.weight)
+    kernel = _kernel_from_weight(layer.weight, conjugate=True)  # the layer is conv(W)^T = conv(conj W)^H
     sizes, pads = [], []
     for a in range(ndim):
         k, s, d, p, op = (layer.kernel_size[a], layer.stride[a], layer.dilation[a], layer.padding[a],
@@ -326,8 +380,14 @@ def conv_transpose_to_torch(op: ConvTranspose):
     -------
     torch.nn.ConvTranspose1d, ConvTranspose2d or ConvTranspose3d
 
+    The layer's weight is the conjugate of ``op.kernel`` (in PyTorch's layout): PyTorch's
+    ``ConvTransposeNd`` with weight ``W`` is the transpose of ``convNd`` with ``W``, and
+    ``op`` is the adjoint of the convolution with ``op.kernel``.
+
     Raises
     ------
+    TypeError
+        ``op`` is not a :class:`~linop.ConvTranspose`.
     TorchCannotExpress
         A boundary other than zeros, a high pad larger than the low pad, an
         ``output_padding`` PyTorch refuses (``>= max(stride, dilation)``), more than three
@@ -340,16 +400,15 @@ def conv_transpose_to_torch(op: ConvTranspose):
     >>> T.to_torch()
     ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,), padding=(1,), output_padding=(1,), bias=False)
     """
+    _check_kind(op, ConvTranspose)
     torch = _torch()
     g = op.geometry
     if not 1 <= g.ndim <= 3:
         raise TorchCannotExpress(f"PyTorch has ConvTranspose1d/2d/3d; this operator has {g.ndim} spatial axes")
     arguments = _conv_transpose_torch_arguments(op)
-    weight = torch.from_numpy(_weight_from_kernel(op.convolution))
-    layer = getattr(torch.nn, f"ConvTranspose{g.ndim}d")(**arguments, bias=False, dtype=weight.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(weight)
-    return layer
+    # op = conv(K)^H = conv(conj K)^T, and PyTorch's ConvTranspose(W) is conv(W)^T: W holds conj K.
+    weight = torch.from_numpy(_weight_from_kernel(op.convolution).conj())
+    return _layer_with_weight(f"ConvTranspose{g.ndim}d", arguments, weight)
 
 
 # -- torch's own functions on any device ----------------------------------------------------------
@@ -358,9 +417,13 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
 
     For a :class:`~linop.Convolution` (or a :class:`~linop.ConvTranspose`, whose forward
     is the convolution's adjoint) with a boundary PyTorch pads with: the forward map is
-    ``convNd(F.pad(x))`` and the adjoint ``conv_transposeNd`` with the conjugated weight
+    ``convNd(pad(x))`` and the adjoint ``conv_transposeNd`` with the conjugated weight
     and ``output_padding = P - used_size`` on the padded grid, then the adjoint of the
-    padding (crop for zeros, autograd's fold of ``F.pad`` otherwise). This is the path
+    padding. Zero padding is ``F.pad`` and its adjoint a crop; the other boundaries copy,
+    per axis, the input sample each padded position folds to
+    (:meth:`linop.geometry.AxisGeometry.source_index`, any width, wrapping around as
+    often as needed) and their adjoint adds each padded sample back onto that input
+    sample (``index_add``). This is the path
     ``A.apply(t)`` takes for tensors on a GPU.
 
     Parameters
@@ -377,6 +440,11 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
         and dtype, differentiable; ``None`` for any other operator (the caller then
         computes through NumPy).
 
+    Raises
+    ------
+    TypeError
+        ``adjoint`` is not a bool.
+
     Examples
     --------
     >>> import torch
@@ -387,6 +455,7 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
     >>> torch_map(A, adjoint=True)(torch.ones(5))
     tensor([3., 5., 4., 5., 3.])
     """
+    adjoint = check_flag(adjoint, "adjoint")
     if isinstance(op, ConvTranspose):
         conv, adjoint = op.convolution, not adjoint
     elif isinstance(op, Convolution):
@@ -399,9 +468,7 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
     functional = torch.nn.functional
     g = conv.geometry
     weight_np = _weight_from_kernel(conv)
-    flat_pads = [p for pair in reversed(g.padding) for p in pair]
-    mode = TORCH_PADDING_MODE[g.boundary]
-    mode = "constant" if mode == "zeros" else mode
+    pad, unpad = _padding_maps(g)
     shape_in, shape_out = (conv.output_shape, conv.input_shape) if adjoint else (conv.input_shape, conv.output_shape)
 
     def channels_first(t):
@@ -420,28 +487,45 @@ def torch_map(op: ShapedOperator, *, adjoint: bool = False) -> Callable | None:
         weight = torch.from_numpy(weight_np).to(device=t.device, dtype=work_dtype)
         x, batch = channels_first(t.to(work_dtype))
         if not adjoint:
-            padded = functional.pad(x, flat_pads, mode=mode) if any(flat_pads) else x
-            out = getattr(functional, f"conv{g.ndim}d")(padded, weight, stride=g.stride, dilation=g.dilation,
+            out = getattr(functional, f"conv{g.ndim}d")(pad(x), weight, stride=g.stride, dilation=g.dilation,
                                                         groups=g.groups)
         else:
             output_padding = tuple(ax.padded_size - ax.used_size for ax in g.axes)
             grid = getattr(functional, f"conv_transpose{g.ndim}d")(
                 x, weight.conj(), stride=g.stride, output_padding=output_padding, dilation=g.dilation, groups=g.groups)
-            out = _unpad(torch, functional, grid, g, flat_pads, mode)
+            out = unpad(grid)
         return channels_last(out, batch).to(result_tensor_dtype(t.dtype, out.dtype))
 
     return run
 
 
-def _unpad(torch, functional, grid, g, flat_pads, mode):
-    """The adjoint of ``F.pad``: crop for zero padding, else the vector-Jacobian product of the padding (the fold)."""
-    if not any(flat_pads):
+def _padding_maps(g: Any) -> tuple[Callable, Callable]:
+    """``pad`` and its adjoint ``unpad`` on channels-first tensors ``(N, C, *spatial)``, for the boundary of ``g``.
+
+    Zero padding is ``F.pad`` (any width) and its adjoint the crop. The other boundaries
+    gather, per axis, the input sample each padded position copies
+    (``AxisGeometry.source_index``), and their adjoint scatters each padded sample back
+    onto it with ``index_add``: the fold, at any pad width (``F.pad`` refuses circular
+    pads wider than the axis). Both are differentiable to every order.
+    """
+    torch = _torch()
+    if not g.has_padding:
+        return (lambda x: x), (lambda grid: grid)
+    if g.boundary == "constant":
+        flat_pads = [p for pair in reversed(g.padding) for p in pair]
+        crop = (slice(None), slice(None)) + tuple(slice(lo, lo + ax.n) for ax, (lo, _) in zip(g.axes, g.padding))
+        return (lambda x: torch.nn.functional.pad(x, flat_pads)), (lambda grid: grid[crop])
+    sources = [torch.from_numpy(ax.source_index(g.boundary)) for ax in g.axes]
+
+    def pad(x):
+        for a, source in enumerate(sources):
+            x = x.index_select(2 + a, source.to(x.device))
+        return x
+
+    def unpad(grid):
+        for a, (ax, source) in enumerate(zip(g.axes, sources)):
+            shape = grid.shape[: 2 + a] + (ax.n,) + grid.shape[3 + a:]
+            grid = grid.new_zeros(shape).index_add(2 + a, source.to(grid.device), grid)
         return grid
-    if mode == "constant":
-        index = (slice(None), slice(None)) + tuple(slice(lo, lo + ax.n) for ax, (lo, _) in zip(g.axes, g.padding))
-        return grid[index]
-    with torch.enable_grad():
-        base = torch.zeros(grid.shape[:2] + g.input_size, dtype=grid.dtype, device=grid.device, requires_grad=True)
-        (folded,) = torch.autograd.grad(functional.pad(base, flat_pads, mode=mode), base, grad_outputs=grid,
-                                        create_graph=grid.requires_grad)
-    return folded
+
+    return pad, unpad

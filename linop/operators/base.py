@@ -27,7 +27,7 @@ from scipy.sparse.linalg import LinearOperator
 from ..arguments import check_operand
 from ..deprecation import moved_names
 from ..immutable import immutable
-from .blocking import Adjoint, BlockStructure, Composed, Scaled, Summed, Transposed, numerics_inherited
+from .blocking import NUMERIC_HOOKS, Adjoint, BlockStructure, Composed, Scaled, Summed, Transposed, numerics_inherited
 
 __all__ = [
     "AdjointOperator",
@@ -94,6 +94,11 @@ class ShapedOperator(LinearOperator):
     >>> D.shape, D.H.input_shape
     ((6, 6), (2, 3))
     """
+
+    #: The methods that make this class's map on NumPy: a subclass that overrides one
+    #: computes another map, and loses the block structure its base offers
+    #: (:func:`~linop.operators.blocking.numerics_inherited`).
+    _numeric_hooks: tuple[str, ...] = NUMERIC_HOOKS
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype | type):
         self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)

@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import inspect
+
 import numpy as np
 
 from ..geometry import AxisGeometry
@@ -48,6 +50,11 @@ __all__ = [
     "Unchanged",
     "numerics_inherited",
 ]
+
+#: The methods behind every operator's map on NumPy: ``apply`` is ``_batched`` then
+#: ``_forward`` (``apply_adjoint``: ``_backward``). A class whose block operators compute
+#: its numerics lists these, and the helpers they call, as ``_numeric_hooks``.
+NUMERIC_HOOKS: tuple[str, ...] = ("_batched", "_forward", "_backward")
 
 
 class BlockOperator(Protocol):
@@ -295,12 +302,13 @@ class Scheduled:
 BlockStructure = Stencil | KernelStencil | Composed | Summed | Scaled | Adjoint | Transposed | Unchanged | Scheduled
 
 
-def numerics_inherited(op: object, owner: type, hooks: Sequence[str] = ("_forward", "_backward")) -> bool:
+def numerics_inherited(op: object, owner: type, hooks: Sequence[str] | None = None) -> bool:
     """Whether ``op`` computes the numerics ``owner`` defines: no class between them replaces a hook.
 
-    A subclass that overrides ``_forward`` or ``_backward`` computes another map than its
-    base, so the base's block decomposition does not describe it; its
-    ``block_structure()`` must then return ``None``.
+    A subclass that overrides ``_forward``, ``_backward``, ``_batched`` or a helper they
+    call computes another map than its base, so the base's block decomposition does not
+    describe it; its ``block_structure()`` must then return ``None`` (and a scheduler runs
+    the subclass's own numerics on whole spatial extents).
 
     Parameters
     ----------
@@ -308,8 +316,9 @@ def numerics_inherited(op: object, owner: type, hooks: Sequence[str] = ("_forwar
         The operator.
     owner : type
         The class whose decomposition is in question.
-    hooks : sequence of str
-        The methods that define the numerics.
+    hooks : sequence of str, optional
+        The methods that define the numerics (default: ``owner._numeric_hooks``, or
+        :data:`NUMERIC_HOOKS`).
 
     Returns
     -------
@@ -327,4 +336,5 @@ def numerics_inherited(op: object, owner: type, hooks: Sequence[str] = ("_forwar
     (False, True)
     """
     cls = type(op)
-    return all(getattr(cls, hook) is getattr(owner, hook) for hook in hooks)
+    names = hooks if hooks is not None else getattr(owner, "_numeric_hooks", NUMERIC_HOOKS)
+    return all(inspect.getattr_static(cls, h, None) is inspect.getattr_static(owner, h, None) for h in names)

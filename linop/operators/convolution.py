@@ -221,6 +221,8 @@ class Convolution(ConvParameters, ShapedOperator):
         return self._plan.method
 
     # -- numerics -----------------------------------------------------------------------
+    _numeric_hooks = ShapedOperator._numeric_hooks + ("_with_channel_axis", "_without_channel_axis", "geometry")
+
     def _with_channel_axis(self, a: np.ndarray) -> np.ndarray:
         return a if self.geometry.channels else a[..., None]
 
@@ -466,6 +468,8 @@ class ConvTranspose(AdjointOperator):
         """The transposed convolution of a ``torch.nn.ConvTranspose1d/2d/3d`` on inputs of spatial size ``input_size``.
 
         See :func:`linop.interop.torch_layers.conv_transpose_from_torch` (``output_padding`` included).
+        The kernel is the conjugate of the layer's weight: PyTorch's layer is the transpose,
+        not the adjoint, of the convolution with its weight.
         """
         from ..interop.torch_layers import conv_transpose_from_torch
 
@@ -474,7 +478,8 @@ class ConvTranspose(AdjointOperator):
     def to_torch(self):
         """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding`` that makes the sizes meet.
 
-        See :func:`linop.interop.torch_layers.conv_transpose_to_torch`.
+        See :func:`linop.interop.torch_layers.conv_transpose_to_torch`; the layer's weight is
+        the conjugate of this operator's kernel.
         """
         from ..interop.torch_layers import conv_transpose_to_torch
 

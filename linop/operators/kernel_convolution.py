@@ -93,7 +93,7 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         image = as_finite_array(x, "x")
         record = ConvRecord.resolve(
             kernel_shape, image.shape, stride=stride, padding=padding, dilation=dilation, groups=groups,
-            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape",
+            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape", input_name="x",
         )
         self._set_up(image, record)
 
@@ -175,6 +175,8 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         """The numeric method (``method="auto"`` resolved by the cost model once, at construction;
         ``"reach"`` when the padding dominates)."""
         return self._plan.method
+
+    _numeric_hooks = ShapedOperator._numeric_hooks + ("_stacked", "geometry", "flip")
 
     def _stacked(self, batch: int) -> ConvolutionPlan:
         """The plan of ``batch`` kernels stacked along the output channels (inside each group):

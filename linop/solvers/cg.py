@@ -14,8 +14,8 @@ scipy's to rounding; the arithmetic is array-API, so the same call runs on Dask 
 
 from __future__ import annotations
 
-from .arrays import apply_forward, inner, namespace, norm, settle
-from .checks import check_iteration_limit, check_nonnegative
+from .arrays import apply_forward, as_operator, inner, norm, prepare, settle
+from .checks import check_nonnegative, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
 
@@ -23,26 +23,29 @@ __all__ = ["cg"]
 
 
 def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | None = None,
-       x0=None, callback=None, progress: bool | None = None) -> SolveResult:
+       iter_lim: int | None = None, x0=None, callback=None, progress: bool | None = None) -> SolveResult:
     """Solve ``(M + shift I) x = b`` by conjugate gradients.
 
     Parameters
     ----------
     M : operator
-        Hermitian positive semi-definite (with ``shift > 0``) or definite: a linop
-        :class:`~linop.ShapedOperator` such as ``A.H @ A``, or anything with ``matvec``.
+        Hermitian positive semi-definite (with ``shift > 0``) or definite, mapping arrays
+        to arrays of the same shape: a linop :class:`~linop.ShapedOperator` such as
+        ``A.H @ A``, anything with ``matvec`` and ``rmatvec``, or a matrix scipy's
+        ``aslinearoperator`` takes.
     b : array
-        Right-hand side (NumPy, Dask, ...).
-    shift : float, default 0
+        Right-hand side (NumPy, Dask, ...): of ``M``'s shape, or flat, ``(N,)`` or ``(N, 1)``.
+    shift : real, default 0
         ``lambda >= 0`` added to the diagonal (Tikhonov regularisation).
-    rtol, atol : float
+    rtol, atol : real
         Stop when ``||b - (M + shift I) x|| <= max(atol, rtol ||b||)`` (scipy's test).
-    maxiter : int, optional
-        Iteration limit (default ``10 N``, as scipy).
+    maxiter, iter_lim : int, optional
+        Iteration limit (default ``10 N``, as scipy), under scipy's ``cg`` name or its
+        ``lsqr`` one; give one of them.
     x0 : array, optional
-        Starting point (default zero).
+        Starting point (default zero): of ``M``'s shape, ``(N,)`` or ``(N, 1)``.
     callback : callable, optional
-        ``callback(x)`` after every iteration.
+        ``callback(x)`` after every iteration (laid out as the returned ``x``).
     progress : bool, optional
         Progress bar; default only when interactive.
 
@@ -50,11 +53,22 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
     -------
     SolveResult
         ``residual_norm`` is ``||b - (M + shift I) x||`` (the recursively updated residual).
+        ``x`` has ``M``'s shape when ``b`` has it, and is ``(N,)`` or ``(N, 1)`` when ``b``
+        is flat; its dtype is the result type of ``M`` and ``b``, floating (float64 for
+        integers). ``b = 0`` gives ``x = 0`` at once, as scipy. A search direction ``p``
+        with ``p^H (M + shift I) p <= 0`` (``M + shift I`` is not positive definite, e.g.
+        ``M = 0``) stops the solver, not converged, with the last iterate, where scipy
+        goes on with NaN.
 
     Raises
     ------
+    TypeError
+        A keyword of the wrong type (a bool or a non-number; numbers of any kind, such as
+        ``np.int64`` or ``np.float32``, are taken), both ``maxiter`` and ``iter_lim``, or
+        an ``M`` that is no operator.
     ValueError
-        A negative or non-finite ``shift``, negative tolerances, non-positive ``maxiter``.
+        A negative or non-finite ``shift``, ``rtol`` or ``atol``, an iteration limit below
+        1, an ``M`` that changes the shape of arrays, or ``b`` / ``x0`` of another shape.
 
     Examples
     --------
@@ -68,15 +82,20 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
     """
     shift = check_nonnegative(shift, "shift")
     rtol, atol = check_nonnegative(rtol, "rtol"), check_nonnegative(atol, "atol")
-    check_iteration_limit(maxiter, "maxiter")
-    xp = namespace(b)
+    maxiter = iteration_limit(maxiter, iter_lim)
+    M = as_operator(M, "M")
+    problem = prepare(M, b, x0, square=True)
+    xp, b, x0 = problem.xp, problem.b, problem.x0
     limit = maxiter if maxiter is not None else 10 * M.shape[1]
 
     def shifted(v):
         mv = apply_forward(M, v)
         return mv + shift * v if shift else mv
 
-    tolerance = max(atol, rtol * norm(xp, b))
+    bnorm = norm(xp, b)
+    if bnorm == 0:  # as scipy: x = 0 solves it (the least-norm solution when M is singular)
+        return SolveResult(problem.result(xp.zeros_like(b)), 0, True, "b = 0: x = 0 is the solution", 0.0, [0.0])
+    tolerance = max(atol, rtol * bnorm)
     if x0 is None:
         x, r = settle(xp.zeros_like(b)), b
     else:
@@ -85,12 +104,18 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
     residual = norm(xp, r)
     history = [residual]
     itn, converged, p, rho_prev = 0, residual <= tolerance, None, None
+    reason = "the iteration limit was reached"
     with iteration_progress("CG", limit, progress) as bar:
         while not converged and itn < limit:
             rho = inner(xp, r, r)
             p = r if p is None else settle(r + (rho / rho_prev) * p)
             q = settle(shifted(p))
-            alpha = rho / inner(xp, p, q)
+            curvature = inner(xp, p, q)
+            if not (curvature.real if isinstance(curvature, complex) else curvature) > 0:
+                reason = (f"breakdown: p^H (M + shift I) p = {curvature:.3g} along a search direction; "
+                          "M + shift I is not positive definite")
+                break
+            alpha = rho / curvature
             x = settle(x + alpha * p)
             r = settle(r - alpha * q)
             rho_prev = rho
@@ -99,7 +124,8 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
             history.append(residual)
             bar.update(itn, residual)
             if callback is not None:
-                callback(x)
+                callback(problem.result(x))
             converged = residual <= tolerance
-    reason = "the residual fell below max(atol, rtol ||b||)" if converged else "the iteration limit was reached"
-    return SolveResult(x, itn, converged, reason, residual, history)
+    if converged:
+        reason = "the residual fell below max(atol, rtol ||b||)"
+    return SolveResult(problem.result(x), itn, converged, reason, residual, history)

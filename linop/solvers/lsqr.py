@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
-from .arrays import apply_adjoint, apply_forward, namespace, norm, settle
-from .checks import check_iteration_limit, check_nonnegative, check_tolerance
+from .arrays import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
+from .checks import check_condition_limit, check_nonnegative, check_tolerance, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
 
@@ -59,32 +59,39 @@ def _rotation(a: float, b: float) -> tuple[float, float, float]:
 
 
 def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, conlim: float = 1e8,
-         iter_lim: int | None = None, x0=None, callback=None, progress: bool | None = None) -> SolveResult:
+         iter_lim: int | None = None, maxiter: int | None = None, x0=None, callback=None,
+         progress: bool | None = None) -> SolveResult:
     """Solve ``min ||A x - b||^2 + damp^2 ||x - x0||^2`` by LSQR.
 
     Parameters
     ----------
     A : operator
         A linop :class:`~linop.ShapedOperator` (applied with ``apply`` / ``apply_adjoint``
-        to arrays of its shapes, NumPy or Dask) or any object with ``matvec`` and
-        ``rmatvec`` (flat vectors).
+        to arrays of its shapes, NumPy or Dask), any object with ``matvec`` and
+        ``rmatvec`` (flat vectors), or a matrix scipy's ``aslinearoperator`` takes.
     b : array
-        Right-hand side, of ``A``'s output shape (or flat). Its array library is the
-        solver's: NumPy arrays give NumPy iterates, Dask arrays Dask ones.
-    damp : float, default 0
+        Right-hand side: of ``A``'s output shape, or flat, ``(M,)`` or ``(M, 1)``. Its
+        array library is the solver's: NumPy arrays give NumPy iterates, Dask arrays
+        Dask ones.
+    damp : real, default 0
         Tikhonov damping (``lambda = damp^2`` in ``A^H A + lambda I``).
-    atol, btol : float, default 1e-6
+    atol, btol : real, default 1e-6
         Stop when ``||r|| <= btol ||b|| + atol ||A|| ||x||`` (a consistent system) or
         ``||A^H r|| <= atol ||A|| ||r||`` (least squares), with the norms estimated by
-        the recurrences (no extra products).
-    conlim : float, default 1e8
-        Stop when the estimated condition number of ``[A; damp I]`` exceeds it (0: never).
-    iter_lim : int, optional
-        Iteration limit (default ``2 * min(M, N)``, as scipy).
+        the recurrences (no extra products). When ``b = 0`` and ``x0`` is given, ``||b||``
+        is replaced by ``||b - A x0||`` (the right-hand side of the problem for
+        ``x - x0``), where scipy divides by zero.
+    conlim : real, default 1e8
+        Stop when the estimated condition number of ``[A; damp I]`` exceeds it (0 or
+        inf: never).
+    iter_lim, maxiter : int, optional
+        Iteration limit (default ``2 * min(M, N)``, as scipy), under scipy's ``lsqr`` name
+        or its ``cg`` / ``lsmr`` one; give one of them.
     x0 : array, optional
-        Starting point (default zero).
+        Starting point (default zero): of ``A``'s input shape, ``(N,)`` or ``(N, 1)``.
     callback : callable, optional
-        ``callback(x)`` after every iteration with the current iterate.
+        ``callback(x)`` after every iteration with the current iterate (laid out as the
+        returned ``x``).
     progress : bool, optional
         Show a progress bar (iterations, residual); default: only when interactive.
 
@@ -93,12 +100,19 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
     SolveResult
         ``x``, ``iterations``, ``converged``, ``reason`` and ``residual_norm``, the
         estimate of ``sqrt(||b - A x||^2 + damp^2 ||x - x0||^2)`` (scipy's ``r2norm``).
+        ``x`` has ``A``'s input shape when ``b`` has its output shape, and is ``(N,)``
+        or ``(N, 1)`` when ``b`` is flat; its dtype is the result type of ``A`` and
+        ``b``, floating (float64 for integers).
 
     Raises
     ------
+    TypeError
+        A keyword of the wrong type (a bool or a non-number; numbers of any kind, such as
+        ``np.int64`` or ``np.float32``, are taken), both ``iter_lim`` and ``maxiter``, or
+        an ``A`` that is no operator.
     ValueError
-        For a negative or non-finite ``damp``, tolerances outside ``[0, 1)`` or a
-        non-positive ``iter_lim``.
+        A negative or non-finite ``damp``, tolerances outside ``[0, 1)``, a negative
+        ``conlim``, an iteration limit below 1, or ``b`` / ``x0`` of another shape.
 
     Examples
     --------
@@ -112,10 +126,11 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
     """
     damp = check_nonnegative(damp, "damp")
     atol, btol = check_tolerance(atol, "atol"), check_tolerance(btol, "btol")
-    if isinstance(conlim, bool) or not isinstance(conlim, (int, float)) or not conlim >= 0:
-        raise ValueError(f"conlim must be a number >= 0 (0: no limit); got {conlim!r}")
-    check_iteration_limit(iter_lim, "iter_lim")
-    xp = namespace(b)
+    conlim = check_condition_limit(conlim)
+    iter_lim = iteration_limit(maxiter, iter_lim)
+    A = as_operator(A, "A")
+    problem = prepare(A, b, x0)
+    xp, b, x0 = problem.xp, problem.b, problem.x0
     rows, cols = A.shape
     limit = iter_lim if iter_lim is not None else 2 * min(rows, cols)
     ctol = 1 / conlim if conlim > 0 else 0.0
@@ -129,7 +144,10 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
         beta = norm(xp, u)
     if beta == 0:  # b = A x0 exactly
         x = x0 if x0 is not None else xp.zeros_like(apply_adjoint(A, b))
-        return SolveResult(x, 0, True, _REASONS[0], 0.0, [0.0])
+        return SolveResult(problem.result(x), 0, True, _REASONS[0], 0.0, [0.0])
+    # The tests are relative to ||b||; for b = 0 (and x0 != 0, else beta = 0) to that of
+    # the problem for x - x0, ||b - A x0||: scipy divides by ||b|| = 0 there.
+    scale = bnorm if bnorm > 0 else beta
     u = settle(u / beta)
     v = apply_adjoint(A, u)
     alpha = norm(xp, v)
@@ -137,7 +155,7 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
     rnorm = beta
     history = [rnorm]
     if alpha == 0:  # A^H (b - A x0) = 0: x0 is a least-squares solution
-        return SolveResult(x, 0, True, _REASONS[0], rnorm, history)
+        return SolveResult(problem.result(x), 0, True, _REASONS[0], rnorm, history)
     v = settle(v / alpha)
     w = v
     rhobar, phibar = alpha, beta
@@ -189,12 +207,12 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
             history.append(rnorm)
             bar.update(itn, rnorm)
             if callback is not None:
-                callback(x)
-            test1 = rnorm / bnorm
+                callback(problem.result(x))
+            test1 = rnorm / scale
             test2 = arnorm / (anorm * rnorm + _EPS)
             test3 = 1 / (acond + _EPS)
-            t1 = test1 / (1 + anorm * xnorm / bnorm)
-            rtol = btol + atol * anorm * xnorm / bnorm
+            t1 = test1 / (1 + anorm * xnorm / scale)
+            rtol = btol + atol * anorm * xnorm / scale
             if itn >= limit:
                 istop = 7
             if 1 + test3 <= 1:
@@ -211,4 +229,4 @@ def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, con
                 istop = 1
             if istop:
                 break
-    return SolveResult(x, itn, istop != 7, _REASONS[istop], rnorm, history)
+    return SolveResult(problem.result(x), itn, istop != 7, _REASONS[istop], rnorm, history)
