@@ -329,10 +329,26 @@ class _Builder:
                 f"the index {self.text[node.start:node.end]} of {array} is not affine in the index variables "
                 f"(a sum of integer multiples of variables plus a constant)", culprit,
             )
+        self._real(expr, node)
         return expr
 
+    def _real(self, expr: Expr, node: Node) -> None:
+        """Indices, bounds and compared values are real (``x[I]`` and ``[i >= I]`` mean nothing)."""
+        if expr.is_extended_real is False or sympy.sympify(expr).xreplace(self.values).is_extended_real is False:
+            raise self.error(f"{self.text[node.start:node.end]} is not a real number", node)
+
     def condition(self, cond: Condition, scope: Mapping[str, Symbol]) -> sympy.Basic:
+        try:
+            return self._condition(cond, scope)
+        except FormulaError:
+            raise
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise self.error(f"cannot read this condition ({type(exc).__name__}: {exc})", cond) from None
+
+    def _condition(self, cond: Condition, scope: Mapping[str, Symbol]) -> sympy.Basic:
         left, right = self.value(cond.left, scope), self.value(cond.right, scope)
+        self._real(left, cond.left)
+        self._real(right, cond.right)
         variables = list(scope.values())
         if cond.relation == "!=":
             raise self.error("'!=' is not an interval condition; write it as two brackets with < and >", cond)

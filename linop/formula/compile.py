@@ -305,6 +305,13 @@ def _check_bounded(term: _Term) -> None:
             if max(abs(low), abs(high)) > _MAX_INDEX:
                 raise CompileError(f"the {which} index on axis {axis} reaches {low if abs(low) > abs(high) else high}, "
                                    f"beyond any array")
+    # conditions are evaluated on NumPy int64 grids: every intermediate must fit
+    for form, modulus in [(i, 1) for i in term.inequalities] + term.divisibilities:
+        size = abs(form.const) + sum(abs(a) * max(abs(lo), abs(hi)) for v, a in form.coeffs.items()
+                                     for lo, hi in [term.ranges[v]])
+        if size > _MAX_INDEX or abs(modulus) > _MAX_INDEX:
+            raise CompileError("a bound or a condition of the formula holds numbers too large to evaluate "
+                               f"(beyond 2**62)")
 
 
 def _prepare(sum_term: SumTerm) -> _Term:
@@ -331,6 +338,8 @@ def _prepare(sum_term: SumTerm) -> _Term:
     for _ in range(2 * len(variables) + 2):
         if term.empty or not _rebase(term, counter):
             break
+    if not term.empty:
+        _check_bounded(term)
     return term
 
 
@@ -499,10 +508,12 @@ def _fourier_pattern(term: _Term, target_vars: list, source_vars: list, contract
 
 
 def _fourier_step(fourier: tuple, progressions: dict, k: Symbol, m: Symbol) -> tuple | None:
-    """``(sign, N, K)`` for :class:`Step` when both variables start at 0 with unit steps and at most ``N`` values."""
+    """``(sign, N, K)`` for :class:`Step` when both variables start at 0 with unit steps and at most ``N`` values,
+    and an FFT of length ``N`` costs less than the ``K x L`` product it replaces (``exp(-1e-300 pi I k m)`` is
+    a DFT of an astronomical length)."""
     sign, n = fourier
     (k0, k_step, K), (m0, m_step, L) = progressions[k], progressions[m]
-    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n:
+    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n or n > max(K * L, 64):
         return None
     return sign, n, K
 
@@ -568,6 +579,9 @@ class _CoefficientTable:
         self.indices = [
             [_linear(i, term.variables, f"the index of {a.base}") for i in a.indices] for a in self.atoms
         ]
+        for atom, forms in zip(self.atoms, self.indices):
+            if any(max(map(abs, _extremes(f, term.ranges))) > _MAX_INDEX for f in forms):
+                raise CompileError(f"the coefficient array {atom.base} is read at an index beyond any array ({atom})")
         self.arrays = []
         for a in self.atoms:
             name = str(a.base.label)
@@ -611,8 +625,14 @@ class _CoefficientTable:
             slots.append(array[tuple(index)])
         # floating-point grids: a power of an index must not wrap around as NumPy integers do
         args = [float(fixed[v]) if v in fixed else grids[v].astype(float) for v in self.variables]
-        with np.errstate(all="ignore"):
-            out = self.function(*args, *slots)
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(self.function(*args, *slots))
+        except (ArithmeticError, TypeError, ValueError, KeyError, NameError) as exc:
+            raise CompileError(f"cannot evaluate the coefficient {self.expr} numerically ({type(exc).__name__}: "
+                               f"{exc})") from None
+        if out.dtype == object or not np.issubdtype(out.dtype, np.number):
+            raise CompileError(f"the coefficient {self.expr} does not evaluate to numbers")
         finite = np.isfinite(out) if not np.ndim(valid) else np.isfinite(out) | ~np.asarray(valid, dtype=bool)
         if not np.all(finite):
             raise CompileError(f"the coefficient {self.expr} is not a finite float64 number at some index "

@@ -127,7 +127,9 @@ class FormulaProofs:
             y = rng.standard_normal(self.output_shape)
             if np.issubdtype(self.numeric.dtype, np.complexfloating):
                 y = y + 1j * rng.standard_normal(self.output_shape)
-            numeric = (lambda v: self.numeric.H.apply(v.astype(np.complex128)), self.arrays, y)
+            read = {str(b.label) for b in self.adjoint_formula.coefficient_arrays}  # not arrays=... it never reads
+            numeric = (lambda v: self.numeric.H.apply(v.astype(np.complex128)),
+                       {k: v for k, v in self.arrays.items() if k in read}, y)
         return check_adjoint_formula(self.adjoint_formula, conjugate_transpose(self.forward_entries), {},
                                      numeric=numeric, tolerance=1e-5 if self._single() else 1e-9)
 
