@@ -205,13 +205,14 @@ def described_matrix(d: Described) -> tuple[np.ndarray, tuple, tuple]:
     Refused
         Where linop must refuse the formula (an empty range, no range, a read outside x, a zero map).
     """
+    for lo, hi in d.ranges.values():  # the stated ranges first, then the inferred ones
+        if math.ceil(lo(d.sizes)) > math.floor(hi(d.sizes)):
+            raise Refused("holds no integer")
     box = []
     for a, v in enumerate(d.free):
         if v in d.ranges:
             lo, hi = d.ranges[v]
             low, high = math.ceil(lo(d.sizes)), math.floor(hi(d.sizes))
-            if low > high:
-                raise Refused("holds no integer")
         elif d.output_shape is not None:
             low, high = 0, d.output_shape[a] - 1
         elif d.input_shape is not None:

@@ -35,10 +35,10 @@ BAD_FORMULAS = [
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", "linop", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300)
+                          cwd=ROOT, timeout=300, check=False)
 
 
-@pytest.mark.parametrize(("text", "words"), [BAD_FORMULAS[0], BAD_FORMULAS[1], BAD_FORMULAS[5], BAD_FORMULAS[8]])
+@pytest.mark.parametrize(("text", "words"), [BAD_FORMULAS[0], BAD_FORMULAS[5]])
 def test_a_bad_formula_exits_with_status_2_and_a_located_message_on_stderr(text, words):
     result = _run("derive", "--formula", text)
     assert result.returncode == 2, result.stderr
@@ -63,9 +63,9 @@ def test_verify_passes_a_formula_operator_with_fractional_bounds_and_keyword_nam
     module = tmp_path / "ops.py"
     module.write_text(
         "import linop\n"
-        "A = linop.from_formula('y[lambda] = x[lambda] for lambda = n/2..n-1', sizes={'n': 7})\n"
-        "B = linop.from_formula('y[i] = x[i + 1] - x[i]', input_shape=(11,))\n"
+        "OPERATORS = [linop.from_formula('y[lambda] = x[lambda] for lambda = n/2..n-1', sizes={'n': 7}),\n"
+        "             linop.from_formula('y[i] = x[i + 1] - x[i]', input_shape=(11,))]\n"
     )
-    for name in ("A", "B"):
-        result = _run("verify", f"{module}:{name}", "--seed", "0")
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = _run("verify", f"{module}:OPERATORS", "--seed", "0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 2 operators passed" in result.stdout

@@ -21,12 +21,11 @@ A range ``v = lo..hi`` is the integers ``v`` with ``lo <= v <= hi``: a bound tha
 an integer (``n/2``) becomes ``ceiling(lo)`` and ``floor(hi)`` here, once, and every later
 stage (the derivation, the compiler, the proofs) reads that one integer range.
 
-The work is bounded before SymPy or NumPy does it: a power whose value would have more
-than :data:`MAX_POWER_BITS` bits, a constant part that is not a finite float64 number
-(``log(0)``, ``exp(1000)``), more than :data:`MAX_TERMS` terms, more than
-:data:`MAX_VARIABLES` index variables in one term, and arrays of more than
-:data:`~linop.formula.compile.MAX_ENTRIES` entries are refused with the part of the text
-they come from.
+The work is bounded before SymPy or NumPy does it (:mod:`linop.formula.limits`): a power
+whose value would have more than ``MAX_POWER_BITS`` bits, a constant part that is not a
+finite float64 number (``log(0)``, ``exp(1000)``), more than ``MAX_TERMS`` terms, more than
+``MAX_VARIABLES`` index variables in one term, and arrays of more than ``MAX_ENTRIES``
+entries are refused with the part of the text they come from.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ import sympy
 from sympy import Expr, IndexedBase, Symbol
 
 from ..symbolic.affine_sum import AffineSum, SumTerm, is_affine
-from .compile import MAX_ENTRIES
 from .grammar import (
     KEYWORDS,
     Addition,
@@ -62,15 +60,9 @@ from .grammar import (
     tokenize,
 )
 from .grammar import children as _children
+from .limits import MAX_ENTRIES, MAX_POWER_BITS, MAX_TERMS, MAX_VARIABLES
 
-__all__ = ["MAX_POWER_BITS", "MAX_TERMS", "MAX_VARIABLES", "ParsedFormula", "build_formula"]
-
-#: Largest exact power, in bits of its value (``2**4096``; a float64 coefficient needs 1024).
-MAX_POWER_BITS = 4096
-#: Most terms (products that read ``x``) a formula expands to.
-MAX_TERMS = 2000
-#: Most index variables (output variables and summation variables) of one term.
-MAX_VARIABLES = 12
+__all__ = ["ParsedFormula", "build_formula"]
 
 _FUNCTIONS = {
     "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sqrt": sympy.sqrt,

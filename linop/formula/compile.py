@@ -23,8 +23,8 @@ satisfies its bounds and conditions. The compiler
 Sums over a vectorised variable that the target lacks (a DFT, a Toeplitz product) are
 contractions (:func:`numpy.einsum`, BLAS for matrix products).
 
-The work is bounded before it is done: a variable ranges over at most :data:`MAX_ENTRIES`
-values, a term compiles to at most :data:`MAX_STEPS` steps, and every coefficient must be a
+The work is bounded before it is done (:mod:`linop.formula.limits`): a variable ranges over
+at most ``MAX_ENTRIES`` values, a term compiles to at most ``MAX_STEPS`` steps, and every coefficient must be a
 finite number (a coefficient that overflows float64 is refused, as an infinite array is).
 Coefficients are evaluated on floating-point grids of the variables, never on NumPy
 integers (whose powers would wrap around silently).
@@ -44,28 +44,15 @@ from sympy import Expr, Symbol
 
 from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.bounds import as_nonnegative, range_constraints
+from .limits import MAX_ENTRIES, MAX_STEPS
 from .runtime import Program, Step
 
-__all__ = [
-    "MAX_ENTRIES",
-    "MAX_STEPS",
-    "CompileError",
-    "CoefficientRangeError",
-    "TermProgram",
-    "compile_formula",
-    "compile_term",
-]
+__all__ = ["CoefficientRangeError", "CompileError", "TermProgram", "compile_formula", "compile_term"]
 
 #: Cost of one step in units of multiply-adds (Python and NumPy call overhead).
 STEP_OVERHEAD = 4000
 #: Largest number of coefficient entries a term may tabulate.
 MAX_TABLE = 50_000_000
-#: Most entries of the input or the output of a formula operator, and most values of one
-#: index variable (2**28: 2 GiB of float64).
-MAX_ENTRIES = 1 << 28
-#: Most steps (values of the unrolled variables) one term may compile to (each costs tens of
-#: microseconds to emit and to run).
-MAX_STEPS = 10_000
 #: Largest magnitude of an index (NumPy's int64 must hold every index computed).
 _MAX_INDEX = 1 << 62
 
@@ -311,7 +298,7 @@ def _check_bounded(term: _Term) -> None:
                                      for lo, hi in [term.ranges[v]])
         if size > _MAX_INDEX or abs(modulus) > _MAX_INDEX:
             raise CompileError("a bound or a condition of the formula holds numbers too large to evaluate "
-                               f"(beyond 2**62)")
+                               "(beyond 2**62)")
 
 
 def _prepare(sum_term: SumTerm) -> _Term:
@@ -659,7 +646,7 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
     if steps > MAX_STEPS:
         raise CompileError(
             f"the term would compile to {steps:,} steps (values of {', '.join(map(str, unrolled))}), above the limit "
-            f"of {MAX_STEPS:,} (linop.formula.compile.MAX_STEPS)"
+            f"of {MAX_STEPS:,} (linop.formula.MAX_STEPS)"
         )
     table = _CoefficientTable(term, arrays)
     target_vars = [next(v for v in f.coeffs if v in chosen) for f in term.target if any(v in chosen for v in f.coeffs)]
@@ -720,7 +707,9 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
             continue
         grids = {}
         canonical = target_vars + contracted
-        for n, v in enumerate(canonical):
+        # the values of the vectorised variables, only where a coefficient or a condition needs them
+        # (an identity over 10**8 entries allocates no grid)
+        for n, v in enumerate(canonical if ties or not table.constant else ()):
             start, step, count = progressions[v]
             shape = [1] * len(canonical)
             shape[n] = count

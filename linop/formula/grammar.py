@@ -30,8 +30,9 @@ allowed). ``...`` is an error, not ``.. .``.
 Nothing here imports SymPy: the parser builds a small syntax tree whose every node knows
 the columns it spans, so that later stages can point at the offending part of the text.
 The work is bounded before anything is evaluated: brackets, sums, signs and powers nest at
-most :data:`MAX_NESTING` levels deep, a product has at most :data:`MAX_FACTORS` factors
-and the tree at most :data:`MAX_DEPTH` levels (a flat sum of any number of terms is one
+most :data:`~linop.formula.limits.MAX_NESTING` levels deep, a product has at most
+:data:`~linop.formula.limits.MAX_FACTORS` factors and the tree at most
+:data:`~linop.formula.limits.MAX_DEPTH` levels (a flat sum of any number of terms is one
 level), so that no later stage recurses deeper than Python allows.
 """
 
@@ -42,10 +43,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .limits import MAX_DEPTH, MAX_FACTORS, MAX_NESTING
+
 __all__ = [
-    "MAX_DEPTH",
-    "MAX_FACTORS",
-    "MAX_NESTING",
     "Addition",
     "Call",
     "Condition",
@@ -71,12 +71,6 @@ _CLOSING = {"[": "]", "(": ")"}
 RELATIONS = ("<", "<=", ">", ">=", "==", "!=")
 KEYWORDS = ("for", "and", "sum")
 
-#: Deepest nesting of brackets, parentheses, sums, signs and powers inside one another.
-MAX_NESTING = 40
-#: Most factors of one product (``a * b * c`` or juxtaposed brackets).
-MAX_FACTORS = 50
-#: Deepest syntax tree (a flat sum of terms counts as one level).
-MAX_DEPTH = 100
 #: Largest and smallest magnitude of a number (float64's range).
 _MAX_EXPONENT = 308
 #: Most significant digits of a number.
@@ -408,7 +402,7 @@ class _Parser:
         token = token or self.current
         return FormulaError(reason, self.text, token.start, token.end)
 
-    def nested(self, token: Token) -> "_Nesting":
+    def nested(self, token: Token) -> _Nesting:
         """Context of one more level of nesting (a bracket, a sum, a sign, a power)."""
         return _Nesting(self, token)
 

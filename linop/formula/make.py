@@ -22,8 +22,9 @@ from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.derive import derive_adjoint
 from ..symbolic.steps import Step
 from .build import build_formula
-from .compile import MAX_ENTRIES, CompileError, compile_formula
+from .compile import CompileError, compile_formula
 from .grammar import FormulaError
+from .limits import MAX_ENTRIES
 from .operator import FormulaOperator
 from .runtime import Program
 
