@@ -234,11 +234,13 @@ class _Builder:
         except (ArithmeticError, TypeError, ValueError):
             size = math.inf
         if not size <= MAX_POWER_BITS:
-            what = "has a value of more than" if b is not None else "has an exponent above"
-            raise self.error(
-                f"the power {self.text[node.start:node.end]} {what} {MAX_POWER_BITS} bits; numbers in a formula "
-                f"are limited to {MAX_POWER_BITS}-bit powers", node,
-            )
+            shown = self.text[node.start:node.end]
+            if b is None:  # a variable to a huge power: its exact values would be as large
+                reason = f"the power {shown} has an exponent above {MAX_POWER_BITS} (linop.formula.MAX_POWER_BITS)"
+            else:
+                reason = (f"the power {shown} has a value of more than {MAX_POWER_BITS} bits; numbers in a formula are "
+                          f"limited to {MAX_POWER_BITS}-bit powers")
+            raise self.error(reason, node)
 
     def _divisor(self, divisor: Expr, node: Node) -> None:
         number = self._numeric(divisor)
