@@ -172,7 +172,7 @@ def _verdict_line(result) -> str:
 def run(args: argparse.Namespace) -> int:
     from .. import symbolic
 
-    if args.formula or args.catalogue:
+    if args.formula is not None or args.catalogue:  # an empty --formula "" is a formula, with its own error
         from .derive_formula import run_formula
 
         return run_formula(args)

@@ -82,7 +82,7 @@ def run_formula(args: argparse.Namespace) -> int:
             print(f"{e.name}: {e.description}\n    {e.formula}")
         return 0
     if args.catalogue:
-        if args.formula:
+        if args.formula is not None:
             raise ValueError("give either --formula or --catalogue, not both")
         e = catalogue.entry(args.catalogue)
         title = f"{e.name}: {e.description}"

@@ -18,9 +18,31 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .grammar import FormulaError
+from .limits import (
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_FACTORS,
+    MAX_NESTING,
+    MAX_POWER_BITS,
+    MAX_STEPS,
+    MAX_TERMS,
+    MAX_VARIABLES,
+)
 from .operator import FormulaOperator
 
-__all__ = ["FormulaError", "FormulaOperator", "from_formula"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_ENTRIES",
+    "MAX_FACTORS",
+    "MAX_NESTING",
+    "MAX_POWER_BITS",
+    "MAX_STEPS",
+    "MAX_TERMS",
+    "MAX_VARIABLES",
+    "FormulaError",
+    "FormulaOperator",
+    "from_formula",
+]
 
 
 def from_formula(
@@ -65,11 +87,18 @@ def from_formula(
     Raises
     ------
     FormulaError
-        (a ``ValueError``) for a formula that cannot be read, a non-affine index, an
-        unknown name or array, an index outside the declared shapes, unbalanced brackets;
-        the message shows the formula with a caret under the offending part.
+        (a ``ValueError``) for every problem of the formula: one that cannot be read, a
+        non-affine index, an unknown name or array, an index outside the declared shapes,
+        unbalanced brackets, a range that holds no integer, a part that is not a finite
+        number, work beyond the limits of :mod:`linop.formula.limits`; the message shows
+        the formula with a caret under the offending part.
     TypeError, ValueError
         For arguments of the wrong type or value (named in the message).
+
+    Notes
+    -----
+    A range ``v = lo..hi`` holds the integers ``lo <= v <= hi``: ``i = n/2..n-1`` with
+    ``n = 7`` is ``i = 4, 5, 6`` in the forward map, the derived adjoint and the proofs.
 
     Examples
     --------

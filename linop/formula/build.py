@@ -16,10 +16,22 @@ two entries of ``x``.
 Sizes are SymPy symbols (``integer=True`` and ``positive=True`` when their value is
 positive) so that formulas can be shown and derived with them; the numbers are
 substituted for the numeric operator and the exact proofs.
+
+A range ``v = lo..hi`` is the integers ``v`` with ``lo <= v <= hi``: a bound that may not be
+an integer (``n/2``) becomes ``ceiling(lo)`` and ``floor(hi)`` here, once, and every later
+stage (the derivation, the compiler, the proofs) reads that one integer range.
+
+The work is bounded before SymPy or NumPy does it (:mod:`linop.formula.limits`): a power
+whose value would have more than ``MAX_POWER_BITS`` bits, a constant part that is not a
+finite float64 number (``log(0)``, ``exp(1000)``), more than ``MAX_TERMS`` terms, more than
+``MAX_VARIABLES`` index variables in one term, and arrays of more than ``MAX_ENTRIES``
+entries are refused with the part of the text they come from.
 """
 
 from __future__ import annotations
 
+import cmath
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +41,8 @@ from sympy import Expr, IndexedBase, Symbol
 
 from ..symbolic.affine_sum import AffineSum, SumTerm, is_affine
 from .grammar import (
+    KEYWORDS,
+    Addition,
     Call,
     Condition,
     FormulaError,
@@ -41,8 +55,12 @@ from .grammar import (
     RangeSpec,
     Statement,
     SumNode,
+    check_confusable,
     parse,
+    tokenize,
 )
+from .grammar import children as _children
+from .limits import MAX_ENTRIES, MAX_POWER_BITS, MAX_TERMS, MAX_VARIABLES
 
 __all__ = ["ParsedFormula", "build_formula"]
 
@@ -86,6 +104,10 @@ class ParsedFormula:
     target_node : Index
     coefficient_nodes : dict
         ``{array name: first Index node that reads it}``.
+    rhs_node : Node
+        The right-hand side (where errors of the derived adjoint point).
+    programs : list of TermProgram
+        The compiled terms of ``numeric`` (compiled once, here).
     """
 
     text: str
@@ -96,6 +118,8 @@ class ParsedFormula:
     source_nodes: list
     target_node: Index
     coefficient_nodes: dict = field(default_factory=dict)
+    rhs_node: Node | None = None
+    programs: list = field(default_factory=list)
 
 
 class _Builder:
@@ -103,6 +127,7 @@ class _Builder:
                  input_shape: tuple[int, ...] | None, output_shape: tuple[int, ...] | None):
         self.text = text
         self.tree: Statement = parse(text)
+        check_confusable(text, tokenize(text), [*sizes, *arrays, *_FUNCTIONS, *_CONSTANTS, *KEYWORDS])
         self.size_values = dict(sizes)
         self.sizes: dict[str, Symbol] = {}
         for name, value in sizes.items():
@@ -119,6 +144,7 @@ class _Builder:
         self.input_shape = input_shape
         self.output_shape = output_shape
         self.coefficient_nodes: dict[str, Index] = {}
+        self.values = {self.sizes[k]: sympy.Integer(v) for k, v in self.size_values.items()}
         self.target_name = self.tree.target.name
         self.source_name = self._find_source()
 
@@ -165,7 +191,65 @@ class _Builder:
 
     # -- scalar expressions (indices, bounds, conditions, coefficients) ------------------
     def value(self, node: Node, scope: Mapping[str, Symbol]) -> Expr:
-        """A node that must be a plain scalar expression (no x, no sum, no bracket)."""
+        """A node that must be a plain scalar expression (no x, no sum, no bracket); it is refused
+        where it is not a finite number (``log(0)``) or SymPy would raise."""
+        try:
+            expr = self._value(node, scope)
+        except FormulaError:
+            raise
+        except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise self.error(f"cannot evaluate this part ({type(exc).__name__}: {exc})", node) from None
+        if isinstance(expr, sympy.Basic) and expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+            raise self.error(f"{self.text[node.start:node.end]} is not a finite number", node)
+        return expr
+
+    def _numeric(self, expr: Expr) -> Expr | None:
+        """``expr`` with the sizes' values when that is a number (no index variable), else ``None``."""
+        expr = sympy.sympify(expr).xreplace(self.values)
+        return expr if expr.is_number else None
+
+    def _finite(self, expr: Expr, node: Node) -> None:
+        """Refuse a constant part whose value is not a finite float64 number (before SymPy computes with it)."""
+        number = self._numeric(expr)
+        if number is None:
+            return
+        try:
+            value = complex(number.evalf(20))
+        except (ArithmeticError, TypeError, ValueError):
+            value = complex(math.inf)
+        if not cmath.isfinite(value):
+            raise self.error(f"{self.text[node.start:node.end]} is not a finite float64 number", node)
+
+    def _check_power(self, base: Expr, exponent: Expr, node: Operation) -> None:
+        """Refuse a power whose exact value would be too large to compute (``9**9**9``) before SymPy tries."""
+        e = self._numeric(exponent)
+        if e is None:
+            return
+        b = self._numeric(base)
+        try:
+            size = abs(float(sympy.Abs(e).evalf(20)))
+            if b is not None:
+                magnitude = float(sympy.Abs(b).evalf(20))
+                size *= abs(math.log2(magnitude)) if magnitude > 0 else 0.0
+        except (ArithmeticError, TypeError, ValueError):
+            size = math.inf
+        if not size <= MAX_POWER_BITS:
+            shown = self.text[node.start:node.end]
+            if b is None:  # a variable to a huge power: its exact values would be as large
+                reason = f"the power {shown} has an exponent above {MAX_POWER_BITS} (linop.formula.MAX_POWER_BITS)"
+            else:
+                reason = (f"the power {shown} has a value of more than {MAX_POWER_BITS} bits; numbers in a formula are "
+                          f"limited to {MAX_POWER_BITS}-bit powers")
+            raise self.error(reason, node)
+
+    def _divisor(self, divisor: Expr, node: Node) -> None:
+        number = self._numeric(divisor)
+        if divisor == 0 or (number is not None and number == 0):
+            shown = self.text[node.start:node.end]
+            raise self.error("division by zero" + ("" if divisor == 0 else f": {shown} is 0 at the given sizes"),
+                             node)
+
+    def _value(self, node: Node, scope: Mapping[str, Symbol]) -> Expr:
         if isinstance(node, Number):
             return sympy.Rational(node.value.numerator, node.value.denominator)
         if isinstance(node, Name):
@@ -199,25 +283,32 @@ class _Builder:
         if isinstance(node, Call):
             if node.function not in _FUNCTIONS:
                 raise self.error(f"unknown function {node.function!r}; known: {', '.join(sorted(_FUNCTIONS))}", node)
-            return _FUNCTIONS[node.function](*(self.value(a, scope) for a in node.args))
+            counts = (1, 2) if node.function == "log" else (1,)
+            if len(node.args) not in counts:
+                wanted = "1 or 2 arguments (log(v), log(v, base))" if len(counts) == 2 else "1 argument"
+                raise self.error(f"{node.function} takes {wanted}; got {len(node.args)}", node)
+            result = _FUNCTIONS[node.function](*(self.value(a, scope) for a in node.args))
+            self._finite(result, node)
+            return result
+        if isinstance(node, Addition):
+            return sympy.Add(*(sign * self.value(a, scope) for sign, a in zip(node.signs, node.operands)))
         if isinstance(node, Operation):
             args = [self.value(a, scope) for a in node.operands]
             if node.op == "neg":
                 return -args[0]
             a, b = args
-            if node.op == "+":
-                return a + b
-            if node.op == "-":
-                return a - b
             if node.op == "*":
                 return a * b
             if node.op == "/":
-                if b == 0:
-                    raise self.error("division by zero", node)
+                self._divisor(b, node.operands[1])
                 return a / b
             if node.op == "%":
+                self._divisor(b, node.operands[1])
                 return sympy.Mod(a, b)
-            return a ** b
+            self._check_power(a, b, node)
+            result = a ** b
+            self._finite(result, node)
+            return result
         if isinstance(node, (Iverson, SumNode)):
             raise self.error("a bracket or a sum cannot stand inside an index, a bound or a condition", node)
         raise self.error("unexpected expression", node)  # pragma: no cover
@@ -232,10 +323,26 @@ class _Builder:
                 f"the index {self.text[node.start:node.end]} of {array} is not affine in the index variables "
                 f"(a sum of integer multiples of variables plus a constant)", culprit,
             )
+        self._real(expr, node)
         return expr
 
+    def _real(self, expr: Expr, node: Node) -> None:
+        """Indices, bounds and compared values are real (``x[I]`` and ``[i >= I]`` mean nothing)."""
+        if expr.is_extended_real is False or sympy.sympify(expr).xreplace(self.values).is_extended_real is False:
+            raise self.error(f"{self.text[node.start:node.end]} is not a real number", node)
+
     def condition(self, cond: Condition, scope: Mapping[str, Symbol]) -> sympy.Basic:
+        try:
+            return self._condition(cond, scope)
+        except FormulaError:
+            raise
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise self.error(f"cannot read this condition ({type(exc).__name__}: {exc})", cond) from None
+
+    def _condition(self, cond: Condition, scope: Mapping[str, Symbol]) -> sympy.Basic:
         left, right = self.value(cond.left, scope), self.value(cond.right, scope)
+        self._real(left, cond.left)
+        self._real(right, cond.right)
         variables = list(scope.values())
         if cond.relation == "!=":
             raise self.error("'!=' is not an interval condition; write it as two brackets with < and >", cond)
@@ -253,8 +360,14 @@ class _Builder:
         return _RELATIONS[cond.relation](left, right)
 
     def ranges(self, spec: RangeSpec, scope: Mapping[str, Symbol]) -> tuple[Symbol, Expr, Expr]:
+        """``(v, lower, upper)``: the integers ``v`` with ``lo <= v <= hi``, so ``ceiling(lo)..floor(hi)``
+        where a bound may not be an integer (the one meaning of a range, for every later stage)."""
         lower = self.index(spec.lower, scope, f"the range of {spec.variable}")
         upper = self.index(spec.upper, scope, f"the range of {spec.variable}")
+        if lower.is_integer is not True:
+            lower = sympy.ceiling(lower)
+        if upper.is_integer is not True:
+            upper = sympy.floor(upper)
         return Symbol(spec.variable, integer=True), lower, upper
 
     # -- right-hand side -----------------------------------------------------------------
@@ -273,6 +386,11 @@ class _Builder:
             sums = []
             for spec in node.ranges:
                 self._check_new_name(spec.variable, spec, inner)
+                if len(inner) >= MAX_VARIABLES:
+                    raise self.error(
+                        f"a term with more than {MAX_VARIABLES} index variables (output and summation variables); "
+                        f"write the formula with fewer sums", spec,
+                    )
                 var, lo, hi = self.ranges(spec, inner)
                 inner[spec.variable] = var
                 sums.append((var, lo, hi))
@@ -282,28 +400,35 @@ class _Builder:
             ]
         if isinstance(node, Call):
             raise self.error(f"{node.function}(...) of the input is not linear", node)
+        if isinstance(node, Addition):
+            parts: list[_Part] = []
+            for sign, operand in zip(node.signs, node.operands):
+                expanded = self.expand(operand, scope)
+                parts += expanded if sign > 0 else [_scaled(p, -1) for p in expanded]
+                self._check_terms(len(parts), node)
+            return parts
         if isinstance(node, Operation):
             if node.op == "neg":
                 return [_scaled(p, -1) for p in self.expand(node.operands[0], scope)]
-            if node.op in ("+", "-"):
-                left = self.expand(node.operands[0], scope)
-                right = self.expand(node.operands[1], scope)
-                return left + (right if node.op == "+" else [_scaled(p, -1) for p in right])
             if node.op == "*":
                 return self._product(node, scope)
             if node.op == "/":
                 if _reads(node.operands[1], self.source_name) or _has_structure(node.operands[1]):
                     raise self.error("divide only by numbers and coefficient expressions", node.operands[1])
                 divisor = self.value(node.operands[1], scope)
-                if divisor == 0:
-                    raise self.error("division by zero", node.operands[1])
+                self._divisor(divisor, node.operands[1])
                 return [_scaled(p, 1 / divisor) for p in self.expand(node.operands[0], scope)]
             raise self.error(f"'{node.op}' of the input is not linear", node)
         raise self.error("unexpected expression", node)  # pragma: no cover
 
+    def _check_terms(self, count: int, node: Node) -> None:
+        if count > MAX_TERMS:
+            raise self.error(f"the formula expands to more than {MAX_TERMS} terms here; write it with fewer", node)
+
     def _product(self, node: Operation, scope: dict[str, Symbol]) -> list[_Part]:
         left = self.expand(node.operands[0], scope)
         right = self.expand(node.operands[1], scope)
+        self._check_terms(len(left) * len(right), node)
         out = []
         for a in left:
             for b in right:
@@ -312,6 +437,11 @@ class _Builder:
                 names = [str(v) for v, _, _ in a.sums] + [str(v) for v, _, _ in b.sums]
                 if len(set(names)) != len(names):
                     raise self.error("two sums in one product use the same variable", node)
+                if len(names) + len(scope) > MAX_VARIABLES:
+                    raise self.error(
+                        f"a term with more than {MAX_VARIABLES} index variables (output and summation variables); "
+                        f"write the formula with fewer sums", node,
+                    )
                 src = a if a.source is not None else b
                 out.append(_Part(
                     a.coefficient * b.coefficient, a.sums + b.sums, a.conditions + b.conditions, src.source,
@@ -348,6 +478,7 @@ class _Builder:
                     f"(those are {', '.join(free_names) or 'none'})", spec,
                 )
             _, lo, hi = self.ranges(spec, {})
+            self._check_range(spec.variable, lo, hi, spec)
             declared[spec.variable] = (lo, hi)
         parts = self.expand(self.tree.rhs, dict(scope))
         for p in parts:
@@ -373,6 +504,7 @@ class _Builder:
             else:
                 lo, hi = self._implied_range(var, target_index, parts, target)
             free.append((var, lo, hi))
+        self._check_box(free, target)
         y, x = IndexedBase(self.target_name), IndexedBase(self.source_name)
         try:
             terms = tuple(
@@ -383,45 +515,96 @@ class _Builder:
             raise self.error(str(exc), self.tree) from None
         return self._shaped(terms, parts)
 
+    def _check_range(self, name: str, lo: Expr, hi: Expr, spec: RangeSpec) -> None:
+        """A ``for`` range must hold at least one and at most ``MAX_ENTRIES`` integers."""
+        low, high = int(lo.xreplace(self.values)), int(hi.xreplace(self.values))
+        if low > high:
+            raise self.error(
+                f"the range {self.text[spec.start:spec.end]} holds no integer ({name} would run from {low} to "
+                f"{high})", spec,
+            )
+        if high - low + 1 > MAX_ENTRIES:
+            raise self.error(
+                f"the range {self.text[spec.start:spec.end]} holds {high - low + 1:,} values, above the limit of "
+                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", spec,
+            )
+
+    def _check_box(self, free: list, target: Index) -> None:
+        """The output index variables together take at most ``MAX_ENTRIES`` values (checked before compiling)."""
+        count = 1
+        for _, lo, hi in free:
+            count *= max(0, int(hi.xreplace(self.values)) - int(lo.xreplace(self.values)) + 1)
+        if count > MAX_ENTRIES:
+            names = ", ".join(str(v) for v, _, _ in free)
+            raise self.error(
+                f"the output index variables {names} take {count:,} values together, above the limit of "
+                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", target,
+            )
+
     def _implied_range(self, var: Symbol, target_index: tuple, parts: list[_Part], target: Index) -> tuple:
+        """The range of a free variable without ``for``: from ``output_shape`` when it indexes an output
+        axis alone; else from ``input_shape``, the largest ``U`` such that for ``var = 0..U`` every
+        unguarded read (one not multiplied by an Iverson bracket) stays inside ``x`` for every value of
+        its sums; when no unguarded read depends on ``var``, the size of an input axis it indexes alone."""
         for a, e in enumerate(target_index):
             if e == var and self.output_shape is not None:
                 return sympy.Integer(0), sympy.Integer(self.output_shape[a] - 1)
-        for p in parts:
-            for a, e in enumerate(p.source_index):
-                if e == var and self.input_shape is not None:
-                    return sympy.Integer(0), sympy.Integer(self.input_shape[a] - 1)
+        reason = ""
         if self.input_shape is not None:
-            # the largest value for which every unguarded read stays inside x (valid windows)
-            uppers = []
-            for p in parts:
-                if p.conditions:
-                    continue
-                sums = {v: (lo, hi) for v, lo, hi in p.sums}
-                for a, e in enumerate(p.source_index):
-                    slope = sympy.diff(e, var)
-                    rest = sympy.expand(e - slope * var)
-                    others = rest.free_symbols - set(self.sizes.values())
-                    if not (slope.is_Integer and slope > 0) or not others <= set(sums):
-                        continue
-                    if any(sums[v][0].free_symbols or sums[v][1].free_symbols for v in others):
-                        continue
-                    high = rest.subs({v: sums[v][1] if sympy.diff(rest, v) > 0 else sums[v][0] for v in others})
-                    high = high.subs({self.sizes[k]: v for k, v in self.size_values.items()})
-                    if high.is_Integer:
-                        uppers.append((self.input_shape[a] - 1 - int(high)) // int(slope))
-            if uppers and min(uppers) >= 0:
-                return sympy.Integer(0), sympy.Integer(min(uppers))
+            upper = self._valid_upper(var, parts)
+            if upper is None:
+                direct = [self.input_shape[a] for p in parts for a, e in enumerate(p.source_index) if e == var]
+                upper = min(direct) - 1 if direct else None
+            if upper is not None and upper >= 0:
+                return sympy.Integer(0), sympy.Integer(upper)
+            if upper is not None:
+                reason = f" (already {var} = 0 reads {self.source_name} outside input_shape {self.input_shape})"
         node = next((n for i in target.indices for n in _names_in(i) if n.name == str(var)), target)
         raise self.error(
-            f"the range of {var} is unknown: add 'for {var} = 0..N' or give the "
+            f"the range of {var} is unknown{reason}: add 'for {var} = 0..N' or give the "
             f"{'output_shape' if any(e == var for e in target_index) else 'shapes'}", node,
         )
+
+    def _valid_upper(self, var: Symbol, parts: list[_Part]) -> int | None:
+        """The largest ``U`` with every unguarded read inside ``x`` for ``var = 0..U`` (``-1``: not even 0);
+        ``None`` when no unguarded read that can be bounded depends on ``var``."""
+        uppers = []
+        for p in parts:
+            if p.conditions:
+                continue
+            sums = {v: (lo.xreplace(self.values), hi.xreplace(self.values)) for v, lo, hi in p.sums}
+            if not all(lo.is_Integer and hi.is_Integer for lo, hi in sums.values()):
+                continue  # a sum whose bounds depend on a variable: not a fixed window
+            if any(lo > hi for lo, hi in sums.values()):
+                continue  # an empty sum reads nothing
+            for a, e in enumerate(p.source_index):
+                e = sympy.expand(e.xreplace(self.values))
+                slope = sympy.diff(e, var)
+                rest = sympy.expand(e - slope * var)
+                if slope == 0 or not slope.is_Integer or not rest.free_symbols <= set(sums):
+                    continue
+                low = high = rest.xreplace({v: 0 for v in sums})
+                for v in rest.free_symbols:
+                    c = sympy.diff(rest, v)
+                    if not c.is_Integer:
+                        break
+                    lo, hi = sums[v]
+                    low, high = low + c * (lo if c > 0 else hi), high + c * (hi if c > 0 else lo)
+                else:
+                    if not (low.is_Integer and high.is_Integer):
+                        continue
+                    last = self.input_shape[a] - 1
+                    if slope > 0:  # reads low + slope*var .. high + slope*var
+                        upper = (last - int(high)) // int(slope) if low >= 0 else -1
+                    else:  # reads low - |slope|*var .. high - |slope|*var
+                        upper = int(low) // int(-slope) if high <= last else -1
+                    uppers.append(upper)
+        return min(uppers) if uppers else None
 
     def _shaped(self, terms: tuple[SumTerm, ...], parts: list[_Part]) -> ParsedFormula:
         from .compile import CoefficientRangeError, compile_term
 
-        values = {self.sizes[k]: v for k, v in self.size_values.items()}
+        values = self.values
         numeric_terms = [t.subs(values) for t in terms]
         programs = []
         for t, p in zip(numeric_terms, parts):
@@ -449,13 +632,20 @@ class _Builder:
                                         [self.tree.target] * len(programs), programs, "target_extent")
         in_shape = self._checked_shape(self.input_shape, reads, n_in, None, self.source_name,
                                        [p.source for p in parts], programs, "source_extent")
+        for shape, name, node in ((out_shape, self.target_name, self.tree.target),
+                                  (in_shape, self.source_name, self.tree.rhs)):
+            if math.prod(shape) > MAX_ENTRIES:
+                raise self.error(
+                    f"{name} would have shape {shape}: {math.prod(shape):,} entries, above the limit of "
+                    f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", node,
+                )
         numeric = AffineSum(tuple(numeric_terms), out_shape, in_shape)
         sym_out = self._symbolic_shape(terms, out_shape, "target")
         sym_in = self._symbolic_shape(terms, in_shape, "source")
         symbolic = AffineSum(terms, sym_out, sym_in)
         return ParsedFormula(
             self.text, symbolic, numeric, values, self.arrays, [p.source for p in parts], self.tree.target,
-            dict(self.coefficient_nodes),
+            dict(self.coefficient_nodes), self.tree.rhs, programs,
         )
 
     def _checked_shape(self, declared, extents, ndim, node, name, nodes, programs, attr) -> tuple[int, ...]:
@@ -482,7 +672,7 @@ class _Builder:
 
     def _symbolic_shape(self, terms: tuple[SumTerm, ...], numeric: tuple[int, ...], which: str) -> tuple:
         """Each axis as ``upper + 1`` in the sizes when the formula's own bounds give the numeric size."""
-        values = {self.sizes[k]: v for k, v in self.size_values.items()}
+        values = self.values
         out = []
         for a, n in enumerate(numeric):
             candidate = None
@@ -502,20 +692,6 @@ class _Builder:
 
 def _scaled(p: _Part, factor: Expr) -> _Part:
     return _Part(p.coefficient * factor, p.sums, p.conditions, p.source, p.source_index, p.node)
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, Index):
-        return list(node.indices)
-    if isinstance(node, Call):
-        return list(node.args)
-    if isinstance(node, Operation):
-        return list(node.operands)
-    if isinstance(node, Iverson):
-        return [c for cond in node.conditions for c in (cond.left, cond.right)]
-    if isinstance(node, SumNode):
-        return [x for r in node.ranges for x in (r.lower, r.upper)] + [node.body]
-    return []
 
 
 def _names_in(node: Node) -> list[Name]:

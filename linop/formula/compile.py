@@ -22,10 +22,17 @@ satisfies its bounds and conditions. The compiler
 
 Sums over a vectorised variable that the target lacks (a DFT, a Toeplitz product) are
 contractions (:func:`numpy.einsum`, BLAS for matrix products).
+
+The work is bounded before it is done (:mod:`linop.formula.limits`): a variable ranges over
+at most ``MAX_ENTRIES`` values, a term compiles to at most ``MAX_STEPS`` steps, and every coefficient must be a
+finite number (a coefficient that overflows float64 is refused, as an infinite array is).
+Coefficients are evaluated on floating-point grids of the variables, never on NumPy
+integers (whose powers would wrap around silently).
 """
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -37,14 +44,17 @@ from sympy import Expr, Symbol
 
 from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.bounds import as_nonnegative, range_constraints
+from .limits import MAX_ENTRIES, MAX_STEPS
 from .runtime import Program, Step
 
-__all__ = ["CompileError", "CoefficientRangeError", "TermProgram", "compile_formula", "compile_term"]
+__all__ = ["CoefficientRangeError", "CompileError", "TermProgram", "compile_formula", "compile_term"]
 
 #: Cost of one step in units of multiply-adds (Python and NumPy call overhead).
 STEP_OVERHEAD = 4000
 #: Largest number of coefficient entries a term may tabulate.
 MAX_TABLE = 50_000_000
+#: Largest magnitude of an index (NumPy's int64 must hold every index computed).
+_MAX_INDEX = 1 << 62
 
 
 class CompileError(ValueError):
@@ -259,12 +269,47 @@ def _rebase(term: _Term, counter: itertools.count) -> bool:
     return True
 
 
+def _extremes(form: _Linear, ranges: Mapping[Symbol, tuple]) -> tuple[int, int]:
+    """Lowest and highest value of an integer form over the box of its variables."""
+    low = high = form.const
+    for v, a in form.coeffs.items():
+        lo, hi = ranges[v]
+        low, high = low + a * (lo if a > 0 else hi), high + a * (hi if a > 0 else lo)
+    return _floor_div(low, form.denominator), _ceil_div(high, form.denominator)
+
+
+def _check_bounded(term: _Term) -> None:
+    """Refuse variables of more than ``MAX_ENTRIES`` values and indices NumPy's int64 cannot hold."""
+    for v, (lo, hi) in term.ranges.items():
+        if hi - lo + 1 > MAX_ENTRIES:
+            raise CompileError(
+                f"the variable {v} takes {hi - lo + 1:,} values ({lo}..{hi}), above the limit of {MAX_ENTRIES:,} "
+                f"entries per array (linop.formula.MAX_ENTRIES)"
+            )
+    for which, forms in (("output", term.target), ("input", term.source)):
+        for axis, form in enumerate(forms):
+            low, high = _extremes(form, term.ranges)
+            if max(abs(low), abs(high)) > _MAX_INDEX:
+                raise CompileError(f"the {which} index on axis {axis} reaches {low if abs(low) > abs(high) else high}, "
+                                   f"beyond any array")
+    # conditions are evaluated on NumPy int64 grids: every intermediate must fit
+    for form, modulus in [(i, 1) for i in term.inequalities] + term.divisibilities:
+        size = abs(form.const) + sum(abs(a) * max(abs(lo), abs(hi)) for v, a in form.coeffs.items()
+                                     for lo, hi in [term.ranges[v]])
+        if size > _MAX_INDEX or abs(modulus) > _MAX_INDEX:
+            raise CompileError("a bound or a condition of the formula holds numbers too large to evaluate "
+                               "(beyond 2**62)")
+
+
 def _prepare(sum_term: SumTerm) -> _Term:
     if sum_term.parameters:
         raise CompileError(f"the formula has symbolic sizes {sorted(map(str, sum_term.parameters))}; give numbers")
     variables = list(sum_term.variables)
     ranges: dict = {}
     for v, lo, hi in sum_term.free:
+        if not (lo.is_Integer and hi.is_Integer):
+            # one meaning of a range everywhere: the caller states it as integers (ceiling/floor), never truncated
+            raise CompileError(f"the range of {v} must have integer bounds; got {lo}..{hi}")
         ranges[v] = (int(lo), int(hi))
     for v, lo, hi in sum_term.sums:
         ranges[v] = (int(lo) if lo.is_Integer else None, int(hi) if hi.is_Integer else None)
@@ -275,10 +320,13 @@ def _prepare(sum_term: SumTerm) -> _Term:
     _propagate(term)
     if term.empty:
         return term
+    _check_bounded(term)
     counter = itertools.count()
     for _ in range(2 * len(variables) + 2):
         if term.empty or not _rebase(term, counter):
             break
+    if not term.empty:
+        _check_bounded(term)
     return term
 
 
@@ -299,7 +347,7 @@ def _choose(term: _Term) -> list:
     # a vectorised variable must name an axis or the coefficient (a sum over a variable that
     # only appears in conditions is a count, which the unrolled loop gets right)
     candidates = [v for v in term.variables if _size(term, v) > 1 and (v in indexed or v in coefficient_vars)]
-    best, best_cost = [], math.inf
+    best, best_cost = [], (True, math.inf)
     limit = min(len(candidates), 6)
     for r in range(limit + 1):
         for subset in itertools.combinations(candidates, r):
@@ -314,7 +362,9 @@ def _choose(term: _Term) -> list:
             table = steps * math.prod(_size(term, v) for v in chosen if v in coefficient_vars or tied)
             if table > MAX_TABLE and chosen & coefficient_vars:
                 continue
-            cost = steps * STEP_OVERHEAD + steps * work * (2 if tied or chosen & coefficient_vars else 1)
+            # the cheapest choice within MAX_STEPS steps (compile_term refuses more)
+            cost = (steps > MAX_STEPS,
+                    steps * STEP_OVERHEAD + steps * work * (2 if tied or chosen & coefficient_vars else 1))
             if cost < best_cost:
                 best, best_cost = list(subset), cost
     return [v for v in term.variables if v in set(best)]
@@ -323,16 +373,25 @@ def _choose(term: _Term) -> list:
 # -- emitting steps -------------------------------------------------------------------------
 def _progression(lo: int, hi: int, conditions: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
     """``(start, step, count)`` of the integers in ``[lo, hi]`` with ``d | a v + b`` for each
-    ``(a, b, d)``; ``None`` when they are not one arithmetic progression."""
-    modulus = 1
-    for a, _, d in conditions:
-        modulus = math.lcm(modulus, d // math.gcd(a, d))
-    residues = [r for r in range(lo, lo + modulus) if all((a * r + b) % d == 0 for a, b, d in conditions)]
-    if not residues:
-        return (lo, 1, 0)
-    if len(residues) > 1:
-        return None
-    start = residues[0]
+    ``(a, b, d)``: one residue class (each congruence is ``v = r (mod d/g)``, ``g = gcd(a, d)``, and
+    the classes combine by the Chinese remainder theorem), found without enumerating residues."""
+    residue, modulus = 0, 1
+    for a, b, d in conditions:
+        d = abs(d)
+        g = math.gcd(a, d)
+        if b % g:
+            return (lo, 1, 0)
+        m = d // g
+        r = (-(b // g) * pow(a // g, -1, m)) % m if m > 1 else 0
+        # combine v = residue (mod modulus) with v = r (mod m)
+        h = math.gcd(modulus, m)
+        if (r - residue) % h:
+            return (lo, 1, 0)
+        step = m // h
+        k = ((r - residue) // h * pow(modulus // h, -1, step)) % step if step > 1 else 0
+        residue, modulus = residue + modulus * k, modulus * step
+        residue %= modulus
+    start = lo + (residue - lo) % modulus
     count = 0 if start > hi else (hi - start) // modulus + 1
     return (start, modulus, count)
 
@@ -436,10 +495,12 @@ def _fourier_pattern(term: _Term, target_vars: list, source_vars: list, contract
 
 
 def _fourier_step(fourier: tuple, progressions: dict, k: Symbol, m: Symbol) -> tuple | None:
-    """``(sign, N, K)`` for :class:`Step` when both variables start at 0 with unit steps and at most ``N`` values."""
+    """``(sign, N, K)`` for :class:`Step` when both variables start at 0 with unit steps and at most ``N`` values,
+    and an FFT of length ``N`` costs less than the ``K x L`` product it replaces (``exp(-1e-300 pi I k m)`` is
+    a DFT of an astronomical length)."""
     sign, n = fourier
     (k0, k_step, K), (m0, m_step, L) = progressions[k], progressions[m]
-    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n:
+    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n or n > max(K * L, 64):
         return None
     return sign, n, K
 
@@ -493,10 +554,21 @@ class _CoefficientTable:
         self.slots = [sympy.Dummy(f"a{n}") for n in range(len(self.atoms))]
         masked = expr.xreplace(dict(zip(self.atoms, self.slots)))
         self.variables = [v for v in term.variables if masked.has(v)]
-        self.function = sympy.lambdify(self.variables + self.slots, masked, modules="numpy")
+        # the generated code names every argument itself (never the formula's names, which may be
+        # Python keywords or collide after Unicode normalisation)
+        arguments = [sympy.Dummy(f"v{n}", real=True) for n in range(len(self.variables))]
+        masked = masked.xreplace(dict(zip(self.variables, arguments)))
+        try:
+            self.function = sympy.lambdify(arguments + self.slots, masked, modules="numpy")
+        except (KeyError, NameError, SyntaxError, TypeError) as exc:
+            raise CompileError(f"cannot evaluate the coefficient {expr} numerically ({type(exc).__name__}: {exc})") \
+                from None
         self.indices = [
             [_linear(i, term.variables, f"the index of {a.base}") for i in a.indices] for a in self.atoms
         ]
+        for atom, forms in zip(self.atoms, self.indices):
+            if any(max(map(abs, _extremes(f, term.ranges))) > _MAX_INDEX for f in forms):
+                raise CompileError(f"the coefficient array {atom.base} is read at an index beyond any array ({atom})")
         self.arrays = []
         for a in self.atoms:
             name = str(a.base.label)
@@ -504,7 +576,15 @@ class _CoefficientTable:
                 raise CompileError(f"no values for the coefficient array {name!r}")
             self.arrays.append((name, np.asarray(arrays[name])))
         self.constant = not self.atoms and not self.variables
-        self.value = complex(sympy.N(expr)) if self.constant else None
+        self.expr = expr
+        self.value = None
+        if self.constant:
+            try:
+                self.value = complex(sympy.N(expr))
+            except (ArithmeticError, TypeError, ValueError):
+                self.value = complex(math.nan)
+            if not cmath.isfinite(self.value):
+                raise CompileError(f"the coefficient {expr} is not a finite float64 number")
 
     def __call__(self, fixed: Mapping[Symbol, int], grids: Mapping[Symbol, np.ndarray], valid: np.ndarray | bool):
         if self.constant:
@@ -530,8 +610,20 @@ class _CoefficientTable:
                         raise CoefficientRangeError(name, axis, high, array.shape[axis])
                 index.append(np.where(ok & exact, value, 0))
             slots.append(array[tuple(index)])
-        args = [fixed[v] if v in fixed else grids[v] for v in self.variables]
-        out = self.function(*args, *slots)
+        # floating-point grids: a power of an index must not wrap around as NumPy integers do
+        args = [float(fixed[v]) if v in fixed else grids[v].astype(float) for v in self.variables]
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(self.function(*args, *slots))
+        except (ArithmeticError, TypeError, ValueError, KeyError, NameError) as exc:
+            raise CompileError(f"cannot evaluate the coefficient {self.expr} numerically ({type(exc).__name__}: "
+                               f"{exc})") from None
+        if out.dtype == object or not np.issubdtype(out.dtype, np.number):
+            raise CompileError(f"the coefficient {self.expr} does not evaluate to numbers")
+        finite = np.isfinite(out) if not np.ndim(valid) else np.isfinite(out) | ~np.asarray(valid, dtype=bool)
+        if not np.all(finite):
+            raise CompileError(f"the coefficient {self.expr} is not a finite float64 number at some index "
+                               f"(infinite or undefined)")
         return out
 
 
@@ -550,6 +642,12 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
         return program
     chosen = _choose(term)
     unrolled = [v for v in term.variables if v not in chosen]
+    steps = math.prod(_size(term, v) for v in unrolled)
+    if steps > MAX_STEPS:
+        raise CompileError(
+            f"the term would compile to {steps:,} steps (values of {', '.join(map(str, unrolled))}), above the limit "
+            f"of {MAX_STEPS:,} (linop.formula.MAX_STEPS)"
+        )
     table = _CoefficientTable(term, arrays)
     target_vars = [next(v for v in f.coeffs if v in chosen) for f in term.target if any(v in chosen for v in f.coeffs)]
     source_vars = [next(v for v in f.coeffs if v in chosen) for f in term.source if any(v in chosen for v in f.coeffs)]
@@ -609,7 +707,9 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
             continue
         grids = {}
         canonical = target_vars + contracted
-        for n, v in enumerate(canonical):
+        # the values of the vectorised variables, only where a coefficient or a condition needs them
+        # (an identity over 10**8 entries allocates no grid)
+        for n, v in enumerate(canonical if ties or not table.constant else ()):
             start, step, count = progressions[v]
             shape = [1] * len(canonical)
             shape[n] = count

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ from ..symbolic.derive import derive_adjoint
 from ..symbolic.steps import Step
 from .build import build_formula
 from .compile import CompileError, compile_formula
+from .grammar import FormulaError
+from .limits import MAX_ENTRIES
 from .operator import FormulaOperator
 from .runtime import Program
 
@@ -68,6 +71,16 @@ def _check_arrays(arrays: object) -> dict[str, np.ndarray]:
 def _compile(formula: AffineSum, arrays: Mapping[str, np.ndarray]) -> Program:
     program, _ = compile_formula(formula, arrays)
     return program
+
+
+def _checked_shape(shape: Any, name: str) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    shape = as_shape(shape, name)
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ValueError(f"{name} {shape} has {math.prod(shape):,} entries, above the limit of {MAX_ENTRIES:,} "
+                         f"entries per array of a formula operator (linop.formula.MAX_ENTRIES)")
+    return shape
 
 
 def _readable(adjoint: AffineSum, forward: AffineSum) -> AffineSum:
@@ -135,10 +148,11 @@ def make_operator(
     """The body of :func:`linop.from_formula` (see there)."""
     size_values = _check_sizes(sizes)
     array_values = _check_arrays(arrays)
-    in_shape = as_shape(input_shape, "input_shape") if input_shape is not None else None
-    out_shape = as_shape(output_shape, "output_shape") if output_shape is not None else None
+    in_shape = _checked_shape(input_shape, "input_shape")
+    out_shape = _checked_shape(output_shape, "output_shape")
     if dtype is not None and np.dtype(dtype) not in [np.dtype(d) for d in _DTYPES]:
         raise ValueError(f"dtype must be float32, float64, complex64 or complex128; got {np.dtype(dtype)}")
+    parsed = None
     if isinstance(formula, str):
         parsed = build_formula(formula, sizes=size_values, arrays=array_values, input_shape=in_shape,
                                output_shape=out_shape)
@@ -158,18 +172,29 @@ def make_operator(
                 raise ValueError(f"{name} {given} differs from the formula's {tuple(int(n) for n in actual)}")
     else:
         raise TypeError(f"formula must be a string or a linop.symbolic.AffineSum; got {type(formula).__name__}")
-    forward = _compile(numeric, array_values)
+    if parsed is not None:  # the builder compiled every term already
+        forward = Program([s for t in parsed.programs for s in t.steps], tuple(int(n) for n in numeric.source_shape),
+                          tuple(int(n) for n in numeric.target_shape))
+    else:
+        forward = _compile(numeric, array_values)
     adjoint_symbolic = adjoint_numeric = adjoint = None
     try:
         adjoint_symbolic = _readable(derive_adjoint(symbolic), symbolic)
         adjoint_numeric = adjoint_symbolic.subs(values) if values else adjoint_symbolic
         adjoint = _compile(adjoint_numeric, array_values)
-    except (ValueError, TypeError, CompileError):
+    except (ArithmeticError, ValueError, TypeError, CompileError):
         adjoint_symbolic = None
     if adjoint is None:  # sizes the symbolic derivation cannot reason about: derive the numbers
-        adjoint_numeric = _readable(derive_adjoint(numeric), numeric)
-        adjoint_symbolic = adjoint_numeric
-        adjoint = _compile(adjoint_numeric, array_values)
+        try:
+            adjoint_numeric = _readable(derive_adjoint(numeric), numeric)
+            adjoint_symbolic = adjoint_numeric
+            adjoint = _compile(adjoint_numeric, array_values)
+        except (ArithmeticError, ValueError, TypeError, CompileError) as exc:
+            if parsed is None:
+                raise
+            node = parsed.rhs_node
+            raise FormulaError(f"cannot derive or compile the adjoint of this formula ({exc})", parsed.text,
+                               node.start, node.end) from None
     complex_coefficients = _has_complex(forward) or _has_complex(adjoint)
     if dtype is None:
         chosen = np.dtype(np.complex128 if complex_coefficients else np.float64)

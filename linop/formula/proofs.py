@@ -42,13 +42,21 @@ __all__ = ["FormulaProofs", "check_negative_adjoint"]
 
 
 def _structural_size(formula: AffineSum) -> int:
-    """An upper bound of the entries a formula enumerates: its variables' boxes, term by term."""
+    """An upper bound of the index tuples the exact evaluation of a formula enumerates: per term,
+    the product of its variables' ranges (free and summation variables, after the bounds and
+    conditions have narrowed them, as the compiler does)."""
+    from .compile import CompileError, _prepare
+
     total = 0
     for t in formula.terms:
-        size = 1
-        for _, lo, hi in t.free:
-            size *= max(int(hi) - int(lo) + 1, 0)
-        total += size * max(1, math.prod(int(n) for n in formula.source_shape) if t.sums else 1)
+        try:
+            term = _prepare(t)
+        except CompileError:  # the compiler cannot read a bound: the box of the free variables, times x
+            size = math.prod(max(int(hi) - int(lo) + 1, 0) for _, lo, hi in t.free)
+            total += size * max(1, math.prod(int(n) for n in formula.source_shape) if t.sums else 1)
+            continue
+        if not term.empty:
+            total += math.prod(hi - lo + 1 for lo, hi in term.ranges.values())
     return total
 
 
@@ -78,8 +86,8 @@ class FormulaProofs:
         self.output_shape = tuple(int(n) for n in forward.target_shape)
 
     def _require_small(self, what: str) -> None:
-        check_size(_structural_size(self.forward_formula), f"{what} of the formula {self.forward_formula}",
-                   self.max_entries)
+        size = max(_structural_size(self.forward_formula), _structural_size(self.adjoint_formula))
+        check_size(size, f"{what} of the formula {self.forward_formula}", self.max_entries)
 
     @cached_property
     def forward_entries(self) -> dict:
@@ -119,7 +127,9 @@ class FormulaProofs:
             y = rng.standard_normal(self.output_shape)
             if np.issubdtype(self.numeric.dtype, np.complexfloating):
                 y = y + 1j * rng.standard_normal(self.output_shape)
-            numeric = (lambda v: self.numeric.H.apply(v.astype(np.complex128)), self.arrays, y)
+            read = {str(b.label) for b in self.adjoint_formula.coefficient_arrays}  # not arrays=... it never reads
+            numeric = (lambda v: self.numeric.H.apply(v.astype(np.complex128)),
+                       {k: v for k, v in self.arrays.items() if k in read}, y)
         return check_adjoint_formula(self.adjoint_formula, conjugate_transpose(self.forward_entries), {},
                                      numeric=numeric, tolerance=1e-5 if self._single() else 1e-9)
 

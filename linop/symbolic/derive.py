@@ -166,11 +166,13 @@ def _derive_term(
         pool = [c for c in candidates if c in term.sum_variables] or candidates
         unit = [c for c in pool if sympy.diff(e, c) in (1, -1)]
         v = (unit or pool)[0]
-        solution = sympy.solve(sympy.Eq(e, i), v, dict=False)
-        if len(solution) != 1:
-            raise ValueError(f"cannot solve {e} = {i} for {v}")
-        value = solution[0]
+        # e = slope v + rest is affine (SumTerm checks it): v = (i - rest) / slope, directly (sympy.solve
+        # gives the same expression, at a hundred times the cost for a formula of many terms)
         slope = sympy.diff(e, v)
+        rest = sympy.expand(e - slope * v)
+        if slope.has(v) or rest.has(v) or slope == 0:
+            raise ValueError(f"cannot solve {e} = {i} for {v}")
+        value = sympy.expand((i - rest) / slope) if slope.is_number else sympy.expand(i - rest) / slope
         steps.append(Step(f"{label}solve the index equation for {v}", (sympy.Eq(e, i, evaluate=False), sympy.Eq(v, value))))
         if slope not in (1, -1):
             if slope.is_positive:

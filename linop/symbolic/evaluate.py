@@ -14,6 +14,11 @@ Two independent evaluations of a formula (:class:`~linop.symbolic.affine_sum.Aff
 Entries of a coefficient array that lies outside its shape (a wrong formula reading
 ``k[3]`` of a 3-tap kernel) are kept as the symbolic entry ``k[3]``, so comparisons
 fail visibly instead of wrapping around.
+
+Generated code never contains a name of the formula: every variable and array is renamed
+to a generated one (``_v0``, ``_a0``, ...) first, so a variable called ``lambda`` or two
+names that Python's NFKC normalisation of identifiers would merge (``i`` and ``ｉ``) compile
+as different, valid names.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy import Expr, IndexedBase
+from sympy import Expr, IndexedBase, Symbol
 from sympy.printing.pycode import PythonCodePrinter
 
 from .affine_sum import AffineSum, SumTerm
@@ -127,6 +132,26 @@ def _exact(value: Any) -> Expr:
     return sympy.sympify(value)
 
 
+def _safe_variables(term: SumTerm) -> dict[Symbol, Symbol]:
+    """Generated names ``_v0, _v1, ...`` for a term's variables (same assumptions)."""
+    return {v: Symbol(f"_v{n}", **v.assumptions0) for n, v in enumerate(term.variables)}
+
+
+def _renamed_term(term: SumTerm, names: Mapping[sympy.Basic, sympy.Basic]) -> SumTerm:
+    """The term with variables (and arrays) replaced by generated ones (``xreplace``: no evaluation)."""
+
+    def swap(e: sympy.Basic) -> sympy.Basic:
+        return sympy.sympify(e).xreplace(names)
+
+    return SumTerm(
+        names.get(term.target, term.target), tuple(swap(e) for e in term.target_index),
+        names.get(term.source, term.source), tuple(swap(e) for e in term.source_index), swap(term.coefficient),
+        tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.free),
+        tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.sums),
+        tuple(swap(c) for c in term.conditions),
+    )
+
+
 def _box(free: tuple) -> list[range]:
     out = []
     for v, lo, hi in free:
@@ -143,12 +168,13 @@ class _CompiledTerm:
     """One term as generated Python loops that call ``emit(target, source, key)``."""
 
     def __init__(self, term: SumTerm):
-        sums, inner, outer, _ = tighten(term.free, term.sums, term.conditions)
         if term.parameters:
             raise ValueError(
                 f"the formula has symbolic sizes {sorted(map(str, term.parameters))}; substitute "
                 f"numbers first (formula.subs(...))"
             )
+        term = _renamed_term(term, _safe_variables(term))
+        sums, inner, outer, _ = tighten(term.free, term.sums, term.conditions)
         self.term = term
         self.box = _box(term.free)
         atoms = sorted(term.coefficient.atoms(sympy.Indexed), key=sympy.default_sort_key)
@@ -185,7 +211,9 @@ class _CompiledTerm:
         keys += [str(v) for v in self.coef_vars]
         lines.append(indent * depth + f"_emit(({target},), ({source},), ({', '.join(keys)}{',' if keys else ''}))")
         namespace: dict[str, Any] = {"max": max, "min": min}
-        exec("\n".join(lines), namespace)  # generated from the formula only, never from user text
+        # the code names only generated variables (_v0, ...; see _safe_variables) and integers: no name
+        # of the formula reaches it
+        exec("\n".join(lines), namespace)
         self.code = "\n".join(lines)
         self.enumerate: Callable = namespace["_enumerate"]
 
@@ -342,17 +370,26 @@ class NumericFormula:
                 f"numbers first (formula.subs(...))"
             )
         self.coefficient_arrays = formula.coefficient_arrays
-        free = formula.free
-        self._box = _box(free)
-        free_vars = [v for v, _, _ in free]
+        self._box = _box(formula.free)
+        # generated names for every variable and array: the code lambdify writes holds none of the
+        # formula's names (a variable called lambda, names equal after NFKC normalisation)
+        bases = [formula.source, *self.coefficient_arrays]
+        names: dict[sympy.Basic, sympy.Basic] = {
+            b: IndexedBase(f"_a{n}", **b.assumptions0) for n, b in enumerate(bases)
+        }
+        terms = []
+        for t in formula.terms:
+            variables = {v: Symbol(f"_v{n}", **v.assumptions0) for n, v in enumerate(t.variables)}
+            terms.append(_renamed_term(t, {**names, **variables}))
+        free_vars = [v for v, _, _ in terms[0].free]
         modules = [{"conjugate": np.conjugate, **_COMPLEX_AWARE}, "math"]
-        args = free_vars + [formula.source] + list(self.coefficient_arrays)
+        args = free_vars + [names[b] for b in bases]
         functions = {"conjugate": "conjugate", **{name: name for name in _COMPLEX_AWARE}}
         printer = _NestedSumPrinter({"fully_qualified_modules": False, "user_functions": functions})
         self._terms = [
-            sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in formula.terms
+            sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in terms
         ]
-        self._target = sympy.lambdify(free_vars, [sympy.floor(e) for e in formula.target_index], modules="math")
+        self._target = sympy.lambdify(free_vars, [sympy.floor(e) for e in terms[0].target_index], modules="math")
         self.target_shape = tuple(int(n) for n in formula.target_shape)
         self.source_shape = tuple(int(n) for n in formula.source_shape)
 
