@@ -19,7 +19,7 @@ import torch
 import linop
 from linop.interop import CallbackOperator, adapt, from_jax, from_torch
 from linop.interop.array_api import apply_to_array as apply_to_array_api
-from linop.interop.arrays import apply_foreign
+from linop.interop.foreign import apply_foreign
 from linop.interop.jax import apply_to_array as apply_to_jax_array
 from linop.interop.pylops import adapt_pylops_object
 from linop.interop.torch import apply_to_tensor

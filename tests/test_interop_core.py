@@ -15,7 +15,7 @@ from scipy.sparse.linalg import aslinearoperator
 import linop
 from linop.cli import main
 from linop.interop import framework_of
-from linop.interop._common import check_dtype
+from linop.interop.frameworks import check_dtype
 from linop.interop.array_api import apply_to_array
 from linop.operators.base import _array_kind
 from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)

@@ -13,7 +13,6 @@ Blocks are laid out as the operator's arrays: leading batch axes, then the spati
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 

@@ -27,11 +27,16 @@ checks (:mod:`linop.arguments`).
 from __future__ import annotations
 
 from ..deprecation import moved_names
-from .axis import AxisGeometry, kernel_extent
+from .axis import AxisGeometry
+from .axis import kernel_extent as kernel_extent
 from .blocks import block_bounds, block_input_range, input_block_bounds, output_block_bounds, window_centre
 from .boundary import BOUNDARY_ALIASES, BOUNDARY_MODES, FoldPiece, canonical_boundary, fold_index, fold_pieces, max_pad_width
-from .convolution import MAX_SAMPLES, PADDING_DOMINANCE, PADDING_SLACK, ConvGeometry, PaddingSpec, conv_geometry, resolve_padding
-from .record import METHODS, ConvParameters, ConvRecord, register_numeric_view
+from .convolution import MAX_SAMPLES as MAX_SAMPLES
+from .convolution import PADDING_DOMINANCE as PADDING_DOMINANCE
+from .convolution import PADDING_SLACK as PADDING_SLACK
+from .convolution import ConvGeometry, PaddingSpec, conv_geometry, resolve_padding
+from .record import METHODS as METHODS
+from .record import ConvParameters, ConvRecord, register_numeric_view
 from .transposed_sizes import matching_high_padding, transposed_conv_size, transposed_output_padding
 
 __all__ = [

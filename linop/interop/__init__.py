@@ -14,7 +14,7 @@ of them):
   framework (what :func:`linop.verify` and ``linop verify`` call);
 * :func:`linop.interop.pylops.to_pylops`: a linop operator as a ``pylops.LinearOperator``;
 * :meth:`linop.ShapedOperator.apply` on a torch tensor, JAX array or array-API array
-  returns an array of the same kind (:func:`linop.interop.arrays.apply_foreign`);
+  returns an array of the same kind (:func:`linop.interop.foreign.apply_foreign`);
 * :mod:`linop.interop.torch_layers`: exact conversion between linop's convolutions and
   ``torch.nn.Conv*d`` / ``ConvTranspose*d``.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._common import CallbackOperator
+from .callback import CallbackOperator
 from .detect import ACCEPTED, adapt, framework_of
 
 __all__ = ["ACCEPTED", "CallbackOperator", "adapt", "framework_of", "from_jax", "from_pylops", "from_torch"]

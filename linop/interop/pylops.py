@@ -22,7 +22,8 @@ import numpy as np
 
 from ..arguments import as_shape
 from ..operators.base import ShapedOperator
-from ._common import CallbackOperator, check_dtype, require
+from .callback import CallbackOperator
+from .frameworks import check_dtype, require
 
 __all__ = ["PylopsOperator", "from_pylops", "to_pylops"]
 

@@ -16,15 +16,12 @@ The VJP is taken at ``x = 0``: for a linear ``fn`` it does not depend on the poi
 and an affine ``fn`` (a layer with a bias) gives the adjoint of its linear part, while
 ``linop.verify`` reports that ``A 0 != 0``.
 
-:func:`apply_to_tensor` is what ``A.apply(t)`` does for a tensor ``t``: the result is a
-tensor of ``t``'s device and dtype, differentiable through ``A.H`` (autograd's backward
-of ``A.apply`` is ``A.apply_adjoint``, whose backward is ``A.apply`` again: exact to
-every order). PyTorch is imported when these are called, never by ``import linop``.
+:func:`apply_to_tensor` (:mod:`linop.interop.torch_tensors`) is what ``A.apply(t)`` does
+for a tensor ``t``. PyTorch is imported when these are called, never by ``import linop``.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +29,10 @@ import numpy as np
 
 from ..arguments import as_shape, check_flag
 from ..operators.base import ShapedOperator
-from ._common import INEXACT_DTYPES, CallbackOperator, check_dtype, check_operator, require
+from .callback import CallbackOperator
+from .frameworks import INEXACT_DTYPES, check_dtype, require
+from .torch_dtypes import tensor_to_numpy
+from .torch_tensors import apply_to_tensor
 
 __all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]
 
@@ -73,21 +73,6 @@ def _parameter_tensor(fn: object):
             if t.is_floating_point() or t.is_complex():
                 return t
     return None
-
-
-def tensor_to_numpy(t) -> np.ndarray:
-    """A tensor's values as a NumPy array (detached, conjugation and negation bits resolved, on the CPU).
-
-    A dtype NumPy has no equivalent for is widened first to one that holds every value
-    exactly: bfloat16 and the float8 types to float32, complex32 to complex64.
-    """
-    torch = _torch()
-    t = t.detach()
-    if t.dtype == torch.complex32:
-        t = t.to(torch.complex64)
-    elif t.is_floating_point() and t.dtype not in (torch.float16, torch.float32, torch.float64):
-        t = t.to(torch.float32)
-    return t.resolve_conj().resolve_neg().cpu().numpy()
 
 
 def _random_state_kept(device):
@@ -354,112 +339,3 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
         f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from PyTorch, linop accepts an nn.Module, "
         "an autograd.Function subclass or a 2-D tensor (wrap a plain function with linop.interop.from_torch)"
     )
-
-
-# -- tensors through linop's operators ---------------------------------------------------------
-def result_tensor_dtype(tensor_dtype, computed_dtype):
-    """The dtype ``A t`` is returned in: ``t``'s, complex of its precision when the result is complex.
-
-    Integer and boolean tensors get ``computed_dtype``, the torch dtype the operator computed in.
-    """
-    torch = _torch()
-    if not (tensor_dtype.is_floating_point or tensor_dtype.is_complex):
-        return computed_dtype
-    if computed_dtype.is_complex and not tensor_dtype.is_complex:
-        return torch.complex64 if tensor_dtype in (torch.float32, torch.float16, torch.bfloat16) else torch.complex128
-    return tensor_dtype
-
-
-def _through_numpy(op: ShapedOperator, t, adjoint: bool):
-    """``A t`` or ``A^H t`` computed by NumPy, as a tensor of ``t``'s device and (complexified) dtype."""
-    torch = _torch()
-    a = tensor_to_numpy(t)
-    out = op.apply_adjoint(a) if adjoint else op.apply(a)
-    result = torch.from_numpy(np.ascontiguousarray(out))
-    return result.to(device=t.device, dtype=result_tensor_dtype(t.dtype, result.dtype))
-
-
-@functools.cache
-def _linop_function():
-    """The autograd Function of a linop operator: forward ``A`` (or ``A^H``), backward the other one.
-
-    The backward is the same Function with the other map, so it is differentiable itself:
-    the derivative of ``g -> A^H g`` is ``A`` again, and derivatives of every order
-    (``create_graph=True``, Hessian-vector products, ``gradgradcheck``) are exact.
-    """
-    torch = _torch()
-
-    class LinopApply(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t, op, adjoint):
-            ctx.op, ctx.adjoint, ctx.real_input = op, adjoint, not t.is_complex()
-            return _through_numpy(op, t, adjoint)
-
-        @staticmethod
-        def backward(ctx, grad):
-            # PyTorch's gradient of y = A x is A^H g (conjugate Wirtinger convention); a real
-            # input receives its real part.
-            g = LinopApply.apply(grad, ctx.op, not ctx.adjoint)
-            if ctx.real_input and g.is_complex():
-                g = g.real
-            return g, None, None
-
-    return LinopApply
-
-
-def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
-    """``A t`` (or ``A^H t``) for a torch tensor ``t`` of shape ``(..., *input_shape)``; a tensor comes back.
-
-    The result has ``t``'s device and dtype (complex of the same precision when the
-    operator is complex and ``t`` real). A dtype NumPy lacks (bfloat16, the float8
-    types, complex32) is computed in float32 or complex64 (or wider) and returned in its
-    own dtype. On the CPU the operator runs through NumPy and autograd differentiates
-    the call through the adjoint: the backward of ``A.apply`` is ``A.apply_adjoint``,
-    itself differentiable (its backward is ``A.apply``), so derivatives of every order
-    are exact (``create_graph=True``, Hessian-vector products). On another device a
-    :class:`~linop.Convolution` or :class:`~linop.ConvTranspose` that PyTorch can
-    express runs as torch's own convolution there
-    (:func:`linop.interop.torch_layers.torch_map`), anything else goes through the CPU.
-    This is what ``A.apply(t)`` calls.
-
-    Parameters
-    ----------
-    op : ShapedOperator
-        The operator.
-    t : torch.Tensor
-        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
-    adjoint : bool, default False
-        Apply ``A^H`` instead of ``A``.
-
-    Returns
-    -------
-    torch.Tensor
-        ``A t`` or ``A^H t``, on ``t``'s device.
-
-    Raises
-    ------
-    ValueError, TypeError
-        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype; TypeError when
-        ``op`` is not a linop operator or ``adjoint`` not a bool.
-
-    Examples
-    --------
-    >>> import torch
-    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
-    >>> t = torch.ones(5, requires_grad=True)
-    >>> y = A.apply(t)
-    >>> y
-    tensor([4., 4., 4.], grad_fn=<LinopApplyBackward>)
-    >>> y.sum().backward()
-    >>> t.grad  # A^H applied to ones
-    tensor([1., 3., 4., 3., 1.])
-    """
-    check_operator(op)
-    adjoint = check_flag(adjoint, "adjoint")
-    if t.device.type != "cpu":
-        from .torch_layers import torch_map
-
-        native = torch_map(op, adjoint=adjoint)
-        if native is not None:
-            return native(t)
-    return _linop_function().apply(t, op, adjoint)

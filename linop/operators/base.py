@@ -166,9 +166,9 @@ class ShapedOperator(LinearOperator):
 
             return run_blocked(self, operand, how)
         if kind == "foreign" and how in ("apply", "apply_adjoint"):
-            from ..interop.foreign import run as run_foreign
+            from ..interop.foreign import apply_foreign
 
-            return run_foreign(self, operand, how == "apply_adjoint")
+            return apply_foreign(self, operand, adjoint=how == "apply_adjoint")
         return _NOT_FOREIGN
 
     def _apply(self, operand: object, adjoint: bool) -> np.ndarray:

@@ -253,21 +253,24 @@ class Convolution(ConvParameters, ShapedOperator):
     def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "Convolution":
         """The convolution of a ``torch.nn.Conv1d/2d/3d`` on inputs of spatial size ``input_size`` (channels last).
 
-        See :func:`linop.interop.torch_layers.conv_from_torch`; PyTorch is imported here only.
+        The layer's kernel and parameter record
+        (:func:`linop.interop.torch_conversion.convolution_record`) make the operator.
+        PyTorch is imported here only.
         """
-        from ..interop.torch_layers import conv_from_torch
+        from ..interop.torch_conversion import convolution_record
 
-        return conv_from_torch(layer, input_size, ignore_bias=ignore_bias)
+        return cls.from_record(*convolution_record(layer, input_size, ignore_bias=ignore_bias))
 
     def to_torch(self):
         """The ``torch.nn.Conv1d/2d/3d`` (no bias, channels first) computing this convolution.
 
-        See :func:`linop.interop.torch_layers.conv_to_torch`, which raises ``TorchCannotExpress``
-        naming what PyTorch lacks (e.g. the ``symmetric`` boundary or asymmetric padding).
+        Made from the kernel and the record (:func:`linop.interop.torch_conversion.convolution_layer`,
+        which raises ``TorchCannotExpress`` naming what PyTorch lacks, e.g. the ``symmetric``
+        boundary or asymmetric padding).
         """
-        from ..interop.torch_layers import conv_to_torch
+        from ..interop.torch_conversion import convolution_layer
 
-        return conv_to_torch(self)
+        return convolution_layer(self.kernel, self.record)
 
     def symbolic(self, symbols: bool = False):
         """This convolution in exact arithmetic: a :class:`linop.symbolic.Convolution`.
@@ -377,7 +380,7 @@ class ConvolutionBlocks:
         input chunk (``kernel[..., c_lo:c_hi, :]``) into one output chunk; a grouped one runs
         each chunk of whole groups on its own (chunks are moved to group boundaries)."""
         g = self.record.geometry
-        c_in, c_out = g.in_channels, g.out_channels
+        c_out = g.out_channels
         if g.groups == 1:
             bounds = block_bounds(chunks)
             links = tuple((i, 0, self._part(0, c_out, a, b)) for i, (a, b) in enumerate(_spans(bounds)))
@@ -467,23 +470,25 @@ class ConvTranspose(AdjointOperator):
     def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "ConvTranspose":
         """The transposed convolution of a ``torch.nn.ConvTranspose1d/2d/3d`` on inputs of spatial size ``input_size``.
 
-        See :func:`linop.interop.torch_layers.conv_transpose_from_torch` (``output_padding`` included).
-        The kernel is the conjugate of the layer's weight: PyTorch's layer is the transpose,
-        not the adjoint, of the convolution with its weight.
+        The kernel and record of the convolution the layer transposes
+        (:func:`linop.interop.torch_conversion.conv_transpose_record`, ``output_padding``
+        included) make the operator. The kernel is the conjugate of the layer's weight:
+        PyTorch's layer is the transpose, not the adjoint, of the convolution with its weight.
         """
-        from ..interop.torch_layers import conv_transpose_from_torch
+        from ..interop.torch_conversion import conv_transpose_record
 
-        return conv_transpose_from_torch(layer, input_size, ignore_bias=ignore_bias)
+        return cls._of(Convolution.from_record(*conv_transpose_record(layer, input_size, ignore_bias=ignore_bias)))
 
     def to_torch(self):
         """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding`` that makes the sizes meet.
 
-        See :func:`linop.interop.torch_layers.conv_transpose_to_torch`; the layer's weight is
+        Made from the convolution's kernel and record
+        (:func:`linop.interop.torch_conversion.conv_transpose_layer`); the layer's weight is
         the conjugate of this operator's kernel.
         """
-        from ..interop.torch_layers import conv_transpose_to_torch
+        from ..interop.torch_conversion import conv_transpose_layer
 
-        return conv_transpose_to_torch(self)
+        return conv_transpose_layer(self.kernel, self.record)
 
     @property
     def convolution(self) -> Convolution:
