@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["deprecated_alias", "moved_names", "renamed_keyword", "warn_deprecated"]
+__all__ = ["deprecated_alias", "moved_module", "moved_names", "renamed_keyword", "warn_deprecated"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -168,5 +168,48 @@ def moved_names(module_name: str, names: dict[str, str]) -> Callable[[str], Any]
         import importlib
 
         return getattr(importlib.import_module(module), attribute)
+
+    return __getattr__
+
+
+def moved_module(module_name: str, new_module: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for a module that was renamed: every name is read from ``new_module``.
+
+    The old module keeps working for one release with
+    ``__getattr__ = moved_module(__name__, "linop.new.home")``; each name it is asked for is
+    imported from the new home (on first access, never at load time) with a warning.
+
+    Parameters
+    ----------
+    module_name : str
+        The former module (``__name__``).
+    new_module : str
+        Its new dotted name.
+
+    Returns
+    -------
+    callable
+        The module's ``__getattr__``.
+
+    Examples
+    --------
+    >>> from linop.deprecation import moved_module
+    >>> getattr_ = moved_module("linop.example", "math")
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     getattr_("sqrt")(9.0)
+    3.0
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        import importlib
+
+        module = importlib.import_module(new_module)
+        value = getattr(module, name)  # AttributeError for a name the new module lacks too
+        warn_deprecated(f"the module {module_name}", new_module)
+        return value
 
     return __getattr__

@@ -13,7 +13,7 @@ import sympy
 
 from linop import symbolic
 from linop.symbolic.certificate import print_certificate
-from linop.symbolic.proofs import check_matrix_equals, check_matrix_vector_product
+from linop.symbolic.exact_checks import check_matrix_equals, check_matrix_vector_product
 
 A = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
 k0, k1, k2 = A.kernel

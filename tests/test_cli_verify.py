@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from linop.cli import main
-from linop.verification.catalogue import catalogue
+from linop.verification.builtin import catalogue
 
 WRONG_OPERATOR_FILE = '''
 import numpy as np

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linop.demos import images
-from linop.demos.report import DemoReport, Measurement, format_report
+from linop.demos.findings import DemoReport, Measurement, format_report
 
 
 # -- images and measures -----------------------------------------------------------------------

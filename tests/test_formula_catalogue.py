@@ -104,7 +104,7 @@ def test_divergence_is_minus_the_adjoint_of_the_gradient_for_every_mode_with_a_d
 
 
 def test_divergence_proof_fails_for_the_wrong_boundary():
-    from linop.formula.proofs import check_negative_adjoint
+    from linop.formula.exact_twin import check_negative_adjoint
 
     grad = cat.gradient("wrap", (3, 4)).build()
     div = cat.divergence("edge", (3, 4)).build()

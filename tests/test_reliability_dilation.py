@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from linop.backends import reach
+from linop.backends import reaching_taps as reach
 from linop.backends.padding import pad_array
 from linop.testing.strategies import conv_configs
 

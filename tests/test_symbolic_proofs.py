@@ -11,7 +11,7 @@ import sympy
 from linop import symbolic
 from linop.symbolic import AffineSum, ProofResult
 from linop.symbolic.certificate import certificate, print_certificate
-from linop.symbolic.proofs import (
+from linop.symbolic.exact_checks import (
     check_linearity,
     check_matrix_equals,
     check_matrix_vector_product,

@@ -20,7 +20,7 @@ The methods are
     products of spectra (scipy.fft), for large kernels;
 ``"direct"`` (:mod:`linop.backends.direct`)
     one strided multiply-add per tap, for tiny kernels, few channels and long signals;
-``"reach"`` (:mod:`linop.backends.reach`)
+``"reach"`` (:mod:`linop.backends.reaching_taps`)
     not a ``method`` but what the planner runs when the padding dominates the geometry
     (a dilation or padding far beyond the input): one gather per tap on the unpadded
     input, only the taps that reach it;
@@ -44,7 +44,7 @@ import numpy as np
 from ..arguments import check_choice
 from ..deprecation import deprecated_alias
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm, reach, workspace
+from . import direct, fft, gemm, reaching_taps, workspace
 from .cost import method_costs
 from .planner import METHODS, ConvolutionPlan, cheapest_method, plan_convolution
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
@@ -63,7 +63,7 @@ __all__ = [
 # Deprecated (one release), not in __all__: check_method, choose_method, resolve_method,
 # resolve_backend, backend_module, select_backend, correlate_adjoint_interior.
 
-_MODULES: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct, "reach": reach}
+_MODULES: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct, "reach": reaching_taps}
 
 
 # -- deprecated: the six functions of one choice, now the planner's ------------------------

@@ -6,7 +6,7 @@ the dtype of its data and the ``method`` keyword, and returns a
 
 * **the method**: ``"gemm"``, ``"fft"`` or ``"direct"`` as asked, or for
   ``method="auto"`` the one the cost model (:mod:`linop.backends.cost`) estimates
-  fastest; ``"reach"`` (:mod:`linop.backends.reach`) whatever was asked when the padding
+  fastest; ``"reach"`` (:mod:`linop.backends.reaching_taps`) whatever was asked when the padding
   dominates the geometry (a dilation or padding far beyond the input, whose padded
   signal could not even be allocated);
 * **the window ordering** of the gemm method (:mod:`linop.backends.gemm`), per
@@ -52,7 +52,7 @@ import numpy as np
 from ..arguments import check_choice
 from ..geometry import ConvGeometry
 from ..geometry.record import METHODS
-from . import compiled, cost, direct, fft, gemm, padding, reach, workspace
+from . import compiled, cost, direct, fft, gemm, padding, reaching_taps, workspace
 
 __all__ = ["METHODS", "ConvolutionPlan", "cheapest_method", "plan_convolution"]
 
@@ -227,7 +227,7 @@ class ConvolutionPlan:
         """
         dtype = self._dtype(x, w)
         if self.method == "reach":  # padding applied by index, never built
-            return reach.correlate(x, w, self.geometry)
+            return reaching_taps.correlate(x, w, self.geometry)
         plan = self._runnable(dtype)
         g = plan.geometry
         xp = padding.pad_array(x, g.padding, g.boundary)
@@ -238,7 +238,7 @@ class ConvolutionPlan:
         unpadded for ``"reach"``): what a kernel operator with a fixed padded image runs."""
         dtype = self._dtype(xp, w)
         if self.method == "reach":
-            return reach.correlate(xp, w, self.geometry)
+            return reaching_taps.correlate(xp, w, self.geometry)
         return self._runnable(dtype)._correlate(xp, w, dtype)
 
     def _correlate(self, xp: np.ndarray, w: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -269,7 +269,7 @@ class ConvolutionPlan:
         dtype = self._dtype(y, w)
         g = self.geometry
         if self.method == "reach":
-            return reach.correlate_adjoint(y, w, g)
+            return reaching_taps.correlate_adjoint(y, w, g)
         plan = self._runnable(dtype)
         if plan.method == "fft" and not fft.all_finite(y, w):
             plan = plan._exact(dtype)
@@ -302,7 +302,7 @@ class ConvolutionPlan:
         """
         dtype = self._dtype(xp, y)
         if self.method == "reach":
-            return reach.correlate_kernel_adjoint(xp, y, self.geometry)
+            return reaching_taps.correlate_kernel_adjoint(xp, y, self.geometry)
         plan = self._runnable(dtype)
         if plan.method == "fft" and not fft.all_finite(xp, y):
             plan = plan._exact(dtype)

@@ -1,6 +1,6 @@
 """``linop verify``: run the verification suite on the built-in catalogue or on the user's operators.
 
-``linop verify`` checks every operator of :mod:`linop.verification.catalogue`;
+``linop verify`` checks every operator of :mod:`linop.verification.builtin`;
 ``linop verify package.module:name`` or ``linop verify path/to/file.py:name`` checks the
 user's own: ``name`` (dotted attributes allowed) is a LinearOperator, a matrix, a
 callable returning one, or an iterable (a dict: labelled) of them. Progress and a table
@@ -168,7 +168,7 @@ def _subjects(args: argparse.Namespace) -> list[_Subject]:
         for spec in args.targets:
             subjects += [_Subject(label, "", op) for label, op in load_target(spec)]
         return subjects
-    from ..verification.catalogue import catalogue
+    from ..verification.builtin import catalogue
 
     entries = [e for e in catalogue() if args.only is None or args.only.lower() in e.name.lower()]
     if not entries:
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
     console = _console(to_stderr=args.json == "-")
     try:
         if args.list:
-            from ..verification.catalogue import catalogue
+            from ..verification.builtin import catalogue
 
             for e in catalogue():
                 console.print(f"[bold]{e.name}[/]: {e.description}", soft_wrap=True)

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..operators import Convolution, KernelConvolution
 from .figures import figures_wanted, save_into_report
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "backprop_is_adjoint"

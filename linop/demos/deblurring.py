@@ -41,7 +41,7 @@ from scipy.sparse.linalg import lsqr
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
 from .images import load_image, motion_blur_kernel, psnr
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "deblurring"

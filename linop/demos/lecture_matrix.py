@@ -31,7 +31,7 @@ import numpy as np
 
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "lecture_matrix"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .report import DemoReport, format_report
+from .findings import DemoReport, format_report
 
 __all__ = ["DEFAULT_OUT", "Log", "DemoRun", "build_parser", "figure_directory", "run_script"]
 

@@ -41,7 +41,7 @@ from scipy.sparse.linalg import lsqr
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
 from .images import gaussian_kernel, load_image, mean_abs_gradient, psnr
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "super_resolution"

@@ -447,7 +447,7 @@ def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
     >>> cat.prove_divergence("edge", (3, 3)).holds
     True
     """
-    from .proofs import check_negative_adjoint
+    from .exact_twin import check_negative_adjoint
 
     grad = gradient(mode, shape).build()
     div = divergence(mode, shape).build()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..operators.base import ShapedOperator
-from .runtime import Program
+from .program import Program
 
 __all__ = ["FormulaOperator"]
 
@@ -102,9 +102,9 @@ class FormulaOperator(ShapedOperator):
 
     def symbolic(self):
         """The formulas with numeric sizes in exact arithmetic, with their proofs
-        (``linop.formula.proofs.FormulaProofs``); the ``symbolic`` check of
+        (``linop.formula.exact_twin.FormulaProofs``); the ``symbolic`` check of
         :func:`linop.verify` calls its ``check_adjoint_identity``. Imports SymPy."""
-        from .proofs import FormulaProofs
+        from .exact_twin import FormulaProofs
 
         return FormulaProofs(self._formulas["forward_numeric"], self._formulas["adjoint_numeric"],
                              self._spec.get("arrays") or {}, numeric=self)

@@ -86,7 +86,7 @@ class Convolution(ConvParameters, ShapedOperator):
     When the padded signal would be far larger than the input and output
     (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, e.g. a dilation far beyond
     the input), the operator computes only the taps that reach the input
-    (:mod:`linop.backends.reach`, :attr:`backend` ``"reach"``) in memory bounded by the
+    (:mod:`linop.backends.reaching_taps`, :attr:`backend` ``"reach"``) in memory bounded by the
     input and output sizes, whatever ``method`` says.
     ``A.H`` is the :class:`ConvTranspose` that maps back to exactly ``input_shape``.
     The keywords are resolved once into ``record`` (a

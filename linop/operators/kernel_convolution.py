@@ -62,7 +62,7 @@ class KernelConvolution(ConvParameters, ShapedOperator):
     kernels stacked along the output channels, so there is no loop over the batch.
     When the padding dominates the geometry (a dilation or padding far beyond the image,
     :attr:`~linop.geometry.ConvGeometry.padding_dominates`), the image is kept unpadded
-    and only the taps that reach it are computed (:mod:`linop.backends.reach`).
+    and only the taps that reach it are computed (:mod:`linop.backends.reaching_taps`).
 
     Examples
     --------

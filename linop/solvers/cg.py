@@ -14,7 +14,7 @@ scipy's to rounding; the arithmetic is array-API, so the same call runs on Dask 
 
 from __future__ import annotations
 
-from .arrays import apply_forward, as_operator, inner, norm, prepare, settle
+from .vectors import apply_forward, as_operator, inner, norm, prepare, settle
 from .checks import check_nonnegative, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult

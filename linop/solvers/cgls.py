@@ -13,7 +13,7 @@ iterates are LSQR's (:func:`~linop.solvers.lsqr`); it is simpler and slightly ch
 
 from __future__ import annotations
 
-from .arrays import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
+from .vectors import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 from .checks import check_nonnegative, check_tolerance, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult

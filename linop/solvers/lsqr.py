@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from .arrays import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
+from .vectors import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 from .checks import check_condition_limit, check_nonnegative, check_tolerance, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult

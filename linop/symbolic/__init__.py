@@ -33,7 +33,7 @@ from .formulas import (
 from .kernels import exact_kernel, kernel_symbols
 from .limits import MAX_SYMBOLIC_ENTRIES, SymbolicSizeError
 from .operators import Convolution
-from .proofs import Counterexample, ProofReport, ProofResult
+from .exact_checks import Counterexample, ProofReport, ProofResult
 from .steps import Formula, Step
 
 __all__ = [

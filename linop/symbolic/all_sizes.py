@@ -48,7 +48,7 @@ from .derive import derive_adjoint
 from .evaluate import sparse_entries
 from .formulas import convolution_formula
 from .matrix import first_difference
-from .proofs import ProofResult
+from .exact_checks import ProofResult
 from .steps import Formula, Step
 
 __all__ = ["prove_all_sizes", "symbolic_sizes"]

@@ -264,7 +264,7 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     Notes
     -----
     See the module docstring for the method. The result is checked, not trusted:
-    :mod:`linop.symbolic.proofs` compares it with the conjugate transpose of the matrix
+    :mod:`linop.symbolic.exact_checks` compares it with the conjugate transpose of the matrix
     and with the numeric adjoint.
 
     Examples

@@ -40,7 +40,7 @@ from .formulas import convolution_formula, kernel_operator_formula
 from .kernels import exact_kernel, exact_number, kernel_symbols
 from .limits import check_size
 from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
-from .proofs import (
+from .exact_checks import (
     ProofReport,
     ProofResult,
     check_adjoint_formula,
@@ -403,15 +403,15 @@ class Convolution(ConvParameters):
 
     def check_backpropagation(self) -> ProofResult:
         """The gradients of ``<A X, G>`` (``sympy.diff``) are the adjoints: see
-        ``linop.symbolic.layer_proofs.check_backpropagation``."""
-        from .layer_proofs import check_backpropagation
+        ``linop.symbolic.layer_checks.check_backpropagation``."""
+        from .layer_checks import check_backpropagation
 
         return check_backpropagation(self)
 
     def check_transposed_convolution(self) -> ProofResult:
         """``A^H`` is a convolution of the zero-inserted output with the reversed kernel: see
-        ``linop.symbolic.layer_proofs.check_transposed_convolution``."""
-        from .layer_proofs import check_transposed_convolution
+        ``linop.symbolic.layer_checks.check_transposed_convolution``."""
+        from .layer_checks import check_transposed_convolution
 
         return check_transposed_convolution(self)
 
