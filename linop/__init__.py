@@ -16,6 +16,7 @@
 """
 
 from ._version import __version__
+from .errors import LinopError
 from .formula import FormulaError, from_formula
 from .operators import (
     AdjointOperator,
@@ -41,6 +42,7 @@ __all__ = [
     "FormulaError",
     "Identity",
     "KernelConvolution",
+    "LinopError",
     "Pad",
     "ScaledOperator",
     "ShapedOperator",

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
+from .arguments import is_integer
 
 __all__ = [
     "INSTALL_HINT",
@@ -146,7 +147,7 @@ def new_figure(
     from matplotlib.figure import Figure
 
     for name, value in (("nrows", nrows), ("ncols", ncols)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
     width, height = (panel_size, panel_size) if np.isscalar(panel_size) else panel_size
     if width_ratios is not None:

@@ -185,7 +185,7 @@ def test_lecture_convolution_equals_linop_convolution_both_ways():
 def test_catalogue_entry_lookup_names_the_choices():
     with pytest.raises(ValueError, match="no catalogue formula named 'nope'; have: average pooling"):
         cat.entry("nope")
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="boundary must be one of"):
         cat.gradient("valid")
 
 

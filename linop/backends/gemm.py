@@ -506,17 +506,24 @@ def _forward_tap(geom, grid, sources, weights, wide, q0, n):
                 first = False
 
 
-def _forward_row(geom, grid, sources, weights, wide, q0, n):
+def _window_buffers(geom, grid, sources, q0, n, dtype) -> dict[int, np.ndarray]:
+    """Per polyphase component a lead tap reads: the windows of wide rows ``q0 .. q0 + n - 1``
+    (and the lead taps' offsets beyond), copied into a scratch buffer ``(rows, G, k_last, c)``."""
     last = geom.axes[-1]
-    s, kl = last.stride, last.k
-    G, c = geom.groups, geom.in_per_group
-    o = weights[0].shape[-1]  # padded output columns per group
     count = n + max(grid.lead_offset)
     buffers = {}
     for phase in sorted(set(grid.lead_phase)):
-        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
-        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buf = workspace.scratch(f"windows {phase}", (count, geom.groups, last.k, geom.in_per_group), dtype)
+        np.copyto(buf, _windows(sources[phase], last.stride * q0, count, geom))
         buffers[phase] = buf
+    return buffers
+
+
+def _forward_row(geom, grid, sources, weights, wide, q0, n):
+    kl = geom.axes[-1].k
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
+    buffers = _window_buffers(geom, grid, sources, q0, n, wide.dtype)
     for g in range(G):
         target = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
@@ -703,15 +710,9 @@ def _kernel_tap(geom, grid, sources, wide, flat_out, q0, n):
 
 
 def _kernel_row(geom, grid, sources, wide, flat_out, q0, n):
-    last = geom.axes[-1]
-    s, kl = last.stride, last.k
+    kl = geom.axes[-1].k
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    count = n + max(grid.lead_offset)
-    buffers = {}
-    for phase in sorted(set(grid.lead_phase)):
-        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
-        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
-        buffers[phase] = buf
+    buffers = _window_buffers(geom, grid, sources, q0, n, wide.dtype)
     for g in range(G):
         yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):

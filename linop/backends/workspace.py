@@ -54,6 +54,7 @@ import numpy as np
 
 from ..geometry import AxisGeometry, ConvGeometry
 from . import parallel
+from ..arguments import is_integer
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
@@ -77,7 +78,7 @@ _block_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("linop
 
 
 def _check_limit(nbytes: object) -> int:
-    if isinstance(nbytes, (bool, np.bool_)) or not isinstance(nbytes, (int, np.integer)):
+    if not is_integer(nbytes):
         raise TypeError(f"workspace limit must be an int number of bytes (or None for the default); got {nbytes!r}")
     if nbytes < 1:
         raise ValueError(f"workspace limit must be a positive number of bytes; got {nbytes!r}")

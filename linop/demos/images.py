@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+from ..arguments import is_integer
 
 __all__ = [
     "LUMA_WEIGHTS",
@@ -44,7 +45,7 @@ def block_average(image: np.ndarray, factor: int) -> np.ndarray:
     ValueError
         If ``factor`` is not a positive int or larger than the image.
     """
-    if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool) or factor < 1:
+    if not is_integer(factor) or factor < 1:
         raise ValueError(f"factor must be a positive int; got {factor!r}")
     rows, cols = image.shape[0] // factor, image.shape[1] // factor
     if rows < 1 or cols < 1:
@@ -152,7 +153,7 @@ def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
 
     ``k[i, j] = exp(-((i - c)^2 + (j - c)^2) / (2 sigma^2)) / Z`` with ``c = (size - 1) / 2``.
     """
-    if not isinstance(size, (int, np.integer)) or size < 1:
+    if not is_integer(size) or size < 1:
         raise ValueError(f"size must be a positive int; got {size!r}")
     if not sigma > 0:
         raise ValueError(f"sigma must be positive; got {sigma!r}")
@@ -166,7 +167,7 @@ def motion_blur_kernel(length: int) -> np.ndarray:
 
     ``k[i, j] = 1/length`` if ``i == j``, else 0.
     """
-    if not isinstance(length, (int, np.integer)) or length < 1:
+    if not is_integer(length) or length < 1:
         raise ValueError(f"length must be a positive int; got {length!r}")
     return np.eye(length) / length
 

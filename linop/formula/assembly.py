@@ -27,6 +27,7 @@ from .grammar import FormulaError
 from .limits import MAX_ENTRIES
 from .operator import FormulaOperator
 from .program import Program
+from ..arguments import is_integer
 
 __all__ = ["make_operator"]
 
@@ -42,7 +43,7 @@ def _check_sizes(sizes: object) -> dict[str, int]:
     for name, value in sizes.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"sizes: names must be identifiers; got {name!r}")
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        if not is_integer(value):
             raise TypeError(f"sizes[{name!r}] must be an int; got {value!r}")
         out[name] = int(value)
     return out

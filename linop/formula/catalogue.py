@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..deprecation import renamed_keyword
 from ..geometry import AxisGeometry, canonical_boundary, fold_pieces
 
 __all__ = [
@@ -117,16 +118,16 @@ def _fit(value_n: int, value_next: int, n: int) -> tuple[int, int]:
 
 
 def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str,
-                    mode: str) -> list[str]:
-    """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary mode, as one
+                    boundary: str) -> list[str]:
+    """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary boundary, as one
     Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`, ``i = 0..n-1``.
 
     The pieces' ends and offsets are affine in ``n``; they are read off the pieces at ``n`` and
     ``n + 1`` and written with the size's name, so the formula holds for every ``n`` (numbers
     are kept when the two lists of pieces do not match, for very short axes)."""
     var = indices[axis]
-    pieces = fold_pieces(n, mode, shift, n - 1 + shift)
-    following = fold_pieces(n + 1, mode, shift, n + shift)
+    pieces = fold_pieces(n, boundary, shift, n - 1 + shift)
+    following = fold_pieces(n + 1, boundary, shift, n + shift)
     symbolic = len(pieces) == len(following) and all(p.sign == q.sign for p, q in zip(pieces, following))
     reads = []
     for number, piece in enumerate(pieces):
@@ -160,29 +161,29 @@ def _sum(reads: Sequence[str], sign: str = "+") -> str:
     return f"({text})" if len(reads) > 1 else text
 
 
-def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int, size: str, mode: str) -> str:
-    """The difference along ``axis`` as a right-hand side (``mode`` a padding mode)."""
+def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int, size: str, boundary: str) -> str:
+    """The difference along ``axis`` as a right-hand side (``boundary`` a padding boundary)."""
     here = f"{array}[{', '.join(indices)}]"
     if kind == "forward":
-        return f"{_sum(_extended_reads(array, indices, axis, 1, n, size, mode))} - {here}"
+        return f"{_sum(_extended_reads(array, indices, axis, 1, n, size, boundary))} - {here}"
     if kind == "backward":
-        return f"{here} - {_sum(_extended_reads(array, indices, axis, -1, n, size, mode))}"
+        return f"{here} - {_sum(_extended_reads(array, indices, axis, -1, n, size, boundary))}"
     if kind == "central":
-        ahead = _sum(_extended_reads(array, indices, axis, 1, n, size, mode))
-        behind = _sum(_extended_reads(array, indices, axis, -1, n, size, mode))
+        ahead = _sum(_extended_reads(array, indices, axis, 1, n, size, boundary))
+        behind = _sum(_extended_reads(array, indices, axis, -1, n, size, boundary))
         return f"({ahead} - {behind}) / 2"
     raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
 
 
-def _check_mode(mode: str, allowed: Sequence[str]) -> str:
-    if mode != "valid":
+def _check_boundary(boundary: str, allowed: Sequence[str]) -> str:
+    if boundary != "valid":
         try:
-            mode = canonical_boundary(mode)
+            boundary = canonical_boundary(boundary)
         except ValueError:
             pass
-    if mode not in allowed:
-        raise ValueError(f"mode must be one of {', '.join(map(repr, allowed))}; got {mode!r}")
-    return mode
+    if boundary not in allowed:
+        raise ValueError(f"boundary must be one of {', '.join(map(repr, allowed))}; got {boundary!r}")
+    return boundary
 
 
 # -- the entries ----------------------------------------------------------------------------
@@ -297,8 +298,9 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
     )
 
 
-def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8) -> FormulaEntry:
-    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``mode``.
+@renamed_keyword("mode", "boundary")
+def finite_difference(kind: str = "forward", boundary: str = "constant", n: int = 8) -> FormulaEntry:
+    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``boundary``.
 
     ``y[i] = x~[i+1] - x[i]``, ``x[i] - x~[i-1]`` or ``(x~[i+1] - x~[i-1])/2`` with ``x~`` the
     extension of :func:`linop.geometry.fold_pieces` (``valid``: only where no extension is
@@ -307,7 +309,7 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     Parameters
     ----------
     kind : {"forward", "backward", "central"}
-    mode : {"constant", "wrap", "reflect", "symmetric", "edge", "valid"}
+    boundary : {"constant", "wrap", "reflect", "symmetric", "edge", "valid"}
         Or an alias of :mod:`linop.geometry` (``zeros``, ``circular``, ``replicate``).
     n : int
         Number of samples.
@@ -319,7 +321,7 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     Raises
     ------
     ValueError
-        For an unknown kind or mode.
+        For an unknown kind or boundary.
 
     Examples
     --------
@@ -327,8 +329,8 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     >>> print(cat.finite_difference("forward", "wrap", 6).formula)
     y[i] = ([i <= n - 2] x[i + 1] + [i >= n - 1] x[i - n + 1]) - x[i] for i = 0..n-1
     """
-    mode = _check_mode(mode, DIFFERENCE_MODES)
-    if mode == "valid":
+    boundary = _check_boundary(boundary, DIFFERENCE_MODES)
+    if boundary == "valid":
         texts = {
             "forward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
             "backward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
@@ -338,17 +340,18 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
             raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
         text = texts[kind]
     else:
-        text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', mode)} for i = 0..n-1"
-    return FormulaEntry(f"{kind} difference {mode}", f"{kind} difference on {n} samples, boundary {mode}",
+        text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', boundary)} for i = 0..n-1"
+    return FormulaEntry(f"{kind} difference {boundary}", f"{kind} difference on {n} samples, boundary {boundary}",
                         text, dict(n=n), input_shape=(n,))
 
 
-def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
-    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``mode``.
+@renamed_keyword("mode", "boundary")
+def gradient(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``boundary``.
 
     Parameters
     ----------
-    mode : {"constant", "wrap", "reflect", "symmetric", "edge"}
+    boundary : {"constant", "wrap", "reflect", "symmetric", "edge"}
     shape : (int, int)
         The image's shape ``(H, W)``; the output is ``(2, H, W)``.
 
@@ -359,7 +362,7 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
     Raises
     ------
     ValueError
-        For another mode.
+        For another boundary.
 
     Examples
     --------
@@ -372,18 +375,19 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
            [[1., 0.],
             [4., 0.]]])
     """
-    mode = _check_mode(mode, DIFFERENCE_MODES[:-1])
+    boundary = _check_boundary(boundary, DIFFERENCE_MODES[:-1])
     H, W = shape
-    rows = _difference("forward", "x", ["i", "j"], 0, H, "H", mode)
-    cols = _difference("forward", "x", ["i", "j"], 1, W, "W", mode)
+    rows = _difference("forward", "x", ["i", "j"], 0, H, "H", boundary)
+    cols = _difference("forward", "x", ["i", "j"], 1, W, "W", boundary)
     text = f"y[c, i, j] = [c == 0] ({rows}) + [c == 1] ({cols}) for c = 0..1, i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"gradient {mode}", f"image gradient (forward differences), {H} x {W}, boundary {mode}",
+    return FormulaEntry(f"gradient {boundary}", f"image gradient (forward differences), {H} x {W}, boundary {boundary}",
                         text, dict(H=H, W=W), input_shape=(H, W))
 
 
-def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+@renamed_keyword("mode", "boundary")
+def divergence(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
     """The divergence of a vector field ``x[c, i, j]`` by backward differences, written so that
-    ``div = -gradient^H`` for the same mode (:func:`linop.formula.catalogue.prove_divergence` proves it):
+    ``div = -gradient^H`` for the same boundary (:func:`linop.formula.catalogue.prove_divergence` proves it):
 
     * ``edge`` (Neumann): ``[i <= H-2] x[0,i,j] - [i >= 1] x[0,i-1,j] + (the same along j)``;
     * ``constant``: ``x[0,i,j] - [i >= 1] x[0,i-1,j] + ...``;
@@ -391,7 +395,7 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
 
     Parameters
     ----------
-    mode : {"constant", "edge", "wrap"}
+    boundary : {"constant", "edge", "wrap"}
     shape : (int, int)
         The image's shape ``(H, W)``; the input is ``(2, H, W)``.
 
@@ -405,7 +409,7 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
     >>> cat.divergence("edge", (3, 4)).build().input_shape
     (2, 3, 4)
     """
-    mode = _check_mode(mode, DIVERGENCE_MODES)
+    boundary = _check_boundary(boundary, DIVERGENCE_MODES)
     H, W = shape
 
     def axis(c: int, var: str, size: str) -> str:
@@ -416,23 +420,24 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
         last[c] = f"{size} - 1"
         at = f"x[{c}, {', '.join(here)}]"
         behind = f"[{var} >= 1] x[{c}, {', '.join(back)}]"
-        if mode == "edge":
+        if boundary == "edge":
             return f"[{var} <= {size} - 2] {at} - {behind}"
-        if mode == "constant":
+        if boundary == "constant":
             return f"{at} - {behind}"
         return f"{at} - {behind} - [{var} == 0] x[{c}, {', '.join(last)}]"
 
     text = f"y[i, j] = {axis(0, 'i', 'H')} + {axis(1, 'j', 'W')} for i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"divergence {mode}", f"divergence (backward differences), {H} x {W}, boundary {mode}",
+    return FormulaEntry(f"divergence {boundary}", f"divergence (backward differences), {H} x {W}, boundary {boundary}",
                         text, dict(H=H, W=W), input_shape=(2, H, W))
 
 
-def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
+@renamed_keyword("mode", "boundary")
+def prove_divergence(boundary: str = "edge", shape: tuple[int, int] = (4, 5)):
     """Prove exactly that the divergence formula is minus the adjoint of the gradient formula.
 
     Parameters
     ----------
-    mode : {"constant", "edge", "wrap"}
+    boundary : {"constant", "edge", "wrap"}
     shape : (int, int)
         The image's shape.
 
@@ -449,8 +454,8 @@ def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
     """
     from .exact_twin import check_negative_adjoint
 
-    grad = gradient(mode, shape).build()
-    div = divergence(mode, shape).build()
+    grad = gradient(boundary, shape).build()
+    div = divergence(boundary, shape).build()
     return check_negative_adjoint(div._formulas["forward_numeric"], grad._formulas["forward_numeric"],
                                   first_name="div", second_name="grad")
 
@@ -629,10 +634,10 @@ def catalogue() -> tuple[FormulaEntry, ...]:
         linear_upsampling(2, (4, 5)),
         linear_upsampling(3, (3, 4)),
     ]
-    entries += [finite_difference(kind, mode, 7) for kind in ("forward", "backward", "central")
-                for mode in DIFFERENCE_MODES]
-    entries += [gradient(mode, (4, 5)) for mode in DIFFERENCE_MODES[:-1]]
-    entries += [divergence(mode, (4, 5)) for mode in DIVERGENCE_MODES]
+    entries += [finite_difference(kind, boundary, 7) for kind in ("forward", "backward", "central")
+                for boundary in DIFFERENCE_MODES]
+    entries += [gradient(boundary, (4, 5)) for boundary in DIFFERENCE_MODES[:-1]]
+    entries += [divergence(boundary, (4, 5)) for boundary in DIVERGENCE_MODES]
     entries += [toeplitz(6, 5), toeplitz(4, 5, 2, complex_=True), hankel(6, 5), dft(8), strided_crop(), transpose(),
                 lecture_convolution()]
     return tuple(entries)

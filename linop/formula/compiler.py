@@ -42,6 +42,7 @@ import numpy as np
 import sympy
 from sympy import Expr, Symbol
 
+from ..errors import LinopError
 from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.bounds import as_nonnegative, range_constraints
 from .limits import MAX_ENTRIES, MAX_STEPS
@@ -57,7 +58,7 @@ MAX_TABLE = 50_000_000
 _MAX_INDEX = 1 << 62
 
 
-class CompileError(ValueError):
+class CompileError(LinopError, ValueError):
     """A formula the compiler cannot turn into vectorised steps (a condition it cannot read)."""
 
 

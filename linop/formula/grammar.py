@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..errors import LinopError
 from .limits import MAX_DEPTH, MAX_FACTORS, MAX_NESTING
 
 __all__ = [
@@ -78,7 +79,7 @@ _MAX_DIGITS = 100
 _DIGITS = "0123456789"
 
 
-class FormulaError(ValueError):
+class FormulaError(LinopError, ValueError):
     """A formula that cannot be read or is not an affine-index linear map, with where it goes wrong.
 
     The message is the reason, the column (1-based) and the formula with a caret line under

@@ -34,7 +34,7 @@ from .boundary import BOUNDARY_ALIASES, BOUNDARY_MODES, FoldPiece, canonical_bou
 from .convolution import MAX_SAMPLES as MAX_SAMPLES
 from .convolution import PADDING_DOMINANCE as PADDING_DOMINANCE
 from .convolution import PADDING_SLACK as PADDING_SLACK
-from .convolution import ConvGeometry, PaddingSpec, conv_geometry, resolve_padding
+from .convolution import ConvGeometry, PaddingSpec, conv_geometry, pad_geometry, resolve_padding
 from .record import METHODS as METHODS
 from .record import ConvParameters, ConvRecord, register_numeric_view
 from .transposed_sizes import matching_high_padding, transposed_conv_size, transposed_output_padding
@@ -58,6 +58,7 @@ __all__ = [
     "matching_high_padding",
     "max_pad_width",
     "output_block_bounds",
+    "pad_geometry",
     "register_numeric_view",
     "resolve_padding",
     "transposed_conv_size",

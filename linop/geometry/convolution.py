@@ -17,11 +17,11 @@ from typing import Union
 
 import numpy as np
 
-from ..arguments import as_int, is_integer, per_axis
+from ..arguments import as_int, as_shape, is_integer, per_axis
 from .axis import AxisGeometry, kernel_extent
 from .boundary import canonical_boundary, max_pad_width
 
-__all__ = ["MAX_SAMPLES", "ConvGeometry", "PaddingSpec", "conv_geometry", "resolve_padding"]
+__all__ = ["MAX_SAMPLES", "ConvGeometry", "PaddingSpec", "conv_geometry", "pad_geometry", "resolve_padding"]
 
 #: Largest number of samples an axis or an array may have (``numpy.intp``).
 MAX_SAMPLES: int = int(np.iinfo(np.intp).max)
@@ -437,3 +437,45 @@ def conv_geometry(
         f"{kernel_name} (k_1..k_d) with {input_name} (n_1..n_d), or a multi-channel {kernel_name} "
         f"(k_1..k_d, c_in/groups, c_out) with {input_name} (n_1..n_d, c_in)"
     )
+
+
+def pad_geometry(input_shape: int | Sequence[int], pad_width: object, boundary: str = "constant") -> ConvGeometry:
+    """The geometry of padding an array: a one-tap convolution whose padding is ``pad_width``.
+
+    :class:`linop.Pad` and :func:`linop.symbolic.padding_formula` read their sizes, pads
+    and boundary from it, so a padding is checked exactly as a convolution's padding is
+    (:meth:`ConvGeometry.build`: the pad widths each boundary mode allows included).
+
+    Parameters
+    ----------
+    input_shape : int or sequence of int
+        The shape of the array to pad (every axis is padded; no channel axis).
+    pad_width : int, sequence of int, or sequence of (int, int)
+        One entry per axis (an int pads every axis by that on both sides).
+    boundary : str, default "constant"
+        The boundary mode (a :func:`numpy.pad` name or a PyTorch alias).
+
+    Returns
+    -------
+    ConvGeometry
+        ``input_size`` is the array's shape, ``padded_size`` the padded one, ``padding``
+        one ``(low, high)`` pair per axis, ``boundary`` the :func:`numpy.pad` name.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a shape or pad width that is not ints, a string ``pad_width``, a negative or
+        wrongly sized ``pad_width``, an unknown boundary, or a pad wider than ``reflect``
+        (``n - 1``) or ``symmetric`` (``n``) allows.
+
+    Examples
+    --------
+    >>> from linop.geometry import pad_geometry
+    >>> g = pad_geometry((4,), 2, "reflect")
+    >>> g.padded_size, g.padding, g.boundary
+    ((8,), ((2, 2),), 'reflect')
+    """
+    shape = as_shape(input_shape, "input_shape")
+    if isinstance(pad_width, str):
+        raise TypeError(f"pad_width must be an int or a sequence; got {pad_width!r}")
+    return ConvGeometry.build(shape, (1,) * len(shape), padding=pad_width, boundary=boundary, channels=False)  # type: ignore[arg-type]

@@ -27,14 +27,24 @@ from typing import Any
 from .callback import CallbackOperator
 from .detect import ACCEPTED, adapt, framework_of
 
-__all__ = ["ACCEPTED", "CallbackOperator", "adapt", "framework_of", "from_jax", "from_pylops", "from_torch"]
+__all__ = [
+    "ACCEPTED",
+    "CallbackOperator",
+    "TorchCannotExpress",
+    "adapt",
+    "framework_of",
+    "from_jax",
+    "from_pylops",
+    "from_torch",
+]
 
 
-_ADAPTERS = {"from_torch": "torch", "from_jax": "jax", "from_pylops": "pylops"}
+_ADAPTERS = {"from_torch": "torch", "from_jax": "jax", "from_pylops": "pylops", "TorchCannotExpress": "torch_conversion"}
 
 
 def __getattr__(name: str) -> Any:
-    """``from_torch``, ``from_jax``, ``from_pylops``: their module loads on first use (the framework when called)."""
+    """``from_torch``, ``from_jax``, ``from_pylops``, ``TorchCannotExpress``: their module loads on first use
+    (the framework when called)."""
     if name in _ADAPTERS:
         module = importlib.import_module(f".{_ADAPTERS[name]}", __name__)
         return getattr(module, name)

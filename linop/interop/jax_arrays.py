@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import check_flag
+from ..arguments import check_flag, check_operand
 from .frameworks import check_operator, require, returned_dtype
 
 __all__ = ["apply_to_array"]
@@ -175,12 +175,8 @@ def apply_to_array(op: Any, a: Any, *, adjoint: bool = False):
     check_operator(op)
     adjoint = check_flag(adjoint, "adjoint")
     jax = _jax()
-    shape_in = op.output_shape if adjoint else op.input_shape
-    nd = len(shape_in)
-    if a.ndim < nd or tuple(a.shape[a.ndim - nd:]) != shape_in:
-        raise ValueError(f"{'y' if adjoint else 'x'} must have shape (..., {', '.join(map(str, shape_in))}) "
-                         f"(leading batch axes allowed); got {tuple(a.shape)}")
     host = _host_dtype(a.dtype)
+    check_operand(tuple(a.shape), host, op.output_shape if adjoint else op.input_shape, "y" if adjoint else "x")
     computed = np.result_type(host if np.issubdtype(host, np.inexact) else np.float64, op.dtype)
     returned = returned_dtype(host, computed)
     if returned == host != np.dtype(a.dtype):

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arguments import as_shape
 from ..backends.padding import fold_array, pad_array
 from ..deprecation import moved_names, renamed_keyword, warn_deprecated
-from ..geometry import AxisGeometry, canonical_boundary, max_pad_width, resolve_padding
+from ..geometry import AxisGeometry, pad_geometry
 from .base import ShapedOperator
 from .blocking import Stencil, numerics_inherited
 
@@ -77,21 +76,10 @@ class Pad(ShapedOperator):
         *,
         dtype: np.dtype | type = np.float64,
     ):
-        shape = as_shape(input_shape, "input_shape")
-        if isinstance(pad_width, str):
-            raise TypeError(f"pad_width must be an int or a sequence; got {pad_width!r}")
-        self.boundary = canonical_boundary(boundary)
-        ones = (1,) * len(shape)
-        self.pad_width = resolve_padding(pad_width, shape, ones, ones, ones)
-        for axis, (n, (lo, hi)) in enumerate(zip(shape, self.pad_width)):
-            limit = max_pad_width(n, self.boundary)
-            if limit is not None and max(lo, hi) > limit:
-                raise ValueError(
-                    f"boundary={self.boundary!r} allows a pad of at most {limit} on an axis of length {n}; "
-                    f"axis {axis} has pad_width ({lo}, {hi})"
-                )
-        out = tuple(n + lo + hi for n, (lo, hi) in zip(shape, self.pad_width))
-        super().__init__(shape, out, dtype)
+        geometry = pad_geometry(input_shape, pad_width, boundary)
+        self.boundary = geometry.boundary
+        self.pad_width = geometry.padding
+        super().__init__(geometry.input_size, geometry.padded_size, dtype)
 
     @property
     def mode(self) -> str:

@@ -12,6 +12,7 @@ import math
 import numbers
 
 import numpy as np
+from ..arguments import is_integer
 
 __all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance",
            "iteration_limit"]
@@ -19,10 +20,6 @@ __all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative"
 
 def _is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def check_nonnegative(value: object, name: str) -> float:
@@ -88,7 +85,7 @@ def check_iteration_limit(value: object, name: str) -> int | None:
     """
     if value is None:
         return None
-    if not _is_integer(value):
+    if not is_integer(value):
         raise TypeError(f"{name} must be a positive int or None; got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int or None; got {value!r}")

@@ -30,7 +30,7 @@ from .formulas import (
     subsampling_formula,
     zero_insertion_formula,
 )
-from .kernels import exact_kernel, kernel_symbols
+from .kernels import exact_kernel, exact_number, kernel_symbols
 from .limits import MAX_SYMBOLIC_ENTRIES, SymbolicSizeError
 from .operators import Convolution
 from .exact_checks import Counterexample, ProofReport, ProofResult
@@ -50,6 +50,7 @@ __all__ = [
     "convolution_formula",
     "derive_adjoint",
     "exact_kernel",
+    "exact_number",
     "finite_difference_formula",
     "formula_entries",
     "index_symbols",

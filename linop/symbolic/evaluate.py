@@ -36,6 +36,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from .affine_sum import AffineSum, SumTerm
 from .bounds import as_nonnegative, tighten
+from .kernels import exact_number
 
 __all__ = ["NumericFormula", "formula_entries", "lambdify_formula", "sparse_entries"]
 
@@ -113,23 +114,8 @@ def _entry(array: Any, base: IndexedBase, index: tuple[int, ...]) -> Expr:
         shape = np.shape(array)
         if len(index) == len(shape) and all(0 <= i < n for i, n in zip(index, shape)):
             value = array[index] if isinstance(array, np.ndarray) else array[index]
-            return _exact(value)
+            return exact_number(value, "coefficients")
     return base[index]
-
-
-def _exact(value: Any) -> Expr:
-    """A number or expression as an exact SymPy value (floats become their exact rational)."""
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return sympy.Integer(int(value))
-    if isinstance(value, (int, np.integer)):
-        return sympy.Integer(int(value))
-    if isinstance(value, (float, np.floating)):
-        return sympy.Rational(float(value))
-    if isinstance(value, (complex, np.complexfloating)):
-        return sympy.Rational(float(value.real)) + sympy.I * sympy.Rational(float(value.imag))
-    return sympy.sympify(value)
 
 
 def _safe_variables(term: SumTerm) -> dict[Symbol, Symbol]:

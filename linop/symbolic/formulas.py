@@ -25,7 +25,8 @@ import sympy
 from sympy import Expr, IndexedBase, Symbol
 
 from ..arguments import as_shape, per_axis
-from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, resolve_padding
+from ..deprecation import renamed_keyword
+from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, pad_geometry
 from .affine_sum import AffineSum, SumTerm, index_symbols
 
 __all__ = [
@@ -225,7 +226,8 @@ def kernel_operator_formula(
     return AffineSum(terms, geometry.output_shape, geometry.kernel_shape)
 
 
-def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: str = "constant") -> AffineSum:
+@renamed_keyword("mode", "boundary")
+def padding_formula(input_shape: int | Sequence[int], pad_width: object, boundary: str = "constant") -> AffineSum:
     """``y[j] = x[fold(j - lo)]`` on every axis: one term per combination of fold pieces.
 
     ``pad_width`` as for :class:`linop.Pad` (an int, one int per axis or ``(lo, hi)`` pairs).
@@ -236,8 +238,8 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
         The shape of ``x``.
     pad_width : int, sequence of int or sequence of (int, int)
         As for :class:`linop.Pad`.
-    mode : str, default "constant"
-        A boundary mode.
+    boundary : str, default "constant"
+        A boundary mode (checked as for :class:`linop.Pad`, :func:`linop.geometry.pad_geometry`).
 
     Returns
     -------
@@ -250,10 +252,8 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
     >>> print(symbolic.derive_adjoint(symbolic.padding_formula(4, 1, "edge")))
     Eq(x[i], Piecewise((y[0], Eq(i, 0)), (0, True)) + Piecewise((y[5], Eq(i, 3)), (0, True)) + y[i + 1])
     """
-    shape = as_shape(input_shape, "input_shape")
-    mode = canonical_boundary(mode)
-    ones = (1,) * len(shape)
-    pads = resolve_padding(pad_width, shape, ones, ones, ones)  # type: ignore[arg-type]
+    geometry = pad_geometry(input_shape, pad_width, boundary)
+    shape, pads, mode = geometry.input_size, geometry.padding, geometry.boundary
     j = _names("j", len(shape))
     x, y = IndexedBase("x"), IndexedBase("y")
     out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, pads))

@@ -12,6 +12,7 @@ from .checks import CHECKS, run_check
 from .operands import OperatorUnderTest
 from .report import VerificationReport
 from .tolerance import check_rtol
+from ..arguments import is_integer
 
 __all__ = ["CHECK_NAMES", "as_operator", "resolve_checks", "verify"]
 
@@ -89,7 +90,7 @@ def _label(op: object, operator: LinearOperator) -> str:
 def _check_seed(seed: object) -> int:
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         raise TypeError(f"seed must be a non-negative int or None; got {seed!r}")
     return int(seed)
 
@@ -162,7 +163,7 @@ def verify(
     """
     operator = as_operator(op, input_shape=input_shape, dtype=dtype)
     names = resolve_checks(checks)
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)):
+    if not is_integer(trials):
         raise TypeError(f"trials must be an int; got {trials!r}")
     if trials < 1:
         raise ValueError(f"trials must be >= 1; got {trials}")

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from ..errors import LinopError
 from .tolerance import relative_tolerance, vector_dtype, working_precision
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-class OperatorFailure(Exception):
+class OperatorFailure(LinopError):
     """The operator raised, or returned something unusable, while a check called it."""
 
     def __init__(self, what: str, problem: str):
