@@ -21,8 +21,8 @@ from .formula import FormulaError, from_formula
 from .operators import (
     AdjointOperator,
     Composition,
-    ConvTranspose,
     Convolution,
+    ConvTranspose,
     Identity,
     KernelConvolution,
     Pad,

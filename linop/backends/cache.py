@@ -30,9 +30,11 @@ from .workspace import get_workspace_limit
 __all__ = ["cached", "cached_view", "clear", "nbytes"]
 
 #: Former names: ``frozen`` is :func:`linop.immutable.is_immutable`, ``immutable`` moved to :mod:`linop.immutable`.
-__getattr__ = moved_names(__name__, {"frozen": "linop.immutable:is_immutable", "immutable": "linop.immutable:immutable"})
+__getattr__ = moved_names(
+    __name__, {"frozen": "linop.immutable:is_immutable", "immutable": "linop.immutable:immutable"}
+)
 
-_entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
+_entries: OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]] = OrderedDict()
 _total = 0
 _lock = threading.RLock()
 

@@ -112,7 +112,9 @@ def _inverse_transform(a: np.ndarray, shape: tuple[int, ...], axes: tuple[int, .
     return sfft.ifftn(a, s=shape, axes=axes, workers=WORKERS, overwrite_x=True)
 
 
-def _kernel_spectrum(w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], real: bool, correlation: bool) -> np.ndarray:
+def _kernel_spectrum(
+    w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], real: bool, correlation: bool
+) -> np.ndarray:
     """``H = conj(FFT(conj(w_d)))`` (correlation) or ``FFT(w_d)`` (convolution), ``(F..., c, c_out)``."""
 
     def compute() -> np.ndarray:

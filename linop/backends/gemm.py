@@ -150,8 +150,16 @@ def wide_grid(geom: ConvGeometry, batch: int) -> WideGrid:
         (batch,) + lead_lengths + (width,),
     )
     return WideGrid(
-        batch, lead_lengths, width, row_length, copy, phases, lead_taps,
-        tuple(lead_phase), tuple(lead_offset), int(last_valid) + 1,
+        batch,
+        lead_lengths,
+        width,
+        row_length,
+        copy,
+        phases,
+        lead_taps,
+        tuple(lead_phase),
+        tuple(lead_offset),
+        int(last_valid) + 1,
     )
 
 
@@ -329,9 +337,7 @@ def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: in
     return block, block
 
 
-def scratch_bytes(
-    geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full"
-) -> int:
+def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full") -> int:
     """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
     output grid, the polyphase copies (or the channel planes of the few-channel adjoint)
     and one block of window buffer per worker thread (``"implicit"``: the larger of its
@@ -417,7 +423,9 @@ def correlate_adjoint(
     y = y.astype(dtype, copy=False)
     if y.shape[0] == 0:  # an empty batch: nothing to compute (the compiled entry needs samples)
         pads = crop if crop is not None else ((0, 0),) * len(geom.axes)
-        return np.zeros((0,) + tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads)) + (geom.in_channels,), dtype)
+        return np.zeros(
+            (0,) + tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads)) + (geom.in_channels,), dtype
+        )
     if ordering == "implicit":
         if compiled.scratch_bytes(geom, y.shape[0], dtype, "adjoint") <= workspace.get_workspace_limit():
             # one chunk: the gather writes every input sample once, nothing to zero first
@@ -433,9 +441,7 @@ def correlate_adjoint(
     return padded if crop is None else workspace.interior(padded, geom, crop)
 
 
-def correlate_kernel_adjoint(
-    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str
-) -> np.ndarray:
+def correlate_kernel_adjoint(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its kernel, for a fixed input.
 
     Returns ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``.
@@ -613,7 +619,9 @@ def _adjoint_row(geom, grid, wide, weights, targets, q0, n, planes):
     G, o = geom.groups, geom.out_per_group
     width = weights[0].shape[-1]
     count = n + max(grid.lead_offset)
-    buffers = {p: workspace.scratch(f"windows {p}", (count, G, width), wide.dtype) for p in sorted(set(grid.lead_phase))}
+    buffers = {
+        p: workspace.scratch(f"windows {p}", (count, G, width), wide.dtype) for p in sorted(set(grid.lead_phase))
+    }
     for buf in buffers.values():
         buf.fill(0)
     for g in range(G):

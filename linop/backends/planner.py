@@ -150,7 +150,7 @@ class ConvolutionPlan:
         self.__dict__.update(state)
 
     # -- derived plans ---------------------------------------------------------------------
-    def for_geometry(self, geometry: ConvGeometry) -> "ConvolutionPlan":
+    def for_geometry(self, geometry: ConvGeometry) -> ConvolutionPlan:
         """The same choices on another geometry of the same kernel: a block of a chunked array,
         or a batch of kernels stacked along the output channels.
 
@@ -180,11 +180,13 @@ class ConvolutionPlan:
             method = "reach"
         if method != "gemm":
             return ConvolutionPlan(geometry, self.dtype, method, None, self.requested)
-        if self.orderings is None or ("implicit" in self.orderings and not compiled.available(self.dtype, geometry.unpadded())):
+        if self.orderings is None or (
+            "implicit" in self.orderings and not compiled.available(self.dtype, geometry.unpadded())
+        ):
             return _plan_method(geometry, self.dtype, method, self.requested)
         return ConvolutionPlan(geometry, self.dtype, method, self.orderings, self.requested)
 
-    def for_dtype(self, dtype: np.dtype | type) -> "ConvolutionPlan":
+    def for_dtype(self, dtype: np.dtype | type) -> ConvolutionPlan:
         """The plan with this plan's method for data of ``dtype`` (float32 operators meet
         float64 or complex data): the window orderings are chosen for that dtype."""
         dtype = np.dtype(dtype)
@@ -192,7 +194,7 @@ class ConvolutionPlan:
             return self
         return _plan_method(self.geometry, dtype, self.method, self.requested)
 
-    def _runnable(self, dtype: np.dtype) -> "ConvolutionPlan":
+    def _runnable(self, dtype: np.dtype) -> ConvolutionPlan:
         """The plan that runs data of ``dtype`` now: the dtype's own orderings, and NumPy ones
         where the compiled kernel has been switched off since this plan was made."""
         plan = self.for_dtype(dtype)
@@ -200,7 +202,7 @@ class ConvolutionPlan:
             return _plan_method(plan.geometry, dtype, plan.method, plan.requested)
         return plan
 
-    def _exact(self, dtype: np.dtype) -> "ConvolutionPlan":
+    def _exact(self, dtype: np.dtype) -> ConvolutionPlan:
         """The plan for non-finite operands: the FFT's is the gemm method's (exact NaN/inf pattern)."""
         if self.method != "fft":
             return self
@@ -328,7 +330,9 @@ class ConvolutionPlan:
         return f"ConvolutionPlan(method={self.method!r}{ordering}, dtype={self.dtype}, {math.prod(self.geometry.input_size)} samples)"
 
 
-def plan_convolution(geometry: ConvGeometry, dtype: np.dtype | type = np.float64, method: str = "auto") -> ConvolutionPlan:
+def plan_convolution(
+    geometry: ConvGeometry, dtype: np.dtype | type = np.float64, method: str = "auto"
+) -> ConvolutionPlan:
     """The plan of a convolution with ``geometry`` on data of ``dtype``.
 
     Parameters
@@ -376,7 +380,9 @@ def _plan_method(geometry: ConvGeometry, dtype: np.dtype, method: str, requested
 
 
 @functools.lru_cache(maxsize=1024)
-def _memoised_plan(geometry: ConvGeometry, dtype: np.dtype, method: str, requested: str, implicit: bool) -> ConvolutionPlan:
+def _memoised_plan(
+    geometry: ConvGeometry, dtype: np.dtype, method: str, requested: str, implicit: bool
+) -> ConvolutionPlan:
     if method == "gemm":
         core = geometry.unpadded()
         forward = _cheapest_ordering(core, "forward", dtype, implicit)

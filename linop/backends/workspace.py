@@ -52,9 +52,9 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from ..arguments import is_integer
 from ..geometry import AxisGeometry, ConvGeometry
 from . import parallel
-from ..arguments import is_integer
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
@@ -195,7 +195,7 @@ class _Buffers(dict):
 
 # Every live thread's buffers, so that release_scratch reaches them all; a thread's entry
 # goes away with the thread.
-_arenas: "weakref.WeakSet[_Buffers]" = weakref.WeakSet()
+_arenas: weakref.WeakSet[_Buffers] = weakref.WeakSet()
 _arenas_lock = threading.Lock()
 
 
@@ -286,9 +286,7 @@ def chunks(
         step = max(1, min(batch, limit // max(per_sample, 1)))
         while step > 1 and scratch_bytes(geom, step) > limit:
             step -= 1
-        return [
-            Chunk(slice(b, min(batch, b + step)), whole, all_rows, geom) for b in range(0, batch, step)
-        ]
+        return [Chunk(slice(b, min(batch, b + step)), whole, all_rows, geom) for b in range(0, batch, step)]
     # one sample is too big: blocks of output rows (largest block that fits, by bisection)
     lo, hi = 1, m0
     while lo < hi:
@@ -343,4 +341,6 @@ def interior(padded: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, i
     threads (``padded`` itself when nothing is padded)."""
     if not any(lo or hi for lo, hi in pads):
         return padded
-    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
+    return parallel.copied(
+        padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))]
+    )

@@ -139,15 +139,17 @@ def adjoint_block(blocks, y: np.ndarray, reads: Sequence[AxisRead], first_axis: 
     return scatter(op.apply_adjoint(y).astype(dtype, copy=False), reads, first_axis)
 
 
-def kernel_forward_block(blocks, nested: Nested, reads: Sequence[AxisRead],
-                         w: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def kernel_forward_block(
+    blocks, nested: Nested, reads: Sequence[AxisRead], w: np.ndarray, dtype: np.dtype
+) -> np.ndarray:
     """One output block of ``w -> x * w``: gather the haloed image block, convolve it with ``w``."""
     op = blocks.build(assemble(nested, reads, 0), _zeros_of(reads))
     return op.apply(w).astype(dtype, copy=False)
 
 
-def kernel_adjoint_block(blocks, nested: Nested, reads: Sequence[AxisRead],
-                         y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def kernel_adjoint_block(
+    blocks, nested: Nested, reads: Sequence[AxisRead], y: np.ndarray, dtype: np.dtype
+) -> np.ndarray:
     """One block's share of the kernel gradient: the haloed image block against the block of ``y``."""
     op = blocks.build(assemble(nested, reads, 0), _zeros_of(reads))
     return op.apply_adjoint(y).astype(dtype, copy=False)

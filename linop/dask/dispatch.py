@@ -266,27 +266,51 @@ def _lead(op_shape: tuple[int, ...], a: da.Array) -> int:
 
 # -- the structures ---------------------------------------------------------------------------
 def _stencil_forward(op: Operator, s: Stencil, x: da.Array) -> da.Array:
-    return graph.blocked_forward(x, s.axes, s.boundary, s.blocks, n_lead=_lead(op.input_shape, x),
-                                 dtype=x.dtype, name=f"linop-{type(op).__name__.lower()}")
+    return graph.blocked_forward(
+        x,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        n_lead=_lead(op.input_shape, x),
+        dtype=x.dtype,
+        name=f"linop-{type(op).__name__.lower()}",
+    )
 
 
 def _stencil_adjoint(op: Operator, s: Stencil, y: da.Array) -> da.Array:
-    return graph.blocked_adjoint(y, s.axes, s.boundary, s.blocks, n_lead=_lead(op.output_shape, y),
-                                 dtype=y.dtype, name=f"linop-{type(op).__name__.lower()}-adjoint")
+    return graph.blocked_adjoint(
+        y,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        n_lead=_lead(op.output_shape, y),
+        dtype=y.dtype,
+        name=f"linop-{type(op).__name__.lower()}-adjoint",
+    )
 
 
 def _image_chunks(s: KernelStencil, spatial: tuple[tuple[int, ...], ...]) -> tuple:
-    trail = s.image.shape[len(s.axes):]
+    trail = s.image.shape[len(s.axes) :]
     return spatial + tuple((c,) for c in trail)
 
 
 def _kernel_forward(op: Operator, s: KernelStencil, w: da.Array) -> da.Array:
     # the image is in memory; its chunks (and so the output's blocks) follow dask's automatic sizes
-    image = da.from_array(s.image, chunks=("auto",) * len(s.axes) + tuple((c,) for c in s.image.shape[len(s.axes):]))
+    image = da.from_array(s.image, chunks=("auto",) * len(s.axes) + tuple((c,) for c in s.image.shape[len(s.axes) :]))
     out_bounds = [output_block_bounds(ax, block_bounds(c)) for ax, c in zip(s.axes, image.chunks)]
-    out_trail = op.output_shape[len(s.axes):]
-    return graph.kernel_forward(image, w, s.axes, s.boundary, s.blocks, s.kernel_shape, out_bounds=out_bounds,
-                                out_trail=out_trail, dtype=w.dtype, name="linop-kernel-convolution")
+    out_trail = op.output_shape[len(s.axes) :]
+    return graph.kernel_forward(
+        image,
+        w,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        s.kernel_shape,
+        out_bounds=out_bounds,
+        out_trail=out_trail,
+        dtype=w.dtype,
+        name="linop-kernel-convolution",
+    )
 
 
 def _kernel_adjoint(op: Operator, s: KernelStencil, y: da.Array) -> da.Array:
@@ -294,12 +318,12 @@ def _kernel_adjoint(op: Operator, s: KernelStencil, y: da.Array) -> da.Array:
     in_bounds = [input_block_bounds(ax, block_bounds(y.chunks[n_lead + a])) for a, ax in enumerate(s.axes)]
     chunks = tuple(tuple(b - a for a, b in zip(bs, bs[1:])) for bs in in_bounds)
     image = da.from_array(s.image, chunks=_image_chunks(s, chunks))
-    return graph.kernel_adjoint(image, y, s.axes, s.boundary, s.blocks, s.kernel_shape, dtype=y.dtype,
-                                name="linop-kernel-convolution-adjoint")
+    return graph.kernel_adjoint(
+        image, y, s.axes, s.boundary, s.blocks, s.kernel_shape, dtype=y.dtype, name="linop-kernel-convolution-adjoint"
+    )
 
 
-def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...],
-           method: Callable) -> da.Array:
+def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...], method: Callable) -> da.Array:
     """An operator without a block structure: its own axes in one chunk, one call per batch chunk.
 
     ``method`` runs ``op``'s own NumPy numerics (``_batched``, ``_forward`` / ``_backward``)
@@ -311,8 +335,14 @@ def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[i
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
     drop = tuple(range(n_lead, x.ndim)) if len(shape) != len(out_shape) else ()
     new = tuple(range(n_lead, n_lead + len(out_shape))) if drop else None
-    return x.map_blocks(method, chunks=chunks, dtype=x.dtype, drop_axis=drop, new_axis=new,
-                        meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype))
+    return x.map_blocks(
+        method,
+        chunks=chunks,
+        dtype=x.dtype,
+        drop_axis=drop,
+        new_axis=new,
+        meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype),
+    )
 
 
 def _conj(a: da.Array) -> da.Array:

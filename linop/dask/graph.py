@@ -32,7 +32,7 @@ import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-from ..geometry import AxisGeometry, block_bounds, output_block_bounds, input_block_bounds
+from ..geometry import AxisGeometry, block_bounds, input_block_bounds, output_block_bounds
 from ..operators.blocking import ChannelPlan
 from . import blocks as B
 from .halo import AxisRead, axis_reads
@@ -91,9 +91,11 @@ def _sizes(bounds: Sequence[int]) -> tuple[int, ...]:
 
 def _block_shape(lead_chunks, lead, bounds, blk, channels) -> tuple[int, ...]:
     """Shape of one block: its lead chunk sizes, its spatial extents, its channels (if any)."""
-    return (tuple(c[i] for c, i in zip(lead_chunks, lead))
-            + tuple(bounds[a][i + 1] - bounds[a][i] for a, i in enumerate(blk))
-            + (() if channels is None else (channels,)))
+    return (
+        tuple(c[i] for c, i in zip(lead_chunks, lead))
+        + tuple(bounds[a][i + 1] - bounds[a][i] for a, i in enumerate(blk))
+        + (() if channels is None else (channels,))
+    )
 
 
 def _reduce_into(layer: dict, key: tuple, parts: list, name: str) -> None:
@@ -122,8 +124,9 @@ def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, Channel
     return a, plan
 
 
-def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    dtype: np.dtype, name: str) -> da.Array:
+def blocked_forward(
+    x: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int, dtype: np.dtype, name: str
+) -> da.Array:
     """The operator described by ``axes``, ``boundary`` and ``blocks`` applied to ``x``, block by block.
 
     ``x`` is laid out ``(lead..., spatial..., [channels])``. The result keeps the lead
@@ -169,8 +172,17 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     return _array(out_name, layer, [x], chunks, dtype)
 
 
-def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    dtype: np.dtype, name: str, input_bounds: Sequence[Sequence[int]] | None = None) -> da.Array:
+def blocked_adjoint(
+    y: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    *,
+    n_lead: int,
+    dtype: np.dtype,
+    name: str,
+    input_bounds: Sequence[Sequence[int]] | None = None,
+) -> da.Array:
     """The adjoint of :func:`blocked_forward` applied to ``y``: block adjoints, overlap-added.
 
     Each block of ``y`` gives its contribution over the input samples its forward read
@@ -218,9 +230,19 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     return _array(out_name, layer, [y], chunks, dtype)
 
 
-def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks, kernel_shape: tuple[int, ...], *, out_bounds: Sequence[Sequence[int]],
-                   out_trail: tuple[int, ...], dtype: np.dtype, name: str) -> da.Array:
+def kernel_forward(
+    image: da.Array,
+    w: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    kernel_shape: tuple[int, ...],
+    *,
+    out_bounds: Sequence[Sequence[int]],
+    out_trail: tuple[int, ...],
+    dtype: np.dtype,
+    name: str,
+) -> da.Array:
     """``w -> image * w`` (a :class:`~linop.KernelConvolution`) with output blocks ``out_bounds``.
 
     The kernels ``w`` (``(lead..., *kernel_shape)``) are small and go whole to every block;
@@ -241,19 +263,30 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
         block_reads = tuple(reads[a][i] for a, i in enumerate(blk))
         key = (out_name,) + (0,) * n_lead + blk + (0,) * len(out_trail)
         if any(not r.stretches for r in block_reads):
-            shape = w.shape[:n_lead] + tuple(
-                out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
+            shape = (
+                w.shape[:n_lead] + tuple(out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
+            )
             layer[key] = (np.zeros, shape, dtype)
             continue
         nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
         layer[key] = (B.kernel_forward_block, blocks, nested, block_reads, w_key, dtype)
-    chunks = tuple((n,) for n in w.shape[:n_lead]) + tuple(_sizes(b) for b in out_bounds) + tuple(
-        (c,) for c in out_trail)
+    chunks = (
+        tuple((n,) for n in w.shape[:n_lead]) + tuple(_sizes(b) for b in out_bounds) + tuple((c,) for c in out_trail)
+    )
     return _array(out_name, layer, [image, w], chunks, dtype)
 
 
-def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks, kernel_shape: tuple[int, ...], *, dtype: np.dtype, name: str) -> da.Array:
+def kernel_adjoint(
+    image: da.Array,
+    y: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    kernel_shape: tuple[int, ...],
+    *,
+    dtype: np.dtype,
+    name: str,
+) -> da.Array:
     """The kernel gradient ``K_x^H y``: each block of ``y`` against its haloed image block, summed in a tree.
 
     The result, ``(lead..., *kernel_shape)``, is one chunk.

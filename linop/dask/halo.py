@@ -130,9 +130,8 @@ def axis_read(axis: AxisGeometry, boundary: str, bounds: Sequence[int], j_lo: in
     return AxisRead(tuple(stretches), (0, 0))
 
 
-def axis_reads(axis: AxisGeometry, boundary: str, input_bounds: Sequence[int],
-               output_bounds: Sequence[int]) -> tuple[AxisRead, ...]:
+def axis_reads(
+    axis: AxisGeometry, boundary: str, input_bounds: Sequence[int], output_bounds: Sequence[int]
+) -> tuple[AxisRead, ...]:
     """:func:`axis_read` for every output block ``output_bounds[i] .. output_bounds[i+1]-1``."""
-    return tuple(
-        axis_read(axis, boundary, input_bounds, lo, hi) for lo, hi in zip(output_bounds, output_bounds[1:])
-    )
+    return tuple(axis_read(axis, boundary, input_bounds, lo, hi) for lo, hi in zip(output_bounds, output_bounds[1:]))

@@ -74,17 +74,36 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
     True
     """
 
-    def __init__(self, image: da.Array, kernel_shape: int | Sequence[int], *, stride: int | Sequence[int] = 1,
-                 padding: PaddingSpec = "valid", dilation: int | Sequence[int] = 1, groups: int = 1,
-                 boundary: str = "constant", flip: bool = False, method: str = "auto"):
+    def __init__(
+        self,
+        image: da.Array,
+        kernel_shape: int | Sequence[int],
+        *,
+        stride: int | Sequence[int] = 1,
+        padding: PaddingSpec = "valid",
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        boundary: str = "constant",
+        flip: bool = False,
+        method: str = "auto",
+    ):
         check_dask_array(image, "image")
         if image.ndim == 0:
             raise ValueError("image must have at least one axis; got a 0-d array")
         if 0 in image.shape:
             raise ValueError(f"image must not be empty; got shape {image.shape}")
         self.record = ConvRecord.resolve(
-            kernel_shape, image.shape, stride=stride, padding=padding, dilation=dilation, groups=groups,
-            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape", input_name="image",
+            kernel_shape,
+            image.shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
+            method=method,
+            kernel_name="kernel_shape",
+            input_name="image",
         )
         dtype = image.dtype if np.issubdtype(image.dtype, np.inexact) else np.dtype(np.float64)
         dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
@@ -120,15 +139,32 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
         g = self.geometry
         out_bounds = [output_block_bounds(ax, block_bounds(c)) for ax, c in zip(g.axes, self.image.chunks)]
         out_trail = (g.out_channels,) if g.channels else ()
-        return graph.kernel_forward(self.image, w, g.axes, g.boundary, self.blocks, g.kernel_shape,
-                                    out_bounds=out_bounds, out_trail=out_trail, dtype=w.dtype,
-                                    name="linop-kernel-convolution")
+        return graph.kernel_forward(
+            self.image,
+            w,
+            g.axes,
+            g.boundary,
+            self.blocks,
+            g.kernel_shape,
+            out_bounds=out_bounds,
+            out_trail=out_trail,
+            dtype=w.dtype,
+            name="linop-kernel-convolution",
+        )
 
     def adjoint_graph(self, y: da.Array) -> da.Array:
         """``K^H y`` for Dask ``y`` of shape ``(..., *output_shape)``: the blocks' kernel gradients, summed."""
         g = self.geometry
-        return graph.kernel_adjoint(self.image, y, g.axes, g.boundary, self.blocks, g.kernel_shape,
-                                    dtype=y.dtype, name="linop-kernel-convolution-adjoint")
+        return graph.kernel_adjoint(
+            self.image,
+            y,
+            g.axes,
+            g.boundary,
+            self.blocks,
+            g.kernel_shape,
+            dtype=y.dtype,
+            name="linop-kernel-convolution-adjoint",
+        )
 
     def block_structure(self) -> Scheduled | None:
         """On Dask arrays this operator builds its own graphs (``None`` for a subclass that
@@ -145,5 +181,7 @@ class DaskKernelConvolution(ConvParameters, ShapedOperator):
         return np.asarray(self.adjoint_graph(da.from_array(y, chunks=chunks)).compute())
 
     def __repr__(self) -> str:
-        return (f"DaskKernelConvolution(image {self.image.shape} in chunks {self.image.chunksize}, "
-                f"kernel_shape={self.input_shape}, output_shape={self.output_shape})")
+        return (
+            f"DaskKernelConvolution(image {self.image.shape} in chunks {self.image.chunksize}, "
+            f"kernel_shape={self.input_shape}, output_shape={self.output_shape})"
+        )

@@ -13,8 +13,14 @@ from dask.array.core import normalize_chunks
 from ..arguments import check_operand as check_shape_and_dtype
 from ..arguments import is_integer
 
-__all__ = ["check_batch_chunks", "check_chunks", "check_dask_array", "check_operand", "check_operator",
-           "check_scheduler"]
+__all__ = [
+    "check_batch_chunks",
+    "check_chunks",
+    "check_dask_array",
+    "check_operand",
+    "check_operator",
+    "check_scheduler",
+]
 
 #: Scheduler names ``compute(scheduler=...)`` accepts besides dask's local ones (a running ``Client``).
 DISTRIBUTED_NAMES = ("distributed", "dask.distributed")
@@ -53,9 +59,7 @@ def check_dask_array(a: object, name: str) -> da.Array:
     if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array; got dtype {a.dtype}")
     if any(math.isnan(s) for s in a.shape):
-        raise ValueError(
-            f"{name} has unknown chunk sizes (shape {a.shape}); call {name}.compute_chunk_sizes() first"
-        )
+        raise ValueError(f"{name} has unknown chunk sizes (shape {a.shape}); call {name}.compute_chunk_sizes() first")
     return a
 
 
@@ -83,8 +87,10 @@ def check_operand(op: Any, a: da.Array, shape: tuple[int, ...], name: str) -> da
 
 
 #: What one axis's entry of a chunks argument may be, in words (for the errors).
-AXIS_FORMS = ("a positive chunk size, -1 (the whole axis), 'auto', "
-              "or a sequence of positive chunk sizes that add up to the axis length")
+AXIS_FORMS = (
+    "a positive chunk size, -1 (the whole axis), 'auto', "
+    "or a sequence of positive chunk sizes that add up to the axis length"
+)
 
 
 def _axis_entry(entry: object, n: int, where: str) -> int | str | tuple[int, ...]:
@@ -176,6 +182,8 @@ def check_scheduler(scheduler: object, name: str = "scheduler") -> object:
         return scheduler
     if isinstance(scheduler, str):
         if scheduler not in names:
-            raise ValueError(f"{name} must be None, a Client or one of {', '.join(map(repr, names))}; got {scheduler!r}")
+            raise ValueError(
+                f"{name} must be None, a Client or one of {', '.join(map(repr, names))}; got {scheduler!r}"
+            )
         return scheduler
     raise TypeError(f"{name} must be None, a Client or a scheduler name; got {type(scheduler).__name__} {scheduler!r}")

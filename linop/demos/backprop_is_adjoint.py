@@ -171,17 +171,27 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         fd_x = _central_differences(lambda xs: objective(A.apply(xs)), x, setting.step)
         fd_w = _central_differences(_kernel_loss(x, objective, setting), w, setting.step)
         adjoint_gradients[name] = (grad_x, grad_w, fd_x, fd_w)
-        report.measure(f"fd_error_x_{name}", f"L = {names[name]}: dL/dx = A.H g vs differences",
-                       relative_error(grad_x, fd_x))
-        report.measure(f"fd_error_w_{name}", f"L = {names[name]}: dL/dw = K.H g vs differences",
-                       relative_error(grad_w, fd_w))
-    report.measure("adjoint_identity", "|<A x, g> - <x, A.H g>| / |<A x, g>|",
-                   abs(np.vdot(A.apply(x), g) - np.vdot(x, A.H.apply(g))) / abs(np.vdot(A.apply(x), g)))
-    report.measure("kernel_identity", "|<K w, g> - <w, K.H g>| / |<K w, g>|",
-                   abs(np.vdot(K.apply(w), g) - np.vdot(w, K.H.apply(g))) / abs(np.vdot(K.apply(w), g)))
+        report.measure(
+            f"fd_error_x_{name}", f"L = {names[name]}: dL/dx = A.H g vs differences", relative_error(grad_x, fd_x)
+        )
+        report.measure(
+            f"fd_error_w_{name}", f"L = {names[name]}: dL/dw = K.H g vs differences", relative_error(grad_w, fd_w)
+        )
+    report.measure(
+        "adjoint_identity",
+        "|<A x, g> - <x, A.H g>| / |<A x, g>|",
+        abs(np.vdot(A.apply(x), g) - np.vdot(x, A.H.apply(g))) / abs(np.vdot(A.apply(x), g)),
+    )
+    report.measure(
+        "kernel_identity",
+        "|<K w, g> - <w, K.H g>| / |<K w, g>|",
+        abs(np.vdot(K.apply(w), g) - np.vdot(w, K.H.apply(g))) / abs(np.vdot(K.apply(w), g)),
+    )
     fd_errors = [m.value for m in report.measurements if m.key.startswith("fd_error")]
-    report.claim(f"every gradient matches central differences (relative error < {FINITE_DIFFERENCE_TOLERANCE:g})",
-                 max(fd_errors) < FINITE_DIFFERENCE_TOLERANCE)
+    report.claim(
+        f"every gradient matches central differences (relative error < {FINITE_DIFFERENCE_TOLERANCE:g})",
+        max(fd_errors) < FINITE_DIFFERENCE_TOLERANCE,
+    )
 
     try:
         torch = importlib.import_module("torch")
@@ -196,20 +206,36 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         torch_errors = [report.value("torch_error_y")]
         for name in objectives:
             grad_x, grad_w = adjoint_gradients[name][:2]
-            torch_errors.append(report.measure(f"torch_error_x_{name}", f"L = {names[name]}: A.H g vs autograd",
-                                               relative_error(grad_x, reference[name]["x"])))
-            torch_errors.append(report.measure(f"torch_error_w_{name}", f"L = {names[name]}: K.H g vs autograd",
-                                               relative_error(grad_w, reference[name]["w"])))
-        report.claim(f"PyTorch's autograd gives the same output and gradients (relative error < {AUTOGRAD_TOLERANCE:g})",
-                     max(torch_errors) < AUTOGRAD_TOLERANCE)
+            torch_errors.append(
+                report.measure(
+                    f"torch_error_x_{name}",
+                    f"L = {names[name]}: A.H g vs autograd",
+                    relative_error(grad_x, reference[name]["x"]),
+                )
+            )
+            torch_errors.append(
+                report.measure(
+                    f"torch_error_w_{name}",
+                    f"L = {names[name]}: K.H g vs autograd",
+                    relative_error(grad_w, reference[name]["w"]),
+                )
+            )
+        report.claim(
+            f"PyTorch's autograd gives the same output and gradients (relative error < {AUTOGRAD_TOLERANCE:g})",
+            max(torch_errors) < AUTOGRAD_TOLERANCE,
+        )
 
     if figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 
         grad_x, grad_w, fd_x, fd_w = adjoint_gradients["softplus"]
-        fig, axes = plot.new_figure(2, 3, panel_size=3.2, title=(
-            "L = sum softplus(A x): backpropagation = adjoint, checked by central differences"))
+        fig, axes = plot.new_figure(
+            2,
+            3,
+            panel_size=3.2,
+            title=("L = sum softplus(A x): backpropagation = adjoint, checked by central differences"),
+        )
         rows = (
             (grad_x[..., 0], fd_x[..., 0], "dL/dx, input channel 0", "A.H g"),
             (_kernel_mosaic(grad_w), _kernel_mosaic(fd_w), "dL/dw (tiles: c_in down, c_out across)", "K.H g"),
@@ -217,12 +243,22 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         for row, (adjoint, differences, what, formula) in enumerate(rows):
             panels = axes[3 * row : 3 * row + 3]
             scale = float(np.nanmax(np.abs(adjoint)))
-            plot.plot_images([adjoint, differences], [f"{what}\nadjoint {formula}", f"{what}\ncentral differences"],
-                             axes=panels[:2], value_range=(-scale, scale), cmap="RdBu_r")
+            plot.plot_images(
+                [adjoint, differences],
+                [f"{what}\nadjoint {formula}", f"{what}\ncentral differences"],
+                axes=panels[:2],
+                value_range=(-scale, scale),
+                cmap="RdBu_r",
+            )
             difference = adjoint - differences
             largest = float(np.nanmax(np.abs(difference))) or 1.0
-            plot.plot_images([difference], [f"adjoint - differences (own scale)\nmax |.| = {largest:.1e}"],
-                             axes=panels[2:], value_range=(-largest, largest), cmap="RdBu_r")
+            plot.plot_images(
+                [difference],
+                [f"adjoint - differences (own scale)\nmax |.| = {largest:.1e}"],
+                axes=panels[2:],
+                value_range=(-largest, largest),
+                cmap="RdBu_r",
+            )
         save_into_report(report, fig, out_dir, "backprop_is_adjoint.png")
     return report
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+
 from ..arguments import is_integer
 
 __all__ = [
@@ -106,8 +107,9 @@ def synthetic_image(shape: tuple[int, int] = FULL_SHAPE, *, color: bool = False)
         ((0.72, 0.75, 0.06, 0.06), (0.05, 0.1, 0.3)),
     ]
     square = _soft_inside(np.minimum(0.06 * rows - abs(py - 0.5 * rows), 0.06 * cols - abs(px - 0.5 * cols)))
-    stripe_patch = _soft_inside(np.minimum(
-        np.minimum(py - 0.84 * rows, 0.95 * rows - py), np.minimum(px - 0.1 * cols, 0.9 * cols - px)))
+    stripe_patch = _soft_inside(
+        np.minimum(np.minimum(py - 0.84 * rows, 0.95 * rows - py), np.minimum(px - 0.1 * cols, 0.9 * cols - px))
+    )
     period = 16 - 12 * np.clip((x - 0.1) / 0.8, 0, 1)  # 16 px at the left end, 4 px at the right end
     stripes = 0.5 + 0.35 * np.sin(2 * np.pi * np.cumsum(1 / period, axis=1))
     channels = []

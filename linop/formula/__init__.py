@@ -113,5 +113,6 @@ def from_formula(
     """
     from .assembly import make_operator
 
-    return make_operator(formula, sizes=sizes, arrays=arrays, input_shape=input_shape,
-                         output_shape=output_shape, dtype=dtype)
+    return make_operator(
+        formula, sizes=sizes, arrays=arrays, input_shape=input_shape, output_shape=output_shape, dtype=dtype
+    )

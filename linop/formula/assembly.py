@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..arguments import as_shape
+from ..arguments import as_shape, is_integer
 from ..symbolic.affine_sum import AffineSum, SumTerm
 from ..symbolic.derive import derive_adjoint
 from ..symbolic.steps import Step
-from .reader import build_formula
 from .compiler import CompileError, compile_formula
 from .grammar import FormulaError
 from .limits import MAX_ENTRIES
 from .operator import FormulaOperator
 from .program import Program
-from ..arguments import is_integer
+from .reader import build_formula
 
 __all__ = ["make_operator"]
 
@@ -79,8 +78,10 @@ def _checked_shape(shape: Any, name: str) -> tuple[int, ...] | None:
         return None
     shape = as_shape(shape, name)
     if math.prod(shape) > MAX_ENTRIES:
-        raise ValueError(f"{name} {shape} has {math.prod(shape):,} entries, above the limit of {MAX_ENTRIES:,} "
-                         f"entries per array of a formula operator (linop.formula.MAX_ENTRIES)")
+        raise ValueError(
+            f"{name} {shape} has {math.prod(shape):,} entries, above the limit of {MAX_ENTRIES:,} "
+            f"entries per array of a formula operator (linop.formula.MAX_ENTRIES)"
+        )
     return shape
 
 
@@ -103,9 +104,16 @@ def _readable(adjoint: AffineSum, forward: AffineSum) -> AffineSum:
         return sympy.sympify(e).xreplace(mapping)
 
     terms = tuple(
-        SumTerm(t.target, tuple(swap(e) for e in t.target_index), t.source, tuple(swap(e) for e in t.source_index),
-                swap(t.coefficient), tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.free),
-                tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.sums), tuple(swap(c) for c in t.conditions))
+        SumTerm(
+            t.target,
+            tuple(swap(e) for e in t.target_index),
+            t.source,
+            tuple(swap(e) for e in t.source_index),
+            swap(t.coefficient),
+            tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.free),
+            tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in t.sums),
+            tuple(swap(c) for c in t.conditions),
+        )
         for t in adjoint.terms
     )
     steps = tuple(Step(s.description, _swap_math(s.math, swap)) for s in adjoint.steps)
@@ -155,8 +163,9 @@ def make_operator(
         raise ValueError(f"dtype must be float32, float64, complex64 or complex128; got {np.dtype(dtype)}")
     parsed = None
     if isinstance(formula, str):
-        parsed = build_formula(formula, sizes=size_values, arrays=array_values, input_shape=in_shape,
-                               output_shape=out_shape)
+        parsed = build_formula(
+            formula, sizes=size_values, arrays=array_values, input_shape=in_shape, output_shape=out_shape
+        )
         symbolic, numeric, values = parsed.symbolic, parsed.numeric, parsed.sizes
     elif isinstance(formula, AffineSum):
         symbolic = formula
@@ -167,15 +176,20 @@ def make_operator(
             raise ValueError(f"sizes must give exactly the formula's sizes {sorted(names)}; got {sorted(size_values)}")
         values = {names[k]: v for k, v in size_values.items()}
         numeric = formula.subs(values) if values else formula
-        for given, actual, name in ((in_shape, numeric.source_shape, "input_shape"),
-                                    (out_shape, numeric.target_shape, "output_shape")):
+        for given, actual, name in (
+            (in_shape, numeric.source_shape, "input_shape"),
+            (out_shape, numeric.target_shape, "output_shape"),
+        ):
             if given is not None and tuple(int(n) for n in actual) != given:
                 raise ValueError(f"{name} {given} differs from the formula's {tuple(int(n) for n in actual)}")
     else:
         raise TypeError(f"formula must be a string or a linop.symbolic.AffineSum; got {type(formula).__name__}")
     if parsed is not None:  # the builder compiled every term already
-        forward = Program([s for t in parsed.programs for s in t.steps], tuple(int(n) for n in numeric.source_shape),
-                          tuple(int(n) for n in numeric.target_shape))
+        forward = Program(
+            [s for t in parsed.programs for s in t.steps],
+            tuple(int(n) for n in numeric.source_shape),
+            tuple(int(n) for n in numeric.target_shape),
+        )
     else:
         forward = _compile(numeric, array_values)
     adjoint_symbolic = adjoint_numeric = adjoint = None
@@ -194,8 +208,9 @@ def make_operator(
             if parsed is None:
                 raise
             node = parsed.rhs_node
-            raise FormulaError(f"cannot derive or compile the adjoint of this formula ({exc})", parsed.text,
-                               node.start, node.end) from None
+            raise FormulaError(
+                f"cannot derive or compile the adjoint of this formula ({exc})", parsed.text, node.start, node.end
+            ) from None
     complex_coefficients = _has_complex(forward) or _has_complex(adjoint)
     if dtype is None:
         chosen = np.dtype(np.complex128 if complex_coefficients else np.float64)
@@ -203,8 +218,18 @@ def make_operator(
         chosen = np.dtype(dtype)
         if complex_coefficients and not np.issubdtype(chosen, np.complexfloating):
             raise ValueError(f"dtype {chosen} is real but the formula has complex coefficients; use complex64/128")
-    spec = {"formula": formula, "sizes": size_values, "arrays": array_values, "input_shape": in_shape,
-            "output_shape": out_shape, "dtype": None if dtype is None else chosen.name}
-    formulas = {"forward": symbolic, "adjoint": adjoint_symbolic, "forward_numeric": numeric,
-                "adjoint_numeric": adjoint_numeric}
+    spec = {
+        "formula": formula,
+        "sizes": size_values,
+        "arrays": array_values,
+        "input_shape": in_shape,
+        "output_shape": out_shape,
+        "dtype": None if dtype is None else chosen.name,
+    }
+    formulas = {
+        "forward": symbolic,
+        "adjoint": adjoint_symbolic,
+        "forward_numeric": numeric,
+        "adjoint_numeric": adjoint_numeric,
+    }
     return FormulaOperator(_cast(forward, chosen), _cast(adjoint, chosen), chosen, formulas, spec)

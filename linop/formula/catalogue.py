@@ -95,8 +95,14 @@ class FormulaEntry:
         """
         from . import from_formula
 
-        return from_formula(self.formula, sizes=dict(self.sizes), arrays=dict(self.arrays),
-                            input_shape=self.input_shape, output_shape=self.output_shape, dtype=dtype)
+        return from_formula(
+            self.formula,
+            sizes=dict(self.sizes),
+            arrays=dict(self.arrays),
+            input_shape=self.input_shape,
+            output_shape=self.output_shape,
+            dtype=dtype,
+        )
 
 
 # -- text helpers -------------------------------------------------------------------------
@@ -117,8 +123,9 @@ def _fit(value_n: int, value_next: int, n: int) -> tuple[int, int]:
     return a, value_n - a * n
 
 
-def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str,
-                    boundary: str) -> list[str]:
+def _extended_reads(
+    array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str, boundary: str
+) -> list[str]:
     """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary boundary, as one
     Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`, ``i = 0..n-1``.
 
@@ -135,7 +142,9 @@ def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n
         constant = piece.sign * shift + piece.offset
         if symbolic:
             other = following[number]
-            first_t = _linear_text([(_fit(first, other.first - shift, n)[0], size)], _fit(first, other.first - shift, n)[1])
+            first_t = _linear_text(
+                [(_fit(first, other.first - shift, n)[0], size)], _fit(first, other.first - shift, n)[1]
+            )
             last_t = _linear_text([(_fit(last, other.last - shift, n)[0], size)], _fit(last, other.last - shift, n)[1])
             a, b = _fit(constant, other.sign * shift + other.offset, n)
         else:
@@ -187,8 +196,9 @@ def _check_boundary(boundary: str, allowed: Sequence[str]) -> str:
 
 
 # -- the entries ----------------------------------------------------------------------------
-def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
-                    shape: tuple[int, int] = (8, 8)) -> FormulaEntry:
+def average_pooling(
+    k: int = 2, stride: int | None = None, padding: int = 0, shape: tuple[int, int] = (8, 8)
+) -> FormulaEntry:
     """``k x k`` average pooling with stride ``s`` and zero padding ``p`` (zeros count in the mean):
 
     .. math::
@@ -222,12 +232,13 @@ def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
     M = AxisGeometry(H, k, s, 1, padding, padding).output_size
     N = AxisGeometry(W, k, s, 1, padding, padding).output_size
     guards = "[0 <= s*i + m - p < H] [0 <= s*j + n - p < W] " if padding else ""
-    text = (f"y[i, j] = sum(m=0..k-1, n=0..k-1) {guards}x[s*i + m - p, s*j + n - p] / k**2 "
-            f"for i = 0..M-1, j = 0..N-1")
+    text = f"y[i, j] = sum(m=0..k-1, n=0..k-1) {guards}x[s*i + m - p, s*j + n - p] / k**2 for i = 0..M-1, j = 0..N-1"
     return FormulaEntry(
         f"average pooling {k}x{k} stride {s} padding {padding}",
-        f"{k} x {k} average pooling, stride {s}, zero padding {padding}, {H} x {W} -> {M} x {N}", text,
-        dict(k=k, s=s, p=padding, H=H, W=W, M=M, N=N), input_shape=(H, W),
+        f"{k} x {k} average pooling, stride {s}, zero padding {padding}, {H} x {W} -> {M} x {N}",
+        text,
+        dict(k=k, s=s, p=padding, H=H, W=W, M=M, N=N),
+        input_shape=(H, W),
     )
 
 
@@ -254,8 +265,11 @@ def nearest_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Form
            [1., 1., 2., 2.]])
     """
     return FormulaEntry(
-        f"nearest upsampling x{factor}", f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
-        "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1", dict(f=factor), input_shape=tuple(shape),
+        f"nearest upsampling x{factor}",
+        f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
+        "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1",
+        dict(f=factor),
+        input_shape=tuple(shape),
     )
 
 
@@ -288,13 +302,19 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
            [4., 5., 6.]])
     """
     H, W = shape
-    text = ("y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
-            "((f - r) * ((f - q) * x[i, j] + [q >= 1] q * x[i, j + 1]) "
-            "+ [r >= 1] r * ((f - q) * x[i + 1, j] + [q >= 1] q * x[i + 1, j + 1])) / f**2 "
-            "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1")
+    text = (
+        "y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
+        "((f - r) * ((f - q) * x[i, j] + [q >= 1] q * x[i, j + 1]) "
+        "+ [r >= 1] r * ((f - q) * x[i + 1, j] + [q >= 1] q * x[i + 1, j + 1])) / f**2 "
+        "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1"
+    )
     return FormulaEntry(
-        f"bilinear upsampling x{factor}", f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
-        text, dict(f=factor, H=H, W=W), input_shape=(H, W), output_shape=((H - 1) * factor + 1, (W - 1) * factor + 1),
+        f"bilinear upsampling x{factor}",
+        f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
+        text,
+        dict(f=factor, H=H, W=W),
+        input_shape=(H, W),
+        output_shape=((H - 1) * factor + 1, (W - 1) * factor + 1),
     )
 
 
@@ -341,8 +361,13 @@ def finite_difference(kind: str = "forward", boundary: str = "constant", n: int 
         text = texts[kind]
     else:
         text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', boundary)} for i = 0..n-1"
-    return FormulaEntry(f"{kind} difference {boundary}", f"{kind} difference on {n} samples, boundary {boundary}",
-                        text, dict(n=n), input_shape=(n,))
+    return FormulaEntry(
+        f"{kind} difference {boundary}",
+        f"{kind} difference on {n} samples, boundary {boundary}",
+        text,
+        dict(n=n),
+        input_shape=(n,),
+    )
 
 
 @renamed_keyword("mode", "boundary")
@@ -380,8 +405,13 @@ def gradient(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> Formula
     rows = _difference("forward", "x", ["i", "j"], 0, H, "H", boundary)
     cols = _difference("forward", "x", ["i", "j"], 1, W, "W", boundary)
     text = f"y[c, i, j] = [c == 0] ({rows}) + [c == 1] ({cols}) for c = 0..1, i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"gradient {boundary}", f"image gradient (forward differences), {H} x {W}, boundary {boundary}",
-                        text, dict(H=H, W=W), input_shape=(H, W))
+    return FormulaEntry(
+        f"gradient {boundary}",
+        f"image gradient (forward differences), {H} x {W}, boundary {boundary}",
+        text,
+        dict(H=H, W=W),
+        input_shape=(H, W),
+    )
 
 
 @renamed_keyword("mode", "boundary")
@@ -427,8 +457,13 @@ def divergence(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> Formu
         return f"{at} - {behind} - [{var} == 0] x[{c}, {', '.join(last)}]"
 
     text = f"y[i, j] = {axis(0, 'i', 'H')} + {axis(1, 'j', 'W')} for i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"divergence {boundary}", f"divergence (backward differences), {H} x {W}, boundary {boundary}",
-                        text, dict(H=H, W=W), input_shape=(2, H, W))
+    return FormulaEntry(
+        f"divergence {boundary}",
+        f"divergence (backward differences), {H} x {W}, boundary {boundary}",
+        text,
+        dict(H=H, W=W),
+        input_shape=(2, H, W),
+    )
 
 
 @renamed_keyword("mode", "boundary")
@@ -456,8 +491,9 @@ def prove_divergence(boundary: str = "edge", shape: tuple[int, int] = (4, 5)):
 
     grad = gradient(boundary, shape).build()
     div = divergence(boundary, shape).build()
-    return check_negative_adjoint(div._formulas["forward_numeric"], grad._formulas["forward_numeric"],
-                                  first_name="div", second_name="grad")
+    return check_negative_adjoint(
+        div._formulas["forward_numeric"], grad._formulas["forward_numeric"], first_name="div", second_name="grad"
+    )
 
 
 def _seeded(shape: tuple[int, ...], seed: int, complex_: bool = False) -> np.ndarray:
@@ -489,8 +525,10 @@ def toeplitz(m: int = 6, n: int = 5, seed: int = 0, complex_: bool = False) -> F
     (4, 3)
     """
     return FormulaEntry(
-        "Toeplitz" + (" complex" if complex_ else ""), f"Toeplitz product, {m} x {n}",
-        "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1", dict(m=m, n=n),
+        "Toeplitz" + (" complex" if complex_ else ""),
+        f"Toeplitz product, {m} x {n}",
+        "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1",
+        dict(m=m, n=n),
         {"t": _seeded((m + n - 1,), seed, complex_)},
     )
 
@@ -515,8 +553,13 @@ def hankel(m: int = 6, n: int = 5, seed: int = 1) -> FormulaEntry:
     >>> cat.hankel(4, 3).build().shape
     (4, 3)
     """
-    return FormulaEntry("Hankel", f"Hankel product, {m} x {n}", "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
-                        dict(m=m, n=n), {"h": _seeded((m + n - 1,), seed)})
+    return FormulaEntry(
+        "Hankel",
+        f"Hankel product, {m} x {n}",
+        "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
+        dict(m=m, n=n),
+        {"h": _seeded((m + n - 1,), seed)},
+    )
 
 
 def dft(N: int = 8) -> FormulaEntry:
@@ -539,12 +582,17 @@ def dft(N: int = 8) -> FormulaEntry:
     >>> np.allclose(A @ np.arange(4.0), np.fft.fft(np.arange(4.0)))
     True
     """
-    return FormulaEntry("DFT", f"discrete Fourier transform on {N} samples (complex coefficients)",
-                        "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1", dict(N=N))
+    return FormulaEntry(
+        "DFT",
+        f"discrete Fourier transform on {N} samples (complex coefficients)",
+        "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1",
+        dict(N=N),
+    )
 
 
-def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2,
-                 size: tuple[int, int] = (4, 3)) -> FormulaEntry:
+def strided_crop(
+    shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2, size: tuple[int, int] = (4, 3)
+) -> FormulaEntry:
     """``y[i, j] = x[a + s i, b + s j]``: a strided crop (adjoint: zero insertion into the window).
 
     Parameters
@@ -569,9 +617,11 @@ def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2
     (4, 3)
     """
     return FormulaEntry(
-        "strided crop", f"crop from {start} with stride {stride}, {shape} -> {size}",
+        "strided crop",
+        f"crop from {start} with stride {stride}, {shape} -> {size}",
         "y[i, j] = x[a + s*i, b + s*j] for i = 0..M-1, j = 0..N-1",
-        dict(a=start[0], b=start[1], s=stride, M=size[0], N=size[1]), input_shape=tuple(shape),
+        dict(a=start[0], b=start[1], s=stride, M=size[0], N=size[1]),
+        input_shape=tuple(shape),
     )
 
 
@@ -593,8 +643,9 @@ def transpose(shape: tuple[int, int] = (4, 6)) -> FormulaEntry:
     >>> cat.transpose((2, 3)).build().output_shape
     (3, 2)
     """
-    return FormulaEntry("transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]",
-                        input_shape=tuple(shape))
+    return FormulaEntry(
+        "transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]", input_shape=tuple(shape)
+    )
 
 
 def lecture_convolution() -> FormulaEntry:
@@ -610,8 +661,12 @@ def lecture_convolution() -> FormulaEntry:
     >>> print(cat.lecture_convolution().build().adjoint_formula)
     Eq(x[i], Sum(k[i - 2*j]*y[j], (j, Max(0, ceiling(i/2) - 1), Min(2, floor(i/2)))))
     """
-    return FormulaEntry("convolution 3 taps stride 2", "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
-                        "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2", arrays={"k": np.array([0.5, 1.0, 0.5])})
+    return FormulaEntry(
+        "convolution 3 taps stride 2",
+        "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
+        "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2",
+        arrays={"k": np.array([0.5, 1.0, 0.5])},
+    )
 
 
 def catalogue() -> tuple[FormulaEntry, ...]:
@@ -634,12 +689,22 @@ def catalogue() -> tuple[FormulaEntry, ...]:
         linear_upsampling(2, (4, 5)),
         linear_upsampling(3, (3, 4)),
     ]
-    entries += [finite_difference(kind, boundary, 7) for kind in ("forward", "backward", "central")
-                for boundary in DIFFERENCE_MODES]
+    entries += [
+        finite_difference(kind, boundary, 7)
+        for kind in ("forward", "backward", "central")
+        for boundary in DIFFERENCE_MODES
+    ]
     entries += [gradient(boundary, (4, 5)) for boundary in DIFFERENCE_MODES[:-1]]
     entries += [divergence(boundary, (4, 5)) for boundary in DIVERGENCE_MODES]
-    entries += [toeplitz(6, 5), toeplitz(4, 5, 2, complex_=True), hankel(6, 5), dft(8), strided_crop(), transpose(),
-                lecture_convolution()]
+    entries += [
+        toeplitz(6, 5),
+        toeplitz(4, 5, 2, complex_=True),
+        hankel(6, 5),
+        dft(8),
+        strided_crop(),
+        transpose(),
+        lecture_convolution(),
+    ]
     return tuple(entries)
 
 

@@ -78,11 +78,11 @@ class _Linear:
     const: int
     denominator: int = 1
 
-    def subs(self, values: Mapping[Symbol, int]) -> "_Linear":
+    def subs(self, values: Mapping[Symbol, int]) -> _Linear:
         const = self.const + sum(a * values[v] for v, a in self.coeffs.items() if v in values)
         return _Linear({v: a for v, a in self.coeffs.items() if v not in values}, const, self.denominator)
 
-    def substitute(self, var: Symbol, form: "_Linear") -> "_Linear":
+    def substitute(self, var: Symbol, form: _Linear) -> _Linear:
         """Replace ``var`` by an integer form (denominator 1)."""
         a = self.coeffs.get(var, 0)
         if a == 0:
@@ -155,7 +155,10 @@ def _conditions(term: SumTerm, variables: list[Symbol]) -> tuple[list[_Linear], 
                 divisibilities.append((_Linear(form.coeffs, form.const), int(modulus) * form.denominator))
                 continue
             form = _linear(lhs - rhs, variables, "the condition")
-            inequalities += [_Linear(form.coeffs, form.const), _Linear({v: -a for v, a in form.coeffs.items()}, -form.const)]
+            inequalities += [
+                _Linear(form.coeffs, form.const),
+                _Linear({v: -a for v, a in form.coeffs.items()}, -form.const),
+            ]
             continue
         nonneg = as_nonnegative(c)
         if nonneg is None:
@@ -260,7 +263,8 @@ def _rebase(term: _Term, counter: itertools.count) -> bool:
     term.ranges[t] = (low, high)
     term.inequalities = [i.substitute(eliminated, form) for i in term.inequalities]
     term.inequalities += [
-        _Linear(dict(form.coeffs), -lo_e), _Linear({v: -c for v, c in form.coeffs.items()}, hi_e),
+        _Linear(dict(form.coeffs), -lo_e),
+        _Linear({v: -c for v, c in form.coeffs.items()}, hi_e),
     ]
     term.divisibilities = [(f.substitute(eliminated, form), d) for f, d in term.divisibilities]
     term.target = [f.substitute(eliminated, form) for f in term.target]
@@ -291,15 +295,19 @@ def _check_bounded(term: _Term) -> None:
         for axis, form in enumerate(forms):
             low, high = _extremes(form, term.ranges)
             if max(abs(low), abs(high)) > _MAX_INDEX:
-                raise CompileError(f"the {which} index on axis {axis} reaches {low if abs(low) > abs(high) else high}, "
-                                   f"beyond any array")
+                raise CompileError(
+                    f"the {which} index on axis {axis} reaches {low if abs(low) > abs(high) else high}, "
+                    f"beyond any array"
+                )
     # conditions are evaluated on NumPy int64 grids: every intermediate must fit
     for form, modulus in [(i, 1) for i in term.inequalities] + term.divisibilities:
-        size = abs(form.const) + sum(abs(a) * max(abs(lo), abs(hi)) for v, a in form.coeffs.items()
-                                     for lo, hi in [term.ranges[v]])
+        size = abs(form.const) + sum(
+            abs(a) * max(abs(lo), abs(hi)) for v, a in form.coeffs.items() for lo, hi in [term.ranges[v]]
+        )
         if size > _MAX_INDEX or abs(modulus) > _MAX_INDEX:
-            raise CompileError("a bound or a condition of the formula holds numbers too large to evaluate "
-                               "(beyond 2**62)")
+            raise CompileError(
+                "a bound or a condition of the formula holds numbers too large to evaluate (beyond 2**62)"
+            )
 
 
 def _prepare(sum_term: SumTerm) -> _Term:
@@ -364,8 +372,10 @@ def _choose(term: _Term) -> list:
             if table > MAX_TABLE and chosen & coefficient_vars:
                 continue
             # the cheapest choice within MAX_STEPS steps (compile_term refuses more)
-            cost = (steps > MAX_STEPS,
-                    steps * STEP_OVERHEAD + steps * work * (2 if tied or chosen & coefficient_vars else 1))
+            cost = (
+                steps > MAX_STEPS,
+                steps * STEP_OVERHEAD + steps * work * (2 if tied or chosen & coefficient_vars else 1),
+            )
             if cost < best_cost:
                 best, best_cost = list(subset), cost
     return [v for v in term.variables if v in set(best)]
@@ -408,7 +418,7 @@ def _axis_index(form: _Linear, progressions: dict, what: str) -> tuple[object, S
             raise CompileError(f"{what} is not an integer")
         value = form.const // form.denominator
         return value, None, value, value
-    (v, a), = inside
+    ((v, a),) = inside
     start, step, count = progressions[v]
     first, stride = a * start + form.const, a * step
     if first % form.denominator or stride % form.denominator:
@@ -426,8 +436,9 @@ def _axis_index(form: _Linear, progressions: dict, what: str) -> tuple[object, S
 CONVOLUTION_MIN_TABLE = 4096
 
 
-def _convolution_pattern(term: _Term, chosen: list, target_vars: list, source_vars: list, contracted: list,
-                         arrays: Mapping[str, np.ndarray]) -> tuple | None:
+def _convolution_pattern(
+    term: _Term, chosen: list, target_vars: list, source_vars: list, contracted: list, arrays: Mapping[str, np.ndarray]
+) -> tuple | None:
     """``(array, index form)`` when the term is ``y[u] += sum_w a[+-u +-w + c] x[w]`` (one output and
     one summed variable, the coefficient one entry of a 1-D array, possibly conjugated): a Toeplitz
     (``a[u - w]``) or Hankel (``a[u + w]``) sum, i.e. a convolution; ``None`` otherwise."""
@@ -452,8 +463,9 @@ def _convolution_pattern(term: _Term, chosen: list, target_vars: list, source_va
     return (np.conj(array) if conjugate else array), form
 
 
-def _convolution_step(banded: tuple, fixed: Mapping[Symbol, int], progressions: dict, u: Symbol,
-                      w: Symbol) -> tuple | None:
+def _convolution_step(
+    banded: tuple, fixed: Mapping[Symbol, int], progressions: dict, u: Symbol, w: Symbol
+) -> tuple | None:
     """The kernel and ``(offset, count, reverse)`` of a banded sum for :class:`Step` (``None``: use the table).
 
     With ``u = u0 + k``, ``w = w0 + l`` the coefficient is ``a[c0 + s_u k + s_w l]``: for
@@ -501,7 +513,7 @@ def _fourier_step(fourier: tuple, progressions: dict, k: Symbol, m: Symbol) -> t
     a DFT of an astronomical length)."""
     sign, n = fourier
     (k0, k_step, K), (m0, m_step, L) = progressions[k], progressions[m]
-    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or K > n or L > n or n > max(K * L, 64):
+    if (k0, k_step, m0, m_step) != (0, 1, 0, 1) or n < K or n < L or n > max(K * L, 64):
         return None
     return sign, n, K
 
@@ -562,11 +574,10 @@ class _CoefficientTable:
         try:
             self.function = sympy.lambdify(arguments + self.slots, masked, modules="numpy")
         except (KeyError, NameError, SyntaxError, TypeError) as exc:
-            raise CompileError(f"cannot evaluate the coefficient {expr} numerically ({type(exc).__name__}: {exc})") \
-                from None
-        self.indices = [
-            [_linear(i, term.variables, f"the index of {a.base}") for i in a.indices] for a in self.atoms
-        ]
+            raise CompileError(
+                f"cannot evaluate the coefficient {expr} numerically ({type(exc).__name__}: {exc})"
+            ) from None
+        self.indices = [[_linear(i, term.variables, f"the index of {a.base}") for i in a.indices] for a in self.atoms]
         for atom, forms in zip(self.atoms, self.indices):
             if any(max(map(abs, _extremes(f, term.ranges))) > _MAX_INDEX for f in forms):
                 raise CompileError(f"the coefficient array {atom.base} is read at an index beyond any array ({atom})")
@@ -617,14 +628,16 @@ class _CoefficientTable:
             with np.errstate(all="ignore"):
                 out = np.asarray(self.function(*args, *slots))
         except (ArithmeticError, TypeError, ValueError, KeyError, NameError) as exc:
-            raise CompileError(f"cannot evaluate the coefficient {self.expr} numerically ({type(exc).__name__}: "
-                               f"{exc})") from None
+            raise CompileError(
+                f"cannot evaluate the coefficient {self.expr} numerically ({type(exc).__name__}: {exc})"
+            ) from None
         if out.dtype == object or not np.issubdtype(out.dtype, np.number):
             raise CompileError(f"the coefficient {self.expr} does not evaluate to numbers")
         finite = np.isfinite(out) if not np.ndim(valid) else np.isfinite(out) | ~np.asarray(valid, dtype=bool)
         if not np.all(finite):
-            raise CompileError(f"the coefficient {self.expr} is not a finite float64 number at some index "
-                               f"(infinite or undefined)")
+            raise CompileError(
+                f"the coefficient {self.expr} is not a finite float64 number at some index (infinite or undefined)"
+            )
         return out
 
 
@@ -678,7 +691,7 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
             if len(f.coeffs) > 1:
                 ties.append(("ineq", f))
                 continue
-            (v, a), = f.coeffs.items()
+            ((v, a),) = f.coeffs.items()
             if a > 0:
                 bounds[v][0] = max(bounds[v][0], _ceil_div(-f.const, a))
             else:
@@ -690,7 +703,7 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
             if len(f.coeffs) > 1:
                 ties.append(("div", (f, d)))
                 continue
-            (v, a), = f.coeffs.items()
+            ((v, a),) = f.coeffs.items()
             divs[v].append((a, f.const, d))
         progressions = {}
         empty = False
@@ -754,21 +767,39 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
         step = _step(target, source, coefficient, target_vars, source_vars, contracted, canonical, letters)
         if first_var is not None and step.contract is None:
             c_axis = canonical.index(first_var) if isinstance(step.coefficient, np.ndarray) else None
-            step = Step(step.target, step.source, step.coefficient, step.permutation, step.expansion, None,
-                        (source_axis, c_axis))
+            step = Step(
+                step.target,
+                step.source,
+                step.coefficient,
+                step.permutation,
+                step.expansion,
+                None,
+                (source_axis, c_axis),
+            )
         program.steps.append(step)
     return program
 
 
-def _step(target: tuple, source: tuple, coefficient: object, target_vars: list, source_vars: list,
-          contracted: list, canonical: list, letters: dict) -> Step:
+def _step(
+    target: tuple,
+    source: tuple,
+    coefficient: object,
+    target_vars: list,
+    source_vars: list,
+    contracted: list,
+    canonical: list,
+    letters: dict,
+) -> Step:
     array = np.asarray(coefficient)
     if array.ndim == 0 or array.size == 1 and not contracted:
         value = complex(array.reshape(-1)[0]) if array.size else 0j
         coefficient = value.real if value.imag == 0 else value
     else:
-        coefficient = np.broadcast_to(array, tuple(
-            array.shape[n] if n < array.ndim else 1 for n in range(len(canonical)))) if array.ndim else array
+        coefficient = (
+            np.broadcast_to(array, tuple(array.shape[n] if n < array.ndim else 1 for n in range(len(canonical))))
+            if array.ndim
+            else array
+        )
     if contracted:
         src = "Z" + "".join(letters[v] for v in source_vars)
         out = "Z" + "".join(letters[v] for v in target_vars)

@@ -24,8 +24,6 @@ import sympy
 
 from ..symbolic.affine_sum import AffineSum
 from ..symbolic.evaluate import formula_entries, sparse_entries
-from ..symbolic.limits import check_size
-from ..symbolic.matrix import conjugate_transpose, first_difference
 from ..symbolic.exact_checks import (
     Counterexample,
     ProofReport,
@@ -36,6 +34,8 @@ from ..symbolic.exact_checks import (
     check_shape_reversal,
     index_text,
 )
+from ..symbolic.limits import check_size
+from ..symbolic.matrix import conjugate_transpose, first_difference
 from ..symbolic.steps import Formula, Step
 
 __all__ = ["FormulaProofs", "check_negative_adjoint"]
@@ -75,8 +75,15 @@ class FormulaProofs:
         Override :data:`linop.symbolic.MAX_SYMBOLIC_ENTRIES`.
     """
 
-    def __init__(self, forward: AffineSum, adjoint: AffineSum, arrays: Mapping[str, Any], *,
-                 numeric: Any = None, max_entries: int | None = None):
+    def __init__(
+        self,
+        forward: AffineSum,
+        adjoint: AffineSum,
+        arrays: Mapping[str, Any],
+        *,
+        numeric: Any = None,
+        max_entries: int | None = None,
+    ):
         self.forward_formula = forward
         self.adjoint_formula = adjoint
         self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
@@ -107,16 +114,14 @@ class FormulaProofs:
 
     def check_adjoint_identity(self) -> ProofResult:
         """``<A x, y> = <x, A^H y>`` for all ``x``, ``y`` and all coefficient values, exactly."""
-        return check_adjoint_identity(self.forward_entries, self.adjoint_entries, self.input_shape,
-                                      self.output_shape)
+        return check_adjoint_identity(self.forward_entries, self.adjoint_entries, self.input_shape, self.output_shape)
 
     def check_shape_reversal(self) -> ProofResult:
         """``A: C^N -> C^M`` and ``A^H: C^M -> C^N``, and the adjoint formula stays inside the shapes."""
         m, n = math.prod(self.output_shape), math.prod(self.input_shape)
         self._require_small("the shape check")
         entries = formula_entries(self.adjoint_formula)
-        return check_shape_reversal((m, n), (n, m), self.adjoint_formula, self.input_shape, self.output_shape,
-                                    entries)
+        return check_shape_reversal((m, n), (n, m), self.adjoint_formula, self.input_shape, self.output_shape, entries)
 
     def check_adjoint_formula(self, seed: int = 0) -> ProofResult:
         """The derived formula against the conjugate transpose of ``A``'s matrix, entry by entry, and
@@ -128,10 +133,18 @@ class FormulaProofs:
             if np.issubdtype(self.numeric.dtype, np.complexfloating):
                 y = y + 1j * rng.standard_normal(self.output_shape)
             read = {str(b.label) for b in self.adjoint_formula.coefficient_arrays}  # not arrays=... it never reads
-            numeric = (lambda v: self.numeric.H.apply(v.astype(np.complex128)),
-                       {k: v for k, v in self.arrays.items() if k in read}, y)
-        return check_adjoint_formula(self.adjoint_formula, conjugate_transpose(self.forward_entries), {},
-                                     numeric=numeric, tolerance=1e-5 if self._single() else 1e-9)
+            numeric = (
+                lambda v: self.numeric.H.apply(v.astype(np.complex128)),
+                {k: v for k, v in self.arrays.items() if k in read},
+                y,
+            )
+        return check_adjoint_formula(
+            self.adjoint_formula,
+            conjugate_transpose(self.forward_entries),
+            {},
+            numeric=numeric,
+            tolerance=1e-5 if self._single() else 1e-9,
+        )
 
     def _single(self) -> bool:
         return self.numeric is not None and np.dtype(self.numeric.dtype) in (np.float32, np.complex64)
@@ -140,13 +153,18 @@ class FormulaProofs:
         """Linearity, shape reversal, the adjoint identity and the adjoint formula, all exact."""
         return ProofReport(
             f"Proofs for {self.forward_formula}",
-            (self.check_linearity(), self.check_shape_reversal(), self.check_adjoint_identity(),
-             self.check_adjoint_formula()),
+            (
+                self.check_linearity(),
+                self.check_shape_reversal(),
+                self.check_adjoint_identity(),
+                self.check_adjoint_formula(),
+            ),
         )
 
 
-def check_negative_adjoint(first: AffineSum, second: AffineSum, *, first_name: str = "B",
-                           second_name: str = "A") -> ProofResult:
+def check_negative_adjoint(
+    first: AffineSum, second: AffineSum, *, first_name: str = "B", second_name: str = "A"
+) -> ProofResult:
     """Prove ``first = -second^H`` exactly (e.g. divergence = -gradient^H), entry by entry.
 
     Parameters
@@ -162,22 +180,38 @@ def check_negative_adjoint(first: AffineSum, second: AffineSum, *, first_name: s
     a = sparse_entries(second)
     expected = {k: -v for k, v in conjugate_transpose(a).items()}
     steps = [
-        Step(f"evaluated {second_name} ({len(a)} non-zero entries) and {first_name} ({len(b)}) exactly from their formulas"),
+        Step(
+            f"evaluated {second_name} ({len(a)} non-zero entries) and {first_name} ({len(b)}) exactly from their formulas"
+        ),
     ]
     shape_ok = (tuple(first.source_shape), tuple(first.target_shape)) == (
-        tuple(second.target_shape), tuple(second.source_shape))
+        tuple(second.target_shape),
+        tuple(second.source_shape),
+    )
     if not shape_ok:
-        ce = Counterexample("the shapes", str((first.source_shape, first.target_shape)),
-                            str((second.target_shape, second.source_shape)), first_name, f"{second_name}^H")
+        ce = Counterexample(
+            "the shapes",
+            str((first.source_shape, first.target_shape)),
+            str((second.target_shape, second.source_shape)),
+            first_name,
+            f"{second_name}^H",
+        )
         return ProofResult("negative adjoint", statement, False, tuple(steps), ce, time.perf_counter() - start)
     diff = first_difference(b, expected)
     if diff is not None:
         (r, c), lv, rv = diff
         ce = Counterexample(
             f"entry (row {index_text(r, first.target_shape)}, column {index_text(c, first.source_shape)})",
-            lv, rv, first_name, f"-{second_name}^H",
+            lv,
+            rv,
+            first_name,
+            f"-{second_name}^H",
         )
         return ProofResult("negative adjoint", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(f"{first_name} equals -conj({second_name})^T in all {len(expected)} non-zero entries "
-                      f"(exact comparison)", sympy.Eq(sympy.Symbol(first_name), -sympy.Symbol(f"{second_name}^H"))))
+    steps.append(
+        Step(
+            f"{first_name} equals -conj({second_name})^T in all {len(expected)} non-zero entries (exact comparison)",
+            sympy.Eq(sympy.Symbol(first_name), -sympy.Symbol(f"{second_name}^H")),
+        )
+    )
     return ProofResult("negative adjoint", statement, True, tuple(steps), None, time.perf_counter() - start)

@@ -121,8 +121,8 @@ class FormulaError(LinopError, ValueError):
             return f"{self.reason}\n  {shown}"
         # the caret line repeats the formula's tabs and counts wide (CJK) characters twice, so
         # that the carets stand under the part they mark in a terminal
-        pad = "".join(_blank(ch) for ch in self.formula[:self.column])
-        width = sum(_width(ch) for ch in self.formula[self.column:self.end])
+        pad = "".join(_blank(ch) for ch in self.formula[: self.column])
+        width = sum(_width(ch) for ch in self.formula[self.column : self.end])
         return f"{self.reason} (column {self.column + 1})\n  {shown}\n  {pad}{'^' * max(1, width)}"
 
 
@@ -215,7 +215,8 @@ def tokenize(text: str) -> list[Token]:
                     if _CLOSING[opener.text] != op:
                         raise FormulaError(
                             f"unbalanced brackets: {opener.text!r} at column {opener.start + 1} is closed by {op!r}",
-                            text, pos,
+                            text,
+                            pos,
                         )
                 tokens.append(token)
                 pos += len(op)
@@ -371,7 +372,10 @@ def check_confusable(text: str, tokens: Iterable[Token], known: Iterable[str] = 
             where = f"the name {first[0]!r} at column {first[1] + 1}" if first[1] is not None else repr(first[0])
             raise FormulaError(
                 f"the name {token.text!r} differs from {where} but reads the same after Unicode normalisation "
-                f"(NFKC); spell them alike or name them differently", text, token.start, token.end,
+                f"(NFKC); spell them alike or name them differently",
+                text,
+                token.start,
+                token.end,
             )
 
 
@@ -440,7 +444,9 @@ class _Parser:
             if earlier is not None:
                 raise FormulaError(
                     f"{spec.variable!r} has two ranges (the first at column {earlier.start + 1}); give one",
-                    self.text, spec.start, spec.end,
+                    self.text,
+                    spec.start,
+                    spec.end,
                 )
         return tuple(out)
 
@@ -465,8 +471,11 @@ class _Parser:
 
     def _starts_factor(self) -> bool:
         """A bracket or a sum right after a factor multiplies it: ``[i >= 1] x[i]``, ``2 sum(...)``."""
-        return self.at("[") or self.at("(") or (self.current.kind == "name" and self.current.text == "sum"
-                                                and self.peek().text == "(")
+        return (
+            self.at("[")
+            or self.at("(")
+            or (self.current.kind == "name" and self.current.text == "sum" and self.peek().text == "(")
+        )
 
     def term(self) -> Node:
         node = last = self.unary()
@@ -523,8 +532,9 @@ class _Parser:
         whole, _, fraction = mantissa.partition(".")
         digits = (whole + fraction).lstrip("0")
         if len(digits.rstrip("0")) > _MAX_DIGITS or len(exponent.lstrip("+-").lstrip("0")) > 4:
-            raise self.error(f"the number {token.text} has too many digits (at most {_MAX_DIGITS} significant ones)",
-                             token)
+            raise self.error(
+                f"the number {token.text} has too many digits (at most {_MAX_DIGITS} significant ones)", token
+            )
         if digits:
             # the decimal exponent of the leading digit: 1 for 12.5, -2 for 0.01
             lead = len(whole.lstrip("0")) - 1 if whole.lstrip("0") else -(len(fraction) - len(fraction.lstrip("0"))) - 1
@@ -532,7 +542,8 @@ class _Parser:
             if not -_MAX_EXPONENT <= magnitude < _MAX_EXPONENT:
                 raise self.error(
                     f"the number {token.text} lies outside the range of float64 numbers (1e-{_MAX_EXPONENT} to "
-                    f"1e{_MAX_EXPONENT})", token,
+                    f"1e{_MAX_EXPONENT})",
+                    token,
                 )
         return Number(token.start, token.end, value=Fraction(token.text))
 
@@ -607,8 +618,8 @@ class _Nesting:
         self.parser.nesting += 1
         if self.parser.nesting > MAX_NESTING:
             raise self.parser.error(
-                f"brackets, sums, signs and powers nest more than {MAX_NESTING} levels deep here; simplify the "
-                f"formula", self.token,
+                f"brackets, sums, signs and powers nest more than {MAX_NESTING} levels deep here; simplify the formula",
+                self.token,
             )
 
     def __exit__(self, *exc: object) -> None:
@@ -628,8 +639,9 @@ def _check_depth(tree: Statement, text: str) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula nests more than {MAX_DEPTH} operations deep here; simplify it",
-                               text, node.start, node.end)
+            raise FormulaError(
+                f"the formula nests more than {MAX_DEPTH} operations deep here; simplify it", text, node.start, node.end
+            )
         stack.extend((child, depth + 1) for child in children(node) if child is not None)
 
 
@@ -670,7 +682,9 @@ def parse(text: str) -> Statement:
     if not text.strip():
         raise FormulaError(
             "the formula is empty: write the output entry, '=', the right-hand side and the ranges, e.g. "
-            "y[i] = x[i + 1] - x[i] for i = 0..n-2", text, len(text),
+            "y[i] = x[i + 1] - x[i] for i = 0..n-2",
+            text,
+            len(text),
         )
     tree = _Parser(text).statement()
     _check_depth(tree, text)

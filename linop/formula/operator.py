@@ -57,8 +57,9 @@ class FormulaOperator(ShapedOperator):
     (2, 2)
     """
 
-    def __init__(self, forward: Program, adjoint: Program, dtype: np.dtype, formulas: Mapping[str, Any],
-                 spec: Mapping[str, Any]):
+    def __init__(
+        self, forward: Program, adjoint: Program, dtype: np.dtype, formulas: Mapping[str, Any], spec: Mapping[str, Any]
+    ):
         self._programs = (forward, adjoint)
         self._formulas = dict(formulas)
         self._spec = dict(spec)
@@ -106,8 +107,12 @@ class FormulaOperator(ShapedOperator):
         :func:`linop.verify` calls its ``check_adjoint_identity``. Imports SymPy."""
         from .exact_twin import FormulaProofs
 
-        return FormulaProofs(self._formulas["forward_numeric"], self._formulas["adjoint_numeric"],
-                             self._spec.get("arrays") or {}, numeric=self)
+        return FormulaProofs(
+            self._formulas["forward_numeric"],
+            self._formulas["adjoint_numeric"],
+            self._spec.get("arrays") or {},
+            numeric=self,
+        )
 
     def __reduce__(self):
         return (_rebuild, (self._spec,))

@@ -65,7 +65,7 @@ class Step:
     convolution: tuple[int, int, bool] | None = None
     fourier: tuple[int, int, int] | None = None
 
-    def astype(self, dtype: np.dtype) -> "Step":
+    def astype(self, dtype: np.dtype) -> Step:
         """The step with its coefficient in ``dtype`` (scalars stay Python numbers)."""
         c = self.coefficient
         if isinstance(c, np.ndarray):
@@ -74,18 +74,34 @@ class Step:
             c = c.astype(dtype)
         elif not np.issubdtype(dtype, np.complexfloating):
             c = complex(c).real
-        return Step(self.target, self.source, c, self.permutation, self.expansion, self.contract, self.link,
-                    self.convolution, self.fourier)
+        return Step(
+            self.target,
+            self.source,
+            c,
+            self.permutation,
+            self.expansion,
+            self.contract,
+            self.link,
+            self.convolution,
+            self.fourier,
+        )
 
-    def rows(self, low: int, high: int, n: int) -> "Step | None":
+    def rows(self, low: int, high: int, n: int) -> Step | None:
         """The part of the step that writes output rows ``low <= row < high`` (first axis of ``n``),
         with the target rows renumbered from ``low``; ``None`` when it writes none of them."""
         first = self.target[0]
         if not isinstance(first, slice):
             if not low <= first < high:
                 return None
-            return Step((first - low,) + self.target[1:], self.source, self.coefficient, self.permutation,
-                        self.expansion, None, self.link)
+            return Step(
+                (first - low,) + self.target[1:],
+                self.source,
+                self.coefficient,
+                self.permutation,
+                self.expansion,
+                None,
+                self.link,
+            )
         start, stop, stride = first.indices(n)
         count = len(range(start, stop, stride))
         if stride > 0:
@@ -105,7 +121,7 @@ class Step:
             s_start, _, s_stride = _bounds(s)
             s_first = s_start + s_stride * k_lo
             s_last = s_first + s_stride * (k_hi - k_lo - 1)
-            source = source[:source_axis] + (_progression_slice(s_first, s_last, s_stride),) + source[source_axis + 1:]
+            source = source[:source_axis] + (_progression_slice(s_first, s_last, s_stride),) + source[source_axis + 1 :]
         c = self.coefficient
         if coefficient_axis is not None and isinstance(c, np.ndarray) and c.shape[coefficient_axis] > 1:
             index = [slice(None)] * c.ndim
@@ -146,8 +162,9 @@ class Program:
     multiply into a scratch buffer instead of allocating a temporary.
     """
 
-    def __init__(self, steps: list[Step], input_shape: tuple[int, ...], output_shape: tuple[int, ...], *,
-                 blocked: bool = True):
+    def __init__(
+        self, steps: list[Step], input_shape: tuple[int, ...], output_shape: tuple[int, ...], *, blocked: bool = True
+    ):
         self.steps = tuple(steps)
         self.block_bytes = BLOCK_BYTES
         self._block_cache: dict[int, list] = {}
@@ -214,7 +231,7 @@ class Program:
 
             offset, count, reverse = step.convolution
             full = oaconvolve(view[:, ::-1] if reverse else view, step.coefficient[None, :], axes=-1)
-            return full[:, offset:offset + count]
+            return full[:, offset : offset + count]
         if step.contract is not None:
             if _is_scalar(c):
                 out = np.einsum(step.contract.split(",", 1)[1], view)
@@ -226,7 +243,7 @@ class Program:
             view = view[step.expansion]
         return view
 
-    def _blocks(self, rows: int) -> list[tuple[int, int, "Program"]]:
+    def _blocks(self, rows: int) -> list[tuple[int, int, Program]]:
         """The steps cut into blocks of ``rows`` output rows (computed once per block height)."""
         if rows not in self._block_cache:
             n = self.output_shape[0]

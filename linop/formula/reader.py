@@ -65,8 +65,16 @@ from .limits import MAX_ENTRIES, MAX_POWER_BITS, MAX_TERMS, MAX_VARIABLES
 __all__ = ["ParsedFormula", "build_formula"]
 
 _FUNCTIONS = {
-    "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sqrt": sympy.sqrt,
-    "log": sympy.log, "conj": sympy.conjugate, "conjugate": sympy.conjugate, "re": sympy.re, "im": sympy.im,
+    "exp": sympy.exp,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "sqrt": sympy.sqrt,
+    "log": sympy.log,
+    "conj": sympy.conjugate,
+    "conjugate": sympy.conjugate,
+    "re": sympy.re,
+    "im": sympy.im,
 }
 _CONSTANTS = {"pi": sympy.pi, "I": sympy.I, "E": sympy.E}
 _RELATIONS = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
@@ -123,8 +131,14 @@ class ParsedFormula:
 
 
 class _Builder:
-    def __init__(self, text: str, sizes: Mapping[str, int], arrays: Mapping[str, np.ndarray],
-                 input_shape: tuple[int, ...] | None, output_shape: tuple[int, ...] | None):
+    def __init__(
+        self,
+        text: str,
+        sizes: Mapping[str, int],
+        arrays: Mapping[str, np.ndarray],
+        input_shape: tuple[int, ...] | None,
+        output_shape: tuple[int, ...] | None,
+    ):
         self.text = text
         self.tree: Statement = parse(text)
         check_confusable(text, tokenize(text), [*sizes, *arrays, *_FUNCTIONS, *_CONSTANTS, *KEYWORDS])
@@ -170,7 +184,8 @@ class _Builder:
         if not others:
             raise self.error(
                 "the right-hand side reads no input array: name the input (x[...]) and pass coefficient arrays "
-                "with arrays={...}", self.tree.rhs,
+                "with arrays={...}",
+                self.tree.rhs,
             )
         names = [n.name for n in others]
         source = "x" if "x" in names else names[0]
@@ -178,14 +193,17 @@ class _Builder:
             if n.name != source:
                 raise self.error(
                     f"unknown array {n.name!r}: the input is {source!r}; pass coefficient arrays as "
-                    f"arrays={{{n.name!r}: values}}", _name_span(n),
+                    f"arrays={{{n.name!r}: values}}",
+                    _name_span(n),
                 )
         return source
 
     def _check_new_name(self, name: str, node: Node, scope: Mapping[str, Symbol]) -> None:
         reserved = {self.target_name, self.source_name, *self.arrays, *_FUNCTIONS, *_CONSTANTS, "sum", "for", "and"}
         if name in reserved or name in self.sizes:
-            raise self.error(f"{name!r} is already a size, array, function or constant; name the variable otherwise", node)
+            raise self.error(
+                f"{name!r} is already a size, array, function or constant; name the variable otherwise", node
+            )
         if name in scope:
             raise self.error(f"the variable {name!r} is already in use", node)
 
@@ -200,7 +218,7 @@ class _Builder:
         except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise self.error(f"cannot evaluate this part ({type(exc).__name__}: {exc})", node) from None
         if isinstance(expr, sympy.Basic) and expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
-            raise self.error(f"{self.text[node.start:node.end]} is not a finite number", node)
+            raise self.error(f"{self.text[node.start : node.end]} is not a finite number", node)
         return expr
 
     def _numeric(self, expr: Expr) -> Expr | None:
@@ -218,7 +236,7 @@ class _Builder:
         except (ArithmeticError, TypeError, ValueError):
             value = complex(math.inf)
         if not cmath.isfinite(value):
-            raise self.error(f"{self.text[node.start:node.end]} is not a finite float64 number", node)
+            raise self.error(f"{self.text[node.start : node.end]} is not a finite float64 number", node)
 
     def _check_power(self, base: Expr, exponent: Expr, node: Operation) -> None:
         """Refuse a power whose exact value would be too large to compute (``9**9**9``) before SymPy tries."""
@@ -234,20 +252,21 @@ class _Builder:
         except (ArithmeticError, TypeError, ValueError):
             size = math.inf
         if not size <= MAX_POWER_BITS:
-            shown = self.text[node.start:node.end]
+            shown = self.text[node.start : node.end]
             if b is None:  # a variable to a huge power: its exact values would be as large
                 reason = f"the power {shown} has an exponent above {MAX_POWER_BITS} (linop.formula.MAX_POWER_BITS)"
             else:
-                reason = (f"the power {shown} has a value of more than {MAX_POWER_BITS} bits; numbers in a formula are "
-                          f"limited to {MAX_POWER_BITS}-bit powers")
+                reason = (
+                    f"the power {shown} has a value of more than {MAX_POWER_BITS} bits; numbers in a formula are "
+                    f"limited to {MAX_POWER_BITS}-bit powers"
+                )
             raise self.error(reason, node)
 
     def _divisor(self, divisor: Expr, node: Node) -> None:
         number = self._numeric(divisor)
         if divisor == 0 or (number is not None and number == 0):
-            shown = self.text[node.start:node.end]
-            raise self.error("division by zero" + ("" if divisor == 0 else f": {shown} is 0 at the given sizes"),
-                             node)
+            shown = self.text[node.start : node.end]
+            raise self.error("division by zero" + ("" if divisor == 0 else f": {shown} is 0 at the given sizes"), node)
 
     def _value(self, node: Node, scope: Mapping[str, Symbol]) -> Expr:
         if isinstance(node, Number):
@@ -265,7 +284,8 @@ class _Builder:
                 raise self.error(f"{node.name!r} is an array: index it, {node.name}[...]", node)
             raise self.error(
                 f"unknown name {node.name!r}: not an index variable, a size (sizes={{{node.name!r}: ...}}) or a "
-                f"constant (pi, I, E)", node,
+                f"constant (pi, I, E)",
+                node,
             )
         if isinstance(node, Index):
             if node.name in self.arrays:
@@ -273,7 +293,8 @@ class _Builder:
                 ndim = np.ndim(self.arrays[node.name])
                 if len(node.indices) != ndim:
                     raise self.error(
-                        f"{node.name!r} has {ndim} axes but is indexed with {len(node.indices)}", node,
+                        f"{node.name!r} has {ndim} axes but is indexed with {len(node.indices)}",
+                        node,
                     )
                 indices = [self.index(i, scope, node.name) for i in node.indices]
                 return self.bases[node.name][tuple(indices)]
@@ -306,7 +327,7 @@ class _Builder:
                 self._divisor(b, node.operands[1])
                 return sympy.Mod(a, b)
             self._check_power(a, b, node)
-            result = a ** b
+            result = a**b
             self._finite(result, node)
             return result
         if isinstance(node, (Iverson, SumNode)):
@@ -320,8 +341,9 @@ class _Builder:
         if not is_affine(expr, variables):
             culprit = _non_affine_part(node, set(scope)) or node
             raise self.error(
-                f"the index {self.text[node.start:node.end]} of {array} is not affine in the index variables "
-                f"(a sum of integer multiples of variables plus a constant)", culprit,
+                f"the index {self.text[node.start : node.end]} of {array} is not affine in the index variables "
+                f"(a sum of integer multiples of variables plus a constant)",
+                culprit,
             )
         self._real(expr, node)
         return expr
@@ -329,7 +351,7 @@ class _Builder:
     def _real(self, expr: Expr, node: Node) -> None:
         """Indices, bounds and compared values are real (``x[I]`` and ``[i >= I]`` mean nothing)."""
         if expr.is_extended_real is False or sympy.sympify(expr).xreplace(self.values).is_extended_real is False:
-            raise self.error(f"{self.text[node.start:node.end]} is not a real number", node)
+            raise self.error(f"{self.text[node.start : node.end]} is not a real number", node)
 
     def condition(self, cond: Condition, scope: Mapping[str, Symbol]) -> sympy.Basic:
         try:
@@ -353,7 +375,8 @@ class _Builder:
         for side, node in ((left, cond.left), (right, cond.right)):
             if not is_affine(side, variables):
                 raise self.error(
-                    "the condition is not affine in the index variables", _non_affine_part(node, set(scope)) or node,
+                    "the condition is not affine in the index variables",
+                    _non_affine_part(node, set(scope)) or node,
                 )
         if cond.relation == "==":
             return sympy.Eq(left, right)
@@ -389,7 +412,8 @@ class _Builder:
                 if len(inner) >= MAX_VARIABLES:
                     raise self.error(
                         f"a term with more than {MAX_VARIABLES} index variables (output and summation variables); "
-                        f"write the formula with fewer sums", spec,
+                        f"write the formula with fewer sums",
+                        spec,
                     )
                 var, lo, hi = self.ranges(spec, inner)
                 inner[spec.variable] = var
@@ -440,13 +464,20 @@ class _Builder:
                 if len(names) + len(scope) > MAX_VARIABLES:
                     raise self.error(
                         f"a term with more than {MAX_VARIABLES} index variables (output and summation variables); "
-                        f"write the formula with fewer sums", node,
+                        f"write the formula with fewer sums",
+                        node,
                     )
                 src = a if a.source is not None else b
-                out.append(_Part(
-                    a.coefficient * b.coefficient, a.sums + b.sums, a.conditions + b.conditions, src.source,
-                    src.source_index, node,
-                ))
+                out.append(
+                    _Part(
+                        a.coefficient * b.coefficient,
+                        a.sums + b.sums,
+                        a.conditions + b.conditions,
+                        src.source,
+                        src.source_index,
+                        node,
+                    )
+                )
         return out
 
     # -- the whole statement -------------------------------------------------------------
@@ -468,14 +499,16 @@ class _Builder:
         if self.output_shape is not None and len(self.output_shape) != len(target_index):
             raise self.error(
                 f"output_shape {self.output_shape} has {len(self.output_shape)} axes but the output is indexed with "
-                f"{len(target_index)}", target,
+                f"{len(target_index)}",
+                target,
             )
         declared: dict[str, tuple[Expr, Expr]] = {}
         for spec in self.tree.ranges:
             if spec.variable not in scope:
                 raise self.error(
                     f"'for {spec.variable} = ...' names no index variable of the output entry "
-                    f"(those are {', '.join(free_names) or 'none'})", spec,
+                    f"(those are {', '.join(free_names) or 'none'})",
+                    spec,
                 )
             _, lo, hi = self.ranges(spec, {})
             self._check_range(spec.variable, lo, hi, spec)
@@ -485,14 +518,16 @@ class _Builder:
             if p.source is None:
                 raise self.error(
                     f"this part of the right-hand side does not read the input {self.source_name!r}: the map would "
-                    f"not be linear", p.node,
+                    f"not be linear",
+                    p.node,
                 )
         n_axes = {len(p.source_index) for p in parts}
         for p in parts:
             if self.input_shape is not None and len(p.source_index) != len(self.input_shape):
                 raise self.error(
                     f"input_shape {self.input_shape} has {len(self.input_shape)} axes but "
-                    f"{self.source_name!r} is indexed with {len(p.source_index)}", p.source,
+                    f"{self.source_name!r} is indexed with {len(p.source_index)}",
+                    p.source,
                 )
             if len(n_axes) > 1:
                 raise self.error(f"{self.source_name!r} is indexed with different numbers of axes", p.source)
@@ -520,13 +555,15 @@ class _Builder:
         low, high = int(lo.xreplace(self.values)), int(hi.xreplace(self.values))
         if low > high:
             raise self.error(
-                f"the range {self.text[spec.start:spec.end]} holds no integer ({name} would run from {low} to "
-                f"{high})", spec,
+                f"the range {self.text[spec.start : spec.end]} holds no integer ({name} would run from {low} to "
+                f"{high})",
+                spec,
             )
         if high - low + 1 > MAX_ENTRIES:
             raise self.error(
-                f"the range {self.text[spec.start:spec.end]} holds {high - low + 1:,} values, above the limit of "
-                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", spec,
+                f"the range {self.text[spec.start : spec.end]} holds {high - low + 1:,} values, above the limit of "
+                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)",
+                spec,
             )
 
     def _check_box(self, free: list, target: Index) -> None:
@@ -538,7 +575,8 @@ class _Builder:
             names = ", ".join(str(v) for v, _, _ in free)
             raise self.error(
                 f"the output index variables {names} take {count:,} values together, above the limit of "
-                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", target,
+                f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)",
+                target,
             )
 
     def _implied_range(self, var: Symbol, target_index: tuple, parts: list[_Part], target: Index) -> tuple:
@@ -562,7 +600,8 @@ class _Builder:
         node = next((n for i in target.indices for n in _names_in(i) if n.name == str(var)), target)
         raise self.error(
             f"the range of {var} is unknown{reason}: add 'for {var} = 0..N' or give the "
-            f"{'output_shape' if any(e == var for e in target_index) else 'shapes'}", node,
+            f"{'output_shape' if any(e == var for e in target_index) else 'shapes'}",
+            node,
         )
 
     def _valid_upper(self, var: Symbol, parts: list[_Part]) -> int | None:
@@ -614,7 +653,8 @@ class _Builder:
                 node = self.coefficient_nodes.get(exc.name)
                 raise self.error(
                     f"the coefficient array {exc.name!r} is read at index {exc.value} on axis {exc.axis}, outside "
-                    f"its size {exc.size}", node,
+                    f"its size {exc.size}",
+                    node,
                 ) from None
             except ValueError as exc:
                 raise self.error(str(exc), p.node) from None
@@ -628,24 +668,44 @@ class _Builder:
         highs = [e.subs({v: (hi if sympy.diff(e, v) >= 0 else lo) for v, lo, hi in box.free}) for e in box.target_index]
         if self.output_shape is None:  # a declared shape only has to hold the actual writes
             writes = writes + [[(0, int(high)) for high in highs]]
-        out_shape = self._checked_shape(self.output_shape, writes, n_out, self.tree.target, self.target_name,
-                                        [self.tree.target] * len(programs), programs, "target_extent")
-        in_shape = self._checked_shape(self.input_shape, reads, n_in, None, self.source_name,
-                                       [p.source for p in parts], programs, "source_extent")
-        for shape, name, node in ((out_shape, self.target_name, self.tree.target),
-                                  (in_shape, self.source_name, self.tree.rhs)):
+        out_shape = self._checked_shape(
+            self.output_shape,
+            writes,
+            n_out,
+            self.tree.target,
+            self.target_name,
+            [self.tree.target] * len(programs),
+            programs,
+            "target_extent",
+        )
+        in_shape = self._checked_shape(
+            self.input_shape, reads, n_in, None, self.source_name, [p.source for p in parts], programs, "source_extent"
+        )
+        for shape, name, node in (
+            (out_shape, self.target_name, self.tree.target),
+            (in_shape, self.source_name, self.tree.rhs),
+        ):
             if math.prod(shape) > MAX_ENTRIES:
                 raise self.error(
                     f"{name} would have shape {shape}: {math.prod(shape):,} entries, above the limit of "
-                    f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)", node,
+                    f"{MAX_ENTRIES:,} entries per array (linop.formula.MAX_ENTRIES)",
+                    node,
                 )
         numeric = AffineSum(tuple(numeric_terms), out_shape, in_shape)
         sym_out = self._symbolic_shape(terms, out_shape, "target")
         sym_in = self._symbolic_shape(terms, in_shape, "source")
         symbolic = AffineSum(terms, sym_out, sym_in)
         return ParsedFormula(
-            self.text, symbolic, numeric, values, self.arrays, [p.source for p in parts], self.tree.target,
-            dict(self.coefficient_nodes), self.tree.rhs, programs,
+            self.text,
+            symbolic,
+            numeric,
+            values,
+            self.arrays,
+            [p.source for p in parts],
+            self.tree.target,
+            dict(self.coefficient_nodes),
+            self.tree.rhs,
+            programs,
         )
 
     def _checked_shape(self, declared, extents, ndim, node, name, nodes, programs, attr) -> tuple[int, ...]:
@@ -657,8 +717,12 @@ class _Builder:
             if low < 0 or high >= limit:
                 bad = low if low < 0 else high
                 culprit = next(
-                    (n for n, pr in zip(nodes, programs)
-                     if getattr(pr, attr) is not None and not 0 <= getattr(pr, attr)[a][0] <= getattr(pr, attr)[a][1] < limit),
+                    (
+                        n
+                        for n, pr in zip(nodes, programs)
+                        if getattr(pr, attr) is not None
+                        and not 0 <= getattr(pr, attr)[a][0] <= getattr(pr, attr)[a][1] < limit
+                    ),
                     node,
                 )
                 raise self.error(

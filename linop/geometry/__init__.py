@@ -30,7 +30,15 @@ from ..deprecation import moved_names
 from .axis import AxisGeometry
 from .axis import kernel_extent as kernel_extent
 from .blocks import block_bounds, block_input_range, input_block_bounds, output_block_bounds, window_centre
-from .boundary import BOUNDARY_ALIASES, BOUNDARY_MODES, FoldPiece, canonical_boundary, fold_index, fold_pieces, max_pad_width
+from .boundary import (
+    BOUNDARY_ALIASES,
+    BOUNDARY_MODES,
+    FoldPiece,
+    canonical_boundary,
+    fold_index,
+    fold_pieces,
+    max_pad_width,
+)
 from .convolution import MAX_SAMPLES as MAX_SAMPLES
 from .convolution import PADDING_DOMINANCE as PADDING_DOMINANCE
 from .convolution import PADDING_SLACK as PADDING_SLACK
@@ -67,4 +75,6 @@ __all__ = [
 ]
 
 #: Argument checks that lived here before they moved to :mod:`linop.arguments`.
-__getattr__ = moved_names(__name__, {"check_flag": "linop.arguments:check_flag", "per_axis": "linop.arguments:per_axis"})
+__getattr__ = moved_names(
+    __name__, {"check_flag": "linop.arguments:check_flag", "per_axis": "linop.arguments:per_axis"}
+)

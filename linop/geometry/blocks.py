@@ -60,9 +60,7 @@ def block_bounds(sizes: Sequence[int]) -> tuple[int, ...]:
 
 def _check_bounds(bounds: Sequence[int], length: int, name: str) -> tuple[int, ...]:
     values = tuple(int(b) for b in bounds)
-    if len(values) < 2 or values[0] != 0 or values[-1] != length or any(
-        a >= b for a, b in zip(values, values[1:])
-    ):
+    if len(values) < 2 or values[0] != 0 or values[-1] != length or any(a >= b for a, b in zip(values, values[1:])):
         raise ValueError(f"{name} must increase strictly from 0 to {length}; got {values!r}")
     return values
 
@@ -99,9 +97,7 @@ def block_input_range(axis: AxisGeometry, j_lo: int, j_hi: int) -> tuple[int, in
     (3, 8)
     """
     if not 0 <= j_lo < j_hi <= axis.output_size:
-        raise ValueError(
-            f"output block must satisfy 0 <= j_lo < j_hi <= {axis.output_size}; got ({j_lo}, {j_hi})"
-        )
+        raise ValueError(f"output block must satisfy 0 <= j_lo < j_hi <= {axis.output_size}; got ({j_lo}, {j_hi})")
     start, stop = axis.input_span(j_lo, j_hi)
     return start - axis.pad_low, stop - axis.pad_low
 

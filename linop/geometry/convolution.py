@@ -104,9 +104,7 @@ def resolve_padding(
     except TypeError:
         raise TypeError(f"padding must be a string, an int or a sequence; got {padding!r}") from None
     if len(items) != ndim:
-        raise ValueError(
-            f"padding must have one entry per spatial axis ({ndim}); got {padding!r}"
-        )
+        raise ValueError(f"padding must have one entry per spatial axis ({ndim}); got {padding!r}")
     pairs = []
     for item in items:
         if is_integer(item):
@@ -182,7 +180,7 @@ class ConvGeometry:
         groups: int = 1,
         boundary: str = "constant",
         channels: bool = True,
-    ) -> "ConvGeometry":
+    ) -> ConvGeometry:
         """Check every parameter and resolve the padding.
 
         Raises
@@ -328,7 +326,7 @@ class ConvGeometry:
             outside = outside | (src < 0)
         return np.where(outside, -1, flat)
 
-    def unpadded(self) -> "ConvGeometry":
+    def unpadded(self) -> ConvGeometry:
         """The same convolution on the already padded input (``padding='valid'``): the
         geometry the numeric backends compute.
 
@@ -336,9 +334,7 @@ class ConvGeometry:
         map is the same, and no backend multiplies an index step by a dilation that is never
         used (and may not fit in a C integer).
         """
-        axes = tuple(
-            AxisGeometry(a.padded_size, a.k, a.stride, a.dilation if a.k > 1 else 1, 0, 0) for a in self.axes
-        )
+        axes = tuple(AxisGeometry(a.padded_size, a.k, a.stride, a.dilation if a.k > 1 else 1, 0, 0) for a in self.axes)
         return ConvGeometry(axes, self.in_channels, self.out_channels, self.groups, "constant", self.channels)
 
     def input_channel(self, out_channel: int, c: int) -> int:
@@ -416,8 +412,13 @@ def conv_geometry(
                 f"(k_1..k_d, c_in/groups, c_out) and input (n_1..n_d, c_in)"
             )
         return ConvGeometry.build(
-            ishape, kshape, stride=stride, padding=padding, dilation=dilation,
-            boundary=boundary, channels=False,
+            ishape,
+            kshape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            boundary=boundary,
+            channels=False,
         )
     if len(kshape) == len(ishape) + 1 and len(ishape) >= 2:
         spatial_k, c_per_group, c_out = kshape[:-2], kshape[-2], kshape[-1]
@@ -429,8 +430,16 @@ def conv_geometry(
                     f"c_in/groups={c_per_group} with groups={groups} (needs {kernel_name}.shape[-2] * groups == c_in)"
                 )
         return ConvGeometry.build(
-            spatial_n, spatial_k, stride=stride, padding=padding, dilation=dilation,
-            in_channels=c_in, out_channels=c_out, groups=groups, boundary=boundary, channels=True,
+            spatial_n,
+            spatial_k,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            in_channels=c_in,
+            out_channels=c_out,
+            groups=groups,
+            boundary=boundary,
+            channels=True,
         )
     raise ValueError(
         f"{kernel_name} of shape {kshape} does not fit {input_name} {ishape}: use a single-channel "

@@ -29,10 +29,10 @@ METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
 #: ``import linop`` always does. The layers above the operators (the exact twin of
 #: :mod:`linop.symbolic`) make the numeric view of a record through it, so that they never
 #: import the operators back.
-_numeric_view: list[Callable[[Any, "ConvRecord"], Any]] = []
+_numeric_view: list[Callable[[Any, ConvRecord], Any]] = []
 
 
-def register_numeric_view(build: Callable[[Any, "ConvRecord"], Any]) -> None:
+def register_numeric_view(build: Callable[[Any, ConvRecord], Any]) -> None:
     """Register how a record becomes a numeric operator: ``build(kernel, record)``.
 
     :mod:`linop.operators` registers :meth:`linop.Convolution.from_record`; registering
@@ -133,7 +133,7 @@ class ConvRecord(ConvParameters):
         method: str = "auto",
         kernel_name: str = "kernel",
         input_name: str = "input_shape",
-    ) -> "ConvRecord":
+    ) -> ConvRecord:
         """Check every keyword of a convolution once and resolve it.
 
         Layouts (channels last): a single-channel kernel ``(k_1..k_d)`` with an input
@@ -172,8 +172,15 @@ class ConvRecord(ConvParameters):
         flip = check_flag(flip, "flip")
         method = check_choice(method, METHODS, "method")
         geometry = conv_geometry(
-            kshape, ishape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary, kernel_name=kernel_name, input_name=input_name,
+            kshape,
+            ishape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            kernel_name=kernel_name,
+            input_name=input_name,
         )
         return cls(geometry, flip, method)
 
@@ -208,8 +215,13 @@ class ConvRecord(ConvParameters):
         ((1, 1),)
         """
         return dict(
-            stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
-            boundary=self.boundary, flip=self.flip, method=self.method,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            boundary=self.boundary,
+            flip=self.flip,
+            method=self.method,
         )
 
     def numeric_operator(self, kernel: Any) -> Any:
@@ -244,7 +256,7 @@ class ConvRecord(ConvParameters):
         in_channels: int | None = None,
         out_channels: int | None = None,
         groups: int | None = None,
-    ) -> "ConvRecord":
+    ) -> ConvRecord:
         """The record of one block of a chunked array, derived without parsing anything again.
 
         The block holds ``spatial`` samples per axis (its own and its halo, the boundary

@@ -39,7 +39,12 @@ __all__ = [
 ]
 
 
-_ADAPTERS = {"from_torch": "torch", "from_jax": "jax", "from_pylops": "pylops", "TorchCannotExpress": "torch_conversion"}
+_ADAPTERS = {
+    "from_torch": "torch",
+    "from_jax": "jax",
+    "from_pylops": "pylops",
+    "TorchCannotExpress": "torch_conversion",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -57,8 +57,9 @@ class CallbackOperator(ShapedOperator):
     """
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype):
-        super().__init__(as_shape(input_shape, "input_shape"), as_shape(output_shape, "output_shape"),
-                         check_dtype(dtype))
+        super().__init__(
+            as_shape(input_shape, "input_shape"), as_shape(output_shape, "output_shape"), check_dtype(dtype)
+        )
         self._real = not np.issubdtype(self.dtype, np.complexfloating)
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract

@@ -65,8 +65,10 @@ def check_operator(op: object, name: str = "op") -> Any:
         ``op`` is anything else (a scipy ``LinearOperator`` has no input and output shapes).
     """
     if isinstance(op, type) or not all(hasattr(op, attribute) for attribute in OPERATOR_PROTOCOL):
-        raise TypeError(f"{name} must be a linop ShapedOperator (with input_shape and output_shape); "
-                        f"got {type(op).__module__}.{type(op).__name__}")
+        raise TypeError(
+            f"{name} must be a linop ShapedOperator (with input_shape and output_shape); "
+            f"got {type(op).__module__}.{type(op).__name__}"
+        )
     return op
 
 

@@ -94,12 +94,15 @@ class JaxOperator(CallbackOperator):
             try:
                 out = jax.eval_shape(fn, probe)
             except Exception as exc:
-                raise ValueError(f"fn fails on a {dt} array of shape {shape} (input_shape): "
-                                 f"{type(exc).__name__}: {exc}") from exc
+                raise ValueError(
+                    f"fn fails on a {dt} array of shape {shape} (input_shape): {type(exc).__name__}: {exc}"
+                ) from exc
         if not hasattr(out, "shape") or not hasattr(out, "dtype"):
             raise ValueError(f"fn must return one array; it returned {type(out).__name__}")
         if np.issubdtype(out.dtype, np.complexfloating) and dt.kind != "c":
-            raise ValueError(f"fn returns complex arrays for {dt} input: pass a complex dtype (complex64 or complex128)")
+            raise ValueError(
+                f"fn returns complex arrays for {dt} input: pass a complex dtype (complex64 or complex128)"
+            )
         super().__init__(shape, tuple(out.shape) or (1,), dt)
         batched = jax.vmap(fn)
         self._forward_batch = jax.jit(lambda x: batched(x).reshape((x.shape[0],) + self.output_shape))
@@ -186,8 +189,12 @@ def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None)
         return from_jax(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype)
     if callable(obj):
         if input_shape is None:
-            raise ValueError(f"{type(obj).__name__} {getattr(obj, '__name__', '')} is a JAX function: its input "
-                             "shape cannot be read from it; pass input_shape=(...) (--input-shape on the command line)")
+            raise ValueError(
+                f"{type(obj).__name__} {getattr(obj, '__name__', '')} is a JAX function: its input "
+                "shape cannot be read from it; pass input_shape=(...) (--input-shape on the command line)"
+            )
         return from_jax(obj, input_shape, dtype=dtype)
-    raise TypeError(f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from JAX, linop accepts a function "
-                    "(jax.jit, custom_vjp, custom_jvp) or a 2-D array")
+    raise TypeError(
+        f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from JAX, linop accepts a function "
+        "(jax.jit, custom_vjp, custom_jvp) or a 2-D array"
+    )

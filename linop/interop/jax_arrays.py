@@ -109,8 +109,9 @@ def _apply_primitive():
 
     def staged(a, *, op, adjoint, dtype):
         out = abstract(a, op=op, adjoint=adjoint, dtype=dtype)
-        return jax.pure_callback(_numpy_map(op.op, adjoint, dtype), jax.ShapeDtypeStruct(out.shape, dtype), a,
-                                 vmap_method="expand_dims")
+        return jax.pure_callback(
+            _numpy_map(op.op, adjoint, dtype), jax.ShapeDtypeStruct(out.shape, dtype), a, vmap_method="expand_dims"
+        )
 
     def transpose(g, a, *, op, adjoint, dtype):
         conj = jax.numpy.conj

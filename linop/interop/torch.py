@@ -56,8 +56,9 @@ def _as_device(device: Any):
     try:
         return torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"device must be a torch.device or a device name such as 'cpu' or 'cuda:0'; "
-                         f"got {device!r} ({exc})") from None
+        raise ValueError(
+            f"device must be a torch.device or a device name such as 'cpu' or 'cuda:0'; got {device!r} ({exc})"
+        ) from None
 
 
 def _is_function_class(obj: object) -> bool:
@@ -159,15 +160,21 @@ class TorchOperator(CallbackOperator):
                 raise TypeError(
                     f"the module's parameters are {parameters}, which is not an operator dtype "
                     f"({', '.join(_OPERATOR_DTYPES)}): an operator of {parameters} arithmetic has no exact adjoint "
-                    "to check; convert a copy of the module (copy.deepcopy(module).float()) and pass that")
+                    "to check; convert a copy of the module (copy.deepcopy(module).float()) and pass that"
+                )
             dtype = reference.dtype if reference is not None else torch.get_default_dtype()
-            hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
+            hint = (
+                f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
+            )
         dt = check_dtype(dtype)
         if parameters is not None and parameters != dt.name:
             advice = "pass that dtype, or" if parameters in _OPERATOR_DTYPES else "pass"
             hint = f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module (module.to(torch.{dt}))"
-        self.device = _as_device(device) if device is not None else (
-            reference.device if reference is not None else torch.device("cpu"))
+        self.device = (
+            _as_device(device)
+            if device is not None
+            else (reference.device if reference is not None else torch.device("cpu"))
+        )
         self._torch_dtype = torch_dtype(dt)
         probe = torch.zeros((1,) + shape if self.batched else shape, dtype=self._torch_dtype, device=self.device)
         try:
@@ -181,7 +188,9 @@ class TorchOperator(CallbackOperator):
         if not isinstance(out, torch.Tensor):
             raise ValueError(f"fn must return one tensor; it returned {type(out).__name__}")
         if out.is_complex() and not dt.kind == "c":
-            raise ValueError(f"fn returns complex tensors for {dt} input: pass a complex dtype (complex64 or complex128)")
+            raise ValueError(
+                f"fn returns complex tensors for {dt} input: pass a complex dtype (complex64 or complex128)"
+            )
         output_shape = tuple(out.shape[1:]) if self.batched else tuple(out.shape)
         if not output_shape:
             output_shape = (1,)  # a scalar output is one row
@@ -191,8 +200,9 @@ class TorchOperator(CallbackOperator):
     def _vmap_agrees(self) -> bool:
         """Whether ``torch.func.vmap(fn)`` runs and gives the sample-by-sample results on a random batch of two."""
         torch = _torch()
-        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype,
-                            generator=torch.Generator().manual_seed(0)).to(self.device)
+        probe = torch.randn(
+            (2,) + self.input_shape, dtype=self._torch_dtype, generator=torch.Generator().manual_seed(0)
+        ).to(self.device)
         try:
             with torch.no_grad(), _random_state_kept(self.device):
                 fast = torch.func.vmap(self.fn)(probe)
@@ -226,12 +236,15 @@ class TorchOperator(CallbackOperator):
     def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
         torch = _torch()
         with torch.enable_grad():
-            x0 = torch.zeros((y.shape[0],) + self.input_shape, dtype=self._torch_dtype, device=self.device,
-                             requires_grad=True)
+            x0 = torch.zeros(
+                (y.shape[0],) + self.input_shape, dtype=self._torch_dtype, device=self.device, requires_grad=True
+            )
             out = self._call(x0)
             if not out.requires_grad:
-                raise ValueError("fn's output does not depend on its input through autograd (it is detached "
-                                 "or computed outside torch), so it has no vector-Jacobian product")
+                raise ValueError(
+                    "fn's output does not depend on its input through autograd (it is detached "
+                    "or computed outside torch), so it has no vector-Jacobian product"
+                )
             grad_output = self._tensor(y).to(out.dtype)
             (grad,) = torch.autograd.grad(out, x0, grad_outputs=grad_output, allow_unused=True)
         if grad is None:  # fn ignores its input: the adjoint of the zero map
@@ -322,8 +335,9 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
         if input_shape is not None and as_shape(input_shape, "input_shape") != (obj.shape[1],):
             raise ValueError(f"input_shape={input_shape!r} differs from the matrix's ({obj.shape[1]},) columns")
         matrix = obj
-        return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype,
-                          device=obj.device)
+        return from_torch(
+            lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype, device=obj.device
+        )
     if isinstance(obj, torch.nn.Module) or _is_function_class(obj):
         if input_shape is None and isinstance(obj, torch.nn.Linear):
             input_shape = (obj.in_features,)

@@ -73,7 +73,9 @@ __all__ = [
 ]
 
 #: PyTorch's padding_mode for each linop boundary it has.
-TORCH_PADDING_MODE: dict[str, str] = {linop: torch for torch, linop in BOUNDARY_ALIASES.items()} | {"reflect": "reflect"}
+TORCH_PADDING_MODE: dict[str, str] = {linop: torch for torch, linop in BOUNDARY_ALIASES.items()} | {
+    "reflect": "reflect"
+}
 #: linop's boundary for each PyTorch padding_mode.
 LINOP_BOUNDARY: dict[str, str] = {torch: linop for linop, torch in TORCH_PADDING_MODE.items()}
 
@@ -124,8 +126,10 @@ def _spatial_size(input_size: int | Sequence[int], ndim: int, layer: Any) -> tup
     if size is None or isinstance(input_size, str) or not all(is_integer(s) for s in size):
         raise TypeError(f"input_size must be a positive int or a sequence of positive ints; got {input_size!r}")
     if len(size) != ndim or not all(s >= 1 for s in size):
-        raise ValueError(f"input_size must be {ndim} positive spatial sizes for a {type(layer).__name__} "
-                         f"(channels are the layer's); got {input_size!r}")
+        raise ValueError(
+            f"input_size must be {ndim} positive spatial sizes for a {type(layer).__name__} "
+            f"(channels are the layer's); got {input_size!r}"
+        )
     return tuple(int(s) for s in size)
 
 
@@ -165,7 +169,9 @@ def _layer_with_weight(name: str, arguments: dict, weight: Any):
 
 
 # -- Conv*d ---------------------------------------------------------------------------------------
-def convolution_record(layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> tuple[np.ndarray, ConvRecord]:
+def convolution_record(
+    layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False
+) -> tuple[np.ndarray, ConvRecord]:
     """The kernel and the parameter record of a ``torch.nn.Conv1d/2d/3d`` for inputs of spatial size ``input_size``.
 
     :meth:`linop.Convolution.from_torch` makes its operator from these.
@@ -213,8 +219,13 @@ def convolution_record(layer: Any, input_size: int | Sequence[int], *, ignore_bi
         padding = [(int(p), int(p)) for p in layer.padding]
     kernel = _kernel_from_weight(layer.weight)
     record = ConvRecord.resolve(
-        kernel.shape, size + (layer.in_channels,), stride=tuple(layer.stride), padding=padding,
-        dilation=tuple(layer.dilation), groups=layer.groups, boundary=LINOP_BOUNDARY[layer.padding_mode],
+        kernel.shape,
+        size + (layer.in_channels,),
+        stride=tuple(layer.stride),
+        padding=padding,
+        dilation=tuple(layer.dilation),
+        groups=layer.groups,
+        boundary=LINOP_BOUNDARY[layer.padding_mode],
     )
     return kernel, record
 
@@ -227,23 +238,36 @@ def _conv_torch_arguments(g: ConvGeometry) -> dict:
             f"(no {g.boundary!r}, which repeats the edge sample)"
         )
     if g.boundary == "wrap" and any(max(lo, hi) > ax.n for ax, (lo, hi) in zip(g.axes, g.padding)):
-        raise TorchCannotExpress(f"circular padding {g.padding} wraps around more than once on an axis of size "
-                                 f"{g.input_size}: PyTorch pads circularly by at most the axis length")
+        raise TorchCannotExpress(
+            f"circular padding {g.padding} wraps around more than once on an axis of size "
+            f"{g.input_size}: PyTorch pads circularly by at most the axis length"
+        )
     if all(lo == hi for lo, hi in g.padding):
         padding: Any = tuple(lo for lo, _ in g.padding)
-    elif all(s == 1 for s in g.stride) and g.padding == resolve_padding("same", g.input_size, g.kernel_size,
-                                                                         g.stride, g.dilation):
+    elif all(s == 1 for s in g.stride) and g.padding == resolve_padding(
+        "same", g.input_size, g.kernel_size, g.stride, g.dilation
+    ):
         padding = "same"
     else:
-        reason = ("PyTorch's 'same' exists at stride 1 only" if any(s > 1 for s in g.stride)
-                  else "it is not PyTorch's 'same' split (low = total // 2)")
+        reason = (
+            "PyTorch's 'same' exists at stride 1 only"
+            if any(s > 1 for s in g.stride)
+            else "it is not PyTorch's 'same' split (low = total // 2)"
+        )
         raise TorchCannotExpress(
             f"padding {g.padding} is asymmetric and {reason}: a ConvNd pads both sides of an axis equally "
             "(pad with torch.nn.functional.pad first, as linop.interop.torch_conversion.torch_map does)"
         )
-    return dict(in_channels=g.in_channels, out_channels=g.out_channels, kernel_size=g.kernel_size,
-                stride=g.stride, padding=padding, dilation=g.dilation, groups=g.groups,
-                padding_mode=TORCH_PADDING_MODE[g.boundary])
+    return dict(
+        in_channels=g.in_channels,
+        out_channels=g.out_channels,
+        kernel_size=g.kernel_size,
+        stride=g.stride,
+        padding=padding,
+        dilation=g.dilation,
+        groups=g.groups,
+        padding_mode=TORCH_PADDING_MODE[g.boundary],
+    )
 
 
 def convolution_layer(kernel: np.ndarray, record: ConvRecord):
@@ -286,7 +310,9 @@ def convolution_layer(kernel: np.ndarray, record: ConvRecord):
 
 
 # -- ConvTranspose*d -----------------------------------------------------------------------------
-def conv_transpose_record(layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> tuple[np.ndarray, ConvRecord]:
+def conv_transpose_record(
+    layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False
+) -> tuple[np.ndarray, ConvRecord]:
     """The kernel and record of the convolution whose adjoint a ``torch.nn.ConvTranspose1d/2d/3d`` is.
 
     The layer's output size per axis is
@@ -341,8 +367,13 @@ def conv_transpose_record(layer: Any, input_size: int | Sequence[int], *, ignore
     kernel = _kernel_from_weight(layer.weight, conjugate=True)  # the layer is conv(W)^T = conv(conj W)^H
     sizes, pads = [], []
     for a in range(ndim):
-        k, s, d, p, op = (layer.kernel_size[a], layer.stride[a], layer.dilation[a], layer.padding[a],
-                          layer.output_padding[a])
+        k, s, d, p, op = (
+            layer.kernel_size[a],
+            layer.stride[a],
+            layer.dilation[a],
+            layer.padding[a],
+            layer.output_padding[a],
+        )
         n = transposed_conv_size(m[a], k, s, d, p, op)
         if n < 1:
             raise ValueError(f"the layer's output would have size {n} on axis {a} for input size {m[a]}")
@@ -354,8 +385,14 @@ def conv_transpose_record(layer: Any, input_size: int | Sequence[int], *, ignore
             )
         sizes.append(n)
         pads.append((p, high))
-    record = ConvRecord.resolve(kernel.shape, tuple(sizes) + (layer.out_channels,), stride=tuple(layer.stride),
-                                padding=pads, dilation=tuple(layer.dilation), groups=layer.groups)
+    record = ConvRecord.resolve(
+        kernel.shape,
+        tuple(sizes) + (layer.out_channels,),
+        stride=tuple(layer.stride),
+        padding=pads,
+        dilation=tuple(layer.dilation),
+        groups=layer.groups,
+    )
     return kernel, record
 
 
@@ -374,9 +411,16 @@ def _conv_transpose_torch_arguments(g: ConvGeometry) -> dict:
                 f"axis {a} needs output_padding={op_a}, but PyTorch requires output_padding < max(stride, dilation) "
                 f"= {max(ax.stride, ax.dilation)} (the high pad {ax.pad_high} adds samples no output reads)"
             )
-    return dict(in_channels=g.out_channels, out_channels=g.in_channels, kernel_size=g.kernel_size, stride=g.stride,
-                padding=tuple(ax.pad_low for ax in g.axes), output_padding=output_padding, dilation=g.dilation,
-                groups=g.groups)
+    return dict(
+        in_channels=g.out_channels,
+        out_channels=g.in_channels,
+        kernel_size=g.kernel_size,
+        stride=g.stride,
+        padding=tuple(ax.pad_low for ax in g.axes),
+        output_padding=output_padding,
+        dilation=g.dilation,
+        groups=g.groups,
+    )
 
 
 def conv_transpose_layer(kernel: np.ndarray, record: ConvRecord):
@@ -507,18 +551,20 @@ def torch_map(op: Any, *, adjoint: bool = False) -> Callable | None:
         return t.reshape(batch + shape_out)
 
     def run(t):
-        if tuple(t.shape[t.dim() - len(shape_in):]) != shape_in:
+        if tuple(t.shape[t.dim() - len(shape_in) :]) != shape_in:
             raise ValueError(f"expected shape (..., {', '.join(map(str, shape_in))}); got {tuple(t.shape)}")
         work_dtype = torch.promote_types(t.dtype, getattr(torch, dtype_name))
         weight = torch.from_numpy(weight_np).to(device=t.device, dtype=work_dtype)
         x, batch = channels_first(t.to(work_dtype))
         if not adjoint:
-            out = getattr(functional, f"conv{g.ndim}d")(pad(x), weight, stride=g.stride, dilation=g.dilation,
-                                                        groups=g.groups)
+            out = getattr(functional, f"conv{g.ndim}d")(
+                pad(x), weight, stride=g.stride, dilation=g.dilation, groups=g.groups
+            )
         else:
             output_padding = tuple(ax.padded_size - ax.used_size for ax in g.axes)
             grid = getattr(functional, f"conv_transpose{g.ndim}d")(
-                x, weight.conj(), stride=g.stride, output_padding=output_padding, dilation=g.dilation, groups=g.groups)
+                x, weight.conj(), stride=g.stride, output_padding=output_padding, dilation=g.dilation, groups=g.groups
+            )
             out = unpad(grid)
         return channels_last(out, batch).to(result_tensor_dtype(t.dtype, out.dtype))
 
@@ -550,7 +596,7 @@ def _padding_maps(g: Any) -> tuple[Callable, Callable]:
 
     def unpad(grid):
         for a, (ax, source) in enumerate(zip(g.axes, sources)):
-            shape = grid.shape[: 2 + a] + (ax.n,) + grid.shape[3 + a:]
+            shape = grid.shape[: 2 + a] + (ax.n,) + grid.shape[3 + a :]
             grid = grid.new_zeros(shape).index_add(2 + a, source.to(grid.device), grid)
         return grid
 

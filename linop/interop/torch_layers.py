@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..operators.convolution import ConvTranspose, Convolution
+from ..operators.convolution import Convolution, ConvTranspose
 from .torch_conversion import TorchCannotExpress, torch_map
 
 __all__ = [
@@ -103,7 +103,9 @@ def conv_to_torch(op: Convolution):
     return op.to_torch()
 
 
-def conv_transpose_from_torch(layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> ConvTranspose:
+def conv_transpose_from_torch(
+    layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False
+) -> ConvTranspose:
     """The :class:`~linop.ConvTranspose` of a ``torch.nn.ConvTranspose1d/2d/3d`` for inputs of spatial size ``input_size``.
 
     The layer's output size per axis is

@@ -228,10 +228,10 @@ class ShapedOperator(LinearOperator):
         out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
         return out.reshape(Y.shape[1], self.shape[1]).T
 
-    def _adjoint(self) -> "ShapedOperator":
+    def _adjoint(self) -> ShapedOperator:
         return AdjointOperator(self)
 
-    def _transpose(self) -> "ShapedOperator":
+    def _transpose(self) -> ShapedOperator:
         return TransposeOperator(self)
 
     # -- algebra that keeps shapes -------------------------------------------------------
@@ -317,9 +317,7 @@ class ShapedOperator(LinearOperator):
         return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
-        )
+        return f"<{type(self).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
 
 
 def _require_shaped(op: object, name: str) -> ShapedOperator:

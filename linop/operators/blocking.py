@@ -27,11 +27,10 @@ This module holds plain data and imports only the geometry.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import inspect
 
 import numpy as np
 

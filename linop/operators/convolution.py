@@ -130,13 +130,20 @@ class Convolution(ConvParameters, ShapedOperator):
     ):
         kernel = as_finite_array(kernel, "kernel")
         record = ConvRecord.resolve(
-            kernel.shape, input_shape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary, flip=flip, method=method,
+            kernel.shape,
+            input_shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
+            method=method,
         )
         self._set_up(kernel, record)
 
     @classmethod
-    def from_record(cls, kernel: object, record: ConvRecord, plan: ConvolutionPlan | None = None) -> "Convolution":
+    def from_record(cls, kernel: object, record: ConvRecord, plan: ConvolutionPlan | None = None) -> Convolution:
         """The convolution of a resolved parameter record: nothing is parsed again.
 
         Parameters
@@ -177,8 +184,13 @@ class Convolution(ConvParameters, ShapedOperator):
         self._set_up(kernel, record, plan)  # type: ignore[arg-type]
         return self
 
-    def _set_up(self, kernel: np.ndarray, record: ConvRecord, plan: ConvolutionPlan | None = None,
-                weights: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    def _set_up(
+        self,
+        kernel: np.ndarray,
+        record: ConvRecord,
+        plan: ConvolutionPlan | None = None,
+        weights: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         """The one constructor body: the kernel (immutable), the record, the weights the kernels
         read and the plan, each made once."""
         g = record.geometry
@@ -235,7 +247,7 @@ class Convolution(ConvParameters, ShapedOperator):
     def _backward(self, y: np.ndarray) -> np.ndarray:
         return self._without_channel_axis(self._plan.adjoint(self._with_channel_axis(y), self._weights_conj))
 
-    def _adjoint(self) -> "ConvTranspose":
+    def _adjoint(self) -> ConvTranspose:
         return ConvTranspose._of(self)
 
     def block_structure(self) -> Stencil | None:
@@ -250,7 +262,7 @@ class Convolution(ConvParameters, ShapedOperator):
 
     # -- other views of the same record ---------------------------------------------------
     @classmethod
-    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "Convolution":
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> Convolution:
         """The convolution of a ``torch.nn.Conv1d/2d/3d`` on inputs of spatial size ``input_size`` (channels last).
 
         The layer's kernel and parameter record
@@ -365,8 +377,9 @@ class ConvolutionBlocks:
         op._set_up(self.kernel, record, self.plan.for_geometry(record.geometry), self.weights)
         return op
 
-    def _part(self, out_lo: int, out_hi: int, in_lo: int = 0, in_hi: int | None = None,
-              groups: int = 1) -> "ConvolutionBlocks":
+    def _part(
+        self, out_lo: int, out_hi: int, in_lo: int = 0, in_hi: int | None = None, groups: int = 1
+    ) -> ConvolutionBlocks:
         """The factory of a channel chunk: ``kernel[..., in_lo:in_hi, out_lo:out_hi]`` with ``groups`` groups."""
         index = (Ellipsis, slice(in_lo, in_hi), slice(out_lo, out_hi))
         kernel = immutable(self.kernel[index])
@@ -461,13 +474,13 @@ class ConvTranspose(AdjointOperator):
         super().__init__(Convolution(kernel, output_shape, **keywords))
 
     @classmethod
-    def _of(cls, conv: Convolution) -> "ConvTranspose":
+    def _of(cls, conv: Convolution) -> ConvTranspose:
         self = cls.__new__(cls)
         AdjointOperator.__init__(self, conv)
         return self
 
     @classmethod
-    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "ConvTranspose":
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> ConvTranspose:
         """The transposed convolution of a ``torch.nn.ConvTranspose1d/2d/3d`` on inputs of spatial size ``input_size``.
 
         The kernel and record of the convolution the layer transposes

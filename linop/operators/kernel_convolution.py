@@ -92,13 +92,22 @@ class KernelConvolution(ConvParameters, ShapedOperator):
     ):
         image = as_finite_array(x, "x")
         record = ConvRecord.resolve(
-            kernel_shape, image.shape, stride=stride, padding=padding, dilation=dilation, groups=groups,
-            boundary=boundary, flip=flip, method=method, kernel_name="kernel_shape", input_name="x",
+            kernel_shape,
+            image.shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
+            method=method,
+            kernel_name="kernel_shape",
+            input_name="x",
         )
         self._set_up(image, record)
 
     @classmethod
-    def from_record(cls, x: object, record: ConvRecord, plan: ConvolutionPlan | None = None) -> "KernelConvolution":
+    def from_record(cls, x: object, record: ConvRecord, plan: ConvolutionPlan | None = None) -> KernelConvolution:
         """The kernel operator of a resolved parameter record for the image ``x``: nothing is parsed again.
 
         Parameters
@@ -219,7 +228,9 @@ class KernelConvolution(ConvParameters, ShapedOperator):
         if not numerics_inherited(self, KernelConvolution):
             return None
         g = self.geometry
-        return KernelStencil(g.axes, g.boundary, self.x, g.kernel_shape, KernelConvolutionBlocks(self.record, self._plan))
+        return KernelStencil(
+            g.axes, g.boundary, self.x, g.kernel_shape, KernelConvolutionBlocks(self.record, self._plan)
+        )
 
 
 @dataclass(frozen=True)

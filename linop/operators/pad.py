@@ -109,6 +109,6 @@ class PadBlocks:
 
     dtype: np.dtype
 
-    def build(self, spatial: tuple[int, ...], zeros: tuple[tuple[int, int], ...]) -> "Pad":
+    def build(self, spatial: tuple[int, ...], zeros: tuple[tuple[int, int], ...]) -> Pad:
         """The padding of one block of ``spatial`` samples by ``zeros`` zeros."""
         return Pad(spatial, zeros, "constant", dtype=self.dtype)

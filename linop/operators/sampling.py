@@ -12,10 +12,9 @@ and its adjoint puts ``y`` back at those positions with zeros between (zero inse
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-
-from dataclasses import dataclass
 
 from ..arguments import as_shape, per_axis
 from ..geometry import AxisGeometry

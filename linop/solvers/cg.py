@@ -14,16 +14,27 @@ scipy's to rounding; the arithmetic is array-API, so the same call runs on Dask 
 
 from __future__ import annotations
 
-from .vectors import apply_forward, as_operator, inner, norm, prepare, settle
 from .checks import check_nonnegative, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
+from .vectors import apply_forward, as_operator, inner, norm, prepare, settle
 
 __all__ = ["cg"]
 
 
-def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | None = None,
-       iter_lim: int | None = None, x0=None, callback=None, progress: bool | None = None) -> SolveResult:
+def cg(
+    M,
+    b,
+    *,
+    shift: float = 0.0,
+    rtol: float = 1e-5,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    iter_lim: int | None = None,
+    x0=None,
+    callback=None,
+    progress: bool | None = None,
+) -> SolveResult:
     """Solve ``(M + shift I) x = b`` by conjugate gradients.
 
     Parameters
@@ -112,8 +123,10 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
             q = settle(shifted(p))
             curvature = inner(xp, p, q)
             if not (curvature.real if isinstance(curvature, complex) else curvature) > 0:
-                reason = (f"breakdown: p^H (M + shift I) p = {curvature:.3g} along a search direction; "
-                          "M + shift I is not positive definite")
+                reason = (
+                    f"breakdown: p^H (M + shift I) p = {curvature:.3g} along a search direction; "
+                    "M + shift I is not positive definite"
+                )
                 break
             alpha = rho / curvature
             x = settle(x + alpha * p)

@@ -12,10 +12,10 @@ import math
 import numbers
 
 import numpy as np
+
 from ..arguments import is_integer
 
-__all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance",
-           "iteration_limit"]
+__all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance", "iteration_limit"]
 
 
 def _is_real(value: object) -> bool:
@@ -103,8 +103,10 @@ def iteration_limit(maxiter: object, iter_lim: object) -> int | None:
         The one given is below 1.
     """
     if maxiter is not None and iter_lim is not None:
-        raise TypeError(f"give maxiter or iter_lim, not both (they name the same limit); "
-                        f"got maxiter={maxiter!r} and iter_lim={iter_lim!r}")
+        raise TypeError(
+            f"give maxiter or iter_lim, not both (they name the same limit); "
+            f"got maxiter={maxiter!r} and iter_lim={iter_lim!r}"
+        )
     if iter_lim is not None:
         return check_iteration_limit(iter_lim, "iter_lim")
     return check_iteration_limit(maxiter, "maxiter")

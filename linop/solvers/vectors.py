@@ -18,8 +18,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-__all__ = ["Problem", "apply_adjoint", "apply_forward", "inner", "namespace", "norm", "prepare", "settle",
-           "to_scalar"]
+__all__ = ["Problem", "apply_adjoint", "apply_forward", "inner", "namespace", "norm", "prepare", "settle", "to_scalar"]
 
 Array = Any
 
@@ -79,8 +78,12 @@ def apply_adjoint(op, y: Array) -> Array:
 
 def _is_shaped(op) -> bool:
     """Whether ``op`` maps arrays of its own shapes (linop's operators): ``apply`` / ``apply_adjoint``."""
-    return (getattr(op, "input_shape", None) is not None and getattr(op, "output_shape", None) is not None
-            and hasattr(op, "apply") and hasattr(op, "apply_adjoint"))
+    return (
+        getattr(op, "input_shape", None) is not None
+        and getattr(op, "output_shape", None) is not None
+        and hasattr(op, "apply")
+        and hasattr(op, "apply_adjoint")
+    )
 
 
 def as_operator(A: object, name: str):
@@ -169,8 +172,9 @@ def prepare(op, b: Array, x0: Array | None, *, square: bool = False) -> Problem:
     in_shape = tuple(op.input_shape) if shaped else (cols,)
     out_shape = tuple(op.output_shape) if shaped else (rows,)
     if square and (rows != cols or in_shape != out_shape):
-        raise ValueError(f"M must map arrays to arrays of the same shape (a Hermitian operator); "
-                         f"got {in_shape} -> {out_shape}")
+        raise ValueError(
+            f"M must map arrays to arrays of the same shape (a Hermitian operator); got {in_shape} -> {out_shape}"
+        )
     dtype = _working_dtype(op, b)
     b_shape = tuple(b.shape)
     if b_shape == out_shape:

@@ -22,6 +22,7 @@ from .affine_sum import AffineSum, SumTerm, index_symbols
 from .all_sizes import prove_all_sizes
 from .derive import derive_adjoint
 from .evaluate import formula_entries, lambdify_formula, sparse_entries
+from .exact_checks import Counterexample, ProofReport, ProofResult
 from .formulas import (
     convolution_formula,
     finite_difference_formula,
@@ -33,7 +34,6 @@ from .formulas import (
 from .kernels import exact_kernel, exact_number, kernel_symbols
 from .limits import MAX_SYMBOLIC_ENTRIES, SymbolicSizeError
 from .operators import Convolution
-from .exact_checks import Counterexample, ProofReport, ProofResult
 from .steps import Formula, Step
 
 __all__ = [

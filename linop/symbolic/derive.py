@@ -54,7 +54,7 @@ def _mixed_radix(expr: Expr, ranges: dict[Symbol, tuple[Expr, Expr]], size: Expr
     if not slopes or expr.subs({v: 0 for v in slopes}) != 0:
         return None
     if len(slopes) == 1:
-        (v, w), = slopes.items()
+        ((v, w),) = slopes.items()
         lo, hi = ranges[v]
         return [v] if w == 1 and lo == 0 and sympy.simplify(hi + 1 - size) == 0 else None
     if not all(w.is_Integer and w > 0 for w in slopes.values()):
@@ -105,6 +105,7 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 others = [term.source_index[b] for b in range(n_axes) if b != a]
                 if any(e.has(v) for e in others for v in choice):
                     choice = None
+
                 def kept_ranges(t: SumTerm) -> set:
                     return {r for r in t.free + t.sums if r[0] in choice}
 
@@ -133,9 +134,7 @@ def _integral_divisibility(condition: sympy.Basic) -> sympy.Basic:
     return condition
 
 
-def _derive_term(
-    term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str
-) -> tuple[SumTerm, list[Step]]:
+def _derive_term(term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str) -> tuple[SumTerm, list[Step]]:
     steps: list[Step] = []
     ranges = {v: (lo, hi) for v, lo, hi in term.free + term.sums}
     adjoint_free: list[Range] = []
@@ -159,7 +158,9 @@ def _derive_term(
         candidates = [v for v in preference if v not in free_names and v not in solved and sympy.diff(e, v) != 0]
         if not candidates:
             constraints.append(sympy.Eq(e, i))
-            steps.append(Step(f"{label}no variable left to solve for: the index equation is a condition", sympy.Eq(i, e)))
+            steps.append(
+                Step(f"{label}no variable left to solve for: the index equation is a condition", sympy.Eq(i, e))
+            )
             continue
         # Solve for a summation variable (the kernel index) when there is one, preferring
         # a unit coefficient, which needs no divisibility condition.
@@ -173,7 +174,9 @@ def _derive_term(
         if slope.has(v) or rest.has(v) or slope == 0:
             raise ValueError(f"cannot solve {e} = {i} for {v}")
         value = sympy.expand((i - rest) / slope) if slope.is_number else sympy.expand(i - rest) / slope
-        steps.append(Step(f"{label}solve the index equation for {v}", (sympy.Eq(e, i, evaluate=False), sympy.Eq(v, value))))
+        steps.append(
+            Step(f"{label}solve the index equation for {v}", (sympy.Eq(e, i, evaluate=False), sympy.Eq(v, value)))
+        )
         if slope not in (1, -1):
             if slope.is_positive:
                 numerator, divisor = sympy.expand(value * slope), slope
@@ -208,8 +211,14 @@ def _derive_term(
     source_index = tuple(sympy.expand(x.subs(solved).subs(single)) for x in term.target_index)
     coefficient = sympy.conjugate(term.coefficient.subs(solved).subs(single))
     derived = SumTerm(
-        forward.source, tuple(target_index), forward.target, source_index, coefficient,
-        tuple(adjoint_free), tuple(sums), tuple(outer) + tuple(inner),
+        forward.source,
+        tuple(target_index),
+        forward.target,
+        source_index,
+        coefficient,
+        tuple(adjoint_free),
+        tuple(sums),
+        tuple(outer) + tuple(inner),
     )
     return derived, steps
 
@@ -283,7 +292,9 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
             f"{forward.source.label}, the index tuples that read it",
             (
                 Formula("A = sum_v c(v) e_t(v) e_a(v)^T", r"A = \sum_v c(v)\, e_{t(v)} e_{a(v)}^{T}"),
-                Formula("A^H = sum_v conj(c(v)) e_a(v) e_t(v)^T", r"A^{H} = \sum_v \overline{c(v)}\, e_{a(v)} e_{t(v)}^{T}"),
+                Formula(
+                    "A^H = sum_v conj(c(v)) e_a(v) e_t(v)^T", r"A^{H} = \sum_v \overline{c(v)}\, e_{a(v)} e_{t(v)}^{T}"
+                ),
             ),
         )
     ]
@@ -291,7 +302,9 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
         if k is not None:
             names = ", ".join(map(str, k))
             verb = "stays" if len(k) == 1 else "stay"
-            steps.append(Step(f"axis {a} of {forward.source.label} is indexed by {names} directly: {verb} free in the adjoint"))
+            steps.append(
+                Step(f"axis {a} of {forward.source.label} is indexed by {names} directly: {verb} free in the adjoint")
+            )
     terms: list[SumTerm] = []
     for number, term in enumerate(forward.terms):
         label = f"[term {number + 1}] " if len(forward.terms) > 1 else ""
@@ -302,4 +315,3 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     # A zero map keeps one (never contributing) term, so that its adjoint still has a form.
     terms = contributing or terms[:1]
     return AffineSum(tuple(terms), forward.source_shape, forward.target_shape, tuple(steps))
-

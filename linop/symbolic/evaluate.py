@@ -130,8 +130,11 @@ def _renamed_term(term: SumTerm, names: Mapping[sympy.Basic, sympy.Basic]) -> Su
         return sympy.sympify(e).xreplace(names)
 
     return SumTerm(
-        names.get(term.target, term.target), tuple(swap(e) for e in term.target_index),
-        names.get(term.source, term.source), tuple(swap(e) for e in term.source_index), swap(term.coefficient),
+        names.get(term.target, term.target),
+        tuple(swap(e) for e in term.target_index),
+        names.get(term.source, term.source),
+        tuple(swap(e) for e in term.source_index),
+        swap(term.coefficient),
         tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.free),
         tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.sums),
         tuple(swap(c) for c in term.conditions),
@@ -372,9 +375,7 @@ class NumericFormula:
         args = free_vars + [names[b] for b in bases]
         functions = {"conjugate": "conjugate", **{name: name for name in _COMPLEX_AWARE}}
         printer = _NestedSumPrinter({"fully_qualified_modules": False, "user_functions": functions})
-        self._terms = [
-            sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in terms
-        ]
+        self._terms = [sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in terms]
         self._target = sympy.lambdify(free_vars, [sympy.floor(e) for e in terms[0].target_index], modules="math")
         self.target_shape = tuple(int(n) for n in formula.target_shape)
         self.source_shape = tuple(int(n) for n in formula.source_shape)

@@ -79,10 +79,7 @@ class Counterexample:
     right_name: str = "right"
 
     def text(self) -> str:
-        return (
-            f"at {self.location}: {self.left_name} = {_sstr(self.left)}, "
-            f"{self.right_name} = {_sstr(self.right)}"
-        )
+        return f"at {self.location}: {self.left_name} = {_sstr(self.left)}, {self.right_name} = {_sstr(self.right)}"
 
     def latex(self) -> str:
         return (
@@ -340,7 +337,9 @@ def check_linearity(
         outs = [np.asarray(operator(v), dtype=object).reshape(-1) for v in (combo, x, y)]
         if any(o.size != n_out for o in outs):
             raise ValueError(f"operator must return {n_out} entries (shape {output_shape})")
-        steps.append(Step(f"applied {name} to a x + b y, to x and to y and expanded each of the {n_out} residual entries"))
+        steps.append(
+            Step(f"applied {name} to a x + b y, to x and to y and expanded each of the {n_out} residual entries")
+        )
         for r in range(n_out):
             residual = sympy.expand(outs[0][r] - a * outs[1][r] - b * outs[2][r])
             if residual != 0:
@@ -356,10 +355,12 @@ def check_linearity(
     left = _apply_to_forms(rows, combo_forms)
     ax = _apply_to_forms(rows, [{("x", c): one} for c in range(n_in)])
     by = _apply_to_forms(rows, [{("y", c): one} for c in range(n_in)])
-    steps.append(Step(
-        f"applied {name} to a x + b y, x and y, keeping each output entry as a sum of monomials "
-        f"a x_c, b y_c with coefficients in the kernel ({len(operator)} matrix entries)"
-    ))
+    steps.append(
+        Step(
+            f"applied {name} to a x + b y, x and y, keeping each output entry as a sum of monomials "
+            f"a x_c, b y_c with coefficients in the kernel ({len(operator)} matrix entries)"
+        )
+    )
     monomials = 0
     for r in sorted(set(left) | set(ax) | set(by)):
         right: dict = {}
@@ -375,14 +376,19 @@ def check_linearity(
             (scalar, vec, c), lv, rv = diff
             mono = sympy.Symbol(scalar) * sympy.Symbol(f"{vec}_{index_text(c, input_shape)}")
             ce = Counterexample(
-                f"output entry {index_text(r, output_shape)}, coefficient of {mono}", lv, rv,
-                f"{name}(a x + b y)", f"a {name}(x) + b {name}(y)",
+                f"output entry {index_text(r, output_shape)}, coefficient of {mono}",
+                lv,
+                rv,
+                f"{name}(a x + b y)",
+                f"a {name}(x) + b {name}(y)",
             )
             return ProofResult("linearity", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(
-        f"compared the two sides monomial by monomial in all {n_out} output entries "
-        f"({monomials} monomials): every coefficient agrees, so the residual is the zero polynomial"
-    ))
+    steps.append(
+        Step(
+            f"compared the two sides monomial by monomial in all {n_out} output entries "
+            f"({monomials} monomials): every coefficient agrees, so the residual is the zero polynomial"
+        )
+    )
     return ProofResult("linearity", statement, True, tuple(steps), None, time.perf_counter() - start)
 
 
@@ -433,38 +439,59 @@ def check_adjoint_identity(
     steps: list[Step] = []
     if reference is not None:
         diff = first_difference(forward, reference)
-        steps.append(Step(f"{forward_source} reproduces {reference_source} entry by entry ({len(reference)} entries)")
-                     if diff is None else Step(f"{forward_source} differs from {reference_source}"))
+        steps.append(
+            Step(f"{forward_source} reproduces {reference_source} entry by entry ({len(reference)} entries)")
+            if diff is None
+            else Step(f"{forward_source} differs from {reference_source}")
+        )
         if diff is not None:
             (r, c), lv, rv = diff
             ce = Counterexample(
                 f"matrix entry (row {index_text(r, output_shape)}, column {index_text(c, input_shape)})",
-                lv, rv, forward_source, reference_source,
+                lv,
+                rv,
+                forward_source,
+                reference_source,
             )
             return ProofResult("adjoint identity", statement, False, tuple(steps), ce, time.perf_counter() - start)
     left = {(c, r): v for (r, c), v in forward.items()}
     right = {(c, r): sympy.conjugate(v) for (c, r), v in adjoint.items()}
-    steps.append(Step(
-        f"<A x, y> = sum A[r,c] x_c {conj_text.replace('y', 'y_r')} with A from {forward_source}: {len(left)} monomials",
-        Formula("<A x, y> = sum_{r,c} A[r,c] x_c conj(y_r)", r"\langle A x, y\rangle = \sum_{r,c} A_{rc}\, x_c\, \overline{y_r}"),
-    ))
-    steps.append(Step(
-        f"<x, A^H y> = sum x_c conj((A^H y)_c) = sum conj(A^H[c,r]) x_c {conj_text.replace('y', 'y_r')} with A^H from {adjoint_source}: {len(right)} monomials",
-        Formula("<x, A^H y> = sum_{c,r} conj(A^H[c,r]) x_c conj(y_r)", r"\langle x, A^{H} y\rangle = \sum_{c,r} \overline{(A^{H})_{cr}}\, x_c\, \overline{y_r}"),
-    ))
+    steps.append(
+        Step(
+            f"<A x, y> = sum A[r,c] x_c {conj_text.replace('y', 'y_r')} with A from {forward_source}: {len(left)} monomials",
+            Formula(
+                "<A x, y> = sum_{r,c} A[r,c] x_c conj(y_r)",
+                r"\langle A x, y\rangle = \sum_{r,c} A_{rc}\, x_c\, \overline{y_r}",
+            ),
+        )
+    )
+    steps.append(
+        Step(
+            f"<x, A^H y> = sum x_c conj((A^H y)_c) = sum conj(A^H[c,r]) x_c {conj_text.replace('y', 'y_r')} with A^H from {adjoint_source}: {len(right)} monomials",
+            Formula(
+                "<x, A^H y> = sum_{c,r} conj(A^H[c,r]) x_c conj(y_r)",
+                r"\langle x, A^{H} y\rangle = \sum_{c,r} \overline{(A^{H})_{cr}}\, x_c\, \overline{y_r}",
+            ),
+        )
+    )
     diff = first_difference(left, right)
     if diff is not None:
         (c, r), lv, rv = diff
         ce = Counterexample(
             f"coefficient of x[{index_text(c, input_shape)}]*{'' if real else 'conj'}(y[{index_text(r, output_shape)}])",
-            lv, rv, "<A x, y>", "<x, A^H y>",
+            lv,
+            rv,
+            "<A x, y>",
+            "<x, A^H y>",
         )
         steps.append(Step("compared the coefficients of every monomial: they differ"))
         return ProofResult("adjoint identity", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(
-        f"compared the coefficients of all {len(set(left) | set(right))} monomials x_c {conj_text.replace('y', 'y_r')} "
-        f"(polynomials in the kernel): all equal, so the two sides are the same polynomial"
-    ))
+    steps.append(
+        Step(
+            f"compared the coefficients of all {len(set(left) | set(right))} monomials x_c {conj_text.replace('y', 'y_r')} "
+            f"(polynomials in the kernel): all equal, so the two sides are the same polynomial"
+        )
+    )
     return ProofResult("adjoint identity", statement, True, tuple(steps), None, time.perf_counter() - start)
 
 
@@ -499,8 +526,11 @@ def check_adjoint_formula(
     short = len(str(formula)) <= 160
     statement = Formula(
         f"the adjoint formula {formula if short else ''}{' ' if short else ''}gives A^H, entry by entry and numerically",
-        (rf"{sympy.latex(formula.equation)} \quad\text{{is }} A^{{H}}" if short
-         else r"\text{the derived formula for } A^{H} y \text{ is } A^{H}"),
+        (
+            rf"{sympy.latex(formula.equation)} \quad\text{{is }} A^{{H}}"
+            if short
+            else r"\text{the derived formula for } A^{H} y \text{ is } A^{H}"
+        ),
     )
     entries = sparse_entries(formula, arrays)
     steps = [Step(f"evaluated the formula exactly at every output index: {len(entries)} non-zero entries")]
@@ -508,8 +538,11 @@ def check_adjoint_formula(
     if diff is not None:
         (r, c), lv, rv = diff
         ce = Counterexample(
-            f"entry (row {index_text(r, target)}, column {index_text(c, source)}) of A^H", lv, rv,
-            "formula", "conjugate transpose of the matrix",
+            f"entry (row {index_text(r, target)}, column {index_text(c, source)}) of A^H",
+            lv,
+            rv,
+            "formula",
+            "conjugate transpose of the matrix",
         )
         steps.append(Step("compared with the conjugate transpose of the matrix: they differ"))
         return ProofResult("adjoint formula", statement, False, tuple(steps), ce, time.perf_counter() - start)
@@ -524,15 +557,20 @@ def check_adjoint_formula(
         if not worst <= tolerance * scale:
             where = np.unravel_index(int(np.argmax(error)), error.shape)
             ce = Counterexample(
-                f"output entry {','.join(map(str, where))} on a random y", sympy.sympify(complex(got[where])),
-                sympy.sympify(complex(expected[where])), "lambdified formula", "numeric A^H",
+                f"output entry {','.join(map(str, where))} on a random y",
+                sympy.sympify(complex(got[where])),
+                sympy.sympify(complex(expected[where])),
+                "lambdified formula",
+                "numeric A^H",
             )
             steps.append(Step(f"lambdified formula vs the numeric adjoint on random values: max error {worst:.3g}"))
             return ProofResult("adjoint formula", statement, False, tuple(steps), ce, time.perf_counter() - start)
-        steps.append(Step(
-            f"lambdified with sympy.lambdify and evaluated on random kernel values and a random y: "
-            f"agrees with the numeric adjoint to {worst / scale:.1e} (relative; tolerance {tolerance:g})"
-        ))
+        steps.append(
+            Step(
+                f"lambdified with sympy.lambdify and evaluated on random kernel values and a random y: "
+                f"agrees with the numeric adjoint to {worst / scale:.1e} (relative; tolerance {tolerance:g})"
+            )
+        )
     return ProofResult("adjoint formula", statement, True, tuple(steps), None, time.perf_counter() - start)
 
 
@@ -580,25 +618,30 @@ def check_shape_reversal(
     expect("the adjoint formula reads arrays of shape", tuple(int(n) for n in formula.source_shape), output_shape)
     if entries is not None and failure is None:
         outside = [
-            (t, s) for (t, s) in entries
-            if any(not 0 <= a < n for a, n in zip(t, input_shape)) or any(not 0 <= a < n for a, n in zip(s, output_shape))
+            (t, s)
+            for (t, s) in entries
+            if any(not 0 <= a < n for a, n in zip(t, input_shape))
+            or any(not 0 <= a < n for a, n in zip(s, output_shape))
         ]
         if outside:
             t, s = outside[0]
-            failure = Counterexample("an entry of the adjoint formula", f"x{list(t)} from y{list(s)}", "inside the shapes")
+            failure = Counterexample(
+                "an entry of the adjoint formula", f"x{list(t)} from y{list(s)}", "inside the shapes"
+            )
             steps.append(Step("the adjoint formula reaches outside the shapes"))
         else:
             steps.append(Step(f"all {len(entries)} entries of the adjoint formula stay inside these shapes"))
     spatial_in, spatial_out = input_shape[:spatial_axes], output_shape[:spatial_axes]
     if spatial_axes and math.prod(spatial_out) < math.prod(spatial_in):
-        steps.append(Step(
-            f"A reduces the spatial size {'x'.join(map(str, spatial_in))} to {'x'.join(map(str, spatial_out))}; "
-            f"A^H increases it back from {'x'.join(map(str, spatial_out))} to {'x'.join(map(str, spatial_in))} "
-            f"(the transposed convolution increases resolution)"
-        ))
+        steps.append(
+            Step(
+                f"A reduces the spatial size {'x'.join(map(str, spatial_in))} to {'x'.join(map(str, spatial_out))}; "
+                f"A^H increases it back from {'x'.join(map(str, spatial_out))} to {'x'.join(map(str, spatial_in))} "
+                f"(the transposed convolution increases resolution)"
+            )
+        )
     holds = failure is None
     return ProofResult("shape reversal", statement, holds, tuple(steps), failure, time.perf_counter() - start)
-
 
 
 # -- matrices ------------------------------------------------------------------------------
@@ -607,9 +650,15 @@ def check_matrix_equals(
 ) -> ProofResult:
     """Check that a SymPy matrix equals an expected one exactly (shape and every entry)."""
     start = time.perf_counter()
-    statement = Formula(f"the matrix of {name} is {expected_name}", rf"{name} = {sympy.latex(sympy.Matrix(expected))}"
-                        if expected.rows * expected.cols <= 400 else rf"{name} = \text{{{latex_text(expected_name)}}}")
-    steps = [Step(f"the matrix of {name} has shape {tuple(matrix.shape)}; {expected_name} has shape {tuple(expected.shape)}")]
+    statement = Formula(
+        f"the matrix of {name} is {expected_name}",
+        rf"{name} = {sympy.latex(sympy.Matrix(expected))}"
+        if expected.rows * expected.cols <= 400
+        else rf"{name} = \text{{{latex_text(expected_name)}}}",
+    )
+    steps = [
+        Step(f"the matrix of {name} has shape {tuple(matrix.shape)}; {expected_name} has shape {tuple(expected.shape)}")
+    ]
     if matrix.shape != expected.shape:
         ce = Counterexample("the shape", str(tuple(matrix.shape)), str(tuple(expected.shape)), name, expected_name)
         return ProofResult("matrix", statement, False, tuple(steps), ce, time.perf_counter() - start)
@@ -650,7 +699,9 @@ def check_matrix_vector_product(
     ]
     for r in range(matrix.rows):
         if sympy.expand(got[r] - product[r]) != 0:
-            ce = Counterexample(f"output entry {index_text(r, output_shape)}", got[r], product[r], f"({name} x)", "(M vec(x))")
+            ce = Counterexample(
+                f"output entry {index_text(r, output_shape)}", got[r], product[r], f"({name} x)", "(M vec(x))"
+            )
             return ProofResult("matrix-vector product", statement, False, tuple(steps), ce, time.perf_counter() - start)
     steps.append(Step(f"all {matrix.rows} entries agree as polynomials in x and the kernel"))
     return ProofResult("matrix-vector product", statement, True, tuple(steps), None, time.perf_counter() - start)

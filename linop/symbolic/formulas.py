@@ -130,7 +130,9 @@ def _convolution_terms(
         else:
             source, source_index, coefficient = image, image_index, kernel[kernel_index]
         terms.append(
-            SumTerm(output, target_index, source, source_index, coefficient, tuple(free), tuple(sums), tuple(conditions))
+            SumTerm(
+                output, target_index, source, source_index, coefficient, tuple(free), tuple(sums), tuple(conditions)
+            )
         )
     return tuple(terms)
 
@@ -258,19 +260,27 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, boundar
     x, y = IndexedBase("x"), IndexedBase("y")
     out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, pads))
     free = tuple((j[a], 0, out_shape[a] - 1) for a in range(len(shape)))
-    pieces = [
-        _axis_pieces(j[a] - lo, n, -lo, n - 1 + hi, mode) for a, (n, (lo, hi)) in enumerate(zip(shape, pads))
-    ]
+    pieces = [_axis_pieces(j[a] - lo, n, -lo, n - 1 + hi, mode) for a, (n, (lo, hi)) in enumerate(zip(shape, pads))]
     terms = []
     for combination in itertools.product(*pieces):
-        terms.append(SumTerm(
-            y, j, x, tuple(coord for coord, _ in combination), 1, free, (),
-            tuple(c for _, conds in combination for c in conds),
-        ))
+        terms.append(
+            SumTerm(
+                y,
+                j,
+                x,
+                tuple(coord for coord, _ in combination),
+                1,
+                free,
+                (),
+                tuple(c for _, conds in combination for c in conds),
+            )
+        )
     return AffineSum(tuple(terms), out_shape, shape)
 
 
-def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0) -> AffineSum:
+def subsampling_formula(
+    input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0
+) -> AffineSum:
     """``y[j] = x[s j + offset]`` per axis (the sizes of :class:`linop.Subsample`).
 
     Parameters

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import numbers
-
 from collections.abc import Sequence
 
 import numpy as np
@@ -154,9 +153,7 @@ def exact_kernel(kernel: object) -> np.ndarray:
     >>> symbolic.exact_kernel([0.5, 1, 0.25])
     array([1/2, 1, 1/4], dtype=object)
     """
-    if isinstance(kernel, sympy.MatrixBase):
-        arr = np.array(kernel.tolist(), dtype=object)
-    elif isinstance(kernel, sympy.NDimArray):
+    if isinstance(kernel, sympy.MatrixBase) or isinstance(kernel, sympy.NDimArray):
         arr = np.array(kernel.tolist(), dtype=object)
     else:
         try:

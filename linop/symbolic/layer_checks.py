@@ -22,10 +22,10 @@ import numpy as np
 import sympy
 
 from .evaluate import sparse_entries
+from .exact_checks import Counterexample, ProofResult, index_text, vector_symbols
 from .formulas import padding_formula, zero_insertion_formula
 from .limits import check_size
 from .matrix import conjugate_transpose, first_difference, multiply
-from .exact_checks import Counterexample, ProofResult, index_text, vector_symbols
 from .steps import Formula, Step
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +38,7 @@ __all__ = ["MAX_BACKPROPAGATION_ENTRIES", "check_backpropagation", "check_transp
 MAX_BACKPROPAGATION_ENTRIES = 5_000
 
 
-def _with_symbol_kernel(conv: "Convolution") -> "Convolution":
+def _with_symbol_kernel(conv: Convolution) -> Convolution:
     """``conv`` itself when its kernel entries are distinct symbols, else a twin with symbols."""
     from .operators import Convolution
 
@@ -46,13 +46,20 @@ def _with_symbol_kernel(conv: "Convolution") -> "Convolution":
     if all(isinstance(e, (sympy.Symbol, sympy.Indexed)) for e in flat) and len(set(flat)) == len(flat):
         return conv
     return Convolution(
-        input_shape=conv.input_shape, kernel_shape=conv.kernel.shape, stride=conv.stride, padding=conv.padding,
-        dilation=conv.dilation, groups=conv.groups, boundary=conv.boundary, flip=conv.flip,
-        real=conv.kernel_is_real, symbol=conv.symbol,
+        input_shape=conv.input_shape,
+        kernel_shape=conv.kernel.shape,
+        stride=conv.stride,
+        padding=conv.padding,
+        dilation=conv.dilation,
+        groups=conv.groups,
+        boundary=conv.boundary,
+        flip=conv.flip,
+        real=conv.kernel_is_real,
+        symbol=conv.symbol,
     )
 
 
-def check_backpropagation(conv: "Convolution") -> ProofResult:
+def check_backpropagation(conv: Convolution) -> ProofResult:
     """Gradients of ``<A X, G>`` by ``sympy.diff`` equal the derived adjoints applied to ``G``.
 
     The kernel is made of symbols (a twin with symbols is used if it holds numbers); the
@@ -75,12 +82,15 @@ def check_backpropagation(conv: "Convolution") -> ProofResult:
     bar = (lambda e: e) if real else sympy.conjugate
     field_ = "R" if real else "C"
     statement = Formula(
-        "d/dX <k * X, G> = A^T G and d/dk <k * X, G> = K_X^T G (real tensors)" if real else
-        "d/dX <k * X, G> = conj(A^H G) and d/dk <k * X, G> = conj(K_X^H G)",
-        (r"\nabla_X \langle k * X, G\rangle = A^{T} G,\quad \nabla_k \langle k * X, G\rangle = K_X^{T} G"
-         if real else
-         r"\frac{\partial}{\partial X}\langle k * X, G\rangle = \overline{A^{H} G},\quad "
-         r"\frac{\partial}{\partial k}\langle k * X, G\rangle = \overline{K_X^{H} G}"),
+        "d/dX <k * X, G> = A^T G and d/dk <k * X, G> = K_X^T G (real tensors)"
+        if real
+        else "d/dX <k * X, G> = conj(A^H G) and d/dk <k * X, G> = conj(K_X^H G)",
+        (
+            r"\nabla_X \langle k * X, G\rangle = A^{T} G,\quad \nabla_k \langle k * X, G\rangle = K_X^{T} G"
+            if real
+            else r"\frac{\partial}{\partial X}\langle k * X, G\rangle = \overline{A^{H} G},\quad "
+            r"\frac{\partial}{\partial k}\langle k * X, G\rangle = \overline{K_X^{H} G}"
+        ),
     )
     steps = [
         Step(
@@ -96,13 +106,17 @@ def check_backpropagation(conv: "Convolution") -> ProofResult:
         grad = sympy.diff(loss, Xflat[c])
         expected = bar(AHG[c])
         if sympy.expand(grad - expected) != 0:
-            ce = Counterexample(f"dL/dX[{index_text(c, layer.input_shape)}]", grad, expected, "sympy.diff", "adjoint applied to G")
+            ce = Counterexample(
+                f"dL/dX[{index_text(c, layer.input_shape)}]", grad, expected, "sympy.diff", "adjoint applied to G"
+            )
             return ProofResult("backpropagation", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(
-        f"sympy.diff(L, X_c) for all {Xflat.size} entries of X equals "
-        f"{'(A^T G)_c' if real else 'conj((A^H G)_c)'}, with A^H G from the derived adjoint formula",
-        layer.adjoint_formula.equation if len(str(layer.adjoint_formula)) < 200 else None,
-    ))
+    steps.append(
+        Step(
+            f"sympy.diff(L, X_c) for all {Xflat.size} entries of X equals "
+            f"{'(A^T G)_c' if real else 'conj((A^H G)_c)'}, with A^H G from the derived adjoint formula",
+            layer.adjoint_formula.equation if len(str(layer.adjoint_formula)) < 200 else None,
+        )
+    )
     # Kernel gradient: against the derived adjoint of the kernel operator k -> k * X.
     kernel_adjoint = layer.kernel_adjoint_formula
     entries = sparse_entries(kernel_adjoint, {"x": X})
@@ -115,19 +129,27 @@ def check_backpropagation(conv: "Convolution") -> ProofResult:
         expected = bar(sympy.Add(*rows.get(t, ())))
         if sympy.expand(grad - expected) != 0:
             ce = Counterexample(
-                f"dL/dk[{index_text(t, layer.kernel.shape)}]", grad, expected, "sympy.diff", "kernel adjoint applied to G"
+                f"dL/dk[{index_text(t, layer.kernel.shape)}]",
+                grad,
+                expected,
+                "sympy.diff",
+                "kernel adjoint applied to G",
             )
             return ProofResult("backpropagation", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(
-        f"sympy.diff(L, k_t) for all {kflat.size} kernel entries equals "
-        f"{'(K_X^T G)_t' if real else 'conj((K_X^H G)_t)'}, with K_X^H derived from the kernel map",
-        kernel_adjoint.equation if len(str(kernel_adjoint)) < 200 else None,
-    ))
-    steps.append(Step("so the backward pass of a convolution layer applies the adjoint (the transposed convolution) to G"))
+    steps.append(
+        Step(
+            f"sympy.diff(L, k_t) for all {kflat.size} kernel entries equals "
+            f"{'(K_X^T G)_t' if real else 'conj((K_X^H G)_t)'}, with K_X^H derived from the kernel map",
+            kernel_adjoint.equation if len(str(kernel_adjoint)) < 200 else None,
+        )
+    )
+    steps.append(
+        Step("so the backward pass of a convolution layer applies the adjoint (the transposed convolution) to G")
+    )
     return ProofResult("backpropagation", statement, True, tuple(steps), None, time.perf_counter() - start)
 
 
-def _transposed_kernel(conv: "Convolution") -> np.ndarray:
+def _transposed_kernel(conv: Convolution) -> np.ndarray:
     """``kt[m', q, g C + c] = conj(w[K-1-m', c, g O + q])``: reversed, conjugated, channels swapped."""
     g = conv.geometry
     w = conv._weights[(slice(None, None, -1),) * g.ndim]
@@ -142,7 +164,7 @@ def _transposed_kernel(conv: "Convolution") -> np.ndarray:
     return out if g.channels else out.reshape(g.kernel_size)
 
 
-def check_transposed_convolution(conv: "Convolution") -> ProofResult:
+def check_transposed_convolution(conv: Convolution) -> ProofResult:
     """``A^H == Pad_b^H @ C @ Z`` as exact sparse matrices (see the module docstring)."""
     from .operators import Convolution
 
@@ -154,7 +176,11 @@ def check_transposed_convolution(conv: "Convolution") -> ProofResult:
     inserted = tuple(int(n) for n in Z.target_shape)
     pads = tuple(ax.transposed_padding for ax in g.axes)
     C = Convolution(
-        _transposed_kernel(conv), inserted, padding=pads, dilation=g.dilation, groups=g.groups,
+        _transposed_kernel(conv),
+        inserted,
+        padding=pads,
+        dilation=g.dilation,
+        groups=g.groups,
         max_entries=conv.max_entries,
     )
     padded = g.padded_size + ((g.in_channels,) if g.channels else ())
@@ -183,19 +209,26 @@ def check_transposed_convolution(conv: "Convolution") -> ProofResult:
     if diff is not None:
         (r, c), lv, rv = diff
         ce = Counterexample(
-            f"entry (row {index_text(r, conv.input_shape)}, column {index_text(c, conv.output_shape)})", lv, rv,
-            "Pad^H C Z", "A^H",
+            f"entry (row {index_text(r, conv.input_shape)}, column {index_text(c, conv.output_shape)})",
+            lv,
+            rv,
+            "Pad^H C Z",
+            "A^H",
         )
         return ProofResult("transposed convolution", statement, False, tuple(steps), ce, time.perf_counter() - start)
-    steps.append(Step(
-        f"the exact product Pad^H C Z ({n} x {m}) equals the conjugate transpose of A's matrix "
-        f"in all {len(expected)} non-zero entries"
-    ))
+    steps.append(
+        Step(
+            f"the exact product Pad^H C Z ({n} x {m}) equals the conjugate transpose of A's matrix "
+            f"in all {len(expected)} non-zero entries"
+        )
+    )
     spatial_in = math.prod(g.input_size)
     spatial_out = math.prod(g.output_size)
     if spatial_out < spatial_in:
-        steps.append(Step(
-            f"so A^H is itself a convolution, applied after zero insertion: it maps {spatial_out} "
-            f"positions to {spatial_in} (it increases resolution)"
-        ))
+        steps.append(
+            Step(
+                f"so A^H is itself a convolution, applied after zero insertion: it maps {spatial_out} "
+                f"positions to {spatial_in} (it increases resolution)"
+            )
+        )
     return ProofResult("transposed convolution", statement, True, tuple(steps), None, time.perf_counter() - start)

@@ -36,10 +36,6 @@ from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec
 from .affine_sum import AffineSum
 from .derive import derive_adjoint
 from .evaluate import formula_entries, sparse_entries
-from .formulas import convolution_formula, kernel_operator_formula
-from .kernels import exact_kernel, exact_number, kernel_symbols
-from .limits import check_size
-from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
 from .exact_checks import (
     ProofReport,
     ProofResult,
@@ -48,6 +44,10 @@ from .exact_checks import (
     check_linearity,
     check_shape_reversal,
 )
+from .formulas import convolution_formula, kernel_operator_formula
+from .kernels import exact_kernel, exact_number, kernel_symbols
+from .limits import check_size
+from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
 
 __all__ = ["Convolution"]
 
@@ -137,8 +137,14 @@ class Convolution(ConvParameters):
                 raise TypeError("real=True declares generated symbols real; declare your own symbols with real=True")
             kernel_array = exact_kernel(kernel)
         record = ConvRecord.resolve(
-            kernel_array.shape, input_shape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary, flip=flip,
+            kernel_array.shape,
+            input_shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
         )
         self._set_up(kernel_array, record, symbol, max_entries)
 
@@ -157,9 +163,14 @@ class Convolution(ConvParameters):
 
     @classmethod
     def from_record(
-        cls, kernel: object, record: ConvRecord, *, symbols: bool = False, symbol: str = "k",
+        cls,
+        kernel: object,
+        record: ConvRecord,
+        *,
+        symbols: bool = False,
+        symbol: str = "k",
         max_entries: int | None = None,
-    ) -> "Convolution":
+    ) -> Convolution:
         """The exact convolution of a resolved parameter record (the numeric operator's :attr:`record`).
 
         Parameters
@@ -204,7 +215,7 @@ class Convolution(ConvParameters):
         return self
 
     @classmethod
-    def from_numeric(cls, operator: Any, *, symbols: bool = False) -> "Convolution":
+    def from_numeric(cls, operator: Any, *, symbols: bool = False) -> Convolution:
         """The exact twin of a numeric :class:`linop.Convolution`: :meth:`from_record` of its kernel and record.
 
         ``symbols=False``: its kernel as exact rationals; ``symbols=True``: symbols of the
@@ -303,7 +314,9 @@ class Convolution(ConvParameters):
         return sparse_entries(self.adjoint_formula, self.arrays)
 
     # -- exact application ---------------------------------------------------------------
-    def _apply(self, entries: SparseEntries, values: object, shape_in: tuple, shape_out: tuple, name: str) -> np.ndarray:
+    def _apply(
+        self, entries: SparseEntries, values: object, shape_in: tuple, shape_out: tuple, name: str
+    ) -> np.ndarray:
         arr = np.array(values, dtype=object)
         if arr.shape != shape_in:
             raise ValueError(f"{name} must have shape {shape_in}; got {arr.shape}")
@@ -369,10 +382,17 @@ class Convolution(ConvParameters):
         elif isinstance(adjoint, Mapping):
             entries, source = dict(adjoint), "the given entries"
         else:
-            raise TypeError(f"adjoint must be an AffineSum, a SymPy matrix or a dict of entries; got {type(adjoint).__name__}")
+            raise TypeError(
+                f"adjoint must be an AffineSum, a SymPy matrix or a dict of entries; got {type(adjoint).__name__}"
+            )
         return check_adjoint_identity(
-            self._forward_entries, entries, self.input_shape, self.output_shape,
-            adjoint_source=source, reference=self.entries, reference_source="the matrix built from the index map",
+            self._forward_entries,
+            entries,
+            self.input_shape,
+            self.output_shape,
+            adjoint_source=source,
+            reference=self.entries,
+            reference_source="the matrix built from the index map",
         )
 
     def check_adjoint_formula(self, formula: AffineSum | None = None, *, seed: int = 0) -> ProofResult:
@@ -388,7 +408,9 @@ class Convolution(ConvParameters):
         if np.iscomplexobj(numeric.kernel):
             y = y + 1j * rng.standard_normal(self.output_shape)
         return check_adjoint_formula(
-            formula, conjugate_transpose(self.entries), self.arrays,
+            formula,
+            conjugate_transpose(self.entries),
+            self.arrays,
             numeric=(numeric.H.apply, {self.symbol: numeric.kernel}, y),
         )
 
@@ -397,8 +419,13 @@ class Convolution(ConvParameters):
         self._require_small("the shape check")
         entries = formula_entries(self.adjoint_formula, self.arrays)
         return check_shape_reversal(
-            self.matrix.shape, self.adjoint_matrix.shape, self.adjoint_formula, self.input_shape,
-            self.output_shape, entries, spatial_axes=self.geometry.ndim,
+            self.matrix.shape,
+            self.adjoint_matrix.shape,
+            self.adjoint_formula,
+            self.input_shape,
+            self.output_shape,
+            entries,
+            spatial_axes=self.geometry.ndim,
         )
 
     def check_backpropagation(self) -> ProofResult:
@@ -419,15 +446,22 @@ class Convolution(ConvParameters):
         """Linearity, shape reversal, the adjoint identity and the adjoint formula, all exact."""
         return ProofReport(
             f"Proofs for {self.describe()}",
-            (self.check_linearity(), self.check_shape_reversal(), self.check_adjoint_identity(), self.check_adjoint_formula()),
+            (
+                self.check_linearity(),
+                self.check_shape_reversal(),
+                self.check_adjoint_identity(),
+                self.check_adjoint_formula(),
+            ),
         )
 
     # -- display -------------------------------------------------------------------------
     def describe(self) -> str:
         """One line: shapes and keywords."""
         g = self.geometry
-        parts = [f"{'x'.join(map(str, self.input_shape))} -> {'x'.join(map(str, self.output_shape))}",
-                 f"kernel {'x'.join(map(str, self.kernel.shape))}"]
+        parts = [
+            f"{'x'.join(map(str, self.input_shape))} -> {'x'.join(map(str, self.output_shape))}",
+            f"kernel {'x'.join(map(str, self.kernel.shape))}",
+        ]
         if any(s != 1 for s in g.stride):
             parts.append(f"stride {_axes(g.stride)}")
         if any(d != 1 for d in g.dilation):

@@ -28,7 +28,14 @@ from hypothesis.extra import numpy as hnp
 
 from ..arguments import check_choice
 from ..backends import METHODS
-from ..geometry import BOUNDARY_ALIASES, BOUNDARY_MODES, AxisGeometry, canonical_boundary, max_pad_width, resolve_padding
+from ..geometry import (
+    BOUNDARY_ALIASES,
+    BOUNDARY_MODES,
+    AxisGeometry,
+    canonical_boundary,
+    max_pad_width,
+    resolve_padding,
+)
 from ..operators import Convolution
 from ..verification.operands import declared_shapes
 from ..verification.tolerance import vector_dtype
@@ -98,8 +105,15 @@ class ConvConfig:
 
     @property
     def keywords(self) -> dict:
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
-                    boundary=self.boundary, flip=self.flip, method=self.method)
+        return dict(
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            boundary=self.boundary,
+            flip=self.flip,
+            method=self.method,
+        )
 
     def build(self) -> Convolution:
         """``Convolution(kernel, input_shape, **keywords)``."""
@@ -115,7 +129,7 @@ def _axis_is_valid(n: int, k: int, s: int, d: int, pad_spec: object, mode: str) 
     and (for zero padding) reads the input at all: an operator that only ever meets zero
     padding is zero, and an FFT computes it as rounding noise that no check can tell from
     a defect."""
-    (lo, hi), = resolve_padding(pad_spec, [n], [k], [s], [d])  # type: ignore[arg-type]
+    ((lo, hi),) = resolve_padding(pad_spec, [n], [k], [s], [d])  # type: ignore[arg-type]
     axis = AxisGeometry(n, k, s, d, lo, hi)
     limit = max_pad_width(n, mode)
     if axis.output_size < 1 or (limit is not None and max(lo, hi) > limit):
@@ -197,14 +211,24 @@ def conv_configs(
     ...
     >>> test_output_is_not_empty()
     """
-    for name, value in (("max_size", max_size), ("max_kernel", max_kernel), ("max_stride", max_stride),
-                        ("max_dilation", max_dilation), ("max_channels", max_channels)):
+    for name, value in (
+        ("max_size", max_size),
+        ("max_kernel", max_kernel),
+        ("max_stride", max_stride),
+        ("max_dilation", max_dilation),
+        ("max_channels", max_channels),
+    ):
         if value < 1:
             raise ValueError(f"{name} must be >= 1; got {value}")
     if max_pad < 0:
         raise ValueError(f"max_pad must be >= 0; got {max_pad}")
-    for name, choices in (("ndims", ndims), ("dtypes", dtypes), ("boundaries", boundaries),
-                          ("paddings", paddings), ("methods", methods)):
+    for name, choices in (
+        ("ndims", ndims),
+        ("dtypes", dtypes),
+        ("boundaries", boundaries),
+        ("paddings", paddings),
+        ("methods", methods),
+    ):
         if len(choices) == 0:
             raise ValueError(f"{name} must not be empty")
     unknown = [p for p in paddings if p not in PADDING_FORMS]
@@ -221,16 +245,39 @@ def conv_configs(
     if bad:
         raise ValueError(f"dtypes must be floating or complex; got {bad}")
     return _conv_configs(
-        ndims=tuple(ndims), max_size=max_size, max_kernel=max_kernel, max_stride=max_stride,
-        max_dilation=max_dilation, max_pad=max_pad, max_channels=max_channels, channels=channels,
-        dtypes=dtypes, boundaries=tuple(boundaries), paddings=tuple(paddings), flip=flip, methods=tuple(methods),
+        ndims=tuple(ndims),
+        max_size=max_size,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        max_pad=max_pad,
+        max_channels=max_channels,
+        channels=channels,
+        dtypes=dtypes,
+        boundaries=tuple(boundaries),
+        paddings=tuple(paddings),
+        flip=flip,
+        methods=tuple(methods),
     )
 
 
 @st.composite
 def _conv_configs(
-    draw, *, ndims, max_size, max_kernel, max_stride, max_dilation, max_pad, max_channels, channels,
-    dtypes, boundaries, paddings, flip, methods,
+    draw,
+    *,
+    ndims,
+    max_size,
+    max_kernel,
+    max_stride,
+    max_dilation,
+    max_pad,
+    max_channels,
+    channels,
+    dtypes,
+    boundaries,
+    paddings,
+    flip,
+    methods,
 ) -> ConvConfig:
     """The drawing behind :func:`conv_configs` (arguments already checked)."""
     ndim = draw(st.sampled_from(list(ndims)))

@@ -8,11 +8,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
+from ..arguments import is_integer
 from .checks import CHECKS, run_check
 from .operands import OperatorUnderTest
 from .report import VerificationReport
 from .tolerance import check_rtol
-from ..arguments import is_integer
 
 __all__ = ["CHECK_NAMES", "as_operator", "resolve_checks", "verify"]
 
@@ -66,8 +66,10 @@ def as_operator(op: object, *, input_shape: Sequence[int] | int | None = None, d
     """
     if isinstance(op, LinearOperator) or isinstance(op, np.ndarray) or sp.issparse(op):
         if input_shape is not None or dtype is not None:
-            raise ValueError("input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
-                             "has its own shape and dtype: leave them out")
+            raise ValueError(
+                "input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
+                "has its own shape and dtype: leave them out"
+            )
         if isinstance(op, LinearOperator):
             return op
         if op.ndim != 2:

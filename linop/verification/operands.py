@@ -84,12 +84,13 @@ def declared_shapes(op: LinearOperator) -> tuple[tuple[int, ...] | None, tuple[i
     """
     if not (hasattr(op, "input_shape") and hasattr(op, "output_shape")):
         return None, None, None
-    ishape = _shape_tuple(getattr(op, "input_shape"))
-    oshape = _shape_tuple(getattr(op, "output_shape"))
+    ishape = _shape_tuple(op.input_shape)
+    oshape = _shape_tuple(op.output_shape)
     if ishape is None or oshape is None:
-        return None, None, (
-            f"input_shape {getattr(op, 'input_shape')!r} / output_shape {getattr(op, 'output_shape')!r} "
-            "are not sequences of sizes"
+        return (
+            None,
+            None,
+            (f"input_shape {op.input_shape!r} / output_shape {op.output_shape!r} are not sequences of sizes"),
         )
     rows, cols = op.shape
     problems = []
@@ -210,8 +211,9 @@ class OperatorUnderTest:
 
     def _columns(self, what: str, fn: Callable[[np.ndarray], Any], X: np.ndarray, rows: int) -> np.ndarray:
         """``fn`` applied to each column of ``X`` as a 1-D vector, stacked: the fallback for a failing ``matmat``."""
-        return np.stack([self.expect_shape(what, self.call(what, fn, X[:, k]), (rows,)) for k in range(X.shape[1])],
-                        axis=1)
+        return np.stack(
+            [self.expect_shape(what, self.call(what, fn, X[:, k]), (rows,)) for k in range(X.shape[1])], axis=1
+        )
 
     def _batched(self, side: str, what: str, X: np.ndarray, copy: bool = True) -> np.ndarray:
         """``matmat``/``rmatmat`` of ``X``, falling back to 1-D ``matvec``/``rmatvec`` per column.
@@ -256,8 +258,9 @@ class OperatorUnderTest:
             try:
                 self.op.rmatvec(np.zeros(self.rows, dtype=self.dtype))
             except NotImplementedError as exc:
-                raise OperatorFailure(what, f"the operator defines no adjoint (rmatvec raised "
-                                            f"NotImplementedError: {exc})") from failure
+                raise OperatorFailure(
+                    what, f"the operator defines no adjoint (rmatvec raised NotImplementedError: {exc})"
+                ) from failure
             except Exception:
                 pass
             raise

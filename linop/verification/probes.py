@@ -250,13 +250,18 @@ def probe_adjoint(ut: OperatorUnderTest) -> ProbeOutcome:
     for (yname, (y, R, I)), (xname, (x, F, J)) in itertools.product(ys.items(), xs.items()):
         d, scale = _discrepancy(F, y, x, R)
         e = _normalised(d, scale)
-        pairs.append({"outputs": yname, "inputs": xname, "output_positions": len(I),
-                      "input_positions": len(J), "error": e})
+        pairs.append(
+            {"outputs": yname, "inputs": xname, "output_positions": len(I), "input_positions": len(J), "error": e}
+        )
         tests.append((e, d, y, R, x, F))
     tests.sort(key=lambda t: -t[0] if not math.isnan(t[0]) else -math.inf)
     outcome = ProbeOutcome(
-        error=tests[0][0], tolerance=tau, input_positions=len(J1), output_positions=len(I1),
-        applications=p.applications, pairs=pairs,
+        error=tests[0][0],
+        tolerance=tau,
+        input_positions=len(J1),
+        output_positions=len(I1),
+        applications=p.applications,
+        pairs=pairs,
     )
     failing = None
     for e, d, y, R, x, F in tests:
@@ -267,8 +272,10 @@ def probe_adjoint(ut: OperatorUnderTest) -> ProbeOutcome:
             break
     if failing is None and not outcome.error <= tau:
         outcome.reproducible = False
-        outcome.note = (f"a sparse dot test differs by {outcome.error:.3g}, rounding noise (it changes when the "
-                        "probes move by sqrt(eps))")
+        outcome.note = (
+            f"a sparse dot test differs by {outcome.error:.3g}, rounding noise (it changes when the "
+            "probes move by sqrt(eps))"
+        )
     if failing is not None:
         outcome.entry, outcome.note = _localise(p, *failing, tau)
     outcome.applications = p.applications
@@ -395,7 +402,8 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
     if ut.shaped:
         out_idx, in_idx = ut.output_index(i0), ut.input_index(j0)
         entry.update(
-            output_index=out_idx, input_index=in_idx,
+            output_index=out_idx,
+            input_index=in_idx,
             output_position=position_label(out_idx, ut.output_shape),
             input_position=position_label(in_idx, ut.input_shape),
         )
