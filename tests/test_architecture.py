@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from support.imports import cycles, edges, modules
+from tests.support.imports import cycles, edges, modules
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "linop"
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 LAYERS_CONTRACT = next(c for c in CONFIG["contracts"] if c["type"] == "layers")

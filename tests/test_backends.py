@@ -20,13 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from brute_force import brute_force_conv
 from linop import backends
 from linop.backends import blas, cache, compiled, direct, fft, gemm, parallel, plan_convolution, workspace
 from linop.geometry import AxisGeometry, ConvGeometry
 from linop.immutable import immutable, is_immutable
 from linop.backends.padding import fold_array, pad_array
 from linop.testing.strategies import conv_configs as valid_conv_configs
+from tests.support.brute_force import brute_force_conv
 
 METHODS = ("gemm", "fft", "direct")
 BACKENDS = {"gemm": gemm, "fft": fft, "direct": direct}

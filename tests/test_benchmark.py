@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+from tests.support.paths import BENCHMARKS
+
+SCRIPT = BENCHMARKS / "run.py"
 
 
 def test_quick_benchmark_runs_and_every_implementation_agrees_with_linop():

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.support.paths import BENCHMARKS
 
 pytest.importorskip("distributed")
 pytest.importorskip("zarr")
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "out_of_core.py"
+SCRIPT = BENCHMARKS / "out_of_core.py"
 
 
 def test_quick_out_of_core_benchmark_runs_and_agrees_with_numpy(tmp_path):

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from brute_force import brute_force_conv
 from linop.testing.strategies import conv_configs
+from tests.support.brute_force import brute_force_conv
 
 LECTURE_MATRIX = np.array(
     [

@@ -17,7 +17,7 @@ from linop.geometry import (
     window_centre,
 )
 from linop.dask.halo import axis_read
-from dask_strategies import axis_chunks
+from tests.support.dask_strategies import axis_chunks
 
 MODES = ["constant", "wrap", "reflect", "symmetric", "edge"]
 

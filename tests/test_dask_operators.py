@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import linop
 from linop.dask import DaskBackedOperator, DaskKernelConvolution
 from linop.testing.strategies import conv_configs
-from dask_strategies import chunkings
+from tests.support.dask_strategies import chunkings
 
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

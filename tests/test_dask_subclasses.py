@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import linop
 from linop.dask import DaskBackedOperator, DaskKernelConvolution
 from linop.operators.blocking import Adjoint
-from dask_strategies import chunkings
+from tests.support.dask_strategies import chunkings
 
 FEW = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RNG = np.random.default_rng(11)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.dask import DaskBackedOperator, DaskKernelConvolution, apply, apply_adjoint, dot, matvec, rmatvec
-from dask_strategies import axis_chunks
+from tests.support.dask_strategies import axis_chunks
 
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import linop
-from doc_blocks import OPTIONS, api_modules, run_markdown_blocks
+from tests.support.doc_blocks import OPTIONS, api_modules, run_markdown_blocks
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GUIDE = sorted((ROOT / "docs" / "guide").glob("*.md"))
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from doc_blocks import api_modules
+from tests.support.doc_blocks import api_modules
+from tests.support.paths import ROOT, SUPPORT
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
 linop_docs = pytest.importorskip("linop_docs", reason="the docs extra is not installed")  # needs Sphinx
@@ -40,7 +40,7 @@ class Build:
         # The gallery keeps its output in docs/auto_examples and skips unchanged examples;
         # removing it makes this build run every example and draw every figure.
         shutil.rmtree(DOCS / "auto_examples", ignore_errors=True)
-        command = [sys.executable, str(ROOT / "tests" / "docs_extra.py"), "sphinx", "-W", "--keep-going", "-E",
+        command = [sys.executable, str(SUPPORT / "docs_extra.py"), "sphinx", "-W", "--keep-going", "-E",
                    "-q", "-b", "html", "-d", str(out / "doctrees"), str(DOCS), str(self.html)]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
         self.returncode, self.output = done.returncode, done.stdout + done.stderr

@@ -2,7 +2,7 @@
 
 The check runs in the test environment (which holds every extra) by refusing, in a
 subprocess, every installed package outside the closure of the docs extra
-(tests/docs_extra.py), then importing what the docs build imports. tests/test_docs.py
+(tests/support/docs_extra.py), then importing what the docs build imports. tests/test_docs.py
 builds the whole site under the same refusal.
 """
 
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("packaging", reason="the docs extra is not installed")
 pytest.importorskip("sphinx", reason="the docs extra is not installed")
 
-import docs_extra  # noqa: E402
+from tests.support import docs_extra  # noqa: E402
+from tests.support.paths import ROOT, SUPPORT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tests" / "docs_extra.py"
+SCRIPT = SUPPORT / "docs_extra.py"
 
 
 def run(*code: str) -> subprocess.CompletedProcess:

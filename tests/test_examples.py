@@ -17,8 +17,8 @@ from linop.cli import main as linop_main
 from linop.demos import DEMOS, DemoReport, load_demo
 from linop.demos import backprop_is_adjoint, deblurring, lecture_matrix
 from linop.demos.script import run_script
+from tests.support.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 #: The figures each example writes.
 FIGURES = {

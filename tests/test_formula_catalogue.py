@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.formula import catalogue as cat
-from tests.formula_brute_force import evaluate
+from tests.support.formula_brute_force import evaluate
 
 ENTRIES = {e.name: e for e in cat.catalogue()}
 _BUILT: dict = {}

@@ -6,13 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from linop.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 BAD_FORMULAS = [
     ("", "the formula is empty"),

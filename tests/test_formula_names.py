@@ -11,7 +11,7 @@ import linop
 from linop import from_formula
 from linop.formula import FormulaError
 from linop.symbolic import AffineSum, SumTerm, formula_entries, lambdify_formula
-from tests.formula_brute_force import evaluate
+from tests.support.formula_brute_force import evaluate
 
 
 @pytest.mark.parametrize("name", ["lambda", "def", "class", "None", "range", "_emit", "math", "builtins"])

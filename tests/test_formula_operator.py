@@ -6,7 +6,6 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,9 @@ from linop import from_formula
 from linop.cli import main
 from linop.formula import FormulaError
 from linop.symbolic import AffineSum, SumTerm, index_symbols
-from tests.formula_brute_force import evaluate
-from tests.formula_strategies import affine_formulas
+from tests.support.formula_brute_force import evaluate
+from tests.support.formula_strategies import affine_formulas
+from tests.support.paths import BENCHMARKS
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,7 +166,7 @@ def test_adjoint_contraction_broadcasts_an_output_variable_the_input_lacks():
 
 
 def test_formula_benchmark_runs_quickly_and_checks_against_the_hand_written_maps():
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "formulas.py"
+    script = BENCHMARKS / "formulas.py"
     result = subprocess.run(
         [sys.executable, str(script), "--quick", "--cases", "pool,diff,toeplitz,dft", "--no-derivation"],
         capture_output=True, text=True, timeout=120,

@@ -12,8 +12,8 @@ import linop
 from linop import from_formula
 from linop.formula import FormulaError
 from linop.symbolic import AffineSum, SumTerm, index_symbols
-from tests.formula_brute_force import Refused, described_matrix
-from tests.formula_strategies import described_formulas
+from tests.support.formula_brute_force import Refused, described_matrix
+from tests.support.formula_strategies import described_formulas
 
 
 def test_a_fractional_for_bound_means_the_integers_between_the_bounds():

@@ -24,7 +24,7 @@ from linop.interop.jax import apply_to_array as apply_to_jax_array
 from linop.interop.pylops import adapt_pylops_object
 from linop.interop.torch import apply_to_tensor
 from linop.interop.torch_layers import conv_to_torch, conv_transpose_to_torch, torch_map
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 CONV = linop.Convolution(np.ones((3, 2, 2)), (8, 2), padding=1)
 TRANSPOSE = linop.ConvTranspose(np.ones((3, 2, 2)), (8, 2), stride=2, padding=1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +17,8 @@ from linop.interop import framework_of
 from linop.interop.frameworks import check_dtype
 from linop.interop.array_api import apply_to_array
 from linop.operators.base import _array_kind
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.paths import ROOT
 FRAMEWORKS = ("torch", "jax", "jaxlib", "pylops", "array_api_compat")
 
 

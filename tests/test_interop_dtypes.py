@@ -17,7 +17,7 @@ import torch
 import linop
 from linop.interop import from_torch
 from linop.interop.torch_layers import torch_map
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 RNG = np.random.default_rng(23)
 HALF = [torch.bfloat16, torch.float16]

@@ -24,7 +24,7 @@ from jax.test_util import check_grads
 
 import linop
 from linop.interop.torch_layers import torch_map
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 RNG = np.random.default_rng(17)
 BOUNDARIES = ("constant", "reflect", "wrap", "edge", "symmetric")

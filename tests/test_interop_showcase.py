@@ -17,7 +17,7 @@ from scipy.sparse.linalg import LinearOperator
 
 import linop
 from linop.interop import from_jax, from_pylops, from_torch
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 RNG = np.random.default_rng(2026)
 

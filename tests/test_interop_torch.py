@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.interop import from_torch
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 RNG = np.random.default_rng(11)
 

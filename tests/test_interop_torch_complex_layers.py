@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import linop
 from linop.geometry import AxisGeometry, transposed_output_padding
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 COMPLEX = (torch.complex64, torch.complex128)

@@ -12,7 +12,7 @@ import linop
 from linop.geometry import AxisGeometry, matching_high_padding, transposed_conv_size, transposed_output_padding
 from linop.interop import from_torch
 from linop.interop.torch_layers import TorchCannotExpress, torch_map
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 RNG = np.random.default_rng(5)

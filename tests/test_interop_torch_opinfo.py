@@ -13,18 +13,18 @@ convention).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import linop
-from interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
+from tests.support.paths import DATA
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 
-SAMPLES = json.loads((Path(__file__).parent / "data" / "torch_opinfo_conv_samples.json").read_text())["samples"]
+SAMPLES = json.loads((DATA / "torch_opinfo_conv_samples.json").read_text())["samples"]
 IDS = [f"{s['operator']}-{s['dtype']}-{i}" for i, s in enumerate(SAMPLES)]
 TOLERANCE = dict(rtol=1e-11, atol=1e-11)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = sorted((ROOT / "proofs").glob("[0-9][0-9]_*.py"))
+from tests.support.paths import PROOFS, ROOT
+
+SCRIPTS = sorted(PROOFS.glob("[0-9][0-9]_*.py"))
 
 
 def test_there_are_six_proof_scripts():

@@ -3,12 +3,10 @@ with the two set-up commands, the second of which is what CI runs."""
 
 from __future__ import annotations
 
-import pathlib
 import re
 
-from doc_blocks import python_blocks, run_markdown_blocks
-
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+from tests.support.doc_blocks import python_blocks, run_markdown_blocks
+from tests.support.paths import README
 
 
 def test_readme_python_examples_run_and_print_what_they_show():

@@ -11,7 +11,7 @@ from scipy.sparse.linalg import aslinearoperator
 import linop
 from linop import backends
 from linop.testing.strategies import conv_configs
-from reliability_operators import KINDS, build, random_input
+from tests.support.reliability_operators import KINDS, build, random_input
 
 SMALL = dict(max_size=5, max_channels=3, ndims=(1, 2))
 

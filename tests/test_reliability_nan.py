@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from brute_force import brute_force_conv
-from brute_force_adjoint import brute_force_adjoint, brute_force_kernel_adjoint
 from linop.backends import fft, gemm
 from linop.backends.padding import pad_array
 from linop.testing.strategies import conv_configs
+from tests.support.brute_force import brute_force_conv
+from tests.support.brute_force_adjoint import brute_force_adjoint, brute_force_kernel_adjoint
 
 SMALL = dict(max_size=6, max_channels=3, ndims=(1, 2), dtypes=("float64", "float32", "complex128"))
 METHODS = ["gemm", "fft", "direct", "auto"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import linop
 from linop.immutable import is_immutable
 from linop.testing.strategies import ConvConfig, conv_configs
-from reliability_operators import KINDS, build, random_input
+from tests.support.reliability_operators import KINDS, build, random_input
 
 SMALL = dict(max_size=6, max_channels=3, ndims=(1, 2))
 

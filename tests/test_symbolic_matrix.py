@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 import linop
 from linop import symbolic
-from symbolic_strategies import small_configs
+from tests.support.symbolic_strategies import small_configs
 
 
 def test_lecture_matrix_has_the_lecture_rows_with_kernel_symbols():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 import linop
 from linop import symbolic
-from symbolic_strategies import small_configs
+from tests.support.symbolic_strategies import small_configs
 
 
 def _random(rng, shape):

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import linop
-import planted_defects as defects
-from brute_force import brute_force_conv
 from linop.testing import assert_adjoint, assert_linear, assert_shape_reversal, assert_verified, strategies
+from tests.support import planted_defects as defects
+from tests.support.brute_force import brute_force_conv
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

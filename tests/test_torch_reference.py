@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
 import numpy as np
 import pytest
 
 import linop
+from tests.support import paths
 
-DATA = np.load(pathlib.Path(__file__).parent / "data" / "torch_reference.npz")
+DATA = np.load(paths.DATA / "torch_reference.npz")
 CASES = json.loads(str(DATA["cases"]))
 IDS = [c["name"] for c in CASES]
 

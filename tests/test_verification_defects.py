@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import linop
-import planted_defects as defects
+from tests.support import planted_defects as defects
 
 SMALL_ADJOINT_DEFECTS = {
     "missing conjugation": defects.missing_conjugation,

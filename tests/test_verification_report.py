@@ -7,8 +7,8 @@ import json
 import pytest
 
 import linop
-import planted_defects as defects
 from linop.verification import CheckResult, VerificationReport
+from tests.support import planted_defects as defects
 
 
 def _report(*checks: CheckResult) -> VerificationReport:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import linop
-from planted_defects import ReplacedAdjoint
 from linop.verification.reproducibility import REROLLS, is_reproducible, perturb
 from linop.verification.tolerance import (
     SAFETY_FACTOR,
@@ -17,6 +16,7 @@ from linop.verification.tolerance import (
     vector_dtype,
     working_precision,
 )
+from tests.support.planted_defects import ReplacedAdjoint
 
 
 def test_tolerance_is_safety_factor_times_eps_times_root_n():

@@ -13,7 +13,7 @@ import doctest
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import DOCS
 
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", flags=re.S | re.M)
 
@@ -58,7 +58,7 @@ def run_markdown_blocks(path: Path) -> int:
 
 def api_modules() -> list[str]:
     """``API_MODULES`` of docs/conf.py (read, not executed: it is a literal list)."""
-    tree = ast.parse((ROOT / "docs" / "conf.py").read_text())
+    tree = ast.parse((DOCS / "conf.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "API_MODULES" for t in node.targets):
             return ast.literal_eval(node.value)

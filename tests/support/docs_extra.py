@@ -10,8 +10,8 @@ fresh venv would give. Optional imports (``try: import torch``) then take their 
 as they would there. The standard library and modules of no distribution (linop, the
 docs extension, scripts) are never refused.
 
-``python tests/docs_extra.py sphinx ARGS`` runs ``python -m sphinx ARGS`` that way;
-``python tests/docs_extra.py imports`` imports what the build imports (the extensions and
+``python tests/support/docs_extra.py sphinx ARGS`` runs ``python -m sphinx ARGS`` that way;
+``python tests/support/docs_extra.py imports`` imports what the build imports (the extensions and
 theme of docs/conf.py, every API module, the modules the examples, proofs and figure
 scripts import at their top) without building, and prints each one refused.
 """
@@ -30,7 +30,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parents[1]
+# Computed here, not taken from tests.support.paths: this file also runs as a script, with only
+# its own directory on sys.path.
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 #: Frameworks the docs extra must not pull in (each is large; the pages import them lazily).

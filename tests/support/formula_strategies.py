@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from tests.formula_brute_force import Affine, Coefficient, Described, Guard, Read
+from tests.support.formula_brute_force import Affine, Coefficient, Described, Guard, Read
 
 
 @st.composite

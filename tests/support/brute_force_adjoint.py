@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from brute_force import NP_MODE, resolve_pads
+from tests.support.brute_force import NP_MODE, resolve_pads
 
 
 def _layout(kernel: np.ndarray, input_shape: tuple[int, ...], flip: bool):
