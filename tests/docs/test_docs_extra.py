@@ -2,7 +2,7 @@
 
 The check runs in the test environment (which holds every extra) by refusing, in a
 subprocess, every installed package outside the closure of the docs extra
-(tests/support/docs_extra.py), then importing what the docs build imports. tests/test_docs.py
+(tests/support/docs_extra.py), then importing what the docs build imports. tests/docs/test_site.py
 builds the whole site under the same refusal.
 """
 

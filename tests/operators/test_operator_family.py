@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 import linop
 from tests.support.brute_force import brute_force_conv
-from tests.test_convolution import _random, _tol, configs
+from tests.operators.test_convolution import _random, _tol, configs
 
 
 @settings(max_examples=80, deadline=None)

@@ -4,7 +4,7 @@ Random convolutions (every boundary mode, stride, dilation, padding form, channe
 groups, dtype) meet random chunkings (uneven, chunks smaller than the kernel's reach);
 the blocked operator is wrapped as a LinearOperator whose products build and compute the
 Dask graph (DaskBackedOperator) and verified with the same checks as any operator.
-Everything here runs on the synchronous scheduler; tests/test_dask_cluster.py runs a cluster.
+Everything here runs on the synchronous scheduler; tests/dask/test_cluster.py runs a cluster.
 """
 
 from __future__ import annotations
