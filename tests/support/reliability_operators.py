@@ -1,6 +1,6 @@
 """Every kind of operator linop builds, from one convolution configuration (test support).
 
-The reliability tests (pickling, NaN policy, empty batches) run each property on all of
+The tests of pickling and of empty batches run each property on all of
 them: the convolution and its adjoint, the transposed convolution, the kernel operator,
 the building blocks, and the compositions, sums, scalings and transposes of them.
 """

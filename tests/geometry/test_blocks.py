@@ -1,37 +1,21 @@
-"""Block geometry of a chunked axis (linop.geometry) and the halo plan (linop.dask.halo), against brute force."""
+"""Block geometry of a chunked axis (linop.geometry): which outputs and inputs each block owns, against brute force."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from linop.geometry import (
     AxisGeometry,
     block_bounds,
     block_input_range,
-    fold_index,
     input_block_bounds,
     output_block_bounds,
     window_centre,
 )
-from linop.dask.halo import axis_read
-from tests.support.dask_strategies import axis_chunks
-
-MODES = ["constant", "wrap", "reflect", "symmetric", "edge"]
-
-
-@st.composite
-def axes(draw, max_n: int = 14) -> AxisGeometry:
-    """A valid AxisGeometry, negative low padding (an offset, as Subsample uses) included."""
-    k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    lo = draw(st.integers(-2, 4))
-    hi = draw(st.integers(0, 4))
-    n = draw(st.integers(max(1, -lo + 1), max_n))
-    while AxisGeometry(n, k, s, d, lo, hi).output_size < 1:
-        n += 1
-    return AxisGeometry(n, k, s, d, lo, hi)
+from tests.support.dask_strategies import axes, axis_chunks
 
 
 @given(axes(), st.data())
@@ -73,25 +57,3 @@ def test_same_convolution_at_stride_one_keeps_the_chunks():
 def test_block_bounds_that_do_not_partition_the_axis_raise(bad):
     with pytest.raises(ValueError, match="input_bounds must increase strictly from 0 to 10"):
         output_block_bounds(AxisGeometry(n=10, k=3), bad)
-
-
-@settings(max_examples=60)
-@given(axes(), st.sampled_from(MODES), st.data())
-def test_axis_read_gathers_exactly_the_folded_indices(ax, mode, data):
-    bounds = block_bounds(data.draw(axis_chunks(ax.n)))
-    lo = data.draw(st.integers(0, ax.output_size - 1))
-    hi = data.draw(st.integers(lo + 1, ax.output_size))
-    read = axis_read(ax, mode, bounds, lo, hi)
-    gathered = []
-    for s in read.stretches:
-        idx = list(range(bounds[s.chunk] + s.start, bounds[s.chunk] + s.stop))
-        gathered += idx[::-1] if s.how == "reverse" else idx * s.length if s.how == "repeat" else idx
-    start, stop = block_input_range(ax, lo, hi)
-    folded = [int(i) for i in fold_index(np.arange(start, stop), ax.n, mode)]
-    if mode == "constant":
-        inside = [i for i in folded if i >= 0]
-        assert gathered == inside
-        assert read.zeros[0] + len(inside) + read.zeros[1] == stop - start
-        assert folded == [-1] * read.zeros[0] + inside + [-1] * read.zeros[1]
-    else:
-        assert gathered == folded and read.zeros == (0, 0)

@@ -14,33 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linop
-from linop.backends import fft, gemm
-from linop.backends.padding import pad_array
 from linop.testing.strategies import conv_configs
 from tests.support.brute_force import brute_force_conv
 from tests.support.brute_force_adjoint import brute_force_adjoint, brute_force_kernel_adjoint
+from tests.support.non_finite import SMALL, SPECIALS, assert_same_non_finite_pattern, with_specials
 
-SMALL = dict(max_size=6, max_channels=3, ndims=(1, 2), dtypes=("float64", "float32", "complex128"))
 METHODS = ["gemm", "fft", "direct", "auto"]
-SPECIALS = st.sampled_from([np.nan, np.inf, -np.inf])
-
-
-def masks(a: np.ndarray) -> tuple[np.ndarray, ...]:
-    if np.iscomplexobj(a):
-        return (~np.isfinite(a),)
-    return np.isnan(a), np.isposinf(a), np.isneginf(a)
-
-
-def assert_same_non_finite_pattern(actual: np.ndarray, expected: np.ndarray) -> None:
-    for got, want in zip(masks(actual), masks(expected)):
-        np.testing.assert_array_equal(got, want)
-
-
-def with_specials(shape, dtype, seed: int, special: float, count: int = 2) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape).astype(dtype)
-    a.reshape(-1)[rng.integers(0, a.size, size=count)] = special
-    return a
 
 
 def every_method(config) -> list[linop.Convolution]:
@@ -83,27 +62,6 @@ def test_kernel_operator_non_finite_pattern_matches_the_defining_sums_for_every_
             assert_same_non_finite_pattern(K.apply_adjoint(y), adjoint)
 
 
-@settings(max_examples=20, deadline=None)
-@given(config=conv_configs(**SMALL, channels=True, boundaries=("constant",)), ordering=st.sampled_from(gemm.ORDERINGS),
-       seed=st.integers(0, 2**16), special=SPECIALS)
-def test_every_gemm_ordering_and_the_compiled_kernel_give_the_same_pattern(config, ordering, seed, special):
-    A = config.build()
-    g = A.geometry
-    x = with_specials((1,) + config.input_shape, config.dtype, seed, special)
-    xp = pad_array(x, g.padding, g.boundary)
-    with np.errstate(all="ignore"):
-        y = gemm.correlate(xp, A._weights, A.geometry.unpadded(), ordering=ordering)[0]
-        assert_same_non_finite_pattern(y, brute_force_conv(x[0], config.kernel, **config.keywords))
-
-
-def test_one_nan_spoils_only_the_outputs_it_reaches_with_fft():
-    A = linop.Convolution(np.ones(3), 16, method="fft")
-    x = np.ones(16)
-    x[5] = np.nan
-    np.testing.assert_array_equal(np.flatnonzero(np.isnan(A.apply(x))), [3, 4, 5])
-    np.testing.assert_array_equal(np.flatnonzero(np.isnan(A.H.apply(np.where(np.arange(14) == 5, np.nan, 1.0)))), [5, 6, 7])
-
-
 @pytest.mark.parametrize("method", METHODS)
 def test_an_inf_meeting_a_zero_tap_is_nan_for_every_method(method):
     A = linop.Convolution([1.0, 0.0, 1.0], 8, method=method)
@@ -113,13 +71,6 @@ def test_an_inf_meeting_a_zero_tap_is_nan_for_every_method(method):
         y = A.apply(x)
     np.testing.assert_array_equal(np.isposinf(y), [False, True, False, True, False, False])
     np.testing.assert_array_equal(np.isnan(y), [False, False, True, False, False, False])
-
-
-def test_finite_detection_is_one_cheap_pass():
-    assert fft.all_finite(np.ones(4), np.zeros((2, 2)))
-    assert not fft.all_finite(np.array([1.0, np.nan]))
-    assert not fft.all_finite(np.array([np.inf, -np.inf]))
-    assert fft.all_finite(np.zeros(0))
 
 
 @settings(max_examples=10, deadline=None)
