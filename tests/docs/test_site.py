@@ -2,7 +2,7 @@
 a page for every public name, one page per proof with its certificate, the gallery with
 its figures drawn, and every user-guide page.
 
-The build runs as in a venv holding only ``pip install '.[docs]'`` (tests/docs_extra.py
+The build runs as in a venv holding only ``pip install '.[docs]'`` (tests/support/docs_extra.py
 refuses to import the packages the docs extra does not install), so that it passes here
 only if it passes there."""
 
