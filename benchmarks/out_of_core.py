@@ -23,7 +23,7 @@ z-layers), which raises the peak.
 Usage::
 
     python benchmarks/out_of_core.py            # the full run (a few minutes)
-    python benchmarks/out_of_core.py --quick    # tiny volumes: a smoke run (tests/test_benchmark_out_of_core.py)
+    python benchmarks/out_of_core.py --quick    # tiny volumes: a smoke run (tests/benchmarks/test_out_of_core.py)
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from brute_force import resolve_pads  # noqa: E402  (tests/brute_force.py)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))  # the repository root, for ``tests``
+from tests.support.brute_force import resolve_pads  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 
