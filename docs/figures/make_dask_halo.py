@@ -32,7 +32,7 @@ def main(path: Path) -> Path:
     out_bounds = output_block_bounds(axis, bounds)
     reads = axis_reads(axis, BOUNDARY, bounds, out_bounds)
     fig, ax = plt.subplots(figsize=(11, 4.6))
-    lo, hi = -axis.pad_low - 1, N + axis.pad_high + 1
+    lo = -axis.pad_low - 1
 
     # input chunks, and the padding folded by the boundary mode
     for c, (a, b) in enumerate(zip(bounds, bounds[1:])):
@@ -62,8 +62,14 @@ def main(path: Path) -> Path:
                 ax.text(pos + s.length / 2, y + 0.2, s.how, ha="center", va="center", fontsize=6)
             pos += s.length
         ax.add_patch(Rectangle((start, y), stop - start - 0.08, 0.4, fill=False, edgecolor=COLOURS[blk], lw=1.5))
-    ax.text(lo - 0.5, 2.1, "each output block\nreads its chunk\n+ halo (colour:\nsource chunk)", ha="right",
-            va="center", fontsize=8)
+    ax.text(
+        lo - 0.5,
+        2.1,
+        "each output block\nreads its chunk\n+ halo (colour:\nsource chunk)",
+        ha="right",
+        va="center",
+        fontsize=8,
+    )
     ax.add_patch(FancyArrowPatch((N + 3.5, 3.8), (N + 3.5, 1.2), arrowstyle="-|>", mutation_scale=12))
     ax.text(N + 3.8, 2.5, "forward:\ngather halos", fontsize=8, va="center")
     ax.add_patch(FancyArrowPatch((N + 7.5, 1.2), (N + 7.5, 3.8), arrowstyle="-|>", mutation_scale=12, color="C3"))

@@ -16,13 +16,12 @@ from ..operators.convolution import Convolution, ConvTranspose
 from .torch_conversion import TorchCannotExpress, torch_map
 
 __all__ = [
-    "TorchCannotExpress",
     "conv_from_torch",
     "conv_to_torch",
     "conv_transpose_from_torch",
     "conv_transpose_to_torch",
-    "torch_map",
 ]
+# also importable from here, as before: TorchCannotExpress and torch_map (documented in torch_conversion)
 
 
 def _check_kind(op: object, kind: type) -> None:

@@ -37,6 +37,7 @@ import numpy as np
 from ..geometry import AxisGeometry
 
 __all__ = [
+    "NUMERIC_HOOKS",
     "Adjoint",
     "ChannelPlan",
     "Composed",

@@ -171,7 +171,7 @@ class Convolution(ConvParameters):
         symbol: str = "k",
         max_entries: int | None = None,
     ) -> Convolution:
-        """The exact convolution of a resolved parameter record (the numeric operator's :attr:`record`).
+        """The exact convolution of a resolved parameter record (the numeric operator's ``record``).
 
         Parameters
         ----------

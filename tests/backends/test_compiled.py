@@ -19,6 +19,7 @@ from linop import backends
 from linop.backends import compiled, direct, gemm, parallel, plan_convolution, workspace
 from linop.geometry import ConvGeometry
 
+
 def _c_compiler() -> str | None:
     """The C compiler setuptools would use, if one is on this machine."""
     compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
@@ -64,8 +65,13 @@ def problems(draw, max_size: int = 9, max_channels: int = 20):
         n = draw(st.integers(dil * (k - 1) + 1, dil * (k - 1) + max_size))
         axes.append((n, k, s, dil))
     geom = ConvGeometry.build(
-        [a[0] for a in axes], [a[1] for a in axes], stride=[a[2] for a in axes], dilation=[a[3] for a in axes],
-        in_channels=groups * c, out_channels=groups * o, groups=groups,
+        [a[0] for a in axes],
+        [a[1] for a in axes],
+        stride=[a[2] for a in axes],
+        dilation=[a[3] for a in axes],
+        in_channels=groups * c,
+        out_channels=groups * o,
+        groups=groups,
     )
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     batch = draw(st.integers(1, 3))
@@ -94,9 +100,8 @@ def test_the_compiled_kernels_are_built_and_report_their_instruction_set():
 
 @built
 def test_an_unknown_instruction_set_is_rejected_by_name():
-    with pytest.raises(ValueError, match="instruction set must be one of"):
-        with compiled.using_instruction_set("sse9"):
-            pass
+    with pytest.raises(ValueError, match="instruction set must be one of"), compiled.using_instruction_set("sse9"):
+        pass
 
 
 @built
@@ -134,7 +139,9 @@ def test_every_instruction_set_computes_the_exact_transpose(problem):
 def test_the_cropped_adjoint_is_the_interior_of_the_padded_one(problem, data):
     """``crop``: only the samples ``lo <= u < P - hi`` are computed (the adjoint of zero padding)."""
     geom, xp, w, y = problem
-    crop = tuple((data.draw(st.integers(0, P // 2)), data.draw(st.integers(0, P - P // 2 - 1))) for P in geom.padded_size)
+    crop = tuple(
+        (data.draw(st.integers(0, P // 2)), data.draw(st.integers(0, P - P // 2 - 1))) for P in geom.padded_size
+    )
     full = gemm.correlate_adjoint(y, w, geom, ordering="implicit")
     interior = full[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, crop))]
     for ordering in ("implicit", "tap"):
@@ -174,8 +181,9 @@ def test_every_kernel_path_matches_the_defining_sum(channels, stride, dtype):
 def test_depthwise_layers_match_the_defining_sum(channels, stride, dtype):
     """One input and one output channel per group: one call with vectors along the channels
     (37 = whole vectors and a remainder on every instruction set)."""
-    geom = ConvGeometry.build((11, 14), (3, 2), stride=stride, dilation=(2, 1), in_channels=channels,
-                              out_channels=channels, groups=channels)
+    geom = ConvGeometry.build(
+        (11, 14), (3, 2), stride=stride, dilation=(2, 1), in_channels=channels, out_channels=channels, groups=channels
+    )
     rng = np.random.default_rng(channels + stride)
     xp = rng.standard_normal((2,) + geom.padded_size + (channels,)).astype(dtype)
     w = rng.standard_normal(geom.kernel_size + (1, channels)).astype(dtype)
@@ -192,8 +200,13 @@ def test_depthwise_layers_match_the_defining_sum(channels, stride, dtype):
 @built
 @pytest.mark.parametrize(
     "case",
-    [((40, 37), (5, 5), 1, 1, 1, 1), ((1001,), (3,), 2, 1, 1, 1), ((30, 29), (3, 4), 2, 2, 1, 1), ((23,), (4,), 3, 2, 1, 1),
-     ((9, 8, 7), (2, 3, 2), (1, 2, 3), (2, 1, 1), 1, 1)],
+    [
+        ((40, 37), (5, 5), 1, 1, 1, 1),
+        ((1001,), (3,), 2, 1, 1, 1),
+        ((30, 29), (3, 4), 2, 2, 1, 1),
+        ((23,), (4,), 3, 2, 1, 1),
+        ((9, 8, 7), (2, 3, 2), (1, 2, 3), (2, 1, 1), 1, 1),
+    ],
 )
 def test_one_channel_adjoints_read_y_without_a_border(case):
     """One input and one output channel: the adjoint reads y itself, each tap limited to
@@ -203,14 +216,26 @@ def test_one_channel_adjoints_read_y_without_a_border(case):
     rng = np.random.default_rng(len(n) + c_out)
     w = rng.standard_normal(geom.kernel_size + (c_in, c_out))
     y = rng.standard_normal((2,) + geom.output_size + (c_out,))
-    xs = (int(np.prod(geom.padded_size)) * c_in,) + tuple(int(np.prod(geom.padded_size[a + 1 :])) * c_in for a in range(len(n))) + (1,)
-    ys = (int(np.prod(geom.output_size)) * c_out,) + tuple(int(np.prod(geom.output_size[a + 1 :])) * c_out for a in range(len(n))) + (1,)
+    xs = (
+        (int(np.prod(geom.padded_size)) * c_in,)
+        + tuple(int(np.prod(geom.padded_size[a + 1 :])) * c_in for a in range(len(n)))
+        + (1,)
+    )
+    ys = (
+        (int(np.prod(geom.output_size)) * c_out,)
+        + tuple(int(np.prod(geom.output_size[a + 1 :])) * c_out for a in range(len(n)))
+        + (1,)
+    )
     assert any(c.ranges is not None for c in compiled._adjoint_plan_unbordered(geom, 2, ys, xs, ((0, 0),) * len(n)))
     for name in compiled.instruction_sets():
         with compiled.using_instruction_set(name):
-            _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), y.dtype)
+            _close(
+                gemm.correlate_adjoint(y, w, geom, ordering="implicit"), direct.correlate_adjoint(y, w, geom), y.dtype
+            )
             crop = ((1, 2),) * len(n)
-            want = direct.correlate_adjoint(y, w, geom)[(slice(None),) + tuple(slice(1, P - 2) for P in geom.padded_size)]
+            want = direct.correlate_adjoint(y, w, geom)[
+                (slice(None),) + tuple(slice(1, P - 2) for P in geom.padded_size)
+            ]
             _close(gemm.correlate_adjoint(y, w, geom, ordering="implicit", crop=crop), want, y.dtype)
 
 
@@ -285,9 +310,13 @@ def test_without_the_kernels_the_implicit_ordering_falls_back_to_numpy(monkeypat
     rng = np.random.default_rng(1)
     xp = rng.standard_normal((1, 9, 8, 2)) + 1j * rng.standard_normal((1, 9, 8, 2))  # complex: no kernel
     w = rng.standard_normal((3, 3, 2, 3))
-    np.testing.assert_allclose(gemm.correlate(xp, w, geom, ordering="implicit"), direct.correlate(xp, w, geom), atol=1e-12)
+    np.testing.assert_allclose(
+        gemm.correlate(xp, w, geom, ordering="implicit"), direct.correlate(xp, w, geom), atol=1e-12
+    )
     monkeypatch.setattr(compiled, "ENABLED", False)
     assert not compiled.available(np.float64)
     assert "implicit" not in plan_convolution(geom, np.float64, "gemm").orderings
     real = xp.real.copy()
-    np.testing.assert_allclose(gemm.correlate(real, w, geom, ordering="implicit"), direct.correlate(real, w, geom), atol=1e-12)
+    np.testing.assert_allclose(
+        gemm.correlate(real, w, geom, ordering="implicit"), direct.correlate(real, w, geom), atol=1e-12
+    )

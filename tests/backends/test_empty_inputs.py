@@ -1,4 +1,7 @@
-"""Empty in, correctly shaped empty out, in the backends: every method's kernels, the compiled adjoint, the cost model."""
+"""Empty in, correctly shaped empty out, in the backends.
+
+Every method's kernels, the compiled adjoint, the cost model.
+"""
 
 from __future__ import annotations
 

@@ -16,8 +16,12 @@ from tests.support.non_finite import SMALL, SPECIALS, assert_same_non_finite_pat
 
 
 @settings(max_examples=20, deadline=None)
-@given(config=conv_configs(**SMALL, channels=True, boundaries=("constant",)), ordering=st.sampled_from(gemm.ORDERINGS),
-       seed=st.integers(0, 2**16), special=SPECIALS)
+@given(
+    config=conv_configs(**SMALL, channels=True, boundaries=("constant",)),
+    ordering=st.sampled_from(gemm.ORDERINGS),
+    seed=st.integers(0, 2**16),
+    special=SPECIALS,
+)
 def test_every_gemm_ordering_and_the_compiled_kernel_give_the_same_pattern(config, ordering, seed, special):
     A = config.build()
     g = A.geometry
@@ -33,7 +37,9 @@ def test_one_nan_spoils_only_the_outputs_it_reaches_with_fft():
     x = np.ones(16)
     x[5] = np.nan
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(A.apply(x))), [3, 4, 5])
-    np.testing.assert_array_equal(np.flatnonzero(np.isnan(A.H.apply(np.where(np.arange(14) == 5, np.nan, 1.0)))), [5, 6, 7])
+    np.testing.assert_array_equal(
+        np.flatnonzero(np.isnan(A.H.apply(np.where(np.arange(14) == 5, np.nan, 1.0)))), [5, 6, 7]
+    )
 
 
 def test_finite_detection_is_one_cheap_pass():

@@ -100,10 +100,13 @@ def test_a_nan_kernel_tap_meeting_only_padding_still_gives_nan():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    n=st.integers(1, 8), k=st.integers(1, 3), mode=st.sampled_from(["constant", "wrap", "edge"]),
+    n=st.integers(1, 8),
+    k=st.integers(1, 3),
+    mode=st.sampled_from(["constant", "wrap", "edge"]),
     dilation=st.sampled_from([1, 3, 10**7, 10**17, 10**30]),
     pad=st.tuples(st.sampled_from([0, 2, 10**6, 10**18, 10**31]), st.sampled_from([0, 1, 10**9, 10**31])),
-    outputs=st.integers(1, 12), seed=st.integers(0, 2**16),
+    outputs=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
 )
 def test_huge_dilations_paddings_and_strides_match_the_defining_sum(n, k, mode, dilation, pad, outputs, seed):
     span = n + pad[0] + pad[1] - (dilation * (k - 1) + 1)
@@ -145,7 +148,9 @@ def test_a_two_dimensional_layer_with_a_huge_dilation_on_one_axis():
     x = np.random.default_rng(1).standard_normal((6, 5, 2))
     assert A.backend == "reach" and A.output_shape == (6, 5, 4)
     # wrap: dilation 10**17 = 4 (mod 6) and pad 10**17 = 4 (mod 6); the same map on a small grid
-    small = linop.Convolution(kernel, (6, 5, 2), dilation=(4, 1), padding=((4, 4), (1, 1)), boundary="wrap", method="direct")
+    small = linop.Convolution(
+        kernel, (6, 5, 2), dilation=(4, 1), padding=((4, 4), (1, 1)), boundary="wrap", method="direct"
+    )
     assert small.backend == "direct"
     np.testing.assert_allclose(A.apply(x), small.apply(x), rtol=1e-12)
     y = np.random.default_rng(2).standard_normal(A.output_shape)

@@ -16,8 +16,12 @@ SCRIPT = BENCHMARKS / "out_of_core.py"
 
 
 def test_quick_out_of_core_benchmark_runs_and_agrees_with_numpy(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--workdir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "MISMATCH" not in out

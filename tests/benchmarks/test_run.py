@@ -13,7 +13,9 @@ SCRIPT = BENCHMARKS / "run.py"
 def test_quick_benchmark_runs_and_every_implementation_agrees_with_linop():
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--cases", "C2,C4,C5", "--only", "linop,sparse,scipy.signal"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout

@@ -40,8 +40,10 @@ def test_unknown_command_is_bad_usage():
 
 def test_output_into_a_closed_pipe_stops_quietly():
     proc = subprocess.run(
-        f"{sys.executable} -m linop derive --input 60 --kernel 3 | head -1", shell=True,
-        capture_output=True, text=True,
+        f"{sys.executable} -m linop derive --input 60 --kernel 3 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.stdout.startswith("convolution 60 -> 58")
     assert "Traceback" not in proc.stderr

@@ -44,8 +44,26 @@ def test_exact_values(capsys):
 
 def test_every_keyword_has_an_option(capsys):
     status, out, _ = run(
-        capsys, "--input", "6,5", "--kernel", "3,2", "--in-channels", "2", "--out-channels", "4", "--groups", "2",
-        "--stride", "2,1", "--dilation", "1,2", "--padding", "1:0,2:1", "--boundary", "reflect", "--flip",
+        capsys,
+        "--input",
+        "6,5",
+        "--kernel",
+        "3,2",
+        "--in-channels",
+        "2",
+        "--out-channels",
+        "4",
+        "--groups",
+        "2",
+        "--stride",
+        "2,1",
+        "--dilation",
+        "1,2",
+        "--padding",
+        "1:0,2:1",
+        "--boundary",
+        "reflect",
+        "--flip",
     )
     assert status == 0, out
     assert "convolution 6x5x2 -> " in out and "groups 2" in out and "flipped" in out and "reflect" in out

@@ -32,8 +32,15 @@ BAD_FORMULAS = [
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "linop", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "linop", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(("text", "words"), [BAD_FORMULAS[0], BAD_FORMULAS[5]])

@@ -11,7 +11,7 @@ import pytest
 from linop.cli import main
 from linop.verification.builtin import catalogue
 
-WRONG_OPERATOR_FILE = '''
+WRONG_OPERATOR_FILE = """
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
@@ -32,7 +32,7 @@ def operators():
     return {"wrong": op, "right": LinearOperator((8, 10), matvec=forward, rmatvec=right_adjoint, dtype=float)}
 
 not_an_operator = 42
-'''
+"""
 
 
 @pytest.fixture
@@ -54,9 +54,35 @@ def test_default_catalogue_passes_with_exit_0(capsys):
 
 def test_catalogue_covers_every_kind_of_operator():
     names = " ".join(e.name for e in catalogue())
-    for kind in ("lecture", "1-D", "2-D", "3-D", "channels", "stride", "dilation", "groups", "depthwise", "flip",
-                 "complex", "float32", "reflect", "symmetric", "wrap", "edge", "constant", "zeros", "circular",
-                 "replicate", "Pad", "Subsample", "Identity", "A^H A", "ConvTranspose", "KernelConvolution", "scipy"):
+    for kind in (
+        "lecture",
+        "1-D",
+        "2-D",
+        "3-D",
+        "channels",
+        "stride",
+        "dilation",
+        "groups",
+        "depthwise",
+        "flip",
+        "complex",
+        "float32",
+        "reflect",
+        "symmetric",
+        "wrap",
+        "edge",
+        "constant",
+        "zeros",
+        "circular",
+        "replicate",
+        "Pad",
+        "Subsample",
+        "Identity",
+        "A^H A",
+        "ConvTranspose",
+        "KernelConvolution",
+        "scipy",
+    ):
         assert kind in names, kind
 
 
@@ -120,16 +146,19 @@ def test_list_prints_the_catalogue(capsys):
         assert entry.name in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["verify", "no_such_module_xyz:op"], "cannot import module 'no_such_module_xyz'"),
-    (["verify", "linop"], "must be package.module:name or path/to/file.py:name"),
-    (["verify", "missing/file.py:op"], "no such file"),
-    (["verify", "linop:no_such_name"], "has no attribute 'no_such_name'"),
-    (["verify", "--only", "no such entry"], "no catalogue entry matches"),
-    (["verify", "--checks", "adjoint,dot"], "unknown check 'dot'"),
-    (["verify", "--trials", "0"], "--trials must be >= 1"),
-    (["verify", "--rtol", "2"], "rtol must satisfy 0 < rtol < 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["verify", "no_such_module_xyz:op"], "cannot import module 'no_such_module_xyz'"),
+        (["verify", "linop"], "must be package.module:name or path/to/file.py:name"),
+        (["verify", "missing/file.py:op"], "no such file"),
+        (["verify", "linop:no_such_name"], "has no attribute 'no_such_name'"),
+        (["verify", "--only", "no such entry"], "no catalogue entry matches"),
+        (["verify", "--checks", "adjoint,dot"], "unknown check 'dot'"),
+        (["verify", "--trials", "0"], "--trials must be >= 1"),
+        (["verify", "--rtol", "2"], "rtol must satisfy 0 < rtol < 1"),
+    ],
+)
 def test_bad_usage_exits_2_with_a_message_and_no_traceback(argv, message, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()

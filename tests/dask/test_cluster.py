@@ -1,4 +1,6 @@
-"""linop on a real Dask cluster (worker processes on loopback): equal results, verified adjoint, solvers, a killed worker.
+"""linop on a real Dask cluster (worker processes on loopback).
+
+Equal results, a verified adjoint, solvers, a killed worker.
 
 One small LocalCluster (two single-threaded worker processes, no dashboard) serves the
 module and is shut down after it; the killed-worker test runs last.
@@ -24,8 +26,9 @@ zarr = pytest.importorskip("zarr")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, memory_limit="1GiB")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, memory_limit="1GiB"
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -33,8 +36,9 @@ def client():
 
 def blur3d():
     kernel = np.random.default_rng(0).standard_normal((3, 3, 3, 2, 4))
-    return linop.Convolution(kernel, (20, 18, 16, 2), stride=(1, 2, 1), dilation=(2, 1, 1),
-                             padding="same", boundary="symmetric")
+    return linop.Convolution(
+        kernel, (20, 18, 16, 2), stride=(1, 2, 1), dilation=(2, 1, 1), padding="same", boundary="symmetric"
+    )
 
 
 def test_distributed_forward_and_adjoint_equal_in_memory(client):
@@ -49,8 +53,9 @@ def test_distributed_forward_and_adjoint_equal_in_memory(client):
 
 def test_verify_passes_on_the_cluster(client):
     A = linop.Convolution(np.arange(6.0).reshape(3, 2), (9, 7), stride=2, padding=1, boundary="wrap")
-    report = linop.verify(DaskBackedOperator(A, ((2, 3, 4), (3, 4)), scheduler=None),
-                          checks=("adjoint", "matrix"), seed=0)
+    report = linop.verify(
+        DaskBackedOperator(A, ((2, 3, 4), (3, 4)), scheduler=None), checks=("adjoint", "matrix"), seed=0
+    )
     assert report.passed, report.failure_message()
 
 
@@ -83,5 +88,4 @@ def test_a_worker_killed_mid_computation_loses_nothing(client, tmp_path):
     after = set(client.run(os.getpid).values())
     assert victim not in after  # the worker really died (its nanny started a new one)
     reference = A.H.apply(A.apply(x.compute(scheduler="sync")))
-    np.testing.assert_allclose(zarr.open_array(str(tmp_path / "out.zarr"), mode="r")[:], reference,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(zarr.open_array(str(tmp_path / "out.zarr"), mode="r")[:], reference, rtol=0, atol=1e-12)

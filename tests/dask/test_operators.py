@@ -61,8 +61,11 @@ THOROUGH = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 def test_verify_passes_on_blocked_convolutions_for_random_chunkings(config, data):
     A = config.build()
     chunks = data.draw(chunkings(A.input_shape))
-    report = linop.verify(DaskBackedOperator(A, chunks, batch_chunks=data.draw(st.integers(1, 40))),
-                          checks=("shapes", "linearity", "adjoint", "matrix"), seed=0)
+    report = linop.verify(
+        DaskBackedOperator(A, chunks, batch_chunks=data.draw(st.integers(1, 40))),
+        checks=("shapes", "linearity", "adjoint", "matrix"),
+        seed=0,
+    )
     assert report.passed, report.failure_message()
 
 
@@ -118,8 +121,9 @@ def test_subsample_is_verified_and_matches_in_memory(data):
 @given(conv_configs(ndims=(1, 2), max_size=10, max_channels=3, dtypes=("float64", "complex128")), st.data())
 def test_kernel_convolution_adjoint_is_a_reduction_over_the_chunks(config, data):
     A = config.build()
-    K = linop.KernelConvolution(np.random.default_rng(2).standard_normal(A.input_shape).astype(A.dtype),
-                                A.kernel.shape, **config.keywords)
+    K = linop.KernelConvolution(
+        np.random.default_rng(2).standard_normal(A.input_shape).astype(A.dtype), A.kernel.shape, **config.keywords
+    )
     y_chunks = data.draw(chunkings(K.output_shape))
     assert linop.verify(DaskBackedOperator(K, -1, y_chunks), checks=("adjoint", "matrix"), seed=0).passed
     y = random_array(np.random.default_rng(3), (3,) + K.output_shape, K.dtype)
@@ -173,8 +177,11 @@ def test_matvec_and_rmatvec_take_flat_dask_vectors():
 def test_matrix_products_with_dask_operands_stay_lazy():
     A = linop.Convolution(np.ones(3), (10,), padding="same", boundary="wrap")
     X = np.arange(30.0).reshape(10, 3)
-    for got, expected in [(A @ da.from_array(X, chunks=4), A @ X), (A.dot(da.from_array(X[:, 0], chunks=4)), A @ X[:, 0]),
-                          (A * da.from_array(X[:, :1], chunks=4), A * X[:, :1])]:
+    for got, expected in [
+        (A @ da.from_array(X, chunks=4), A @ X),
+        (A.dot(da.from_array(X[:, 0], chunks=4)), A @ X[:, 0]),
+        (A * da.from_array(X[:, :1], chunks=4), A * X[:, :1]),
+    ]:
         assert isinstance(got, da.Array)
         assert_close(got.compute(), expected, A.dtype)
 
@@ -223,7 +230,11 @@ def test_empty_chunks_are_merged_away():
 
 
 def test_the_result_dtype_is_the_in_memory_one():
-    for kernel_dtype, x in [(np.float32, np.arange(8)), (np.float32, np.ones(8, np.float32)), (np.float64, np.ones(8, bool))]:
+    for kernel_dtype, x in [
+        (np.float32, np.arange(8)),
+        (np.float32, np.ones(8, np.float32)),
+        (np.float64, np.ones(8, bool)),
+    ]:
         A = linop.Convolution(np.ones(3, dtype=kernel_dtype), (8,))
         y = A.apply(da.from_array(x, chunks=3))
         assert y.dtype == A.apply(x).dtype == y.compute().dtype

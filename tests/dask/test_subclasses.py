@@ -71,8 +71,10 @@ def _linop_classes(base):
 
 #: The classes that define a block structure of their own (each describes its numerics by
 #: ``_numeric_hooks``; a subclass that overrides one loses the structure).
-OWNERS = sorted({cls for cls in _linop_classes(linop.ShapedOperator) if "block_structure" in vars(cls)},
-                key=lambda cls: cls.__name__)
+OWNERS = sorted(
+    {cls for cls in _linop_classes(linop.ShapedOperator) if "block_structure" in vars(cls)},
+    key=lambda cls: cls.__name__,
+)
 
 
 def blocked(op) -> bool:
@@ -91,6 +93,7 @@ def test_every_class_with_a_block_structure_is_tested_here():
 
 def doubled_numerics(cls):
     """A subclass of ``cls`` whose forward and adjoint are twice its base's."""
+
     def _forward(self, x):
         return 2 * cls._forward(self, x)
 
@@ -102,6 +105,7 @@ def doubled_numerics(cls):
 
 def doubled_input(cls):
     """A subclass of ``cls`` whose ``_batched`` (the step before ``_forward`` / ``_backward``) doubles the operand."""
+
     def _batched(self, arr, shape, name):
         a, batch = cls._batched(self, arr, shape, name)
         return 2 * a, batch
@@ -111,6 +115,7 @@ def doubled_input(cls):
 
 def renamed(cls):
     """A subclass of ``cls`` that adds a constructor and a property and no numerics."""
+
     def __init__(self, *args, **keywords):
         cls.__init__(self, *args, **keywords)
         self.note = "same map, another name"
@@ -134,10 +139,16 @@ def assert_same_map_on_dask(op, data):
     y_chunks = (2,) + data.draw(chunkings(op.output_shape), label="output chunks")
     forward, adjoint = op.apply(x), op.apply_adjoint(y)
     scale = max(1.0, float(np.abs(forward).max()), float(np.abs(adjoint).max()))
-    np.testing.assert_allclose(op.apply(da.from_array(x, chunks=x_chunks)).compute(), forward,
-                               rtol=0, atol=1e-12 * scale, err_msg="forward")
-    np.testing.assert_allclose(op.apply_adjoint(da.from_array(y, chunks=y_chunks)).compute(), adjoint,
-                               rtol=0, atol=1e-12 * scale, err_msg="adjoint")
+    np.testing.assert_allclose(
+        op.apply(da.from_array(x, chunks=x_chunks)).compute(), forward, rtol=0, atol=1e-12 * scale, err_msg="forward"
+    )
+    np.testing.assert_allclose(
+        op.apply_adjoint(da.from_array(y, chunks=y_chunks)).compute(),
+        adjoint,
+        rtol=0,
+        atol=1e-12 * scale,
+        err_msg="adjoint",
+    )
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
@@ -174,14 +185,16 @@ def test_conv_transpose_runs_on_the_adjoint_operators_structure():
 
 
 def hook_overrides(cls):
-    """For each numeric hook of the structure ``cls`` has: a subclass that overrides that hook alone (with the same code)."""
+    """For each numeric hook of ``cls``'s structure: a subclass overriding that hook alone (same code)."""
     for hook in owner_of(cls)._numeric_hooks:
         inherited = inspect.getattr_static(cls, hook)
         if isinstance(inherited, property):
             override = property(inherited.fget)
         else:
+
             def override(self, *args, _inherited=inherited, **keywords):
                 return _inherited(self, *args, **keywords)
+
         yield hook, type(f"Overriding{hook}", (cls,), {hook: override})
 
 
@@ -201,16 +214,18 @@ def numeric_helpers(cls, name, seen=None):
     function = attribute.fget if isinstance(attribute, property) else attribute
     instructions = list(dis.get_instructions(function))
     for before, instruction in zip(instructions, instructions[1:]):
-        if not (before.opname == "LOAD_FAST" and before.argval == "self"
-                and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD")):
+        if not (
+            before.opname == "LOAD_FAST"
+            and before.argval == "self"
+            and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD")
+        ):
             continue
         helper = instruction.argval
         found = inspect.getattr_static(cls, helper, None)
         defined_by_linop = any(helper in vars(k) and k.__module__.startswith("linop.") for k in cls.__mro__)
-        if callable(found) or isinstance(found, property):
-            if defined_by_linop and helper not in seen:
-                seen.add(helper)
-                numeric_helpers(cls, helper, seen)
+        if (callable(found) or isinstance(found, property)) and defined_by_linop and helper not in seen:
+            seen.add(helper)
+            numeric_helpers(cls, helper, seen)
     return seen
 
 
@@ -227,26 +242,33 @@ def test_every_method_the_numeric_hooks_call_is_a_hook_of_the_structure(cls):
     for hook in ("_batched", "_forward", "_backward"):
         called |= numeric_helpers(cls, hook)
     missing = called - set(cls._numeric_hooks) - HONOURED_ON_DASK - STRUCTURE_CALLS.get(cls, set())
-    assert not missing, f"{cls.__name__}'s numerics call {sorted(missing)}, which its block structure neither calls nor lists"
+    assert not missing, (
+        f"{cls.__name__}'s numerics call {sorted(missing)}, which its block structure neither calls nor lists"
+    )
 
 
-@pytest.mark.parametrize("combine", [
-    lambda A: A @ linop.Pad((5, 6), 0),
-    lambda A: A + convolution(),
-    lambda A: 3.0 * A,
-    lambda A: A.H,
-    lambda A: A.T,
-    lambda A: linop.AdjointOperator(A),
-    lambda A: (A.H @ A) - A.H @ convolution(),
-], ids=["composition", "sum", "scaled", "H", "T", "adjoint", "nested"])
+@pytest.mark.parametrize(
+    "combine",
+    [
+        lambda A: A @ linop.Pad((5, 6), 0),
+        lambda A: A + convolution(),
+        lambda A: 3.0 * A,
+        lambda A: A.H,
+        lambda A: A.T,
+        lambda A: linop.AdjointOperator(A),
+        lambda A: (A.H @ A) - A.H @ convolution(),
+    ],
+    ids=["composition", "sum", "scaled", "H", "T", "adjoint", "nested"],
+)
 def test_combinators_run_a_subclass_inside_them_on_its_own_map(combine):
     rng = np.random.default_rng(1)
     mine = combine(doubled_numerics(linop.Convolution)(KERNEL, (5, 6), padding="same", boundary="reflect"))
     x = rng.standard_normal((2,) + mine.input_shape)
     y = rng.standard_normal((2,) + mine.output_shape)
     np.testing.assert_allclose(mine.apply(da.from_array(x, chunks=(1, 2, 4))).compute(), mine.apply(x), atol=1e-12)
-    np.testing.assert_allclose(mine.apply_adjoint(da.from_array(y, chunks=(2, 3, 2))).compute(),
-                               mine.apply_adjoint(y), atol=1e-12)
+    np.testing.assert_allclose(
+        mine.apply_adjoint(da.from_array(y, chunks=(2, 3, 2))).compute(), mine.apply_adjoint(y), atol=1e-12
+    )
 
 
 def test_verify_on_a_dask_backed_subclass_checks_the_subclass_map():

@@ -32,7 +32,10 @@ def synchronous_scheduler():
 
 # -- DaskKernelConvolution ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, complex(0, np.nan)], ids=["nan", "inf", "-inf", "complex nan"])
+
+@pytest.mark.parametrize(
+    "bad", [np.nan, np.inf, -np.inf, complex(0, np.nan)], ids=["nan", "inf", "-inf", "complex nan"]
+)
 def test_a_non_finite_image_is_refused_when_the_operator_is_built_naming_image(bad):
     image = np.ones((8, 6), dtype=complex if isinstance(bad, complex) else float)
     image[5, 4] = bad
@@ -47,13 +50,16 @@ def test_the_finiteness_check_is_the_same_as_the_in_memory_operators():
         linop.KernelConvolution(image, (3, 3))
 
 
-@pytest.mark.parametrize("image, kernel_shape, message", [
-    (da.from_array(np.float64(1.0)), (1,), r"^image must have at least one axis; got a 0-d array$"),
-    (da.zeros((0, 5)), (1, 1), r"^image must not be empty; got shape \(0, 5\)$"),
-    (da.ones((5, 5)), (3,), r"^kernel_shape of shape \(3,\) does not fit image \(5, 5\)"),
-    (da.ones((5,)), (3, 1, 1), r"^kernel_shape of shape \(3, 1, 1\) does not fit image \(5,\)"),
-    (da.ones((5, 5)), (3, 3, 3, 3), r"^kernel_shape of shape \(3, 3, 3, 3\) does not fit image \(5, 5\)"),
-])
+@pytest.mark.parametrize(
+    "image, kernel_shape, message",
+    [
+        (da.from_array(np.float64(1.0)), (1,), r"^image must have at least one axis; got a 0-d array$"),
+        (da.zeros((0, 5)), (1, 1), r"^image must not be empty; got shape \(0, 5\)$"),
+        (da.ones((5, 5)), (3,), r"^kernel_shape of shape \(3,\) does not fit image \(5, 5\)"),
+        (da.ones((5,)), (3, 1, 1), r"^kernel_shape of shape \(3, 1, 1\) does not fit image \(5,\)"),
+        (da.ones((5, 5)), (3, 3, 3, 3), r"^kernel_shape of shape \(3, 3, 3, 3\) does not fit image \(5, 5\)"),
+    ],
+)
 def test_an_image_that_cannot_be_convolved_is_refused_naming_image(image, kernel_shape, message):
     with pytest.raises(ValueError, match=message):
         DaskKernelConvolution(image, kernel_shape)
@@ -75,8 +81,14 @@ SHAPES = st.lists(st.integers(1, 7), min_size=1, max_size=3).map(tuple)
 
 
 def axis_entry(n):
-    return st.one_of(st.integers(1, 9), st.just(-1), st.just("auto"), axis_chunks(n), axis_chunks(n).map(list),
-                     st.integers(1, 9).map(np.int64))
+    return st.one_of(
+        st.integers(1, 9),
+        st.just(-1),
+        st.just("auto"),
+        axis_chunks(n),
+        axis_chunks(n).map(list),
+        st.integers(1, 9).map(np.int64),
+    )
 
 
 @st.composite
@@ -134,15 +146,18 @@ def test_a_wrong_chunks_entry_is_refused_naming_the_parameter_and_the_axis(name,
         DaskBackedOperator(A, **{"input_chunks": 2, name: (2, entry)})
 
 
-@pytest.mark.parametrize("chunks, error, message", [
-    ((2,), ValueError, r"^input_chunks must have one entry per axis of shape \(4, 5\) \(2\); got 1 in \(2,\)"),
-    ((2, 2, 2), ValueError, r"^input_chunks must have one entry per axis"),
-    (0, ValueError, r"^input_chunks must be a positive chunk size"),
-    (2.0, TypeError, r"^input_chunks must be an int, 'auto', a sequence .* got float 2.0"),
-    (None, TypeError, r"^input_chunks must be an int, 'auto', a sequence .* got NoneType None"),
-    ({2: 1}, ValueError, r"^input_chunks names axis 2; the array has axes 0..1 \(shape \(4, 5\)\)"),
-    ({0: (1, 1)}, ValueError, r"^input_chunks\[0\] must add up to the axis length 4"),
-])
+@pytest.mark.parametrize(
+    "chunks, error, message",
+    [
+        ((2,), ValueError, r"^input_chunks must have one entry per axis of shape \(4, 5\) \(2\); got 1 in \(2,\)"),
+        ((2, 2, 2), ValueError, r"^input_chunks must have one entry per axis"),
+        (0, ValueError, r"^input_chunks must be a positive chunk size"),
+        (2.0, TypeError, r"^input_chunks must be an int, 'auto', a sequence .* got float 2.0"),
+        (None, TypeError, r"^input_chunks must be an int, 'auto', a sequence .* got NoneType None"),
+        ({2: 1}, ValueError, r"^input_chunks names axis 2; the array has axes 0..1 \(shape \(4, 5\)\)"),
+        ({0: (1, 1)}, ValueError, r"^input_chunks\[0\] must add up to the axis length 4"),
+    ],
+)
 def test_wrong_chunks_are_refused_before_any_product(chunks, error, message):
     with pytest.raises(error, match=message):
         DaskBackedOperator(linop.Identity((4, 5)), chunks)
@@ -174,8 +189,13 @@ def test_a_non_operator_is_refused_naming_op():
 
 # -- apply, apply_adjoint, matvec, rmatvec, dot ------------------------------------------------
 
-ENTRY_POINTS = {"apply": (apply, "x"), "apply_adjoint": (apply_adjoint, "y"), "matvec": (matvec, "x"),
-                "rmatvec": (rmatvec, "y"), "dot": (dot, "x")}
+ENTRY_POINTS = {
+    "apply": (apply, "x"),
+    "apply_adjoint": (apply_adjoint, "y"),
+    "matvec": (matvec, "x"),
+    "rmatvec": (rmatvec, "y"),
+    "dot": (dot, "x"),
+}
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
@@ -198,5 +218,7 @@ def test_an_entry_point_names_the_fix_for_unknown_chunk_sizes(entry):
     function, name = ENTRY_POINTS[entry]
     x = da.arange(8.0, chunks=3)
     x = x[x < 4]  # shape (nan,)
-    with pytest.raises(ValueError, match=rf"^{name} has unknown chunk sizes .* call {name}.compute_chunk_sizes\(\) first"):
+    with pytest.raises(
+        ValueError, match=rf"^{name} has unknown chunk sizes .* call {name}.compute_chunk_sizes\(\) first"
+    ):
         function(linop.Identity(4), x)

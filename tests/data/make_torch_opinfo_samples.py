@@ -1,4 +1,6 @@
-"""Generate tests/data/torch_opinfo_conv_samples.json: the configurations of PyTorch's own OpInfo samples for its convolutions.
+"""Generate tests/data/torch_opinfo_conv_samples.json.
+
+The configurations of PyTorch's own OpInfo samples for its convolutions.
 
 PyTorch tests each operator on the sample inputs of its OpInfo
 (``torch.testing._internal.common_methods_invocations.op_db``). This script records,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from linop.demos import images
 from linop.demos.findings import DemoReport, Measurement, format_report
 
-
 # -- images and measures -----------------------------------------------------------------------
+
 
 def test_psnr_of_a_constant_error_of_a_tenth_is_20_db():
     reference = np.zeros((4, 4))
@@ -86,7 +86,7 @@ def test_synthetic_image_has_values_in_the_unit_interval_and_structure():
     gray = images.synthetic_image((60, 50))
     rgb = images.synthetic_image((60, 50), color=True)
     assert gray.shape == (60, 50) and rgb.shape == (60, 50, 3)
-    assert 0 <= gray.min() and gray.max() <= 1 and gray.std() > 0.1
+    assert gray.min() >= 0 and gray.max() <= 1 and gray.std() > 0.1
     np.testing.assert_allclose(rgb @ np.array(images.LUMA_WEIGHTS), gray)
 
 
@@ -99,13 +99,14 @@ def test_load_image_gives_the_photograph_shrunk_in_the_unit_interval():
     pytest.importorskip("matplotlib")
     image, source = images.load_image(4)
     assert image.shape == (150, 128)
-    assert 0 <= image.min() and image.max() <= 1
+    assert image.min() >= 0 and image.max() <= 1
     assert "grace_hopper.jpg" in source
     color, _ = images.load_image(4, color=True)
     np.testing.assert_allclose(color @ np.array(images.LUMA_WEIGHTS), image)
 
 
 # -- the report --------------------------------------------------------------------------------
+
 
 def test_report_measure_returns_the_value_and_value_finds_it():
     report = DemoReport("d", "A demo")
@@ -134,8 +135,15 @@ def test_report_is_ok_only_when_every_claim_holds():
 
 @pytest.mark.parametrize(
     "value, unit, text",
-    [(25.4567, "dB", "25.46 dB"), (1.5e-10, "", "1.5e-10"), (648, "bytes", "648 bytes"),
-     (11_700_000, "bytes", "11.7 MB"), (305_000, "bytes", "305 kB"), ("3 x 7", "", "3 x 7"), (93, "", "93")],
+    [
+        (25.4567, "dB", "25.46 dB"),
+        (1.5e-10, "", "1.5e-10"),
+        (648, "bytes", "648 bytes"),
+        (11_700_000, "bytes", "11.7 MB"),
+        (305_000, "bytes", "305 kB"),
+        ("3 x 7", "", "3 x 7"),
+        (93, "", "93"),
+    ],
 )
 def test_measurement_formatting(value, unit, text):
     assert Measurement("k", "label", value, unit).formatted() == text

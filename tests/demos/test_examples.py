@@ -14,11 +14,9 @@ import numpy as np
 import pytest
 
 from linop.cli import main as linop_main
-from linop.demos import DEMOS, DemoReport, load_demo
-from linop.demos import backprop_is_adjoint, deblurring, lecture_matrix
+from linop.demos import DEMOS, DemoReport, backprop_is_adjoint, deblurring, lecture_matrix, load_demo
 from linop.demos.script import run_script
 from tests.support.paths import EXAMPLES
-
 
 #: The figures each example writes.
 FIGURES = {
@@ -38,7 +36,9 @@ class ScriptRun:
         self.out_dir = out_dir
         proc = subprocess.run(
             [sys.executable, str(EXAMPLES / f"{name}.py"), "--quick", "--out", str(out_dir)],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         self.returncode, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
 
@@ -47,7 +47,7 @@ class ScriptRun:
         for line in self.stdout.splitlines():
             text = line.strip()
             if text.startswith(label + "  "):
-                return text[len(label):].strip()
+                return text[len(label) :].strip()
         raise AssertionError(f"{label!r} was not printed; the output was:\n{self.stdout}")
 
     def number(self, label: str) -> float:
@@ -73,6 +73,7 @@ def ran(script_runs, tmp_path_factory):
 
 
 # -- every script ------------------------------------------------------------------------------
+
 
 def test_there_is_one_example_script_per_demo():
     assert sorted(path.stem for path in EXAMPLES.glob("*.py")) == sorted(DEMOS)
@@ -112,6 +113,7 @@ def test_figure_is_a_valid_png_with_non_trivial_content(ran, name, filename):
 
 # -- deblurring --------------------------------------------------------------------------------
 
+
 def test_deblurring_recovered_psnr_beats_the_blurred_one(ran):
     run = ran("deblurring")
     blurred = run.number("PSNR of the blurred, noisy image")
@@ -146,6 +148,7 @@ def test_deblurring_residual_reaches_the_noise_level(ran):
 
 
 # -- super-resolution --------------------------------------------------------------------------
+
 
 def test_super_resolution_transposed_convolution_restores_the_full_shape(ran):
     run = ran("super_resolution")
@@ -186,8 +189,13 @@ def test_backprop_gradient_errors_are_at_finite_difference_precision(ran, label)
 def test_backprop_gradients_agree_with_torch_autograd(ran):
     pytest.importorskip("torch")
     run = ran("backprop_is_adjoint")
-    for label in ("A x vs torch conv2d", "L = <A x, g>: A.H g vs autograd", "L = <A x, g>: K.H g vs autograd",
-                  "L = sum softplus(A x): A.H g vs autograd", "L = sum softplus(A x): K.H g vs autograd"):
+    for label in (
+        "A x vs torch conv2d",
+        "L = <A x, g>: A.H g vs autograd",
+        "L = <A x, g>: K.H g vs autograd",
+        "L = sum softplus(A x): A.H g vs autograd",
+        "L = sum softplus(A x): K.H g vs autograd",
+    ):
         assert run.number(label) < 1e-12
 
 
@@ -200,6 +208,7 @@ def test_backprop_without_torch_skips_the_autograd_comparison_with_a_note(monkey
 
 
 # -- the lecture's matrix ----------------------------------------------------------------------
+
 
 def test_lecture_matrix_prints_the_lecture_matrix_and_result(ran):
     run = ran("lecture_matrix")
@@ -215,6 +224,7 @@ def test_lecture_matrix_counts_the_non_zeros_of_the_2d_convolution(ran):
 
 
 # -- without matplotlib, options, the report ---------------------------------------------------
+
 
 def hide_matplotlib(monkeypatch) -> None:
     """Make every ``import matplotlib...`` fail, as on a machine without it."""
@@ -263,6 +273,7 @@ def test_load_demo_names_the_demos_when_the_name_is_unknown():
 
 
 # -- linop demo --------------------------------------------------------------------------------
+
 
 def test_linop_demo_runs_every_example_and_tabulates_the_results(tmp_path, capsys):
     assert linop_main(["demo", "--out", str(tmp_path)]) == 0

@@ -32,6 +32,7 @@ def cell_texts(fig: Figure) -> list[str]:
 
 # -- plot_matrix ------------------------------------------------------------------------------
 
+
 def test_plot_matrix_returns_a_figure_with_the_lecture_matrix():
     fig = plot.plot_matrix(LECTURE)
     assert isinstance(fig, Figure)
@@ -178,6 +179,7 @@ def test_plot_matrix_shows_exactly_the_operator_matrix(n, k, stride, padding, bo
 
 # -- plot_images ------------------------------------------------------------------------------
 
+
 def test_plot_images_draws_one_panel_per_image_with_its_title():
     images = [np.zeros((4, 5)), np.ones((8, 10)), np.full((6, 6, 3), 0.5)]
     fig = plot.plot_images(images, ["zeros", "ones", "grey rgb"])
@@ -250,6 +252,7 @@ def test_plot_images_rejects_mismatched_titles_axes_and_ranges():
 
 # -- plot_convergence, new_figure, save_figure -------------------------------------------------
 
+
 def test_plot_convergence_draws_one_line_per_series_on_a_log_scale():
     fig = plot.plot_convergence([1, 2, 4], {"a": [1.0, 0.1, 0.01], "b": [2.0, 1.0, 0.5]})
     ax = fig.axes[0]
@@ -288,6 +291,7 @@ def test_save_figure_insists_on_png(tmp_path):
 
 
 # -- without matplotlib ------------------------------------------------------------------------
+
 
 def test_without_matplotlib_plotting_says_how_to_install_it(monkeypatch):
     for name in [name for name in sys.modules if name.startswith("matplotlib.")]:

@@ -47,9 +47,11 @@ def test_the_docs_extra_pulls_no_deep_learning_framework():
 
 
 def test_a_package_outside_the_extra_cannot_be_imported_under_the_guard():
-    code = (f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import docs_extra; docs_extra.install()\n"
-            "import numpy, sphinx, hypothesis, dask.array\n"
-            "try:\n    import torch\nexcept ModuleNotFoundError as exc:\n    print(exc)\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import docs_extra; docs_extra.install()\n"
+        "import numpy, sphinx, hypothesis, dask.array\n"
+        "try:\n    import torch\nexcept ModuleNotFoundError as exc:\n    print(exc)\n"
+    )
     done = run("-c", code)
     assert done.returncode == 0, done.stderr
     assert "No module named 'torch' (installed here by torch, which linop's docs extra does not install)" in done.stdout

@@ -40,8 +40,21 @@ class Build:
         # The gallery keeps its output in docs/auto_examples and skips unchanged examples;
         # removing it makes this build run every example and draw every figure.
         shutil.rmtree(DOCS / "auto_examples", ignore_errors=True)
-        command = [sys.executable, str(SUPPORT / "docs_extra.py"), "sphinx", "-W", "--keep-going", "-E",
-                   "-q", "-b", "html", "-d", str(out / "doctrees"), str(DOCS), str(self.html)]
+        command = [
+            sys.executable,
+            str(SUPPORT / "docs_extra.py"),
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-E",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            str(DOCS),
+            str(self.html),
+        ]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
         self.returncode, self.output = done.returncode, done.stdout + done.stderr
         record.write_text(json.dumps([self.returncode, self.output]))

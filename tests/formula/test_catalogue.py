@@ -67,16 +67,22 @@ def test_catalogue_operator_passes_every_verification_check(name):
 
 
 FAMILIES = {
-    "pooling": lambda d: cat.average_pooling(d(st.integers(1, 3)), d(st.integers(1, 3)), d(st.integers(0, 1)),
-                                             (d(st.integers(3, 9)), d(st.integers(3, 9)))),
+    "pooling": lambda d: cat.average_pooling(
+        d(st.integers(1, 3)), d(st.integers(1, 3)), d(st.integers(0, 1)), (d(st.integers(3, 9)), d(st.integers(3, 9)))
+    ),
     "nearest": lambda d: cat.nearest_upsampling(d(st.integers(1, 3)), (d(st.integers(1, 5)), d(st.integers(1, 5)))),
     "bilinear": lambda d: cat.linear_upsampling(d(st.integers(1, 3)), (d(st.integers(2, 5)), d(st.integers(2, 5)))),
-    "difference": lambda d: cat.finite_difference(d(st.sampled_from(["forward", "backward", "central"])),
-                                                  d(st.sampled_from(cat.DIFFERENCE_MODES)), d(st.integers(3, 12))),
-    "gradient": lambda d: cat.gradient(d(st.sampled_from(cat.DIFFERENCE_MODES[:-1])),
-                                       (d(st.integers(2, 6)), d(st.integers(2, 6)))),
-    "toeplitz": lambda d: cat.toeplitz(d(st.integers(1, 7)), d(st.integers(1, 7)), d(st.integers(0, 9)),
-                                       complex_=d(st.booleans())),
+    "difference": lambda d: cat.finite_difference(
+        d(st.sampled_from(["forward", "backward", "central"])),
+        d(st.sampled_from(cat.DIFFERENCE_MODES)),
+        d(st.integers(3, 12)),
+    ),
+    "gradient": lambda d: cat.gradient(
+        d(st.sampled_from(cat.DIFFERENCE_MODES[:-1])), (d(st.integers(2, 6)), d(st.integers(2, 6)))
+    ),
+    "toeplitz": lambda d: cat.toeplitz(
+        d(st.integers(1, 7)), d(st.integers(1, 7)), d(st.integers(0, 9)), complex_=d(st.booleans())
+    ),
     "hankel": lambda d: cat.hankel(d(st.integers(1, 7)), d(st.integers(1, 7)), d(st.integers(0, 9))),
     "dft": lambda d: cat.dft(d(st.integers(1, 12))),
     "transpose": lambda d: cat.transpose((d(st.integers(1, 6)), d(st.integers(1, 6)))),
@@ -88,8 +94,11 @@ FAMILIES = {
 def test_catalogue_families_at_random_sizes_and_every_dtype_pass_verify(family, single, data):
     entry = FAMILIES[family](data.draw)
     complex_ = family in ("dft",) or (family == "toeplitz" and "complex" in entry.name)
-    dtype = (np.complex64 if single else np.complex128) if complex_ else data.draw(
-        st.sampled_from([np.float32, np.complex64] if single else [np.float64, np.complex128]))
+    dtype = (
+        (np.complex64 if single else np.complex128)
+        if complex_
+        else data.draw(st.sampled_from([np.float32, np.complex64] if single else [np.float64, np.complex128]))
+    )
     A = entry.build(dtype=dtype)
     assert A.dtype == np.dtype(dtype)
     x = random_like(A.input_shape, dtype)
@@ -123,7 +132,7 @@ def test_padded_pooling_equals_mean_over_zero_padded_windows():
     A = cat.average_pooling(3, 2, 1, (7, 8)).build()
     x = random_like((7, 8), np.float64)
     padded = np.pad(x, 1)
-    expected = np.array([[padded[2 * i:2 * i + 3, 2 * j:2 * j + 3].mean() for j in range(4)] for i in range(4)])
+    expected = np.array([[padded[2 * i : 2 * i + 3, 2 * j : 2 * j + 3].mean() for j in range(4)] for i in range(4)])
     np.testing.assert_allclose(A.apply(x), expected)
 
 
@@ -131,8 +140,13 @@ def test_differences_equal_np_diff_and_np_pad():
     x = random_like((9,), np.float64)
     valid = cat.finite_difference("forward", "valid", 9).build()
     np.testing.assert_allclose(valid.apply(x), np.diff(x))
-    for mode, np_mode in (("wrap", "wrap"), ("reflect", "reflect"), ("symmetric", "symmetric"), ("edge", "edge"),
-                          ("constant", "constant")):
+    for mode, np_mode in (
+        ("wrap", "wrap"),
+        ("reflect", "reflect"),
+        ("symmetric", "symmetric"),
+        ("edge", "edge"),
+        ("constant", "constant"),
+    ):
         ext = np.pad(x, 1, mode=np_mode)
         np.testing.assert_allclose(cat.finite_difference("forward", mode, 9).build().apply(x), ext[2:] - ext[1:-1])
         np.testing.assert_allclose(cat.finite_difference("backward", mode, 9).build().apply(x), ext[1:-1] - ext[:-2])
@@ -208,8 +222,9 @@ def test_large_toeplitz_and_hankel_run_as_fft_convolutions_and_equal_the_dense_m
 
 
 def test_dft_sums_run_as_ffts_also_when_truncated():
-    A = linop.from_formula("y[k] = sum(m=0..L-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..K-1",
-                           sizes={"N": 16, "K": 10, "L": 12})
+    A = linop.from_formula(
+        "y[k] = sum(m=0..L-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..K-1", sizes={"N": 16, "K": 10, "L": 12}
+    )
     assert [s.fourier for s in A._programs[0].steps] == [(-1, 16, 10)]
     assert [s.fourier for s in A._programs[1].steps] == [(1, 16, 12)]
     F = np.exp(-2j * np.pi * np.outer(np.arange(10), np.arange(12)) / 16)

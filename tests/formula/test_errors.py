@@ -18,7 +18,7 @@ def located(text: str, **kw) -> FormulaError:
 
 def underlined(error: FormulaError) -> str:
     """The part of the formula the caret line marks."""
-    return error.formula[error.column:error.end]
+    return error.formula[error.column : error.end]
 
 
 def test_non_affine_index_points_at_the_product_of_variables():
@@ -130,7 +130,9 @@ def caret_columns(error: FormulaError) -> tuple[int, int]:
         return out + [col]
 
     formula_line, caret_line = str(error).splitlines()[-2:]
-    return cells(formula_line)[formula_line.index(error.formula) + error.column], cells(caret_line)[caret_line.index("^")]
+    return cells(formula_line)[formula_line.index(error.formula) + error.column], cells(caret_line)[
+        caret_line.index("^")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -181,8 +183,10 @@ def test_a_flat_sum_of_500_terms_is_an_ordinary_formula():
         ("y[i] = " + "".join(f"sum(m{k}=0..1) " for k in range(40)) + "x[i] for i = 0..3", "nest more than"),
         ("y[i] = " + "".join(f"sum(m{k}=0..1) " for k in range(15)) + "x[i] for i = 0..3", "index variables"),
         ("y[i] = sum(" + ", ".join(f"m{k}=0..1" for k in range(15)) + ") x[i] for i = 0..3", "index variables"),
-        ("y[i] = sum(a=0..9, b=0..9, c=0..9, d=0..9, e=0..9, f=0..9) x[i + a + b + c + d + e + f] for i = 0..3",
-         "steps"),
+        (
+            "y[i] = sum(a=0..9, b=0..9, c=0..9, d=0..9, e=0..9, f=0..9) x[i + a + b + c + d + e + f] for i = 0..3",
+            "steps",
+        ),
         ("y[i] = " + "([i >= 0] + [i >= 1]) " * 12 + "* x[i] for i = 0..3", "terms"),
     ],
 )

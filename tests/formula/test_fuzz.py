@@ -40,8 +40,30 @@ KINDS = [
     ["exp", "log", "sqrt", "conj", "re", "im", "sin"],
 ]
 VOCABULARY = [t for kind in KINDS for t in kind] + [
-    "sum", "for", "and", "..", "...", "=", "[", "]", "(", ")", ",", "²", "\t", "中", "$", "٣", "x[i]", "[i >= 1]",
-    "sum(m=0..1)", "2**", "9**9**9", "(" * 60, "- " * 60, "x[i] + " * 40,
+    "sum",
+    "for",
+    "and",
+    "..",
+    "...",
+    "=",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    "²",
+    "\t",
+    "中",
+    "$",
+    "٣",
+    "x[i]",
+    "[i >= 1]",
+    "sum(m=0..1)",
+    "2**",
+    "9**9**9",
+    "(" * 60,
+    "- " * 60,
+    "x[i] + " * 40,
 ]
 
 
@@ -110,10 +132,8 @@ def test_any_text_gives_a_verified_operator_or_a_located_formula_error(text, inp
         if A.shape[0] * A.shape[1] <= 2500:
             np.testing.assert_allclose(A.H.to_dense(), A.to_dense().conj().T, atol=1e-9, err_msg=text)
         if A.shape[0] * A.shape[1] <= 400:
-            try:
+            with contextlib.suppress(SymbolicSizeError):
                 assert A.symbolic().prove().holds, text
-            except SymbolicSizeError:
-                pass
 
 
 def test_an_unused_coefficient_array_does_not_break_the_proofs():
@@ -134,11 +154,14 @@ def test_a_dft_of_an_astronomical_length_is_a_product_not_an_fft():
         ("y[i] = [I >= 1] x[i] for i = 0..2", "not a real number", "I"),
         ("y[i] = x[i] for i = 0..I - 1", "not a real number", "I - 1"),
         ("y[i] = x[i + I] for i = 0..2", "not a real number", "i + I"),
-        ("y[q] = sum(m=0..4) exp(-2*pi*I*q*m % 5) * x[m] for q = 0..4", "cannot evaluate the coefficient",
-         "exp(-2*pi*I*q*m % 5) * x[m]"),
+        (
+            "y[q] = sum(m=0..4) exp(-2*pi*I*q*m % 5) * x[m] for q = 0..4",
+            "cannot evaluate the coefficient",
+            "exp(-2*pi*I*q*m % 5) * x[m]",
+        ),
     ],
 )
 def test_numbers_numpy_cannot_hold_and_complex_indices_are_located_errors(text, words, marked):
     with pytest.raises(FormulaError) as info:
         from_formula(text, arrays={"k": [1.0, 2.0]})
-    assert words in info.value.reason and info.value.formula[info.value.column:info.value.end] == marked
+    assert words in info.value.reason and info.value.formula[info.value.column : info.value.end] == marked

@@ -22,8 +22,9 @@ def test_a_variable_named_like_python_syntax_or_generated_names_proves_and_verif
 
 
 def test_sums_and_coefficient_arrays_named_like_keywords_prove_and_verify():
-    A = from_formula("y[i] = sum(if=0..2) lambda[if] * x[i + if] for i = 0..3",
-                     arrays={"lambda": np.array([0.5, -1.0, 2.0])})
+    A = from_formula(
+        "y[i] = sum(if=0..2) lambda[if] * x[i + if] for i = 0..3", arrays={"lambda": np.array([0.5, -1.0, 2.0])}
+    )
     np.testing.assert_allclose(A @ np.arange(6.0), [3.0, 4.5, 6.0, 7.5])
     assert A.symbolic().prove().holds
     assert linop.verify(A, seed=0).passed
@@ -48,7 +49,7 @@ def test_names_equal_after_unicode_normalisation_are_refused_by_name(text, kw, s
     with pytest.raises(FormulaError) as info:
         from_formula(text, **kw)
     e = info.value
-    assert "NFKC" in e.reason and e.formula[e.column:e.end] == second
+    assert "NFKC" in e.reason and e.formula[e.column : e.end] == second
 
 
 def _confusable_formula() -> AffineSum:
@@ -56,8 +57,15 @@ def _confusable_formula() -> AffineSum:
     (Python's identifier normalisation would merge them), with a variable called ``lambda`` too."""
     i, fullwidth, keyword = (sympy.Symbol(n, integer=True) for n in ("i", "ｉ", "lambda"))
     y, x, k = sympy.IndexedBase("y"), sympy.IndexedBase("x"), sympy.IndexedBase("lambda", real=True)
-    term = SumTerm(y, (i,), x, (i + fullwidth + keyword,), (fullwidth + 1) * k[keyword], ((i, 0, 3),),
-                   ((fullwidth, 0, 1), (keyword, 0, 1)))
+    term = SumTerm(
+        y,
+        (i,),
+        x,
+        (i + fullwidth + keyword,),
+        (fullwidth + 1) * k[keyword],
+        ((i, 0, 3),),
+        ((fullwidth, 0, 1), (keyword, 0, 1)),
+    )
     return AffineSum((term,), (4,), (7,))
 
 

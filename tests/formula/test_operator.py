@@ -156,8 +156,10 @@ def test_import_linop_and_linop_formula_do_not_import_sympy():
 
 def test_adjoint_contraction_broadcasts_an_output_variable_the_input_lacks():
     # the adjoint sums over m for x[u] with y read at one row only: u labels no operand of the sum
-    text = ("y[i] = [0 <= 1 - 2*i < 2] 2 * x[1 - 2*i] + sum(m=0..1) [0 <= 1 - 2*i + 2*m < 2] k[m] * x[1 - 2*i + 2*m] "
-            "for i = 0..1")
+    text = (
+        "y[i] = [0 <= 1 - 2*i < 2] 2 * x[1 - 2*i] + sum(m=0..1) [0 <= 1 - 2*i + 2*m < 2] k[m] * x[1 - 2*i + 2*m] "
+        "for i = 0..1"
+    )
     k = np.array([0.25, -0.5])
     A = from_formula(text, arrays={"k": k}, input_shape=(2,))
     y = np.array([1.0, 3.0])
@@ -169,7 +171,9 @@ def test_formula_benchmark_runs_quickly_and_checks_against_the_hand_written_maps
     script = BENCHMARKS / "formulas.py"
     result = subprocess.run(
         [sys.executable, str(script), "--quick", "--cases", "pool,diff,toeplitz,dft", "--no-derivation"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
@@ -189,8 +193,9 @@ def test_numbers_may_use_scientific_notation():
 
 
 def test_the_output_spans_the_declared_range_even_where_no_term_contributes():
-    A = from_formula("y[i] = sum(m=0..3) [0 <= 2*i - m + 1 < 3] [m % 2 == 0] x[2*i - m + 1] for i = 0..3",
-                     input_shape=(3,))
+    A = from_formula(
+        "y[i] = sum(m=0..3) [0 <= 2*i - m + 1 < 3] [m % 2 == 0] x[2*i - m + 1] for i = 0..3", input_shape=(3,)
+    )
     assert A.output_shape == (4,)
     np.testing.assert_array_equal(A.apply(np.array([1.0, 2.0, 3.0]))[2:], [0.0, 0.0])
     assert linop.verify(A, seed=0).passed

@@ -41,7 +41,7 @@ def test_sum_bounds_that_are_fractions_of_a_variable_are_rounded_inward():
     A = from_formula("y[i] = sum(m = (i + 1)/2..i) x[m] for i = 0..4")  # ceil((i+1)/2) <= m <= i
     expected = np.zeros((5, 5))
     for i in range(5):
-        expected[i, -(-(i + 1) // 2):i + 1] = 1
+        expected[i, -(-(i + 1) // 2) : i + 1] = 1
     np.testing.assert_array_equal(A.to_dense(), expected)
     np.testing.assert_array_equal(A.H.to_dense(), expected.T)
 
@@ -50,14 +50,14 @@ def test_a_range_holding_no_integer_is_refused_where_it_is_written():
     with pytest.raises(FormulaError) as info:
         from_formula("y[i] = x[i] for i = 0..-1/2")
     e = info.value
-    assert "holds no integer" in e.reason and e.formula[e.column:e.end] == "i = 0..-1/2"
+    assert "holds no integer" in e.reason and e.formula[e.column : e.end] == "i = 0..-1/2"
 
 
 def test_three_dots_are_an_error_not_a_range_to_a_fraction():
     with pytest.raises(FormulaError) as info:
         from_formula("y[i] = x[i] for i = 0...3")
     e = info.value
-    assert "'...'" in e.reason and e.formula[e.column:e.end] == "..."
+    assert "'...'" in e.reason and e.formula[e.column : e.end] == "..."
 
 
 def test_an_affine_sum_with_fractional_free_bounds_is_refused_not_truncated():
@@ -103,8 +103,9 @@ def test_random_formulas_with_fractional_and_inferred_ranges_match_the_brute_for
     text = d.text()
 
     def build():
-        return from_formula(text, sizes=d.sizes, arrays=d.arrays, input_shape=d.input_shape,
-                            output_shape=d.output_shape)
+        return from_formula(
+            text, sizes=d.sizes, arrays=d.arrays, input_shape=d.input_shape, output_shape=d.output_shape
+        )
 
     try:
         matrix, input_shape, output_shape = described_matrix(d)

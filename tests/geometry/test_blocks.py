@@ -23,8 +23,10 @@ def test_output_blocks_own_the_outputs_whose_window_centre_lies_in_their_input_c
     bounds = block_bounds(data.draw(axis_chunks(ax.n)))
     out = output_block_bounds(ax, bounds)
     assert out[0] == 0 and out[-1] == ax.output_size and all(a < b for a, b in zip(out, out[1:]))
-    owner = [int(np.clip(np.searchsorted(bounds, window_centre(ax, j), side="right") - 1, 0, len(bounds) - 2))
-             for j in range(ax.output_size)]
+    owner = [
+        int(np.clip(np.searchsorted(bounds, window_centre(ax, j), side="right") - 1, 0, len(bounds) - 2))
+        for j in range(ax.output_size)
+    ]
     for lo, hi in zip(out, out[1:]):
         assert len(set(owner[lo:hi])) == 1  # one input chunk per output block
     assert len({owner[lo] for lo in out[:-1]}) == len(out) - 1  # and a different one for each block

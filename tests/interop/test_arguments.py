@@ -88,9 +88,13 @@ def test_ignore_bias_must_be_a_bool(kind, bias):
 
 
 def test_to_torch_functions_name_an_operator_of_the_wrong_kind():
-    with pytest.raises(TypeError, match="op must be a linop.Convolution; got linop.operators.convolution.ConvTranspose"):
+    with pytest.raises(
+        TypeError, match="op must be a linop.Convolution; got linop.operators.convolution.ConvTranspose"
+    ):
         conv_to_torch(TRANSPOSE)
-    with pytest.raises(TypeError, match="op must be a linop.ConvTranspose; got linop.operators.convolution.Convolution"):
+    with pytest.raises(
+        TypeError, match="op must be a linop.ConvTranspose; got linop.operators.convolution.Convolution"
+    ):
         conv_transpose_to_torch(CONV)
 
 
@@ -130,27 +134,63 @@ def test_operator_that_is_not_a_linop_operator_is_named(call):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: from_torch(lambda x: x, True), TypeError, "input_shape must be an int or a sequence of ints; got True"),
+        (
+            lambda: from_torch(lambda x: x, True),
+            TypeError,
+            "input_shape must be an int or a sequence of ints; got True",
+        ),
         (lambda: from_torch(lambda x: x, 2.0), TypeError, "input_shape must be an int or a sequence of ints; got 2.0"),
         (lambda: from_torch(lambda x: x, (3,), batched="yes"), TypeError, "batched must be True or False; got 'yes'"),
-        (lambda: from_torch(lambda x: x, (3,), device="gpu0"), ValueError,
-         "device must be a torch.device or a device name .*; got 'gpu0'"),
+        (
+            lambda: from_torch(lambda x: x, (3,), device="gpu0"),
+            ValueError,
+            "device must be a torch.device or a device name .*; got 'gpu0'",
+        ),
         (lambda: from_jax(lambda x: x, 2.0), TypeError, "input_shape must be an int or a sequence of ints; got 2.0"),
-        (lambda: adapt(torch.nn.Linear(2, 2, bias=False), input_shape=2.5), TypeError,
-         "input_shape must be an int or a sequence of ints; got 2.5"),
-        (lambda: adapt_pylops_object(pylops.Identity(3), input_shape=(True,)), ValueError,
-         r"input_shape must be a non-empty sequence of positive ints; got \(True,\)"),
-        (lambda: adapt(torch.eye(3), input_shape=(5,)), ValueError,
-         r"input_shape=\(5,\) differs from the matrix's \(3,\) columns"),
-        (lambda: adapt(jnp.eye(3), input_shape=(5,)), ValueError,
-         r"input_shape=\(5,\) differs from the matrix's \(3,\) columns"),
-        (lambda: CallbackOperator((3,), 3.0, "float64"), TypeError,
-         "output_shape must be an int or a sequence of ints; got 3.0"),
-        (lambda: CallbackOperator((3,), (3,), "int64"), TypeError,
-         "dtype must be one of float32, float64, complex64, complex128; got 'int64'"),
+        (
+            lambda: adapt(torch.nn.Linear(2, 2, bias=False), input_shape=2.5),
+            TypeError,
+            "input_shape must be an int or a sequence of ints; got 2.5",
+        ),
+        (
+            lambda: adapt_pylops_object(pylops.Identity(3), input_shape=(True,)),
+            ValueError,
+            r"input_shape must be a non-empty sequence of positive ints; got \(True,\)",
+        ),
+        (
+            lambda: adapt(torch.eye(3), input_shape=(5,)),
+            ValueError,
+            r"input_shape=\(5,\) differs from the matrix's \(3,\) columns",
+        ),
+        (
+            lambda: adapt(jnp.eye(3), input_shape=(5,)),
+            ValueError,
+            r"input_shape=\(5,\) differs from the matrix's \(3,\) columns",
+        ),
+        (
+            lambda: CallbackOperator((3,), 3.0, "float64"),
+            TypeError,
+            "output_shape must be an int or a sequence of ints; got 3.0",
+        ),
+        (
+            lambda: CallbackOperator((3,), (3,), "int64"),
+            TypeError,
+            "dtype must be one of float32, float64, complex64, complex128; got 'int64'",
+        ),
     ],
-    ids=["torch-bool-shape", "torch-float-shape", "batched", "device", "jax-float-shape", "adapt-float-shape",
-         "pylops-bool-shape", "torch-matrix-shape", "jax-matrix-shape", "callback-shape", "callback-dtype"],
+    ids=[
+        "torch-bool-shape",
+        "torch-float-shape",
+        "batched",
+        "device",
+        "jax-float-shape",
+        "adapt-float-shape",
+        "pylops-bool-shape",
+        "torch-matrix-shape",
+        "jax-matrix-shape",
+        "callback-shape",
+        "callback-dtype",
+    ],
 )
 def test_adapter_arguments_are_checked_by_name(call, error, message):
     with pytest.raises(error, match=message):

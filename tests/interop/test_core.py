@@ -1,4 +1,7 @@
-"""linop.interop's plumbing: frameworks recognised without importing them, one error for the rest, the CLI, array-API arrays."""
+"""linop.interop's plumbing.
+
+Frameworks recognised without importing them, one error for the rest, the CLI, array-API arrays.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from scipy.sparse.linalg import aslinearoperator
 import linop
 from linop.cli import main
 from linop.interop import framework_of
-from linop.interop.frameworks import check_dtype
 from linop.interop.array_api import apply_to_array
+from linop.interop.frameworks import check_dtype
 from linop.operators.base import _array_kind
 from tests.support.interop_support import one_torch_thread  # noqa: F401  (autouse fixture)
 from tests.support.paths import ROOT
+
 FRAMEWORKS = ("torch", "jax", "jaxlib", "pylops", "array_api_compat")
 
 
@@ -65,8 +69,15 @@ def test_verify_gives_one_error_naming_everything_it_accepts():
     with pytest.raises(TypeError) as info:
         linop.verify({"not": "an operator"})
     message = str(info.value)
-    for accepted in ("scipy.sparse.linalg.LinearOperator", "torch.nn.Module", "torch.autograd.Function",
-                     "jax.custom_vjp", "pylops.LinearOperator", "from_torch", "got builtins.dict"):
+    for accepted in (
+        "scipy.sparse.linalg.LinearOperator",
+        "torch.nn.Module",
+        "torch.autograd.Function",
+        "jax.custom_vjp",
+        "pylops.LinearOperator",
+        "from_torch",
+        "got builtins.dict",
+    ):
         assert accepted in message
 
 
@@ -97,7 +108,7 @@ def test_array_api_path_returns_the_namespace_dtype_and_values():
 
 
 # -- linop verify on framework targets --------------------------------------------------------------
-TORCH_TARGETS = '''
+TORCH_TARGETS = """
 import torch
 
 class CumSum(torch.autograd.Function):
@@ -110,7 +121,7 @@ class CumSum(torch.autograd.Function):
         return torch.cumsum(g, -1)  # wrong: the reversed cumulative sum is the adjoint
 
 layer = torch.nn.Conv1d(2, 2, 3, padding=1, bias=False, dtype=torch.float64)
-'''
+"""
 
 
 @pytest.fixture
@@ -121,8 +132,19 @@ def torch_targets(tmp_path):
 
 
 def test_cli_verifies_torch_targets_and_names_the_wrong_backward(torch_targets, capsys):
-    status = main(["verify", f"{torch_targets}:CumSum", f"{torch_targets}:layer", "--input-shape", "2,7",
-                   "--dtype", "float64", "--seed", "0"])
+    status = main(
+        [
+            "verify",
+            f"{torch_targets}:CumSum",
+            f"{torch_targets}:layer",
+            "--input-shape",
+            "2,7",
+            "--dtype",
+            "float64",
+            "--seed",
+            "0",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 1
     assert "CumSum [matrix]: A and A^H disagree at 84 of 196 entries" in out

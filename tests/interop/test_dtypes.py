@@ -1,4 +1,6 @@
-"""Half-precision tensors and arrays (bfloat16, float16) through linop's operators, and torch's path for wide wrap padding.
+"""Half-precision tensors and arrays (bfloat16, float16) through linop's operators.
+
+And torch's path for wide wrap padding.
 
 NumPy has no bfloat16: linop computes such an input in float32 (which holds every
 bfloat16 value exactly) or wider, and returns the input's dtype, as it does for float16.
@@ -126,9 +128,11 @@ def test_half_jax_array_forward_and_adjoint_are_computed_wide_and_returned_in_it
     A = conv()
     x = RNG.standard_normal((2,) + A.input_shape).astype(dtype)
     y = RNG.standard_normal(A.output_shape).astype(dtype)
-    for got, expected in ((A.apply(jnp.asarray(x)), A.apply(x.astype(np.float32))),
-                          (A.apply_adjoint(jnp.asarray(y)), A.apply_adjoint(y.astype(np.float32))),
-                          (jax.jit(A.apply)(jnp.asarray(x)), A.apply(x.astype(np.float32)))):
+    for got, expected in (
+        (A.apply(jnp.asarray(x)), A.apply(x.astype(np.float32))),
+        (A.apply_adjoint(jnp.asarray(y)), A.apply_adjoint(y.astype(np.float32))),
+        (jax.jit(A.apply)(jnp.asarray(x)), A.apply(x.astype(np.float32))),
+    ):
         assert got.dtype == dtype
         np.testing.assert_array_equal(np.asarray(got), expected.astype(dtype))
 
@@ -163,5 +167,6 @@ def test_torch_map_wide_wrap_in_two_dimensions_matches_linop():
     t = torch.randn((2,) + A.input_shape, dtype=torch.float64)
     np.testing.assert_allclose(torch_map(A)(t).numpy(), A.apply(t.numpy()), rtol=1e-12, atol=1e-12)
     y = torch.randn(A.output_shape, dtype=torch.float64)
-    np.testing.assert_allclose(torch_map(A, adjoint=True)(y).numpy(), A.apply_adjoint(y.numpy()), rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        torch_map(A, adjoint=True)(y).numpy(), A.apply_adjoint(y.numpy()), rtol=1e-12, atol=1e-12
+    )

@@ -43,8 +43,7 @@ def operator_zoo(dtype: str) -> dict:
         "conv-transpose": linop.ConvTranspose(kernel, (6, 2), padding=1, dilation=2),
         "adjoint": conv.H,
         "composition": linop.ConvTranspose(kernel, (7, 2), stride=2, padding=2, boundary="wrap") @ conv,
-        "symmetric-2d": linop.Convolution(kernel[:, :, 0], (4, 5), padding=1,
-                                          boundary="symmetric"),
+        "symmetric-2d": linop.Convolution(kernel[:, :, 0], (4, 5), padding=1, boundary="symmetric"),
     }
 
 
@@ -119,8 +118,12 @@ def operators(draw):
     kernel = RNG.standard_normal(k + (2, 2))
     if draw(st.booleans()):
         kernel = kernel + 1j * RNG.standard_normal(k + (2, 2))
-    keywords = dict(stride=draw(st.integers(1, 2)), dilation=draw(st.integers(1, 2)), padding=draw(st.integers(0, 2)),
-                    boundary=draw(st.sampled_from(BOUNDARIES)))
+    keywords = dict(
+        stride=draw(st.integers(1, 2)),
+        dilation=draw(st.integers(1, 2)),
+        padding=draw(st.integers(0, 2)),
+        boundary=draw(st.sampled_from(BOUNDARIES)),
+    )
     kind = draw(st.sampled_from([linop.Convolution, linop.ConvTranspose]))
     try:
         return kind(kernel, size + (2,), **keywords)
@@ -195,7 +198,10 @@ def test_jax_transformations_accept_an_operator_that_is_not_hashable():
 @settings(max_examples=8, deadline=None)  # each example compiles two jitted functions
 @given(A=operators(), complex_input=st.booleans())
 def test_jax_hessian_vector_products_equal_the_dense_matrix(A, complex_input):
-    """Forward over reverse under jax.jit, and jax.hessian for real inputs; JAX's gradient of a real f is conj(torch's)."""
+    """Forward over reverse under jax.jit, and jax.hessian for real inputs.
+
+    JAX's gradient of a real f is conj(torch's).
+    """
     M = A.to_dense()
     gram = 2 * M.conj().T @ M
     f = lambda x: jnp.sum(jnp.abs(A.apply(x)) ** 2)  # noqa: E731

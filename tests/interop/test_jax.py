@@ -1,4 +1,8 @@
-"""JAX in and out: from_jax's adjoint is the conjugated jax.vjp, verify takes custom_vjp functions, JAX arrays come back as JAX arrays."""
+"""JAX in and out.
+
+from_jax's adjoint is the conjugated jax.vjp, verify takes custom_vjp functions, JAX arrays come back as
+JAX arrays.
+"""
 
 from __future__ import annotations
 
@@ -61,8 +65,14 @@ def test_adjoint_of_a_jax_convolution_is_linop_transposed_convolution(complex_ke
         weight = jnp.asarray(kernel)
 
         def conv(x):  # channels last: NHWC input, HWIO kernel
-            return jax.lax.conv_general_dilated(x[None], weight, window_strides=(2, 1), padding=[(1, 2), (0, 1)],
-                                                rhs_dilation=(1, 2), dimension_numbers=("NHWC", "HWIO", "NHWC"))[0]
+            return jax.lax.conv_general_dilated(
+                x[None],
+                weight,
+                window_strides=(2, 1),
+                padding=[(1, 2), (0, 1)],
+                rhs_dilation=(1, 2),
+                dimension_numbers=("NHWC", "HWIO", "NHWC"),
+            )[0]
 
         B = from_jax(conv, A.input_shape, dtype=dtype)
     y = RNG.standard_normal(A.output_shape) + (1j * RNG.standard_normal(A.output_shape) if complex_kernel else 0)
@@ -165,6 +175,7 @@ def test_grad_of_a_real_input_through_a_complex_operator_is_real():
         (got,) = jax.vjp(A.apply, jnp.asarray(x))[1](jnp.asarray(g))
         # Reference: JAX's own VJP through the explicit complex matrix.
         (expected,) = jax.vjp(lambda v: jnp.asarray(matrix) @ v.astype(jnp.complex128), jnp.asarray(x))[1](
-            jnp.asarray(g))
+            jnp.asarray(g)
+        )
     assert got.dtype == jnp.float64
     np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-12)

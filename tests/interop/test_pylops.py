@@ -29,8 +29,11 @@ def test_matrix_and_adjoint_are_pylops_own():
 
 
 def test_verify_passes_correct_pylops_operators_with_their_shapes():
-    for op in (pylops.FirstDerivative((6, 5), axis=1), pylops.Laplacian((5, 4), dtype="complex128"),
-               pylops.MatrixMult(RNG.standard_normal((3, 4)) + 1j, dtype="complex128")):
+    for op in (
+        pylops.FirstDerivative((6, 5), axis=1),
+        pylops.Laplacian((5, 4), dtype="complex128"),
+        pylops.MatrixMult(RNG.standard_normal((3, 4)) + 1j, dtype="complex128"),
+    ):
         report = linop.verify(op, seed=0)
         assert report.passed, report
         assert report.input_shape == tuple(np.atleast_1d(op.dims))
@@ -48,8 +51,13 @@ def test_from_pylops_refuses_other_objects():
 
 # -- linop operators out to PyLops ------------------------------------------------------------------
 def test_to_pylops_keeps_shapes_dtype_and_matrix():
-    A = linop.Convolution(RNG.standard_normal((3, 2)) + 1j * RNG.standard_normal((3, 2)), (6, 5), stride=(2, 1),
-                          padding=1, boundary="reflect")
+    A = linop.Convolution(
+        RNG.standard_normal((3, 2)) + 1j * RNG.standard_normal((3, 2)),
+        (6, 5),
+        stride=(2, 1),
+        padding=1,
+        boundary="reflect",
+    )
     P = to_pylops(A)
     assert (P.dims, P.dimsd, P.dtype) == (A.input_shape, A.output_shape, A.dtype)
     np.testing.assert_allclose(P.todense(), A.to_dense(), rtol=1e-14)

@@ -141,8 +141,9 @@ def strided_conv(output_padding: int) -> LinearOperator:
         return F.conv2d(torch.from_numpy(np.reshape(x, (1, 1, 8, 8))), weight, stride=2, padding=1).numpy().ravel()
 
     def adjoint(y):
-        back = F.conv_transpose2d(torch.from_numpy(np.reshape(y, (1, 1, 4, 4))), weight, stride=2, padding=1,
-                                  output_padding=output_padding)
+        back = F.conv_transpose2d(
+            torch.from_numpy(np.reshape(y, (1, 1, 4, 4))), weight, stride=2, padding=1, output_padding=output_padding
+        )
         back = F.pad(back, (0, 8 - back.shape[-1], 0, 8 - back.shape[-2]))
         return back.numpy().ravel()
 
@@ -197,8 +198,12 @@ def test_jax_linear_transpose_is_not_the_adjoint_of_a_complex_map():
     with jax.enable_x64(True):
         f = lambda x: jnp.asarray(M) @ x  # noqa: E731
         transpose = jax.linear_transpose(f, jnp.zeros(4, dtype=jnp.complex128))
-        op = LinearOperator((3, 4), matvec=lambda x: np.asarray(f(jnp.asarray(x.ravel()))),
-                            rmatvec=lambda y: np.asarray(transpose(jnp.asarray(y.ravel()))[0]), dtype=np.complex128)
+        op = LinearOperator(
+            (3, 4),
+            matvec=lambda x: np.asarray(f(jnp.asarray(x.ravel()))),
+            rmatvec=lambda y: np.asarray(transpose(jnp.asarray(y.ravel()))[0]),
+            dtype=np.complex128,
+        )
         report = linop.verify(op, seed=0)
     assert_named_entry_is_wrong(report, M, M.T)
     assert linop.verify(from_jax(f, (4,), dtype="complex128"), seed=0).passed  # from_jax conjugates
@@ -217,9 +222,12 @@ def _complex(*shape: int) -> np.ndarray:
 
 #: PyLops operators that are right for complex dtypes (the survey behind the guide's claim).
 PYLOPS_RIGHT = {
-    "Convolve2D": lambda: pylops.signalprocessing.Convolve2D((6, 5), h=_complex(3, 3), offset=(1, 1), dtype="complex128"),
-    "ConvolveND": lambda: pylops.signalprocessing.ConvolveND((6, 5), h=_complex(3, 3), offset=(1, 1),
-                                                             dtype="complex128"),
+    "Convolve2D": lambda: pylops.signalprocessing.Convolve2D(
+        (6, 5), h=_complex(3, 3), offset=(1, 1), dtype="complex128"
+    ),
+    "ConvolveND": lambda: pylops.signalprocessing.ConvolveND(
+        (6, 5), h=_complex(3, 3), offset=(1, 1), dtype="complex128"
+    ),
     "MatrixMult": lambda: pylops.MatrixMult(_complex(4, 5), dtype="complex128"),
     "Diagonal": lambda: pylops.Diagonal(_complex(5), dtype="complex128"),
     "FirstDerivative": lambda: pylops.FirstDerivative(8, dtype="complex128"),
@@ -230,10 +238,12 @@ PYLOPS_RIGHT = {
     "FFT2D": lambda: pylops.signalprocessing.FFT2D((4, 6), dtype="complex128"),
     "Shift": lambda: pylops.signalprocessing.Shift(8, 1.3, dtype="complex128"),
     "Interp": lambda: pylops.signalprocessing.Interp(10, np.array([1.5, 3.2, 7.7]), dtype="complex128")[0],
-    "Bilinear": lambda: pylops.signalprocessing.Bilinear(np.array([[1.5, 2.3], [1.2, 3.1]]), (5, 5),
-                                                         dtype="complex128"),
-    "Radon2D": lambda: pylops.signalprocessing.Radon2D(np.arange(8.0), np.arange(6.0), np.linspace(-1, 1, 5),
-                                                       dtype="complex128"),
+    "Bilinear": lambda: pylops.signalprocessing.Bilinear(
+        np.array([[1.5, 2.3], [1.2, 3.1]]), (5, 5), dtype="complex128"
+    ),
+    "Radon2D": lambda: pylops.signalprocessing.Radon2D(
+        np.arange(8.0), np.arange(6.0), np.linspace(-1, 1, 5), dtype="complex128"
+    ),
     "Fredholm1": lambda: pylops.signalprocessing.Fredholm1(_complex(3, 4, 5), nz=2, dtype="complex128"),
     "Restriction": lambda: pylops.Restriction(8, [1, 4, 6], dtype="complex128"),
     "Roll": lambda: pylops.Roll(8, shift=2, dtype="complex128"),

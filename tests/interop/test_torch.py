@@ -1,4 +1,7 @@
-"""PyTorch in and out: from_torch's adjoint is autograd's VJP, verify takes modules and Functions, tensors come back as tensors."""
+"""PyTorch in and out.
+
+from_torch's adjoint is autograd's VJP, verify takes modules and Functions, tensors come back as tensors.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +71,9 @@ def test_batched_vectorized_and_sample_by_sample_give_one_operator():
     layer = torch.nn.Conv1d(2, 2, 3, padding=1, bias=False, dtype=torch.float64)
     batched = from_torch(layer, (2, 6), batched=True)
     vectorized = from_torch(layer, (2, 6))
-    one_by_one = from_torch(lambda x: layer(x) + 0 * torch.rand(()), (2, 6), dtype="float64")  # a random op: vmap refuses it
+    one_by_one = from_torch(
+        lambda x: layer(x) + 0 * torch.rand(()), (2, 6), dtype="float64"
+    )  # a random op: vmap refuses it
     assert vectorized.vectorized and not one_by_one.vectorized
     for A in (vectorized, one_by_one):
         np.testing.assert_allclose(A.to_dense(), batched.to_dense(), rtol=1e-14)
@@ -211,8 +216,11 @@ def test_wrong_tensor_shape_is_named():
 
 
 @settings(max_examples=8, deadline=None)
-@given(stride=st.integers(1, 3), boundary=st.sampled_from(["constant", "reflect", "wrap", "edge", "symmetric"]),
-       complex_kernel=st.booleans())
+@given(
+    stride=st.integers(1, 3),
+    boundary=st.sampled_from(["constant", "reflect", "wrap", "edge", "symmetric"]),
+    complex_kernel=st.booleans(),
+)
 def test_autograd_through_apply_is_the_adjoint(stride, boundary, complex_kernel):
     kernel = RNG.standard_normal((3, 2, 2)) + (1j * RNG.standard_normal((3, 2, 2)) if complex_kernel else 0)
     A = linop.Convolution(kernel, (7, 2), stride=stride, padding=1, boundary=boundary)

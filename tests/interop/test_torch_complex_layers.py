@@ -1,4 +1,6 @@
-"""Complex layers convert exactly both ways: torch's ConvTranspose*d is the transpose of conv*d, linop's ConvTranspose its adjoint.
+"""Complex layers convert exactly both ways.
+
+Torch's ConvTranspose*d is the transpose of conv*d, linop's ConvTranspose its adjoint.
 
 ``torch.nn.ConvTransposeNd`` with weight ``W`` computes ``conv(W)^T`` (no conjugate);
 ``linop.ConvTranspose(K)`` is ``Convolution(K)^H``. So a layer with weight ``W`` is the
@@ -70,8 +72,11 @@ def layer_vjp(layer, x: np.ndarray, g: np.ndarray) -> np.ndarray:
 def randomize_weight(layer, seed: int) -> None:
     """Complex (or real) weights with nonzero real and imaginary parts, independent of torch's default init."""
     with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(random_array(np.random.default_rng(seed), tuple(layer.weight.shape),
-                                                         numpy_dtype(layer.weight.dtype))))
+        layer.weight.copy_(
+            torch.from_numpy(
+                random_array(np.random.default_rng(seed), tuple(layer.weight.shape), numpy_dtype(layer.weight.dtype))
+            )
+        )
 
 
 # -- the issue's example, both directions --------------------------------------------------------
@@ -124,8 +129,17 @@ def torch_conv_layers(draw):
     else:
         stride, padding = per_axis(draw, ndim, 1, 3), per_axis(draw, ndim, 0, 2)
     layer = getattr(torch.nn, f"Conv{ndim}d")(
-        c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        padding_mode=draw(st.sampled_from(PADDING_MODES)), bias=False, dtype=draw(st.sampled_from(COMPLEX)))
+        c_in,
+        c_out,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=draw(st.sampled_from(PADDING_MODES)),
+        bias=False,
+        dtype=draw(st.sampled_from(COMPLEX)),
+    )
     randomize_weight(layer, draw(st.integers(0, 2**16)))
     return layer, per_axis(draw, ndim, 3, 7 if ndim < 3 else 5)
 
@@ -136,11 +150,21 @@ def torch_conv_transpose_layers(draw):
     ndim, groups, (c_in, c_out), kernel, dilation = draw(layer_shapes())
     stride, padding = per_axis(draw, ndim, 1, 3), per_axis(draw, ndim, 0, 2)
     # torch allows output_padding < max(stride, dilation); linop needs the last samples reachable (<= p + s - 1).
-    output_padding = tuple(draw(st.integers(0, min(max(s, d) - 1, p + s - 1)))
-                           for s, d, p in zip(stride, dilation, padding))
+    output_padding = tuple(
+        draw(st.integers(0, min(max(s, d) - 1, p + s - 1))) for s, d, p in zip(stride, dilation, padding)
+    )
     layer = getattr(torch.nn, f"ConvTranspose{ndim}d")(
-        c_in, c_out, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
-        groups=groups, bias=False, dtype=draw(st.sampled_from(COMPLEX)))
+        c_in,
+        c_out,
+        kernel,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        bias=False,
+        dtype=draw(st.sampled_from(COMPLEX)),
+    )
     randomize_weight(layer, draw(st.integers(0, 2**16)))
     return layer, per_axis(draw, ndim, 2, 5 if ndim < 3 else 4)
 
@@ -178,8 +202,9 @@ def linop_convolutions(draw):
     else:
         stride, padding = per_axis(draw, ndim, 1, 3), draw(st.integers(0, min(2, widest)))
     dtype = numpy_dtype(draw(st.sampled_from(COMPLEX)))
-    kernel_array = random_array(np.random.default_rng(draw(st.integers(0, 2**16))),
-                                kernel + (c_in // groups, c_out), dtype)
+    kernel_array = random_array(
+        np.random.default_rng(draw(st.integers(0, 2**16))), kernel + (c_in // groups, c_out), dtype
+    )
     flip = draw(st.booleans())
     geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, boundary=boundary, flip=flip)
     try:
@@ -197,13 +222,20 @@ def linop_conv_transposes(draw):
     stride = per_axis(draw, ndim, 1, 3)
     pads = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim)]
     axes = [AxisGeometry(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in zip(size, kernel, stride, dilation, pads)]
-    assume(all(ax.output_size >= 1 and 0 <= transposed_output_padding(ax) < max(ax.stride, ax.dilation)
-               for ax in axes))
+    assume(all(ax.output_size >= 1 and 0 <= transposed_output_padding(ax) < max(ax.stride, ax.dilation) for ax in axes))
     dtype = numpy_dtype(draw(st.sampled_from(COMPLEX)))
-    kernel_array = random_array(np.random.default_rng(draw(st.integers(0, 2**16))),
-                                kernel + (c_out // groups, c_in), dtype)
-    return linop.ConvTranspose(kernel_array, size + (c_out,), stride=stride, padding=pads, dilation=dilation,
-                               groups=groups, flip=draw(st.booleans()))
+    kernel_array = random_array(
+        np.random.default_rng(draw(st.integers(0, 2**16))), kernel + (c_out // groups, c_in), dtype
+    )
+    return linop.ConvTranspose(
+        kernel_array,
+        size + (c_out,),
+        stride=stride,
+        padding=pads,
+        dilation=dilation,
+        groups=groups,
+        flip=draw(st.booleans()),
+    )
 
 
 @settings(max_examples=30, deadline=None)

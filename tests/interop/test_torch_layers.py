@@ -1,4 +1,7 @@
-"""Exact conversion between torch.nn.Conv*d / ConvTranspose*d and linop's Convolution / ConvTranspose, and torch's own path."""
+"""Exact conversion between torch.nn.Conv*d / ConvTranspose*d and linop's Convolution / ConvTranspose.
+
+And torch's own path.
+"""
 
 from __future__ import annotations
 
@@ -62,8 +65,18 @@ def conv_layers(draw):
         stride, padding = axis_values(draw, ndim, 1, 3), axis_values(draw, ndim, 0, 2)
     size = axis_values(draw, ndim, 3, 7 if ndim < 3 else 5)
     dtype = draw(st.sampled_from([torch.float64, torch.complex128]))
-    layer = getattr(torch.nn, f"Conv{ndim}d")(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation,
-                                             groups=groups, padding_mode=mode, bias=False, dtype=dtype)
+    layer = getattr(torch.nn, f"Conv{ndim}d")(
+        c_in,
+        c_out,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=mode,
+        bias=False,
+        dtype=dtype,
+    )
     return layer, size
 
 
@@ -75,8 +88,17 @@ def conv_transpose_layers(draw):
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     size = axis_values(draw, ndim, 2, 5 if ndim < 3 else 4)
     layer = getattr(torch.nn, f"ConvTranspose{ndim}d")(
-        c_in, c_out, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
-        groups=groups, bias=False, dtype=torch.float64)
+        c_in,
+        c_out,
+        kernel,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        bias=False,
+        dtype=torch.float64,
+    )
     return layer, size
 
 
@@ -122,8 +144,9 @@ def test_linop_convolution_converts_to_torch_with_equal_outputs(ndim, flip, sing
     size = (6,) * ndim
     dtype = np.float32 if float32 else np.float64
     kernel = RNG.standard_normal((3,) * ndim + (() if single_channel else (2, 3))).astype(dtype)
-    A = linop.Convolution(kernel, size + (() if single_channel else (2,)), stride=2, padding=1, flip=flip,
-                          boundary="edge")
+    A = linop.Convolution(
+        kernel, size + (() if single_channel else (2,)), stride=2, padding=1, flip=flip, boundary="edge"
+    )
     layer = A.to_torch()
     assert layer.weight.dtype == getattr(torch, np.dtype(dtype).name)
     x = random_input(A.input_shape, dtype)
@@ -151,7 +174,9 @@ def test_bias_is_refused_unless_ignored():
 
 
 def test_input_size_must_be_the_spatial_sizes():
-    with pytest.raises(ValueError, match=r"input_size must be 2 positive spatial sizes for a Conv2d .*; got \(5, 5, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"input_size must be 2 positive spatial sizes for a Conv2d .*; got \(5, 5, 1\)"
+    ):
         linop.Convolution.from_torch(torch.nn.Conv2d(1, 1, 3, bias=False), (5, 5, 1))
 
 
@@ -202,13 +227,20 @@ def test_random_torch_conv_transpose_converts_to_linop_and_back_with_equal_outpu
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 12), k=st.integers(1, 4), stride=st.integers(1, 4), dilation=st.integers(1, 3),
-       low=st.integers(0, 3), high=st.integers(0, 3))
+@given(
+    n=st.integers(1, 12),
+    k=st.integers(1, 4),
+    stride=st.integers(1, 4),
+    dilation=st.integers(1, 3),
+    low=st.integers(0, 3),
+    high=st.integers(0, 3),
+)
 def test_linop_conv_transpose_to_torch_whenever_the_output_padding_is_legal(n, k, stride, dilation, low, high):
     axis = AxisGeometry(n, k, stride, dilation, low, high)
     assume(axis.output_size >= 1)
-    T = linop.ConvTranspose(RNG.standard_normal((k, 2, 3)), (n, 2), stride=stride, dilation=dilation,
-                            padding=[(low, high)])
+    T = linop.ConvTranspose(
+        RNG.standard_normal((k, 2, 3)), (n, 2), stride=stride, dilation=dilation, padding=[(low, high)]
+    )
     if 0 <= transposed_output_padding(axis) < max(stride, dilation):
         y = random_input(T.input_shape)
         np.testing.assert_allclose(torch_output(T.to_torch(), y), T.apply(y), rtol=1e-12, atol=1e-12)
@@ -239,11 +271,18 @@ def test_geometry_transposed_size_inverts_the_convolution_size():
 
 # -- torch's own functions (the GPU path), run here on the CPU -----------------------------------
 @settings(max_examples=25, deadline=None)
-@given(boundary=st.sampled_from(["constant", "reflect", "wrap", "edge"]), ndim=st.integers(1, 3),
-       stride=st.integers(1, 2), dilation=st.integers(1, 2), complex_kernel=st.booleans(), transpose=st.booleans(),
-       single_channel=st.booleans())
-def test_torch_map_agrees_with_linop_forward_and_adjoint(boundary, ndim, stride, dilation, complex_kernel, transpose,
-                                                         single_channel):
+@given(
+    boundary=st.sampled_from(["constant", "reflect", "wrap", "edge"]),
+    ndim=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    dilation=st.integers(1, 2),
+    complex_kernel=st.booleans(),
+    transpose=st.booleans(),
+    single_channel=st.booleans(),
+)
+def test_torch_map_agrees_with_linop_forward_and_adjoint(
+    boundary, ndim, stride, dilation, complex_kernel, transpose, single_channel
+):
     dtype = np.complex128 if complex_kernel else np.float64
     channels = () if single_channel else (2, 2)
     kernel = random_input((2,) * ndim + channels, dtype)

@@ -47,8 +47,14 @@ class Sample:
         self.functional = getattr(torch.nn.functional, config["operator"])
         in_channels = config["weight_shape"][0] if self.transposed else config["weight_shape"][1] * groups
         layer_class = getattr(torch.nn, f"{'ConvTranspose' if self.transposed else 'Conv'}{d}d")
-        self.layer = layer_class(in_channels, out_channels, tuple(config["weight_shape"][2:]), bias=False,
-                                 dtype=self.dtype, **config["keywords"])
+        self.layer = layer_class(
+            in_channels,
+            out_channels,
+            tuple(config["weight_shape"][2:]),
+            bias=False,
+            dtype=self.dtype,
+            **config["keywords"],
+        )
         with torch.no_grad():
             self.layer.weight.copy_(self.weight)
         self.spatial_size = tuple(config["input_shape"][-d:])
@@ -72,8 +78,9 @@ class Sample:
     def unreachable_output_padding(self) -> bool:
         """A transposed sample whose last outputs no input reaches (linop's ConvTranspose refuses it by name)."""
         layer = self.layer
-        return self.transposed and any(op > p + s - 1 for op, p, s in
-                                       zip(layer.output_padding, layer.padding, layer.stride))
+        return self.transposed and any(
+            op > p + s - 1 for op, p, s in zip(layer.output_padding, layer.padding, layer.stride)
+        )
 
     def operator(self):
         kind = linop.ConvTranspose if self.transposed else linop.Convolution
@@ -87,8 +94,9 @@ def sample(request) -> Sample:
 
 def test_the_recorded_samples_cover_every_convolution_in_both_dtypes():
     kinds = {(s["operator"], s["dtype"]) for s in SAMPLES}
-    assert kinds == {(f"{k}{d}d", t) for k in ("conv", "conv_transpose") for d in (1, 2, 3)
-                     for t in ("complex128", "float64")}
+    assert kinds == {
+        (f"{k}{d}d", t) for k in ("conv", "conv_transpose") for d in (1, 2, 3) for t in ("complex128", "float64")
+    }
 
 
 def test_linop_operator_from_the_layer_computes_torch_functional(sample):

@@ -40,13 +40,16 @@ def test_pad_adjoint_folds_padded_values_back():
     np.testing.assert_array_equal(P.apply_adjoint(np.ones(7)), [1, 2, 3, 1])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(input_shape=4, pad_width=[(4, 0)], boundary="reflect"), "at most 3"),
-    (dict(input_shape=4, pad_width=[(0, 5)], boundary="symmetric"), "at most 4"),
-    (dict(input_shape=4, pad_width=1, boundary="mirror"), "boundary must be one of"),
-    (dict(input_shape=(4, 4), pad_width=[1, 2, 3], boundary="constant"), "one entry per spatial axis"),
-    (dict(input_shape=4, pad_width=-1, boundary="constant"), ">= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(input_shape=4, pad_width=[(4, 0)], boundary="reflect"), "at most 3"),
+        (dict(input_shape=4, pad_width=[(0, 5)], boundary="symmetric"), "at most 4"),
+        (dict(input_shape=4, pad_width=1, boundary="mirror"), "boundary must be one of"),
+        (dict(input_shape=(4, 4), pad_width=[1, 2, 3], boundary="constant"), "one entry per spatial axis"),
+        (dict(input_shape=4, pad_width=-1, boundary="constant"), ">= 0"),
+    ],
+)
 def test_pad_rejects_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         linop.Pad(**kwargs)
@@ -68,11 +71,11 @@ def test_subsample_rejects_bad_offset_and_stride():
 
 
 def test_identity_is_its_own_adjoint():
-    I = linop.Identity((3, 2))
+    identity = linop.Identity((3, 2))
     x = np.random.default_rng(1).standard_normal((3, 2))
-    np.testing.assert_array_equal(I.apply(x), x)
-    assert I.H is I
-    np.testing.assert_array_equal(I.to_dense(), np.eye(6))
+    np.testing.assert_array_equal(identity.apply(x), x)
+    assert identity.H is identity
+    np.testing.assert_array_equal(identity.to_dense(), np.eye(6))
 
 
 @settings(max_examples=60, deadline=None)
@@ -118,8 +121,12 @@ def test_sum_and_scalar_multiple_stay_shaped():
     A = linop.Convolution(rng.standard_normal((3, 3)), (6, 5))
     B = linop.Convolution(rng.standard_normal((3, 3)), (6, 5), flip=True)
     x = rng.standard_normal((6, 5))
-    for op, expected in [(A + B, A.apply(x) + B.apply(x)), (A - B, A.apply(x) - B.apply(x)),
-                         (2.5 * A, 2.5 * A.apply(x)), (-A, -A.apply(x))]:
+    for op, expected in [
+        (A + B, A.apply(x) + B.apply(x)),
+        (A - B, A.apply(x) - B.apply(x)),
+        (2.5 * A, 2.5 * A.apply(x)),
+        (-A, -A.apply(x)),
+    ]:
         assert isinstance(op, linop.ShapedOperator) and op.output_shape == (4, 3)
         np.testing.assert_allclose(op.apply(x), expected)
         np.testing.assert_allclose(op.H.to_dense(), op.to_dense().T, atol=1e-12)

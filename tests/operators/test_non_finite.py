@@ -79,5 +79,9 @@ def test_the_brute_force_adjoint_is_the_adjoint_on_finite_data(config, seed):
     A = config.build()
     y = np.random.default_rng(seed).standard_normal(A.output_shape).astype(config.dtype)
     tol = 1e-4 if A.dtype in (np.float32, np.complex64) else 1e-10
-    np.testing.assert_allclose(brute_force_adjoint(y, config.kernel, config.input_shape, **config.keywords),
-                               A.apply_adjoint(y), rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        brute_force_adjoint(y, config.kernel, config.input_shape, **config.keywords),
+        A.apply_adjoint(y),
+        rtol=tol,
+        atol=tol,
+    )

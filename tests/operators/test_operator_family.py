@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 
 import linop
-from tests.support.brute_force import brute_force_conv
 from tests.operators.test_convolution import _random, _tol, configs
+from tests.support.brute_force import brute_force_conv
 
 
 @settings(max_examples=80, deadline=None)
@@ -37,8 +37,9 @@ def test_kernel_convolution_matches_brute_force_and_its_adjoint(cfg):
     kernels = _random(rng, (2,) + kshape, dtype)
     got = K.apply(kernels)  # a batch of two kernels
     for b in range(2):
-        np.testing.assert_allclose(got[b], brute_force_conv(x, kernels[b], **kw),
-                                   rtol=_tol(dtype), atol=10 * _tol(dtype))
+        np.testing.assert_allclose(
+            got[b], brute_force_conv(x, kernels[b], **kw), rtol=_tol(dtype), atol=10 * _tol(dtype)
+        )
     dense = K.to_dense()
     np.testing.assert_allclose(K.H.to_dense(), dense.conj().T, rtol=_tol(dtype), atol=_tol(dtype))
 
@@ -56,15 +57,24 @@ def test_kernel_adjoint_is_the_kernel_gradient():
     for idx in [(0, 0, 0, 0), (2, 1, 1, 2), (1, 2, 0, 1)]:
         e = np.zeros_like(k)
         e[idx] = h
-        fd = (np.vdot(linop.Convolution(k + e, x.shape, **kw).apply(x), g)
-              - np.vdot(linop.Convolution(k - e, x.shape, **kw).apply(x), g)) / (2 * h)
+        fd = (
+            np.vdot(linop.Convolution(k + e, x.shape, **kw).apply(x), g)
+            - np.vdot(linop.Convolution(k - e, x.shape, **kw).apply(x), g)
+        ) / (2 * h)
         assert abs(fd - grad[idx]) < 1e-6
 
 
-@pytest.mark.parametrize("kernel_dtype, expected", [
-    (np.float32, np.float32), (np.float64, np.float64), (np.complex64, np.complex64),
-    (np.complex128, np.complex128), (np.int64, np.float64), (np.int32, np.float64),
-])
+@pytest.mark.parametrize(
+    "kernel_dtype, expected",
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+        (np.complex64, np.complex64),
+        (np.complex128, np.complex128),
+        (np.int64, np.float64),
+        (np.int32, np.float64),
+    ],
+)
 def test_operator_dtype_follows_kernel(kernel_dtype, expected):
     A = linop.Convolution(np.ones(3, dtype=kernel_dtype), 5)
     assert A.dtype == expected
@@ -84,7 +94,8 @@ def test_complex_adjoint_conjugates_and_transpose_does_not():
 def test_flip_reverses_the_kernel():
     x = np.arange(6.0)
     np.testing.assert_allclose(
-        linop.Convolution([1.0, 2.0, 3.0], 6, flip=True).apply(x), np.convolve(x, [1.0, 2.0, 3.0], "valid"))
+        linop.Convolution([1.0, 2.0, 3.0], 6, flip=True).apply(x), np.convolve(x, [1.0, 2.0, 3.0], "valid")
+    )
 
 
 def test_operators_do_not_modify_their_inputs():
@@ -106,34 +117,40 @@ def test_operators_do_not_modify_their_inputs():
     np.testing.assert_array_equal(x, x_copy)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(stride=0), ValueError, "stride must be >= 1"),
-    (dict(dilation=0), ValueError, "dilation must be >= 1"),
-    (dict(stride=(1, 2, 3)), ValueError, "stride must be an int or a sequence of 2 ints"),
-    (dict(padding="half"), ValueError, "padding must be 'valid', 'same', 'full'"),
-    (dict(padding=-1), ValueError, "padding must be >= 0"),
-    (dict(boundary="mirror"), ValueError, "boundary must be one of"),
-    (dict(boundary="reflect", padding=8), ValueError, "allows a pad of at most 7"),
-    (dict(groups=3), ValueError, "needs channels"),
-    (dict(flip="yes"), TypeError, "flip must be True or False"),
-    (dict(method="magic"), ValueError, "method must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(stride=0), ValueError, "stride must be >= 1"),
+        (dict(dilation=0), ValueError, "dilation must be >= 1"),
+        (dict(stride=(1, 2, 3)), ValueError, "stride must be an int or a sequence of 2 ints"),
+        (dict(padding="half"), ValueError, "padding must be 'valid', 'same', 'full'"),
+        (dict(padding=-1), ValueError, "padding must be >= 0"),
+        (dict(boundary="mirror"), ValueError, "boundary must be one of"),
+        (dict(boundary="reflect", padding=8), ValueError, "allows a pad of at most 7"),
+        (dict(groups=3), ValueError, "needs channels"),
+        (dict(flip="yes"), TypeError, "flip must be True or False"),
+        (dict(method="magic"), ValueError, "method must be one of"),
+    ],
+)
 def test_bad_keywords_raise_clear_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         linop.Convolution(np.ones((3, 3)), (8, 8), **kwargs)
 
 
-@pytest.mark.parametrize("kernel, shape, kwargs, match", [
-    (np.ones((3, 3)), (8,), {}, "does not fit input_shape"),
-    (np.ones((3, 3, 2, 4)), (8, 8, 3), {}, "channel mismatch"),
-    (np.ones((3, 3, 2, 4)), (8, 8, 4), dict(groups=3), "channel mismatch"),
-    (np.ones((3, 3, 1, 3)), (8, 8, 2), dict(groups=2), "groups must divide both channel counts"),
-    (np.ones(9), (5,), {}, "output size on axis 0 would be -3"),
-    (np.array([1.0, np.nan]), (5,), {}, "must be finite"),
-    (np.array([1.0, np.inf]), (5,), {}, "must be finite"),
-    (np.array(["a", "b"]), (5,), {}, "must be a numeric array"),
-    (np.ones(3), (0,), {}, "positive ints"),
-])
+@pytest.mark.parametrize(
+    "kernel, shape, kwargs, match",
+    [
+        (np.ones((3, 3)), (8,), {}, "does not fit input_shape"),
+        (np.ones((3, 3, 2, 4)), (8, 8, 3), {}, "channel mismatch"),
+        (np.ones((3, 3, 2, 4)), (8, 8, 4), dict(groups=3), "channel mismatch"),
+        (np.ones((3, 3, 1, 3)), (8, 8, 2), dict(groups=2), "groups must divide both channel counts"),
+        (np.ones(9), (5,), {}, "output size on axis 0 would be -3"),
+        (np.array([1.0, np.nan]), (5,), {}, "must be finite"),
+        (np.array([1.0, np.inf]), (5,), {}, "must be finite"),
+        (np.array(["a", "b"]), (5,), {}, "must be a numeric array"),
+        (np.ones(3), (0,), {}, "positive ints"),
+    ],
+)
 def test_bad_kernels_and_shapes_raise_clear_errors(kernel, shape, kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         linop.Convolution(kernel, shape, **kwargs)

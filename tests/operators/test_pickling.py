@@ -73,8 +73,16 @@ def _shipped_operators() -> list[linop.ShapedOperator]:
     rng = np.random.default_rng(3)
     ops = []
     for method in ("gemm", "fft", "direct"):
-        config = ConvConfig(kernel=rng.standard_normal((3, 2, 2, 4)), input_shape=(6, 5, 4), stride=(1, 2),
-                            padding="same", dilation=(2, 1), groups=2, boundary="reflect", method=method)
+        config = ConvConfig(
+            kernel=rng.standard_normal((3, 2, 2, 4)),
+            input_shape=(6, 5, 4),
+            stride=(1, 2),
+            padding="same",
+            dilation=(2, 1),
+            groups=2,
+            boundary="reflect",
+            method=method,
+        )
         ops += [build(kind, config) for kind in KINDS]
     kernel = rng.standard_normal(4) + 1j * rng.standard_normal(4)
     ops.append(build("normal", ConvConfig(kernel=kernel, input_shape=(9,), padding="full", method="fft")))

@@ -109,12 +109,14 @@ def test_solvers_on_dask_arrays_reproduce_the_numpy_solution(solver):
     A, b = problem(7)
     b_dask = da.from_array(b, chunks=(5, 4))
     with dask.config.set(scheduler="sync"):
-        if solver == "cg":
-            run = lambda rhs: cg(A.H @ A, A.H.apply(rhs), shift=0.01, maxiter=15, progress=False)
-        elif solver == "cgls":
-            run = lambda rhs: cgls(A, rhs, damp=0.1, iter_lim=15, progress=False)
-        else:
-            run = lambda rhs: lsqr(A, rhs, damp=0.1, iter_lim=15, progress=False)
+
+        def run(rhs):
+            if solver == "cg":
+                return cg(A.H @ A, A.H.apply(rhs), shift=0.01, maxiter=15, progress=False)
+            if solver == "cgls":
+                return cgls(A, rhs, damp=0.1, iter_lim=15, progress=False)
+            return lsqr(A, rhs, damp=0.1, iter_lim=15, progress=False)
+
         on_numpy, on_dask = run(b), run(b_dask)
         assert isinstance(on_dask.x, da.Array) and on_dask.iterations == on_numpy.iterations
         np.testing.assert_allclose(on_dask.x.compute(), on_numpy.x, rtol=1e-10, atol=1e-12)
@@ -133,13 +135,16 @@ def test_no_progress_bar_when_not_interactive(capsys):
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda A, b: lsqr(A, b, damp=-1.0), "damp must be a finite number >= 0; got -1.0"),
-    (lambda A, b: cgls(A, b, rtol=1.5), r"rtol must be a number in \[0, 1\); got 1.5"),
-    (lambda A, b: lsqr(A, b, atol=2.0), r"atol must be a number in \[0, 1\); got 2.0"),
-    (lambda A, b: cgls(A, b, iter_lim=0), "iter_lim must be a positive int or None; got 0"),
-    (lambda A, b: cg(A.H @ A, A.H.apply(b), shift=float("nan")), "shift must be a finite number >= 0; got nan"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda A, b: lsqr(A, b, damp=-1.0), "damp must be a finite number >= 0; got -1.0"),
+        (lambda A, b: cgls(A, b, rtol=1.5), r"rtol must be a number in \[0, 1\); got 1.5"),
+        (lambda A, b: lsqr(A, b, atol=2.0), r"atol must be a number in \[0, 1\); got 2.0"),
+        (lambda A, b: cgls(A, b, iter_lim=0), "iter_lim must be a positive int or None; got 0"),
+        (lambda A, b: cg(A.H @ A, A.H.apply(b), shift=float("nan")), "shift must be a finite number >= 0; got nan"),
+    ],
+)
 def test_bad_parameters_raise_naming_them(call, message):
     A, b = problem()
     with pytest.raises(ValueError, match=message):

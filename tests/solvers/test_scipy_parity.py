@@ -51,6 +51,7 @@ SOLVE = {
 
 # -- edge cases against scipy --------------------------------------------------------------
 
+
 def test_lsqr_with_zero_b_and_a_start_solves_the_problem_for_x_minus_x0():
     A = blur()
     D, x0 = A.to_dense(), np.linspace(1, 2, 12).reshape(4, 3)
@@ -119,6 +120,7 @@ def test_cg_stops_on_an_indefinite_operator_naming_why():
 
 # -- layouts -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("solver", ["lsqr", "cgls", "cg"])
 @pytest.mark.parametrize("flat", [(12,), (12, 1)], ids=["(N,)", "(N, 1)"])
 def test_a_flat_b_gives_a_flat_x_of_the_same_layout(solver, flat):
@@ -160,6 +162,7 @@ def test_cg_refuses_an_operator_that_changes_the_shape():
 
 # -- dtypes --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("solver", ["lsqr", "cgls", "cg"])
 @pytest.mark.parametrize("values", ["zero", "nonzero"])
 def test_an_integer_b_gives_a_float64_x(solver, values):
@@ -179,6 +182,7 @@ def test_x_has_the_result_type_of_the_operator_and_b(solver):
 
 
 # -- keywords and numbers ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("solver", ["lsqr", "cgls", "cg"])
 def test_maxiter_and_iter_lim_are_the_same_limit(solver):
@@ -257,6 +261,7 @@ def test_the_callers_arrays_are_not_modified(solver):
 
 # -- random problems against scipy -----------------------------------------------------------
 
+
 def factorisations(n: int) -> list[tuple[int, ...]]:
     return [(n,)] + [(a, n // a) for a in range(2, n) if n % a == 0]
 
@@ -316,15 +321,21 @@ def test_lsqr_agrees_with_scipy_on_random_problems(problem, data):
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     b_kind = draw(st.sampled_from(["zero", "random", "in range", "integer"]))
     x_true = rng.standard_normal(n)
-    b = {"zero": np.zeros(m), "random": rng.standard_normal(m), "in range": D @ x_true,
-         "integer": rng.integers(-3, 4, m)}[b_kind]
+    b = {
+        "zero": np.zeros(m),
+        "random": rng.standard_normal(m),
+        "in range": D @ x_true,
+        "integer": rng.integers(-3, 4, m),
+    }[b_kind]
     x0_kind = draw(st.sampled_from(["none", "zero", "random"] + (["exact"] if b_kind == "in range" else [])))
     x0 = {"none": None, "zero": np.zeros(n), "random": rng.standard_normal(n), "exact": x_true}[x0_kind]
     damp = draw(st.sampled_from([0.0, 0.1, 1.0]))
-    keywords = dict(damp=number(draw, damp), atol=number(draw, 1e-8), btol=number(draw, 1e-8),
-                    **limit_keyword(draw, 4 * n + 4))
-    ours = lsqr(A, layout(A, b, draw, "output_shape"), x0=None if x0 is None else layout(A, x0, draw, "input_shape"),
-                **keywords)
+    keywords = dict(
+        damp=number(draw, damp), atol=number(draw, 1e-8), btol=number(draw, 1e-8), **limit_keyword(draw, 4 * n + 4)
+    )
+    ours = lsqr(
+        A, layout(A, b, draw, "output_shape"), x0=None if x0 is None else layout(A, x0, draw, "input_shape"), **keywords
+    )
     scipy_keywords = dict(damp=keywords["damp"], atol=keywords["atol"], btol=keywords["btol"], iter_lim=4 * n + 4)
     if not b.any() and x0 is not None and x0.any():  # scipy divides by ||b|| = 0: its problem for x - x0 instead
         delta, istop, itn = spl.lsqr(D, -D @ x0, **scipy_keywords)[:3]
@@ -353,8 +364,15 @@ def test_cg_agrees_with_scipy_on_random_problems(problem, data):
     b = draw(st.sampled_from([np.zeros(n), rng.standard_normal(n), rng.integers(-3, 4, n)]))
     x0 = draw(st.sampled_from([None, np.zeros(n), rng.standard_normal(n)]))
     rtol = number(draw, 1e-10)
-    ours = cg(M, layout(M, b, draw, "output_shape"), shift=number(draw, shift), rtol=rtol, atol=number(draw, 0.0),
-              x0=None if x0 is None else layout(M, x0, draw, "input_shape"), **limit_keyword(draw, 20 * n))
+    ours = cg(
+        M,
+        layout(M, b, draw, "output_shape"),
+        shift=number(draw, shift),
+        rtol=rtol,
+        atol=number(draw, 0.0),
+        x0=None if x0 is None else layout(M, x0, draw, "input_shape"),
+        **limit_keyword(draw, 20 * n),
+    )
     shifted = spl.LinearOperator((n, n), matvec=lambda v: gram @ v + shift * v, dtype=np.result_type(gram, b, float))
     reference, info = spl.cg(shifted, b.astype(shifted.dtype), x0=x0, rtol=float(rtol), maxiter=20 * n)
     assert ours.x.dtype == np.result_type(gram.dtype, b.dtype, np.float64)
@@ -372,8 +390,14 @@ def test_cgls_agrees_with_the_damped_least_squares_solution(problem, data):
     b = draw(st.sampled_from([np.zeros(m), rng.standard_normal(m), rng.integers(-3, 4, m)]))
     damp = draw(st.sampled_from([0.0, 0.3]))
     x0 = None if damp == 0 and rank < n else draw(st.sampled_from([None, np.zeros(n), rng.standard_normal(n)]))
-    ours = cgls(A, layout(A, b, draw, "output_shape"), damp=number(draw, damp), rtol=number(draw, 1e-12),
-                x0=None if x0 is None else layout(A, x0, draw, "input_shape"), **limit_keyword(draw, 10 * n + 10))
+    ours = cgls(
+        A,
+        layout(A, b, draw, "output_shape"),
+        damp=number(draw, damp),
+        rtol=number(draw, 1e-12),
+        x0=None if x0 is None else layout(A, x0, draw, "input_shape"),
+        **limit_keyword(draw, 10 * n + 10),
+    )
     stacked = np.vstack([D, damp * np.eye(n)])
     exact = np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(n)]), rcond=None)[0]  # least norm when singular
     assert ours.converged

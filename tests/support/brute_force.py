@@ -32,8 +32,9 @@ def resolve_pads(padding, n, k, stride, dilation):
     return [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
 
 
-def brute_force_conv(x, kernel, *, stride=1, padding="valid", dilation=1, groups=1,
-                     boundary="constant", flip=False, method=None):
+def brute_force_conv(
+    x, kernel, *, stride=1, padding="valid", dilation=1, groups=1, boundary="constant", flip=False, method=None
+):
     """y[j, o] = sum_t sum_r k[t, r, o] * xpad[s*j + d*t, g(o)*cpg + r] with explicit loops.
 
     ``method`` is accepted and ignored (the reference has one method), so that a

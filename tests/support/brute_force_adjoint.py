@@ -39,8 +39,19 @@ def _sources(n: tuple[int, ...], pads, boundary: str) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-def brute_force_adjoint(y, kernel, input_shape, *, stride=1, padding="valid", dilation=1, groups=1,
-                        boundary="constant", flip=False, method=None):
+def brute_force_adjoint(
+    y,
+    kernel,
+    input_shape,
+    *,
+    stride=1,
+    padding="valid",
+    dilation=1,
+    groups=1,
+    boundary="constant",
+    flip=False,
+    method=None,
+):
     """``x[fold(s*j + d*t - p), g(o)*cpg + r] += conj(k[t, r, o]) * y[j, o]`` with explicit loops."""
     y = np.asarray(y)
     single, kernel, shape, d = _layout(np.asarray(kernel), tuple(input_shape), flip)
@@ -65,8 +76,19 @@ def brute_force_adjoint(y, kernel, input_shape, *, stride=1, padding="valid", di
     return x[..., 0] if single else x
 
 
-def brute_force_kernel_adjoint(image, y, kernel_shape, *, stride=1, padding="valid", dilation=1, groups=1,
-                               boundary="constant", flip=False, method=None):
+def brute_force_kernel_adjoint(
+    image,
+    y,
+    kernel_shape,
+    *,
+    stride=1,
+    padding="valid",
+    dilation=1,
+    groups=1,
+    boundary="constant",
+    flip=False,
+    method=None,
+):
     """``w[t, r, o] = sum_j conj(x~[s*j + d*t - p, g(o)*cpg + r]) * y[j, o]`` with explicit loops
     (``x~`` the padded image, zeros of constant padding included)."""
     image, y = np.asarray(image), np.asarray(y)

@@ -117,7 +117,9 @@ class DocsExtraOnly(importlib.abc.MetaPathFinder):
             self.attempts[top] = self.refused[top]
             raise ModuleNotFoundError(
                 f"No module named {fullname!r} (installed here by {', '.join(self.refused[top])}, "
-                "which linop's docs extra does not install)", name=fullname)
+                "which linop's docs extra does not install)",
+                name=fullname,
+            )
         return None
 
 
@@ -147,7 +149,9 @@ def build_imports() -> list[str]:
     modules = list(conf["extensions"]) + [conf["html_theme"]] + list(conf["API_MODULES"])
     examples = sorted((ROOT / "examples").glob("*.py"))
     modules += [f"linop.demos.{path.stem}" for path in examples]
-    scripts = examples + sorted((ROOT / "proofs").glob("[0-9][0-9]_*.py")) + sorted((DOCS / "figures").glob("make_*.py"))
+    scripts = (
+        examples + sorted((ROOT / "proofs").glob("[0-9][0-9]_*.py")) + sorted((DOCS / "figures").glob("make_*.py"))
+    )
     for script in scripts:
         modules += [module for module in script_imports(script) if module not in modules]
     return modules

@@ -123,7 +123,9 @@ class Read:
 
     def text(self) -> str:
         ranges = ", ".join(f"{v}={lo.text()}..{hi.text()}" for v, lo, hi in self.sums)
-        body = " ".join([g.text for g in self.guards] + [f"{self.coefficient.text} * x[{', '.join(e.text() for e in self.index)}]"])
+        body = " ".join(
+            [g.text for g in self.guards] + [f"{self.coefficient.text} * x[{', '.join(e.text() for e in self.index)}]"]
+        )
         return f"sum({ranges}) {body}" if self.sums else body
 
 
@@ -178,20 +180,28 @@ def _inferred_upper(d: Described, var: str) -> int:
         constant = all(not (lo.names() | hi.names()) - set(d.sizes) for _, lo, hi in r.sums)
         return constant and all(math.ceil(lo(d.sizes)) <= math.floor(hi(d.sizes)) for _, lo, hi in r.sums)
 
-    axes = [(r, a) for r in d.reads if not r.guards and fixed_window(r)
-            for a, e in enumerate(r.index) if var in e.names() and not e.names() & others]
+    axes = [
+        (r, a)
+        for r in d.reads
+        if not r.guards and fixed_window(r)
+        for a, e in enumerate(r.index)
+        if var in e.names() and not e.names() & others
+    ]
     if axes:
         upper = -1
         while upper < 10 * max(d.input_shape) + 100:
             env = {**d.sizes, var: upper + 1}
-            inside = all(0 <= int(r.index[a](e)) < d.input_shape[a]
-                         for r, a in axes for e in _sum_values(r.sums, env))
+            inside = all(0 <= int(r.index[a](e)) < d.input_shape[a] for r, a in axes for e in _sum_values(r.sums, env))
             if not inside:
                 break
             upper += 1
         return upper
-    direct = [d.input_shape[a] for r in d.reads for a, e in enumerate(r.index)
-              if e.names() == {var} and dict(e.coeffs)[var] == 1 and e.const == 0 and e.divisor == 1]
+    direct = [
+        d.input_shape[a]
+        for r in d.reads
+        for a, e in enumerate(r.index)
+        if e.names() == {var} and dict(e.coeffs)[var] == 1 and e.const == 0 and e.divisor == 1
+    ]
     if not direct:
         raise Refused("is unknown")
     return min(direct) - 1

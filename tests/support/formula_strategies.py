@@ -88,8 +88,18 @@ def described_formulas(draw):
     for v in free:
         if input_shape is None or draw(st.booleans()):
             lo = draw(st.sampled_from([Affine(0), Affine(1), Affine(-1, (), 2), Affine(0, (("n", 1),), 2)]))
-            hi = draw(st.sampled_from([Affine(-1, (("n", 1),)), Affine(0, (("n", 1),), 2), Affine(7, (), 3),
-                                       Affine(2), Affine(1, (("n", 2),), 3), Affine(-1, (), 2)]))
+            hi = draw(
+                st.sampled_from(
+                    [
+                        Affine(-1, (("n", 1),)),
+                        Affine(0, (("n", 1),), 2),
+                        Affine(7, (), 3),
+                        Affine(2),
+                        Affine(1, (("n", 2),), 3),
+                        Affine(-1, (), 2),
+                    ]
+                )
+            )
             ranges[v] = (lo, hi)
     if input_shape is not None and not ranges and draw(st.integers(0, 4)) == 0:
         output_shape = tuple(draw(st.integers(1, 5)) for _ in free)
@@ -104,14 +114,20 @@ def described_formulas(draw):
             if draw(st.booleans()):
                 m = f"m{t}{a}"
                 outer = (v,) if draw(st.integers(0, 3)) == 0 else ()
-                sums.append((m, _bound(draw, {}, outer) if outer else draw(st.sampled_from([Affine(0), Affine(1, (), 2)])),
-                             _bound(draw, sizes, outer)))
+                sums.append(
+                    (
+                        m,
+                        _bound(draw, {}, outer) if outer else draw(st.sampled_from([Affine(0), Affine(1, (), 2)])),
+                        _bound(draw, sizes, outer),
+                    )
+                )
                 coeffs.append((m, draw(st.sampled_from([1, 2]))))
             e = Affine(offset, tuple(coeffs))
             index.append(e)
             if draw(st.integers(0, 2)) == 0:  # a guard that keeps the read inside x
-                guards.append(Guard(f"[0 <= {e.text()} < {extents[a]}]",
-                                    lambda env, e=e, size=extents[a]: 0 <= e(env) < size))
+                guards.append(
+                    Guard(f"[0 <= {e.text()} < {extents[a]}]", lambda env, e=e, size=extents[a]: 0 <= e(env) < size)
+                )
         extra = draw(st.sampled_from(["", "", "ineq", "div"]))
         v = draw(st.sampled_from(free))
         c = draw(st.integers(0, 2))

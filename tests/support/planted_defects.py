@@ -106,7 +106,7 @@ def same_padding_on_wrong_side(n=10) -> ShapedOperator:
     """Even kernel with "same" padding (extra pad on the high side); the adjoint pads the low side."""
     k = _kernel((4,), seed=5)
     A = linop.Convolution(k, (n,), padding="same")
-    (lo, hi), = A.padding
+    ((lo, hi),) = A.padding
     mirrored = linop.Convolution(k, (n,), padding=[(hi, lo)])
     return ReplacedAdjoint(A, mirrored._backward, "adjoint with same-padding on the wrong side")
 

@@ -14,8 +14,18 @@ from linop.testing.strategies import ConvConfig
 
 #: The names :func:`operator_family` builds, in a fixed order (for ``sampled_from``).
 KINDS: tuple[str, ...] = (
-    "convolution", "adjoint", "conv_transpose", "kernel_convolution", "pad", "subsample",
-    "identity", "composition", "sum", "scaled", "transpose", "normal",
+    "convolution",
+    "adjoint",
+    "conv_transpose",
+    "kernel_convolution",
+    "pad",
+    "subsample",
+    "identity",
+    "composition",
+    "sum",
+    "scaled",
+    "transpose",
+    "normal",
 )
 
 
@@ -50,7 +60,9 @@ def build(kind: str, config: ConvConfig, seed: int = 0) -> linop.ShapedOperator:
     raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
 
 
-def random_input(op: linop.ShapedOperator, seed: int, *, adjoint: bool = False, batch: tuple[int, ...] = ()) -> np.ndarray:
+def random_input(
+    op: linop.ShapedOperator, seed: int, *, adjoint: bool = False, batch: tuple[int, ...] = ()
+) -> np.ndarray:
     """A random array ``op`` (``adjoint=True``: ``op.H``) applies to, in ``op``'s dtype."""
     rng = np.random.default_rng(seed)
     shape = batch + (op.output_shape if adjoint else op.input_shape)

@@ -40,6 +40,7 @@ def small_configs(draw, max_ndim: int = 2):
         groups = draw(st.integers(1, 2))
         c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
         kernel_shape, input_shape = tuple(k) + (c_in // groups, c_out), tuple(n) + (c_in,)
-    keywords = dict(stride=stride, dilation=dilation, padding=padding, groups=groups, boundary=boundary,
-                    flip=draw(st.booleans()))
+    keywords = dict(
+        stride=stride, dilation=dilation, padding=padding, groups=groups, boundary=boundary, flip=draw(st.booleans())
+    )
     return kernel_shape, input_shape, keywords, draw(st.integers(0, 2**31 - 1))

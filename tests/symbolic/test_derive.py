@@ -68,7 +68,7 @@ def test_symbolic_sizes_give_floor_ceiling_bounds_and_divisibility():
     geometry = linop.geometry.ConvGeometry((linop.geometry.AxisGeometry(n, K, s, d, p, p),), channels=False)
     adjoint = derive_adjoint(convolution_formula(geometry))
     (term,) = adjoint.terms
-    (j, lower, upper), = term.sums
+    ((j, lower, upper),) = term.sums
     assert isinstance(lower, sympy.Max) and any(isinstance(a, sympy.ceiling) for a in lower.args)
     assert isinstance(upper, sympy.Min) and any(isinstance(a, sympy.floor) for a in upper.args)
     assert sympy.Eq(sympy.Mod(sympy.Symbol("i", integer=True) + p - s * j, d), 0) in term.conditions
@@ -181,8 +181,9 @@ def test_derive_adjoint_rejects_other_objects():
 def test_unknown_sign_of_a_symbolic_stride_is_reported():
     s = sympy.Symbol("s", integer=True)  # sign not declared
     (j,) = index_symbols("j")
-    forward = AffineSum((SumTerm(sympy.IndexedBase("y"), (j,), sympy.IndexedBase("x"), (s * j,), 1, ((j, 0, 3),)),),
-                        (4,), (10,))
+    forward = AffineSum(
+        (SumTerm(sympy.IndexedBase("y"), (j,), sympy.IndexedBase("x"), (s * j,), 1, ((j, 0, 3),)),), (4,), (10,)
+    )
     with pytest.raises(ValueError, match="sign"):
         derive_adjoint(forward)
 
@@ -196,8 +197,9 @@ def test_sum_terms_reject_non_affine_indices():
 def test_sum_terms_reject_bounds_that_use_inner_variables():
     j, m, t = index_symbols("j m t")
     with pytest.raises(ValueError, match="outer"):
-        SumTerm(sympy.IndexedBase("y"), (j,), sympy.IndexedBase("x"), (j + m + t,), 1, ((j, 0, 3),),
-                ((m, 0, t), (t, 0, 2)))
+        SumTerm(
+            sympy.IndexedBase("y"), (j,), sympy.IndexedBase("x"), (j + m + t,), 1, ((j, 0, 3),), ((m, 0, t), (t, 0, 2))
+        )
 
 
 def test_sum_terms_reject_non_integer_variables():

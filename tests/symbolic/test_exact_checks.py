@@ -40,9 +40,11 @@ def without_conjugation(formula: AffineSum) -> AffineSum:
 def with_unflipped_kernel(formula: AffineSum, kernel_size: tuple) -> AffineSum:
     """Read k[K-1-m] where the derived formula reads k[m] (a transposed convolution that forgot to flip);
     ``kernel_size`` holds the spatial sizes, channel indices stay."""
+
     def flip(e):
         index = tuple(kernel_size[a] - 1 - ix if a < len(kernel_size) else ix for a, ix in enumerate(e.indices))
         return e.base[index]
+
     terms = tuple(
         dataclasses.replace(t, coefficient=t.coefficient.replace(lambda e: isinstance(e, sympy.Indexed), flip))
         for t in formula.terms
@@ -54,6 +56,7 @@ def with_upper_bound_off_by_one(formula: AffineSum) -> AffineSum:
     def shift(t):
         (v, lo, hi), *rest = t.sums
         return dataclasses.replace(t, sums=((v, lo, hi + 1), *rest))
+
     return dataclasses.replace(formula, terms=tuple(shift(t) if t.sums else t for t in formula.terms), steps=())
 
 
@@ -61,6 +64,7 @@ def with_lower_bound_off_by_one(formula: AffineSum) -> AffineSum:
     def shift(t):
         (v, lo, hi), *rest = t.sums
         return dataclasses.replace(t, sums=((v, lo + 1, hi), *rest))
+
     return dataclasses.replace(formula, terms=tuple(shift(t) if t.sums else t for t in formula.terms), steps=())
 
 
@@ -187,15 +191,17 @@ def test_matrix_checks():
 # -- layer statements -----------------------------------------------------------------------
 @pytest.mark.parametrize("boundary", ["constant", "wrap", "reflect", "symmetric", "edge"])
 def test_adjoint_is_a_convolution_of_the_zero_inserted_output(boundary):
-    A = symbolic.Convolution(input_shape=(6, 2), kernel_shape=(3, 2, 2), stride=2, dilation=2, padding=[(2, 1)],
-                             boundary=boundary, flip=True)
+    A = symbolic.Convolution(
+        input_shape=(6, 2), kernel_shape=(3, 2, 2), stride=2, dilation=2, padding=[(2, 1)], boundary=boundary, flip=True
+    )
     assert A.check_transposed_convolution().holds
 
 
 def test_backpropagation_gradients_are_the_adjoints_for_real_and_complex_layers():
     assert lecture(real=True).check_backpropagation().holds
-    complex_layer = symbolic.Convolution(input_shape=(4, 2), kernel_shape=(2, 2, 2), stride=2, padding=1,
-                                         boundary="wrap")
+    complex_layer = symbolic.Convolution(
+        input_shape=(4, 2), kernel_shape=(2, 2, 2), stride=2, padding=1, boundary="wrap"
+    )
     assert complex_layer.check_backpropagation().holds
 
 

@@ -18,11 +18,13 @@ from tests.support.symbolic_strategies import small_configs
 def test_lecture_matrix_has_the_lecture_rows_with_kernel_symbols():
     A = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
     k0, k1, k2 = sympy.symbols("k_0 k_1 k_2")
-    assert A.matrix == sympy.Matrix([
-        [k0, k1, k2, 0, 0, 0, 0],
-        [0, 0, k0, k1, k2, 0, 0],
-        [0, 0, 0, 0, k0, k1, k2],
-    ])
+    assert A.matrix == sympy.Matrix(
+        [
+            [k0, k1, k2, 0, 0, 0, 0],
+            [0, 0, k0, k1, k2, 0, 0],
+            [0, 0, 0, 0, k0, k1, k2],
+        ]
+    )
 
 
 def test_lecture_symbols_print_as_k0_k1_k2():
@@ -120,7 +122,7 @@ def test_invalid_parameters_raise_clear_errors(kwargs, error):
 def test_beyond_the_size_limit_the_matrix_raises_a_symbolic_size_error_naming_the_limit():
     A = symbolic.Convolution(input_shape=(64, 64, 8), kernel_shape=(3, 3, 8, 16))
     with pytest.raises(symbolic.SymbolicSizeError) as info:
-        A.matrix
+        _ = A.matrix
     message = str(info.value)
     assert f"{symbolic.MAX_SYMBOLIC_ENTRIES:,}" in message and "linop.verify" in message
     assert isinstance(info.value, ValueError)

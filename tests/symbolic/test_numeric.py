@@ -53,8 +53,14 @@ def test_derived_formula_equals_the_conjugate_transpose_exactly(config):
 
 def test_three_dimensional_grouped_layer_agrees_with_the_numeric_adjoint():
     rng = np.random.default_rng(3)
-    kw = dict(stride=(2, 1, 2), dilation=(1, 2, 1), padding=[(1, 0), (2, 1), (0, 1)], groups=2,
-              boundary="symmetric", flip=True)
+    kw = dict(
+        stride=(2, 1, 2),
+        dilation=(1, 2, 1),
+        padding=[(1, 0), (2, 1), (0, 1)],
+        groups=2,
+        boundary="symmetric",
+        flip=True,
+    )
     kernel = _random(rng, (2, 2, 3, 1, 4))
     numeric = linop.Convolution(kernel, (4, 5, 3, 2), **kw)
     exact = symbolic.Convolution(input_shape=(4, 5, 3, 2), kernel_shape=kernel.shape, **kw)
@@ -70,7 +76,7 @@ def test_lambdified_formula_refuses_out_of_range_reads_instead_of_wrapping():
 
     exact = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
     (term,) = exact.adjoint_formula.terms
-    (j, lo, hi), = term.sums
+    ((j, lo, hi),) = term.sums
     wrong = dataclasses.replace(exact.adjoint_formula, terms=(dataclasses.replace(term, sums=((j, lo - 1, hi),)),))
     with pytest.raises(IndexError, match="shape"):
         symbolic.lambdify_formula(wrong)(np.ones(3), k=np.ones(3))

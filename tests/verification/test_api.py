@@ -48,7 +48,9 @@ def test_bad_trials_raise(trials, error):
         linop.verify(_lecture(), trials=trials)
 
 
-@pytest.mark.parametrize("rtol, error", [(0.0, ValueError), (1.0, ValueError), (-1e-3, ValueError), ("1e-3", TypeError)])
+@pytest.mark.parametrize(
+    "rtol, error", [(0.0, ValueError), (1.0, ValueError), (-1e-3, ValueError), ("1e-3", TypeError)]
+)
 def test_bad_rtol_raises(rtol, error):
     with pytest.raises(error, match="rtol"):
         linop.verify(_lecture(), rtol=rtol)

@@ -61,8 +61,11 @@ def test_absolute_value_fails_linearity_by_homogeneity():
     assert "homogeneity" in result.message
 
 
-@pytest.mark.parametrize("factory", [defects.adjoint_one_sample_short, defects.shaped_adjoint_one_sample_short],
-                         ids=["scipy LinearOperator", "shaped operator"])
+@pytest.mark.parametrize(
+    "factory",
+    [defects.adjoint_one_sample_short, defects.shaped_adjoint_one_sample_short],
+    ids=["scipy LinearOperator", "shaped operator"],
+)
 def test_adjoint_one_sample_short_fails_shapes(factory):
     result = linop.verify(factory(), checks="shapes", seed=0)["shapes"]
     assert result.status == "failed"

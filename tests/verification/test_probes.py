@@ -24,8 +24,9 @@ def test_every_corner_and_its_neighbours_are_probed():
 def test_high_side_end_of_every_axis_is_probed():
     got = _positions((50, 40, 30))
     for axis, n in enumerate((50, 40, 30)):
-        assert any(p[axis] == n - 1 and all(0 < p[b] < m - 2 for b, m in enumerate((50, 40, 30)) if b != axis)
-                   for p in got)
+        assert any(
+            p[axis] == n - 1 and all(0 < p[b] < m - 2 for b, m in enumerate((50, 40, 30)) if b != axis) for p in got
+        )
 
 
 def test_every_channel_of_a_short_last_axis_is_probed_at_both_extreme_corners():
@@ -54,7 +55,7 @@ def test_tiny_shapes_are_probed_everywhere():
 def test_high_dimensional_corner_block_is_capped_but_keeps_the_extreme_corners():
     shape = (5,) * 6
     got = _positions(shape)
-    assert len(got) < 4 ** 6
+    assert len(got) < 4**6
     assert (0,) * 6 in got and (4,) * 6 in got
 
 

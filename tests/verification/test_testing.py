@@ -96,20 +96,27 @@ COVERAGE = {
     "padding full": lambda c: c.padding == "full",
     "padding valid": lambda c: c.padding == "valid",
     "padding int": lambda c: isinstance(c.padding, int) and c.padding > 0,
-    "padding pairs": lambda c: isinstance(c.padding, (list, tuple)) and any(
-        isinstance(p, tuple) and p[0] != p[1] for p in c.padding),
-    "padding mixed": lambda c: isinstance(c.padding, (list, tuple)) and any(isinstance(p, int) for p in c.padding)
-    and any(isinstance(p, tuple) for p in c.padding),
+    "padding pairs": lambda c: (
+        isinstance(c.padding, (list, tuple)) and any(isinstance(p, tuple) and p[0] != p[1] for p in c.padding)
+    ),
+    "padding mixed": lambda c: (
+        isinstance(c.padding, (list, tuple))
+        and any(isinstance(p, int) for p in c.padding)
+        and any(isinstance(p, tuple) for p in c.padding)
+    ),
     "flip": lambda c: c.flip,
-    **{f"boundary {b}": (lambda b: lambda c: c.boundary == b)(b) for b in strategies.BOUNDARIES},
-    **{f"dtype {d}": (lambda d: lambda c: c.dtype == np.dtype(d))(d) for d in strategies.DTYPES},
+    **{f"boundary {b}": (lambda c, b=b: c.boundary == b) for b in strategies.BOUNDARIES},
+    **{f"dtype {d}": (lambda c, d=d: c.dtype == np.dtype(d)) for d in strategies.DTYPES},
 }
 
 
 @pytest.mark.parametrize("condition", COVERAGE.values(), ids=COVERAGE.keys())
 def test_conv_configs_reach_every_keyword(condition):
-    example = find(strategies.conv_configs(), condition,
-                   settings=settings(max_examples=2000, phases=[Phase.generate], database=None, **SETTINGS))
+    example = find(
+        strategies.conv_configs(),
+        condition,
+        settings=settings(max_examples=2000, phases=[Phase.generate], database=None, **SETTINGS),
+    )
     example.build()
 
 
@@ -123,11 +130,19 @@ def test_pads_never_exceed_what_the_boundary_allows(boundary, data):
         assert max(lo, hi) <= (n - 1 if boundary == "reflect" else n)
 
 
-@pytest.mark.parametrize("bounds, match", [
-    (dict(max_size=0), "max_size"), (dict(max_pad=-1), "max_pad"), (dict(paddings=("circular",)), "paddings"),
-    (dict(boundaries=("mirror",)), "boundary"), (dict(dtypes=("int32",)), "dtypes"), (dict(methods=("gpu",)), "method"),
-    (dict(ndims=(0,)), "ndims"), (dict(dtypes=()), "dtypes"),
-])
+@pytest.mark.parametrize(
+    "bounds, match",
+    [
+        (dict(max_size=0), "max_size"),
+        (dict(max_pad=-1), "max_pad"),
+        (dict(paddings=("circular",)), "paddings"),
+        (dict(boundaries=("mirror",)), "boundary"),
+        (dict(dtypes=("int32",)), "dtypes"),
+        (dict(methods=("gpu",)), "method"),
+        (dict(ndims=(0,)), "ndims"),
+        (dict(dtypes=()), "dtypes"),
+    ],
+)
 def test_conv_configs_reject_bad_arguments_when_called(bounds, match):
     with pytest.raises(ValueError, match=match):
         strategies.conv_configs(**bounds)

@@ -33,8 +33,16 @@ def test_working_precision_is_the_least_precise_inexact_dtype():
     assert working_precision(np.int32) == np.float64
 
 
-@pytest.mark.parametrize("dtype, expected", [(np.int16, np.float64), (np.bool_, np.float64), (np.float32, np.float32),
-                                             (np.complex64, np.complex64), (None, np.float64)])
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [
+        (np.int16, np.float64),
+        (np.bool_, np.float64),
+        (np.float32, np.float32),
+        (np.complex64, np.complex64),
+        (None, np.float64),
+    ],
+)
 def test_vector_dtype(dtype, expected):
     assert vector_dtype(dtype) == expected
 
@@ -103,7 +111,8 @@ def test_rounding_noise_of_cancelling_entries_is_not_a_false_alarm():
     # Six taps of a 2 x 3 kernel folded onto a single pixel by wrap padding sum to 0.5% of their size:
     # every entry of the operator carries a rounding error far above eps relative to itself.
     kernel = np.array([[0.2191898, 0.26550811, -0.80671353], [0.80907241, 0.32146255, -0.82473135]])
-    A = linop.Convolution(kernel[:, :, None], (1, 1, 1), stride=(1, 1, 3), padding=2, dilation=(2, 2, 1),
-                          boundary="wrap")
+    A = linop.Convolution(
+        kernel[:, :, None], (1, 1, 1), stride=(1, 1, 3), padding=2, dilation=(2, 2, 1), boundary="wrap"
+    )
     for seed in range(20):
         assert linop.verify(A, checks=("linearity", "adjoint", "matrix", "probes"), seed=seed).passed
