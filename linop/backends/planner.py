@@ -327,7 +327,8 @@ class ConvolutionPlan:
 
     def __repr__(self) -> str:
         ordering = f", orderings={self.orderings}" if self.orderings else ""
-        return f"ConvolutionPlan(method={self.method!r}{ordering}, dtype={self.dtype}, {math.prod(self.geometry.input_size)} samples)"
+        samples = math.prod(self.geometry.input_size)
+        return f"ConvolutionPlan(method={self.method!r}{ordering}, dtype={self.dtype}, {samples} samples)"
 
 
 def plan_convolution(
