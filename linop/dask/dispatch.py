@@ -337,8 +337,9 @@ def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[i
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
     drop = tuple(range(n_lead, x.ndim)) if len(shape) != len(out_shape) else ()
     new = tuple(range(n_lead, n_lead + len(out_shape))) if drop else None
-    return x.map_blocks(
+    return da.map_blocks(  # x.map_blocks is the same call, but its signature does not type-check
         method,
+        x,
         chunks=chunks,
         dtype=x.dtype,
         drop_axis=drop,
