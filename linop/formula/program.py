@@ -119,7 +119,8 @@ class Step:
         t_last = t_first + stride * (k_hi - k_lo - 1)
         target = (_progression_slice(t_first, t_last, stride),) + self.target[1:]
         source = self.source
-        source_axis, coefficient_axis = self.link  # type: ignore[misc]
+        assert self.link is not None, "a program is cut into rows only when its sliced steps have links"
+        source_axis, coefficient_axis = self.link
         if source_axis is not None:
             s = self.source[source_axis]
             s_start, _, s_stride = _bounds(s)
