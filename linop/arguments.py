@@ -9,6 +9,7 @@ here changes what it is given; array arguments are copied.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-def is_integer(value: object) -> bool:
+def is_integer(value: object) -> TypeGuard[int | np.integer]:
     """Whether ``value`` is an integer: a Python or NumPy int, but not a bool.
 
     Parameters
@@ -77,7 +78,7 @@ def as_int(value: object, name: str) -> int:
     """
     if not is_integer(value):
         raise TypeError(f"{name} must be an int, got {value!r}")
-    return int(value)  # type: ignore[call-overload]
+    return int(value)
 
 
 def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1) -> tuple[int, ...]:
@@ -113,7 +114,7 @@ def per_axis(value: int | Sequence[int], ndim: int, name: str, minimum: int = 1)
     ((2, 2, 2), (1, 2))
     """
     if is_integer(value):
-        values = (int(value),) * ndim  # type: ignore[call-overload]
+        values = (int(value),) * ndim
     else:
         try:
             values = tuple(as_int(v, name) for v in value)  # type: ignore[union-attr]
@@ -222,7 +223,7 @@ def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
     ((7,), (3, 4))
     """
     if is_integer(shape):
-        shape = (int(shape),)  # type: ignore[call-overload]
+        shape = (int(shape),)
     try:
         out = tuple(int(s) for s in shape)  # type: ignore[union-attr]
         ok = all(is_integer(s) for s in shape)  # type: ignore[union-attr]
@@ -319,7 +320,7 @@ def check_operand(shape: tuple[int, ...], dtype: np.dtype, expected: Sequence[in
     (5,)
     """
     dtype = np.dtype(dtype)
-    if dtype == object or not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+    if dtype == np.object_ or not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array; got dtype {dtype}")
     expected = tuple(expected)
     nd = len(expected)

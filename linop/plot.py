@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
@@ -150,7 +151,10 @@ def new_figure(
     for name, value in (("nrows", nrows), ("ncols", ncols)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
-    width, height = (panel_size, panel_size) if np.isscalar(panel_size) else panel_size
+    if isinstance(panel_size, (tuple, list, np.ndarray)):
+        width, height = panel_size
+    else:
+        width = height = panel_size
     if width_ratios is not None:
         if len(width_ratios) != ncols:
             raise ValueError(f"width_ratios must have ncols={ncols} entries; got {list(width_ratios)!r}")
@@ -216,7 +220,7 @@ def _axes(ax: Any, panel_size: float | tuple[float, float] = 3.0) -> Any:
 
 def _as_matrix(op: object) -> tuple[np.ndarray | sp.sparray, tuple | None, tuple | None]:
     """The explicit matrix of ``op`` (dense or sparse) and its input/output shapes if known."""
-    if isinstance(op, np.ndarray) or isinstance(op, (list, tuple)):
+    if isinstance(op, (np.ndarray, list, tuple)):
         a = np.asarray(op)
         if a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
             raise ValueError(f"op must be a 2-D numeric matrix; got an array of shape {a.shape}, dtype {a.dtype}")
@@ -514,8 +518,8 @@ def plot_images(
 
 
 def plot_convergence(
-    iterations: Sequence[int],
-    series: Mapping[str, Sequence[float]],
+    iterations: npt.ArrayLike,
+    series: Mapping[str, npt.ArrayLike],
     *,
     ax: Any = None,
     log_scale: bool = True,

@@ -95,7 +95,7 @@ def _correlate_adjoint_interior(
     backend: ModuleType, y: np.ndarray, w: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, int]]
 ) -> np.ndarray:
     if backend is gemm:
-        ordering = plan_convolution(geom, np.result_type(y, w), "gemm").orderings[1]  # type: ignore[index]
+        ordering = plan_convolution(geom, np.result_type(y, w), "gemm")._ordering(1)
         return gemm.correlate_adjoint(y, w, geom, ordering=ordering, crop=pads)
     return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 

@@ -143,8 +143,15 @@ def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
     return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps()), lib.linop_shifted_lanes
 
 
+def _loaded() -> tuple[dict, int, int, Callable[[int, int], int]]:
+    """:func:`_library` where the caller has checked that the extension is built."""
+    lib = _library()
+    assert lib is not None, "the compiled extension is not built (callers check available() first)"
+    return lib
+
+
 def _isa() -> int:
-    return _library()[1] if _forced is None else _forced
+    return _loaded()[1] if _forced is None else _forced
 
 
 def instruction_set() -> str | None:
@@ -375,12 +382,12 @@ class _Call:
         if lines == 0 or self.n == 0:
             return []
         if lines >= min(count, parallel.THREADS):
-            return [lambda a=a, b=b: self._call(a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
+            return [functools.partial(self._call, a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
         pixel_ranges = parallel.ranges(self.n, min(count, max(1, self.n // 64)))
-        return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in pixel_ranges]
+        return [functools.partial(self._call, 0, lines, a, b) for a, b in pixel_ranges]
 
     def _call(self, line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
-        (shifted, depthwise), isa = _library()[0][self.dst.dtype], _isa()
+        (shifted, depthwise), isa = _loaded()[0][self.dst.dtype], _isa()
         ntaps = self.w.shape[0]
         src, itemsize = self.src.ctypes.data, self.src.itemsize
         taps = (_PTR * ntaps)(*(src + int(o) * itemsize for o in self.taps))
@@ -412,6 +419,11 @@ class _Call:
             raise RuntimeError(f"compiled kernel rejected its arguments: {reason}")
 
 
+def _run_in_order(pieces: Sequence[Callable[[], None]]) -> None:
+    for piece in pieces:
+        piece()
+
+
 def _run(calls: Sequence[_Call]) -> None:
     """Run ``calls`` (with disjoint destinations) on all threads: cut into
     ``PIECES_PER_THREAD`` pieces per thread, each taken by whichever thread is free.
@@ -424,7 +436,7 @@ def _run(calls: Sequence[_Call]) -> None:
     count = PIECES_PER_THREAD * threads if threads > 1 else 1
     if len({(len(c.src_lines), c.n) for c in calls}) == 1:
         cut = [call.pieces(count) for call in calls]
-        tasks = [lambda group=group: [piece() for piece in group] for group in zip(*cut)]
+        tasks: list[Callable[[], None]] = [functools.partial(_run_in_order, group) for group in zip(*cut)]
     else:
         share = max(work / count, 1.0)
         tasks = [p for call in calls for p in call.pieces(max(1, round(call.work / share)))]

@@ -493,7 +493,7 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
 
     lines = _lines(grid)
     parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid)))
-    parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
+    parallel.concurrently([functools.partial(work, a, b) for a, b in parts])
 
 
 def _forward_tap(geom, grid, sources, weights, wide, q0, n):
@@ -593,7 +593,7 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
     lines = _lines(grid)
     parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid), -(-halo // grid.width) + 1, waves=2))
-    parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
+    parallel.alternating([functools.partial(work, a, b) for a, b in parts])
     if planes:
         targets = [t.T for t in targets]
     if grid.copy or planes:
@@ -701,7 +701,7 @@ def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         return partial
 
     parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
-    for partial in parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts]):
+    for partial in parallel.concurrently([functools.partial(work, a, b) for a, b in parts]):
         out += partial
 
 

@@ -85,14 +85,14 @@ def cheapest_method(geometry: ConvGeometry, dtype: np.dtype | type = np.float64)
     'fft'
     """
     costs = cost.method_costs(geometry, dtype)
-    return min(costs, key=costs.get)  # type: ignore[arg-type]
+    return min(costs, key=costs.__getitem__)
 
 
 @functools.lru_cache(maxsize=1024)
 def _cheapest_ordering(core: ConvGeometry, direction: str, dtype: np.dtype, with_implicit: bool) -> str:
     names = gemm.ORDERINGS if with_implicit else gemm.NUMPY_ORDERINGS
     costs = {name: cost.gemm_ordering_cost(core, name, direction, dtype.itemsize, dtype.kind == "c") for name in names}
-    return min(costs, key=costs.get)  # type: ignore[arg-type]
+    return min(costs, key=costs.__getitem__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,7 +247,7 @@ class ConvolutionPlan:
         if self.method == "fft" and not fft.all_finite(xp, w):
             return self._exact(dtype)._correlate(xp, w, dtype)
         if self.method == "gemm":
-            return gemm.correlate(xp, w, self.core, ordering=self.orderings[0])  # type: ignore[index]
+            return gemm.correlate(xp, w, self.core, ordering=self._ordering(0))
         return _KERNELS[self.method].correlate(xp, w, self.core)
 
     def adjoint(self, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -278,10 +278,10 @@ class ConvolutionPlan:
         core = plan.core
         if g.boundary == "constant":
             if plan.method == "gemm":
-                return gemm.correlate_adjoint(y, w, core, ordering=plan.orderings[1], crop=g.padding)  # type: ignore[index]
+                return gemm.correlate_adjoint(y, w, core, ordering=plan._ordering(1), crop=g.padding)
             return workspace.interior(_KERNELS[plan.method].correlate_adjoint(y, w, core), core, g.padding)
         if plan.method == "gemm":
-            xp = gemm.correlate_adjoint(y, w, core, ordering=plan.orderings[1])  # type: ignore[index]
+            xp = gemm.correlate_adjoint(y, w, core, ordering=plan._ordering(1))
         else:
             xp = _KERNELS[plan.method].correlate_adjoint(y, w, core)
         return padding.fold_array(xp, g.padding, g.boundary, overwrite=True)
@@ -309,15 +309,20 @@ class ConvolutionPlan:
         if plan.method == "fft" and not fft.all_finite(xp, y):
             plan = plan._exact(dtype)
         if plan.method == "gemm":
-            return gemm.correlate_kernel_adjoint(xp, y, plan.core, ordering=plan.orderings[2])  # type: ignore[index]
+            return gemm.correlate_kernel_adjoint(xp, y, plan.core, ordering=plan._ordering(2))
         return _KERNELS[plan.method].correlate_kernel_adjoint(xp, y, plan.core)
+
+    def _ordering(self, which: int) -> str:
+        """Window ordering ``which`` (0: forward, 1: adjoint, 2: kernel adjoint) of a gemm plan."""
+        assert self.orderings is not None, "a gemm plan has its window orderings"
+        return self.orderings[which]
 
     def scratch_bytes(self, batch: int) -> int:
         """Scratch memory of one forward call on ``batch`` samples (before chunking)."""
         if self.method == "reach":
             return 0
         if self.method == "gemm":
-            return gemm.scratch_bytes(self.core, batch, self.dtype, self.orderings[0])  # type: ignore[index]
+            return gemm.scratch_bytes(self.core, batch, self.dtype, self._ordering(0))
         return _KERNELS[self.method].scratch_bytes(self.core, batch, self.dtype)
 
     @property
@@ -327,7 +332,8 @@ class ConvolutionPlan:
 
     def __repr__(self) -> str:
         ordering = f", orderings={self.orderings}" if self.orderings else ""
-        return f"ConvolutionPlan(method={self.method!r}{ordering}, dtype={self.dtype}, {math.prod(self.geometry.input_size)} samples)"
+        samples = math.prod(self.geometry.input_size)
+        return f"ConvolutionPlan(method={self.method!r}{ordering}, dtype={self.dtype}, {samples} samples)"
 
 
 def plan_convolution(

@@ -93,7 +93,7 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.nd
         if unique:
             x[:, idx] += part
         else:  # folded outputs may land on the same input sample
-            np.add.at(x, (slice(None), idx), part)
+            np.add.at(x, (slice(None), idx), part)  # type: ignore[arg-type]  # NumPy's stubs omit slices in ufunc.at
     return x.reshape((B,) + geom.input_size + (geom.in_channels,))
 
 

@@ -189,8 +189,8 @@ class _Buffers(dict):
     """One thread's scratch buffers by name (a dict subclass, so it can be weakly referenced;
     compared and hashed by identity, as one thread's arena is distinct from another's)."""
 
-    __hash__ = object.__hash__
-    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]  # typeshed declares dict unhashable (None)
+    __eq__ = object.__eq__
 
 
 # Every live thread's buffers, so that release_scratch reaches them all; a thread's entry

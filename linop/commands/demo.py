@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -70,7 +71,7 @@ def _measurements_table(results: list[tuple[DemoReport, float]]) -> Table:
     table.add_column("demo", style="bold")
     table.add_column("measurement")
     table.add_column("value", justify="right")
-    for report, seconds in results:
+    for report, _ in results:
         for i, m in enumerate(report.measurements):
             table.add_row(
                 report.name if i == 0 else "", m.label, m.formatted(), end_section=i == len(report.measurements) - 1
@@ -104,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(_measurements_table(results))
     console.print(_claims_table(results))
     figures = [path for report, _ in results for path in report.figures]
-    plain = dict(soft_wrap=True, markup=False, highlight=False)  # paths and notes exactly as they are
+    plain: dict[str, Any] = dict(soft_wrap=True, markup=False, highlight=False)  # paths and notes exactly as they are
     if figures:
+        assert out_dir is not None, "figures are written only when there is a figure directory"
         console.print(f"Figures ({len(figures)}) written to {out_dir.resolve()}:", **plain)
         for path in figures:
             console.print(f"  {path}", **plain)

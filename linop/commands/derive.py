@@ -156,6 +156,7 @@ def build(args: argparse.Namespace):
     groups = args.groups
     if groups < 1:
         raise ValueError(f"--groups must be >= 1; got {groups}")
+    channel_shape: tuple[int, ...]
     if channels:
         c_in = args.in_channels if args.in_channels is not None else 1
         c_out = args.out_channels if args.out_channels is not None else 1

@@ -43,7 +43,7 @@ __all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rma
 Operator = Any
 
 
-def run(op: Operator, operand: da.Array, how: str) -> da.Array:
+def run(op: Operator, operand: object, how: str) -> da.Array:
     """What ``op.apply(x)``, ``op.apply_adjoint(y)``, ``op.matvec``, ``op.rmatvec`` and ``op.dot``
     do with a Dask operand: the entry point the operators hand Dask arrays to.
 
@@ -69,6 +69,8 @@ def run(op: Operator, operand: da.Array, how: str) -> da.Array:
     >>> run(A, da.arange(10.0, chunks=4), "apply").compute()
     array([ 3.,  9., 15., 21.])
     """
+    # the operators tell a Dask array by its type's module, without importing Dask
+    assert isinstance(operand, da.Array), f"linop.dask.dispatch.run got a {type(operand).__name__}"
     return _PRODUCTS[how](op, operand)
 
 
@@ -335,8 +337,9 @@ def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[i
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
     drop = tuple(range(n_lead, x.ndim)) if len(shape) != len(out_shape) else ()
     new = tuple(range(n_lead, n_lead + len(out_shape))) if drop else None
-    return x.map_blocks(
+    return da.map_blocks(  # x.map_blocks is the same call, but its signature does not type-check
         method,
+        x,
         chunks=chunks,
         dtype=x.dtype,
         drop_axis=drop,

@@ -54,7 +54,8 @@ class _Gather:
 
     def __init__(self, source: da.Array, n_lead: int, n_spatial: int, name: str, layer: dict):
         self.source, self.n_lead, self.n_spatial = source, n_lead, n_spatial
-        self.name, self.layer, self.keys = name, layer, {}
+        self.name, self.layer = name, layer
+        self.keys: dict[tuple, tuple[str, int]] = {}
 
     def nested(self, lead: tuple[int, ...], reads: Sequence[AxisRead], trail: tuple[int, ...] = ()) -> list:
         """Nested lists (one level per spatial axis) of the keys of the pieces; ``trail``:
@@ -156,11 +157,11 @@ def blocked_forward(
                 if any(not r.stretches for r in block_reads):  # padding only: the block is zero
                     layer[key] = (np.zeros, _block_shape(lead_chunks, lead, out_bounds, blk, channels), dtype)
                     continue
-                parts = []
+                parts: list[tuple] = []
                 for in_c, o, sub in links:
                     if plan and o != out_c:
                         continue
-                    nested = gather.nested(lead, block_reads, (in_c,) if plan else ())
+                    nested = gather.nested(lead, block_reads, (in_c,) if in_c is not None else ())  # None: no plan
                     part = (part_name,) + lead + blk + trail + (len(parts),)
                     layer[part] = (B.forward_block, sub, nested, block_reads, n_lead, dtype)
                     parts.append(part)

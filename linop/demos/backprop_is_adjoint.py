@@ -94,6 +94,11 @@ def _central_differences(loss: Callable[[np.ndarray], np.ndarray], point: np.nda
     return ((loss(point + h * basis) - loss(point - h * basis)) / (2 * h)).reshape(point.shape)
 
 
+def _input_loss(A: Convolution, objective: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """``x -> objective(A x)`` for a batch of inputs."""
+    return lambda xs: objective(A.apply(xs))
+
+
 def _kernel_loss(x: np.ndarray, objective: Callable[[np.ndarray], np.ndarray], setting: Setting):
     """``w -> objective(Convolution(w) x)`` for a batch of kernels, one layer per kernel."""
 
@@ -168,7 +173,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         log(f"gradients of L = {names[name]}: adjoints and central differences")
         grad_x = A.H.apply(upstream)
         grad_w = K.H.apply(upstream)
-        fd_x = _central_differences(lambda xs: objective(A.apply(xs)), x, setting.step)
+        fd_x = _central_differences(_input_loss(A, objective), x, setting.step)
         fd_w = _central_differences(_kernel_loss(x, objective, setting), w, setting.step)
         adjoint_gradients[name] = (grad_x, grad_w, fd_x, fd_w)
         report.measure(
@@ -187,7 +192,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         "|<K w, g> - <w, K.H g>| / |<K w, g>|",
         abs(np.vdot(K.apply(w), g) - np.vdot(w, K.H.apply(g))) / abs(np.vdot(K.apply(w), g)),
     )
-    fd_errors = [m.value for m in report.measurements if m.key.startswith("fd_error")]
+    fd_errors = [float(m.value) for m in report.measurements if m.key.startswith("fd_error")]
     report.claim(
         f"every gradient matches central differences (relative error < {FINITE_DIFFERENCE_TOLERANCE:g})",
         max(fd_errors) < FINITE_DIFFERENCE_TOLERANCE,
@@ -203,7 +208,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         reference = _torch_gradients(x, w, g, setting, torch)
         report.measure("torch_version", "PyTorch version", str(torch.__version__))
         report.measure("torch_error_y", "A x vs torch conv2d", relative_error(A.apply(x), reference["linear"]["y"]))
-        torch_errors = [report.value("torch_error_y")]
+        torch_errors = [float(report.value("torch_error_y"))]
         for name in objectives:
             grad_x, grad_w = adjoint_gradients[name][:2]
             torch_errors.append(
@@ -225,7 +230,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
             max(torch_errors) < AUTOGRAD_TOLERANCE,
         )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 

@@ -34,8 +34,10 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.linalg import lsqr
 
 from ..operators import Convolution
@@ -78,7 +80,10 @@ def _solve(operator: object, b: np.ndarray, setting: Setting, iter_lim: int | No
     )
 
 
-def _timed(function: Callable[[], object], repeats: int = 1) -> tuple[object, float]:
+T = TypeVar("T")
+
+
+def _timed(function: Callable[[], T], repeats: int = 1) -> tuple[T, float]:
     """``function()`` and its wall-clock time, the best of ``repeats`` runs."""
     best = float("inf")
     for _ in range(repeats):
@@ -88,10 +93,10 @@ def _timed(function: Callable[[], object], repeats: int = 1) -> tuple[object, fl
     return value, best
 
 
-def _explicit_matrix(A: Convolution) -> Callable[[], object]:
+def _explicit_matrix(A: Convolution) -> Callable[[], sp.csr_array]:
     """``A.to_sparse()`` without the entries of zero kernel weights (it keeps one per tap)."""
 
-    def build():
+    def build() -> sp.csr_array:
         matrix = A.to_sparse()
         matrix.eliminate_zeros()
         return matrix
@@ -141,7 +146,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
 
     log("measuring the convergence curve")
     counts = np.unique(np.round(np.geomspace(1, iterations, setting.checkpoints)).astype(int))
-    history = {"r1": [], "r2": [], "psnr": []}
+    history: dict[str, list[float]] = {"r1": [], "r2": [], "psnr": []}
     for count in counts:
         partial = solution if count == iterations else _solve(A, b, setting, iter_lim=int(count))
         history["r1"].append(float(partial[3]))
@@ -171,7 +176,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
 
     report.claim(
         "the recovered image has a higher PSNR than the blurred one",
-        report.value("psnr_recovered") > report.value("psnr_blurred"),
+        float(report.value("psnr_recovered")) > float(report.value("psnr_blurred")),
     )
     report.claim(
         "the damped residual never increases from one iteration count to the next",
@@ -180,7 +185,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.claim("the sparse matrix gives the same solution (relative difference < 1e-6)", difference < 1e-6)
     report.claim("the operator stores fewer bytes than the sparse matrix", A.kernel.nbytes < sparse_bytes)
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 

@@ -111,7 +111,7 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         (conv.H.to_sparse() != sparse.T).nnz == 0,
     )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figures")
         from .. import plot
 

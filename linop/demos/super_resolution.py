@@ -133,14 +133,14 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.claim("A.H maps the low-resolution measurement back to the full image shape", back.shape == image.shape)
     report.claim(
         "lsqr on A recovers a higher PSNR than the transposed convolution alone",
-        report.value("psnr_lsqr") > report.value("psnr_adjoint"),
+        float(report.value("psnr_lsqr")) > float(report.value("psnr_adjoint")),
     )
     report.claim(
         "lsqr's image is sharper than that of the transposed convolution",
-        report.value("sharpness_lsqr") > report.value("sharpness_adjoint"),
+        float(report.value("sharpness_lsqr")) > float(report.value("sharpness_adjoint")),
     )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 

@@ -208,6 +208,7 @@ def make_operator(
             if parsed is None:
                 raise
             node = parsed.rhs_node
+            assert node is not None, "a formula read from text has its right-hand side"
             raise FormulaError(
                 f"cannot derive or compile the adjoint of this formula ({exc})", parsed.text, node.start, node.end
             ) from None

@@ -13,6 +13,7 @@ Nothing here imports SymPy; building an entry does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,10 +187,8 @@ def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int
 
 def _check_boundary(boundary: str, allowed: Sequence[str]) -> str:
     if boundary != "valid":
-        try:
+        with contextlib.suppress(ValueError):
             boundary = canonical_boundary(boundary)
-        except ValueError:
-            pass
     if boundary not in allowed:
         raise ValueError(f"boundary must be one of {', '.join(map(repr, allowed))}; got {boundary!r}")
     return boundary

@@ -202,7 +202,7 @@ def _propagate(term: _Term) -> None:
             if not ineq.coeffs and ineq.const < 0:
                 term.empty = True
                 return
-        for v, (lo, hi) in term.ranges.items():
+        for lo, hi in term.ranges.values():
             if lo is not None and hi is not None and lo > hi:
                 term.empty = True
                 return
@@ -724,10 +724,10 @@ def compile_term(sum_term: SumTerm, arrays: Mapping[str, np.ndarray]) -> TermPro
         # the values of the vectorised variables, only where a coefficient or a condition needs them
         # (an identity over 10**8 entries allocates no grid)
         for n, v in enumerate(canonical if ties or not table.constant else ()):
-            start, step, count = progressions[v]
+            start, spacing, count = progressions[v]
             shape = [1] * len(canonical)
             shape[n] = count
-            grids[v] = (start + step * np.arange(count)).reshape(shape)
+            grids[v] = (start + spacing * np.arange(count)).reshape(shape)
         valid: np.ndarray | bool = True
         for kind, data in ties:
             if kind == "ineq":
@@ -819,8 +819,8 @@ def _step(
         return Step(target, source, coefficient, contract=f",{src}->{out}")
     # broadcast: source axes into the target's order, new axes for target variables it lacks
     order = [source_vars.index(v) + 1 for v in target_vars if v in source_vars]
-    permutation = tuple([0] + order)
-    permutation = None if permutation == tuple(range(len(permutation))) else permutation
+    moved = tuple([0] + order)
+    permutation = None if moved == tuple(range(len(moved))) else moved
     expansion = None
     if any(v not in source_vars for v in target_vars):
         expansion = (slice(None),) + tuple(slice(None) if v in source_vars else None for v in target_vars)

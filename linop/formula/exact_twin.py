@@ -181,7 +181,8 @@ def check_negative_adjoint(
     expected = {k: -v for k, v in conjugate_transpose(a).items()}
     steps = [
         Step(
-            f"evaluated {second_name} ({len(a)} non-zero entries) and {first_name} ({len(b)}) exactly from their formulas"
+            f"evaluated {second_name} ({len(a)} non-zero entries) and {first_name} ({len(b)}) "
+            f"exactly from their formulas"
         ),
     ]
     shape_ok = (tuple(first.source_shape), tuple(first.target_shape)) == (

@@ -292,8 +292,9 @@ class Condition(Node):
     """``left relation right`` (one link of a chained comparison)."""
 
     relation: str = ""
-    left: Node | None = None
-    right: Node | None = None
+    # every parsed node has its parts: required, by keyword (the base's fields come first)
+    left: Node = field(kw_only=True)
+    right: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -308,8 +309,8 @@ class RangeSpec(Node):
     """``v = lo..hi`` (inclusive)."""
 
     variable: str = ""
-    lower: Node | None = None
-    upper: Node | None = None
+    lower: Node = field(kw_only=True)
+    upper: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -317,15 +318,15 @@ class SumNode(Node):
     """``sum(v = lo..hi, ...) body``: the ranges outermost first."""
 
     ranges: tuple[RangeSpec, ...] = ()
-    body: Node | None = None
+    body: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class Statement(Node):
     """``target = rhs for ranges``: the whole formula."""
 
-    target: Index | None = None
-    rhs: Node | None = None
+    target: Index = field(kw_only=True)
+    rhs: Node = field(kw_only=True)
     ranges: tuple[RangeSpec, ...] = field(default=())
 
 

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import TypeIs
 
 __all__ = ["BLOCK_BYTES", "Program", "Step"]
 
@@ -57,7 +61,7 @@ class Step:
 
     target: tuple
     source: tuple
-    coefficient: object
+    coefficient: complex | np.ndarray
     permutation: tuple[int, ...] | None = None
     expansion: tuple | None = None
     contract: str | None = None
@@ -115,7 +119,8 @@ class Step:
         t_last = t_first + stride * (k_hi - k_lo - 1)
         target = (_progression_slice(t_first, t_last, stride),) + self.target[1:]
         source = self.source
-        source_axis, coefficient_axis = self.link  # type: ignore[misc]
+        assert self.link is not None, "a program is cut into rows only when its sliced steps have links"
+        source_axis, coefficient_axis = self.link
         if source_axis is not None:
             s = self.source[source_axis]
             s_start, _, s_stride = _bounds(s)
@@ -141,7 +146,7 @@ def _progression_slice(first: int, last: int, stride: int) -> slice:
     return slice(first, last - 1 if last - 1 >= 0 else None, stride)
 
 
-def _is_scalar(c: object) -> bool:
+def _is_scalar(c: complex | np.ndarray) -> TypeIs[int | float | complex]:
     return not isinstance(c, np.ndarray)
 
 
@@ -218,7 +223,7 @@ class Program:
             box.append((start, stop))
         return tuple(box)
 
-    def _value(self, step: Step, x: np.ndarray, c: object) -> np.ndarray:
+    def _value(self, step: Step, x: np.ndarray, c: complex | np.ndarray) -> np.ndarray:
         """The step's source view in the target's axes (contracted, with ``c``, when it sums)."""
         view = x[(slice(None),) + step.source]
         if step.fourier is not None:  # a DFT sum: the FFT of length N, its first K values
@@ -230,7 +235,9 @@ class Program:
             from scipy.signal import oaconvolve
 
             offset, count, reverse = step.convolution
-            full = oaconvolve(view[:, ::-1] if reverse else view, step.coefficient[None, :], axes=-1)
+            kernel = step.coefficient
+            assert isinstance(kernel, np.ndarray), "a banded step's coefficient is its kernel g"
+            full = oaconvolve(view[:, ::-1] if reverse else view, kernel[None, :], axes=-1)
             return full[:, offset : offset + count]
         if step.contract is not None:
             if _is_scalar(c):

@@ -136,8 +136,8 @@ class _Builder:
         text: str,
         sizes: Mapping[str, int],
         arrays: Mapping[str, np.ndarray],
-        input_shape: tuple[int, ...] | None,
-        output_shape: tuple[int, ...] | None,
+        input_shape: Sequence[int] | None,
+        output_shape: Sequence[int] | None,
     ):
         self.text = text
         self.tree: Statement = parse(text)
@@ -532,7 +532,7 @@ class _Builder:
             if len(n_axes) > 1:
                 raise self.error(f"{self.source_name!r} is indexed with different numbers of axes", p.source)
         free = []
-        for a, name in enumerate(free_names):
+        for name in free_names:
             var = scope[name]
             if name in declared:
                 lo, hi = declared[name]
@@ -607,6 +607,7 @@ class _Builder:
     def _valid_upper(self, var: Symbol, parts: list[_Part]) -> int | None:
         """The largest ``U`` with every unguarded read inside ``x`` for ``var = 0..U`` (``-1``: not even 0);
         ``None`` when no unguarded read that can be bounded depends on ``var``."""
+        assert self.input_shape is not None, "called with an input_shape only"
         uppers = []
         for p in parts:
             if p.conditions:
@@ -650,7 +651,7 @@ class _Builder:
             try:
                 programs.append(compile_term(t, self.arrays))
             except CoefficientRangeError as exc:
-                node = self.coefficient_nodes.get(exc.name)
+                node: Node | None = self.coefficient_nodes.get(exc.name)
                 raise self.error(
                     f"the coefficient array {exc.name!r} is read at index {exc.value} on axis {exc.axis}, outside "
                     f"its size {exc.size}",
@@ -811,7 +812,7 @@ def build_formula(
     text: str,
     *,
     sizes: Mapping[str, int] | None = None,
-    arrays: Mapping[str, object] | None = None,
+    arrays: Mapping[str, np.ndarray] | None = None,
     input_shape: Sequence[int] | None = None,
     output_shape: Sequence[int] | None = None,
 ) -> ParsedFormula:

@@ -68,9 +68,9 @@ def _check_bounds(bounds: Sequence[int], length: int, name: str) -> tuple[int, .
 def block_input_range(axis: AxisGeometry, j_lo: int, j_hi: int) -> tuple[int, int]:
     """The half-open range of input indices that a block of outputs of ``axis`` reads.
 
-    The outputs ``j_lo`` to ``j_hi - 1`` read ``[s*j_lo - p_lo, s*(j_hi-1) + d*(k-1) + 1 - p_lo)``, in unpadded coordinates, possibly
-    outside ``[0, n)``: indices below 0 or from ``n`` on lie in the padding and are folded
-    by the boundary mode (:func:`~linop.geometry.fold_pieces`); the part inside
+    The outputs ``j_lo`` to ``j_hi - 1`` read ``[s*j_lo - p_lo, s*(j_hi-1) + d*(k-1) + 1 - p_lo)``,
+    in unpadded coordinates, possibly outside ``[0, n)``: indices below 0 or from ``n`` on lie in the padding
+    and are folded by the boundary mode (:func:`~linop.geometry.fold_pieces`); the part inside
     ``[0, n)`` may span several input blocks (the halo).
 
     Parameters
@@ -105,8 +105,8 @@ def block_input_range(axis: AxisGeometry, j_lo: int, j_hi: int) -> tuple[int, in
 def window_centre(axis: AxisGeometry, j: int) -> int:
     """The input index at the centre of the window of output ``j``.
 
-    ``c_j = s*j + floor((e-1)/2) - p_lo``; for an even extent it is the lower of the two middle samples. With ``"same"`` padding
-    at stride 1, ``c_j = j``; for a one-tap window it is the sample the output reads.
+    ``c_j = s*j + floor((e-1)/2) - p_lo``; for an even extent it is the lower of the two middle samples.
+    With ``"same"`` padding at stride 1, ``c_j = j``; for a one-tap window it is the sample the output reads.
 
     Parameters
     ----------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
@@ -33,7 +32,7 @@ PADDING_SLACK: int = 2**14
 
 #: The forms the ``padding`` keyword takes: ``"valid"``, ``"same"``, ``"full"``, an int,
 #: one int per axis, or one ``(low, high)`` pair per axis (:func:`resolve_padding`).
-PaddingSpec = Union[str, int, Sequence[int], Sequence[Sequence[int]]]
+PaddingSpec = str | int | Sequence[int] | Sequence[Sequence[int]]
 
 
 def resolve_padding(
@@ -99,14 +98,16 @@ def resolve_padding(
     if is_integer(padding):
         p = per_axis(int(padding), ndim, "padding", minimum=0)
         return tuple((v, v) for v in p)
+    items: list[int | Sequence[int]]
     try:
         items = list(padding)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"padding must be a string, an int or a sequence; got {padding!r}") from None
     if len(items) != ndim:
         raise ValueError(f"padding must have one entry per spatial axis ({ndim}); got {padding!r}")
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for item in items:
+        pair: tuple[int, ...]
         if is_integer(item):
             pair = (int(item), int(item))
         else:
@@ -118,8 +119,8 @@ def resolve_padding(
                 raise ValueError(f"padding pairs must be (low, high); got {padding!r}")
         if min(pair) < 0:
             raise ValueError(f"padding must be >= 0; got {padding!r}")
-        pairs.append(pair)
-    return tuple(pairs)  # type: ignore[return-value]
+        pairs.append((pair[0], pair[1]))  # one (low, high) pair, its length checked above
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -423,12 +424,11 @@ def conv_geometry(
     if len(kshape) == len(ishape) + 1 and len(ishape) >= 2:
         spatial_k, c_per_group, c_out = kshape[:-2], kshape[-2], kshape[-1]
         spatial_n, c_in = ishape[:-1], ishape[-1]
-        if is_integer(groups) and groups >= 1:
-            if c_per_group * groups != c_in:
-                raise ValueError(
-                    f"channel mismatch: the input has c_in={c_in} channels, the {kernel_name} has "
-                    f"c_in/groups={c_per_group} with groups={groups} (needs {kernel_name}.shape[-2] * groups == c_in)"
-                )
+        if is_integer(groups) and groups >= 1 and c_per_group * groups != c_in:
+            raise ValueError(
+                f"channel mismatch: the input has c_in={c_in} channels, the {kernel_name} has "
+                f"c_in/groups={c_per_group} with groups={groups} (needs {kernel_name}.shape[-2] * groups == c_in)"
+            )
         return ConvGeometry.build(
             spatial_n,
             spatial_k,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..arguments import as_shape, check_choice, check_flag
 from .axis import AxisGeometry
@@ -66,7 +66,13 @@ class ConvParameters:
     ((2, 2), ((0, 1), (0, 1)), 'wrap')
     """
 
-    geometry: ConvGeometry
+    if TYPE_CHECKING:
+        # read-only: the operators derive it from their record (a property), the record
+        # holds it as a frozen field; declared only for type checkers, so that the
+        # dataclass below does not take a class attribute for its field's default
+
+        @property
+        def geometry(self) -> ConvGeometry: ...
 
     @property
     def stride(self) -> tuple[int, ...]:

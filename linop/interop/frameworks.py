@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["INEXACT_DTYPES", "check_dtype", "check_operator", "require", "returned_dtype"]
 
@@ -72,7 +73,7 @@ def check_operator(op: object, name: str = "op") -> Any:
     return op
 
 
-def returned_dtype(array_dtype: object, computed_dtype: object) -> np.dtype:
+def returned_dtype(array_dtype: npt.DTypeLike, computed_dtype: npt.DTypeLike) -> np.dtype:
     """The dtype a foreign array's result comes back in: the array's, complex of its precision for a complex result.
 
     Integer and boolean arrays get ``computed_dtype``, the dtype the operator computed in.

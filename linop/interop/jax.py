@@ -170,7 +170,8 @@ def from_jax(fn: Callable, input_shape: int | Sequence[int], *, dtype: Any = Non
 
 
 def adapt_jax_object(obj: object, *, input_shape: Any = None, dtype: Any = None) -> ShapedOperator:
-    """What :func:`linop.interop.adapt` does with a JAX object: a 2-D array is its matrix, a function needs ``input_shape``.
+    """What :func:`linop.interop.adapt` does with a JAX object: a 2-D array is its matrix, a function
+    needs ``input_shape``.
 
     Raises
     ------

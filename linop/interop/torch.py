@@ -77,7 +77,8 @@ def _parameter_tensor(fn: object):
 
 
 def _random_state_kept(device):
-    """A context that restores torch's global random state(s) on exit: probing ``fn`` draws nothing from the user's stream."""
+    """A context that restores torch's global random state(s) on exit: probing ``fn`` draws nothing
+    from the user's stream."""
     torch = _torch()
     return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
 
@@ -169,7 +170,10 @@ class TorchOperator(CallbackOperator):
         dt = check_dtype(dtype)
         if parameters is not None and parameters != dt.name:
             advice = "pass that dtype, or" if parameters in _OPERATOR_DTYPES else "pass"
-            hint = f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module (module.to(torch.{dt}))"
+            hint = (
+                f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module "
+                f"(module.to(torch.{dt}))"
+            )
         self.device = (
             _as_device(device)
             if device is not None
@@ -219,7 +223,8 @@ class TorchOperator(CallbackOperator):
         return _torch().from_numpy(a).to(self.device)
 
     def _call(self, x):
-        """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like ``output_shape``)."""
+        """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like
+        ``output_shape``)."""
         torch = _torch()
         if self.batched:
             out = self.fn(x)
@@ -255,7 +260,10 @@ class TorchOperator(CallbackOperator):
         name = getattr(self.wrapped, "__name__", None) or " ".join(repr(self.wrapped).split())
         if len(name) > 100:
             name = name[:97] + "..."
-        return f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}, device={self.device}>"
+        return (
+            f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, "
+            f"dtype={self.dtype}, device={self.device}>"
+        )
 
 
 def from_torch(
@@ -324,7 +332,8 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
     Raises
     ------
     ValueError
-        ``input_shape`` is missing for a module or Function that does not determine it, or differs from a matrix's columns.
+        ``input_shape`` is missing for a module or Function that does not determine it, or differs
+        from a matrix's columns.
     TypeError
         Any other PyTorch object.
     """

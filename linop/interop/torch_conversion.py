@@ -115,7 +115,8 @@ def _check_bias(layer: Any, ignore_bias: bool) -> None:
 
 
 def _spatial_size(input_size: int | Sequence[int], ndim: int, layer: Any) -> tuple[int, ...]:
-    """``input_size`` as ``ndim`` positive ints, or a TypeError (not ints) / ValueError (wrong count or value) naming it."""
+    """``input_size`` as ``ndim`` positive ints, or a TypeError (not ints) / ValueError (wrong count
+    or value) naming it."""
     if is_integer(input_size):
         size: tuple | None = (input_size,)
     else:
@@ -298,7 +299,9 @@ def convolution_layer(kernel: np.ndarray, record: ConvRecord):
     --------
     >>> from linop.geometry import ConvRecord
     >>> from linop.interop.torch_conversion import convolution_layer
-    >>> convolution_layer(np.ones((3, 3, 2, 4)), ConvRecord.resolve((3, 3, 2, 4), (8, 8, 2), padding=1, boundary="edge"))
+    >>> convolution_layer(
+    ...     np.ones((3, 3, 2, 4)), ConvRecord.resolve((3, 3, 2, 4), (8, 8, 2), padding=1, boundary="edge")
+    ... )
     Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False, padding_mode=replicate)
     """
     torch = _torch()

@@ -105,7 +105,8 @@ def conv_to_torch(op: Convolution):
 def conv_transpose_from_torch(
     layer: Any, input_size: int | Sequence[int], *, ignore_bias: bool = False
 ) -> ConvTranspose:
-    """The :class:`~linop.ConvTranspose` of a ``torch.nn.ConvTranspose1d/2d/3d`` for inputs of spatial size ``input_size``.
+    """The :class:`~linop.ConvTranspose` of a ``torch.nn.ConvTranspose1d/2d/3d`` for inputs of spatial
+    size ``input_size``.
 
     The layer's output size per axis is
     ``n = (m - 1) s - 2 p + d (k - 1) + output_padding + 1``
@@ -152,7 +153,8 @@ def conv_transpose_from_torch(
 
 
 def conv_transpose_to_torch(op: ConvTranspose):
-    """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias) that computes ``op`` channels first, with its ``output_padding``.
+    """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias) that computes ``op`` channels first, with its
+    ``output_padding``.
 
     Parameters
     ----------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +66,11 @@ def _array_kind(a: object) -> str | None:
     if package in FOREIGN_ARRAY_PACKAGES or (hasattr(a, "__array_namespace__") and package != "numpy"):
         return "foreign"
     return None
+
+
+def _is_number(x: object) -> TypeGuard[complex | np.number]:
+    """Whether ``A * x`` scales ``A`` by ``x``: a Python or NumPy number."""
+    return bool(np.isscalar(x)) and isinstance(x, numbers.Number)
 
 
 class ShapedOperator(LinearOperator):
@@ -204,11 +210,11 @@ class ShapedOperator(LinearOperator):
     __call__ = apply
 
     # -- scipy hooks ---------------------------------------------------------------------
-    def matvec(self, x: object):  # type: ignore[override]
+    def matvec(self, x: object):
         handed = self._hand_up(x, "matvec")  # a Dask vector stays lazy (scipy would pull it into memory)
         return super().matvec(x) if handed is _NOT_FOREIGN else handed
 
-    def rmatvec(self, x: object):  # type: ignore[override]
+    def rmatvec(self, x: object):
         handed = self._hand_up(x, "rmatvec")
         return super().rmatvec(x) if handed is _NOT_FOREIGN else handed
 
@@ -235,17 +241,17 @@ class ShapedOperator(LinearOperator):
         return TransposeOperator(self)
 
     # -- algebra that keeps shapes -------------------------------------------------------
-    def __matmul__(self, other: object):  # type: ignore[override]
+    def __matmul__(self, other: object):
         if isinstance(other, ShapedOperator):
             return Composition(self, other)
         return super().__matmul__(other)
 
-    def __rmatmul__(self, other: object):  # type: ignore[override]
+    def __rmatmul__(self, other: object):
         if isinstance(other, ShapedOperator):
             return Composition(other, self)
         return super().__rmatmul__(other)
 
-    def dot(self, x: object):  # type: ignore[override]
+    def dot(self, x: object):
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
         handed = self._hand_up(x, "dot")  # A @ x, A.dot(x), A * x on a Dask array: lazily
@@ -258,27 +264,27 @@ class ShapedOperator(LinearOperator):
         :meth:`apply` on whole spatial extents. linop's operators override it."""
         return None
 
-    def __mul__(self, x: object):  # type: ignore[override]
+    def __mul__(self, x: object):
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
-        if np.isscalar(x) and isinstance(x, numbers.Number):
+        if _is_number(x):
             return ScaledOperator(self, x)
         return super().__mul__(x)
 
-    def __rmul__(self, x: object):  # type: ignore[override]
-        if np.isscalar(x) and isinstance(x, numbers.Number):
+    def __rmul__(self, x: object):
+        if _is_number(x):
             return ScaledOperator(self, x)
         return super().__rmul__(x)
 
-    def __neg__(self):  # type: ignore[override]
+    def __neg__(self):
         return ScaledOperator(self, -1)
 
-    def __add__(self, other: object):  # type: ignore[override]
+    def __add__(self, other: object):
         if isinstance(other, ShapedOperator):
             return SumOperator(self, other)
         return super().__add__(other)
 
-    def __sub__(self, other: object):  # type: ignore[override]
+    def __sub__(self, other: object):
         if isinstance(other, ShapedOperator):
             return SumOperator(self, ScaledOperator(other, -1))
         return super().__sub__(other)
@@ -559,7 +565,7 @@ class ScaledOperator(ShapedOperator):
     array([-1., -3., -2.])
     """
 
-    def __init__(self, op: ShapedOperator, scalar: numbers.Number):
+    def __init__(self, op: ShapedOperator, scalar: complex | np.number):
         self.op = _require_shaped(op, "op")
         if not np.isfinite(scalar):
             raise ValueError(f"scalar must be finite; got {scalar!r}")

@@ -110,7 +110,9 @@ class Convolution(ConvParameters, ShapedOperator):
     >>> A.H.apply([1.0, 2.0, 3.0]).shape
     (7,)
     >>> rng = np.random.default_rng(0)
-    >>> layer = linop.Convolution(rng.standard_normal((3, 3, 4, 8)), (16, 16, 4), stride=2, padding="same", boundary="reflect")
+    >>> layer = linop.Convolution(
+    ...     rng.standard_normal((3, 3, 4, 8)), (16, 16, 4), stride=2, padding="same", boundary="reflect"
+    ... )
     >>> layer.output_shape
     (8, 8, 8)
     """
@@ -178,10 +180,10 @@ class Convolution(ConvParameters, ShapedOperator):
             raise TypeError(f"record must be a ConvRecord; got {type(record).__name__}")
         if not (isinstance(kernel, np.ndarray) and not kernel.flags.writeable and kernel.dtype.kind in "fc"):
             kernel = as_finite_array(kernel, "kernel")
-        if kernel.shape != record.kernel_shape:  # type: ignore[union-attr]
-            raise ValueError(f"kernel must have the record's shape {record.kernel_shape}; got {kernel.shape}")  # type: ignore[union-attr]
+        if kernel.shape != record.kernel_shape:
+            raise ValueError(f"kernel must have the record's shape {record.kernel_shape}; got {kernel.shape}")
         self = cls.__new__(cls)
-        self._set_up(kernel, record, plan)  # type: ignore[arg-type]
+        self._set_up(kernel, record, plan)
         return self
 
     def _set_up(
@@ -400,12 +402,13 @@ class ConvolutionBlocks:
             return ChannelPlan(tuple(chunks), (c_out,), links)
         per_in, per_out = g.in_per_group, g.out_per_group
         bounds = _aligned_bounds(block_bounds(chunks), per_in)
-        links, out = [], []
+        grouped: list[tuple[int, int, ConvolutionBlocks]] = []
+        out: list[int] = []
         for i, (a, b) in enumerate(_spans(bounds)):
             g0, g1 = a // per_in, b // per_in
-            links.append((i, i, self._part(g0 * per_out, g1 * per_out, groups=g1 - g0)))
+            grouped.append((i, i, self._part(g0 * per_out, g1 * per_out, groups=g1 - g0)))
             out.append((g1 - g0) * per_out)
-        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(links))
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(grouped))
 
     def adjoint_plan(self, chunks: Sequence[int]) -> ChannelPlan:
         """Channel chunks of the output: a dense convolution adds every output chunk's
@@ -419,12 +422,13 @@ class ConvolutionBlocks:
             return ChannelPlan(tuple(chunks), (c_in,), links)
         per_in, per_out = g.in_per_group, g.out_per_group
         bounds = _aligned_bounds(block_bounds(chunks), per_out)
-        links, out = [], []
+        grouped: list[tuple[int, int, ConvolutionBlocks]] = []
+        out: list[int] = []
         for d, (a, b) in enumerate(_spans(bounds)):
             groups = (b - a) // per_out
-            links.append((d, d, self._part(a, b, groups=groups)))
+            grouped.append((d, d, self._part(a, b, groups=groups)))
             out.append(groups * per_in)
-        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(links))
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(grouped))
 
 
 def _spans(bounds: Sequence[int]) -> list[tuple[int, int]]:
@@ -493,7 +497,8 @@ class ConvTranspose(AdjointOperator):
         return cls._of(Convolution.from_record(*conv_transpose_record(layer, input_size, ignore_bias=ignore_bias)))
 
     def to_torch(self):
-        """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding`` that makes the sizes meet.
+        """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding``
+        that makes the sizes meet.
 
         Made from the convolution's kernel and record
         (:func:`linop.interop.torch_conversion.conv_transpose_layer`); the layer's weight is
@@ -506,27 +511,27 @@ class ConvTranspose(AdjointOperator):
     @property
     def convolution(self) -> Convolution:
         """The convolution this operator is the adjoint of."""
-        return self.op  # type: ignore[return-value]
+        return self.op
 
     @property
     def kernel(self) -> np.ndarray:
         """The kernel of the convolution this operator transposes."""
-        return self.op.kernel  # type: ignore[attr-defined]
+        return self.op.kernel
 
     @property
     def record(self) -> ConvRecord:
         """The parameter record of the convolution this operator transposes."""
-        return self.op.record  # type: ignore[attr-defined]
+        return self.op.record
 
     @property
     def geometry(self) -> ConvGeometry:
         """The geometry of the convolution this operator transposes."""
-        return self.op.geometry  # type: ignore[attr-defined]
+        return self.op.geometry
 
     @property
     def backend(self) -> str:
         """The numeric backend of the convolution (and so of this adjoint)."""
-        return self.op.backend  # type: ignore[attr-defined]
+        return self.op.backend
 
     def __repr__(self) -> str:
         return f"ConvTranspose({self.op!r}.H: {self.input_shape} -> {self.output_shape})"

@@ -119,7 +119,7 @@ def cg(
     with iteration_progress("CG", limit, progress) as bar:
         while not converged and itn < limit:
             rho = inner(xp, r, r)
-            p = r if p is None else settle(r + (rho / rho_prev) * p)
+            p = r if p is None or rho_prev is None else settle(r + (rho / rho_prev) * p)  # None together
             q = settle(shifted(p))
             curvature = inner(xp, p, q)
             if not (curvature.real if isinstance(curvature, complex) else curvature) > 0:

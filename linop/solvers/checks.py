@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TypeGuard
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ..arguments import is_integer
 __all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance", "iteration_limit"]
 
 
-def _is_real(value: object) -> bool:
+def _is_real(value: object) -> TypeGuard[float | np.floating | np.integer]:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 

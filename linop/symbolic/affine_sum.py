@@ -25,7 +25,7 @@ differences are all of this form (:mod:`linop.symbolic.formulas`);
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -70,11 +70,11 @@ def _as_tuple(values: object, name: str) -> tuple[Expr, ...]:
     return (sympy.sympify(values),)
 
 
-def _as_ranges(ranges: Iterable[object], name: str) -> tuple[Range, ...]:
+def _as_ranges(ranges: Iterable[Sequence[object]], name: str) -> tuple[Range, ...]:
     out = []
     for item in ranges:
         try:
-            var, lo, hi = item  # type: ignore[misc]
+            var, lo, hi = item
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be (variable, lower, upper) triples; got {item!r}") from None
         if not isinstance(var, Symbol) or not var.is_integer:

@@ -119,7 +119,7 @@ def _ceiling_lemma(checker: _Checker, a: Expr) -> None:
     )
 
 
-def _bound_args(bound: Expr, kind: type) -> list[Expr]:
+def _bound_args(bound: Expr, kind: type[sympy.Basic]) -> list[Expr]:
     return list(bound.args) if isinstance(bound, kind) else [bound]
 
 

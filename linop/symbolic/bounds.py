@@ -61,7 +61,7 @@ def as_nonnegative(condition: sympy.Basic) -> Expr | None:
     return expr
 
 
-def _strip_rounding(bound: Expr, rounding: type) -> Expr:
+def _strip_rounding(bound: Expr, rounding: type[sympy.Basic]) -> Expr:
     """``ceiling(e) + c -> e + c`` (``floor`` for upper bounds): for an integer ``v``,
     ``v >= ceiling(e) + c`` iff ``v >= e + c`` (``c`` an integer)."""
     expanded = sympy.expand(bound)

@@ -90,6 +90,11 @@ def _fresh_names(forward: AffineSum, count: int) -> list[Symbol]:
         base += 1
 
 
+def _kept_ranges(term: SumTerm, variables: list[Symbol]) -> set:
+    """The ranges of ``term`` whose variable is one of ``variables``."""
+    return {r for r in term.free + term.sums if r[0] in variables}
+
+
 def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symbol | None]]:
     """Per source axis: the mixed-radix variables shared by all terms, or a fresh variable."""
     n_axes = len(forward.source_shape)
@@ -105,11 +110,9 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 others = [term.source_index[b] for b in range(n_axes) if b != a]
                 if any(e.has(v) for e in others for v in choice):
                     choice = None
-
-                def kept_ranges(t: SumTerm) -> set:
-                    return {r for r in t.free + t.sums if r[0] in choice}
-
-                if choice is not None and any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
+                if choice is not None and any(
+                    _kept_ranges(t, choice) != _kept_ranges(term, choice) for t in forward.terms
+                ):
                     choice = None
         keep.append(choice)
     fresh_needed = sum(1 for c in keep if c is None)
@@ -199,7 +202,9 @@ def _derive_term(term: SumTerm, forward: AffineSum, keep: list, fresh: list, lab
     constraints += [_integral_divisibility(c.subs(solved)) for c in term.conditions]
     constraints = [c for c in constraints if c is not sympy.true]
     remaining = [v for v in _summation_order(term) if v not in free_names and v not in solved]
-    sums = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]
+    sums: Sequence[Range] = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]
+    inner: Sequence[sympy.Basic]
+    outer: Sequence[sympy.Basic]
     sums, inner, outer, bound_steps = tighten(adjoint_free, sums, constraints)
     steps += [Step(label + s.description, s.math) for s in bound_steps]
     if any(c is sympy.false for c in outer):
@@ -298,7 +303,7 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
             ),
         )
     ]
-    for a, (k, f) in enumerate(zip(keep, fresh)):
+    for a, (k, _) in enumerate(zip(keep, fresh)):
         if k is not None:
             names = ", ".join(map(str, k))
             verb = "stays" if len(k) == 1 else "stay"

@@ -247,7 +247,13 @@ def formula_entries(formula: AffineSum, arrays: Mapping[Any, Any] | None = None)
         compiled = _CompiledTerm(term)
         cache: dict[tuple, Expr] = {}
 
-        def emit(target: tuple, source: tuple, key: tuple) -> None:
+        def emit(
+            target: tuple,
+            source: tuple,
+            key: tuple,
+            cache: dict[tuple, Expr] = cache,
+            compiled: _CompiledTerm = compiled,
+        ) -> None:
             value = cache.get(key)
             if value is None:
                 value = cache[key] = compiled.coefficient(key, arrays)

@@ -323,8 +323,10 @@ def check_linearity(
     input_shape, output_shape = tuple(input_shape), tuple(output_shape)
     a, b = sympy.symbols("a b")
     statement = Formula(
-        f"{name}(a x + b y) = a {name}(x) + b {name}(y) for all x, y in {_space(input_shape).text} and all scalars a, b",
-        rf"{name}(a x + b y) = a\, {name}(x) + b\, {name}(y) \quad \forall\, x, y \in {_space(input_shape).latex},\ a, b \in \mathbb{{C}}",
+        f"{name}(a x + b y) = a {name}(x) + b {name}(y) for all x, y in {_space(input_shape).text} "
+        f"and all scalars a, b",
+        rf"{name}(a x + b y) = a\, {name}(x) + b\, {name}(y) "
+        rf"\quad \forall\, x, y \in {_space(input_shape).latex},\ a, b \in \mathbb{{C}}",
     )
     n_in, n_out = math.prod(input_shape), math.prod(output_shape)
     steps = [Step(f"symbols: scalars a, b and vectors x, y with {n_in} entries each")]
@@ -458,7 +460,8 @@ def check_adjoint_identity(
     right = {(c, r): sympy.conjugate(v) for (c, r), v in adjoint.items()}
     steps.append(
         Step(
-            f"<A x, y> = sum A[r,c] x_c {conj_text.replace('y', 'y_r')} with A from {forward_source}: {len(left)} monomials",
+            f"<A x, y> = sum A[r,c] x_c {conj_text.replace('y', 'y_r')} with A from {forward_source}: "
+            f"{len(left)} monomials",
             Formula(
                 "<A x, y> = sum_{r,c} A[r,c] x_c conj(y_r)",
                 r"\langle A x, y\rangle = \sum_{r,c} A_{rc}\, x_c\, \overline{y_r}",
@@ -467,7 +470,8 @@ def check_adjoint_identity(
     )
     steps.append(
         Step(
-            f"<x, A^H y> = sum x_c conj((A^H y)_c) = sum conj(A^H[c,r]) x_c {conj_text.replace('y', 'y_r')} with A^H from {adjoint_source}: {len(right)} monomials",
+            f"<x, A^H y> = sum x_c conj((A^H y)_c) = sum conj(A^H[c,r]) x_c {conj_text.replace('y', 'y_r')} "
+            f"with A^H from {adjoint_source}: {len(right)} monomials",
             Formula(
                 "<x, A^H y> = sum_{c,r} conj(A^H[c,r]) x_c conj(y_r)",
                 r"\langle x, A^{H} y\rangle = \sum_{c,r} \overline{(A^{H})_{cr}}\, x_c\, \overline{y_r}",
@@ -478,7 +482,8 @@ def check_adjoint_identity(
     if diff is not None:
         (c, r), lv, rv = diff
         ce = Counterexample(
-            f"coefficient of x[{index_text(c, input_shape)}]*{'' if real else 'conj'}(y[{index_text(r, output_shape)}])",
+            f"coefficient of x[{index_text(c, input_shape)}]*{'' if real else 'conj'}"
+            f"(y[{index_text(r, output_shape)}])",
             lv,
             rv,
             "<A x, y>",
@@ -488,7 +493,8 @@ def check_adjoint_identity(
         return ProofResult("adjoint identity", statement, False, tuple(steps), ce, time.perf_counter() - start)
     steps.append(
         Step(
-            f"compared the coefficients of all {len(set(left) | set(right))} monomials x_c {conj_text.replace('y', 'y_r')} "
+            f"compared the coefficients of all {len(set(left) | set(right))} monomials "
+            f"x_c {conj_text.replace('y', 'y_r')} "
             f"(polynomials in the kernel): all equal, so the two sides are the same polynomial"
         )
     )
@@ -525,7 +531,8 @@ def check_adjoint_formula(
     target, source = tuple(formula.target_shape), tuple(formula.source_shape)
     short = len(str(formula)) <= 160
     statement = Formula(
-        f"the adjoint formula {formula if short else ''}{' ' if short else ''}gives A^H, entry by entry and numerically",
+        f"the adjoint formula {formula if short else ''}{' ' if short else ''}"
+        f"gives A^H, entry by entry and numerically",
         (
             rf"{sympy.latex(formula.equation)} \quad\text{{is }} A^{{H}}"
             if short
@@ -689,7 +696,8 @@ def check_matrix_vector_product(
     x = vector_symbols("x", input_shape)
     statement = Formula(
         f"{name} x = M vec(x) for every x in {_space(input_shape).text}: the operator is a matrix-vector product",
-        rf"\operatorname{{vec}}({name} x) = M \operatorname{{vec}}(x) \quad \forall\, x \in {_space(input_shape).latex}",
+        rf"\operatorname{{vec}}({name} x) = M \operatorname{{vec}}(x) "
+        rf"\quad \forall\, x \in {_space(input_shape).latex}",
     )
     got = np.asarray(apply(x), dtype=object).reshape(-1)
     product = matrix * sympy.Matrix(x.reshape(-1).tolist())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 import sympy
@@ -45,7 +46,7 @@ def _names(prefix: str, count: int) -> tuple[Symbol, ...]:
     return index_symbols([f"{prefix}_{a + 1}" for a in range(count)])
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | np.integer | sympy.Integer]:
     return isinstance(value, (int, np.integer)) or (isinstance(value, sympy.Basic) and value.is_Integer)
 
 
@@ -55,7 +56,7 @@ def _axis_pieces(q: Expr, n: object, low: object, high: object, mode: str) -> li
     ``low..high`` is the range ``q`` can take; conditions that this range already
     guarantees are left out.
     """
-    if all(_is_number(v) for v in (n, low, high)):
+    if _is_number(n) and _is_number(low) and _is_number(high):
         pieces = fold_pieces(int(n), mode, int(low), int(high))
         out = []
         for piece in pieces:

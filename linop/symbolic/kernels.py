@@ -153,7 +153,7 @@ def exact_kernel(kernel: object) -> np.ndarray:
     >>> symbolic.exact_kernel([0.5, 1, 0.25])
     array([1/2, 1, 1/4], dtype=object)
     """
-    if isinstance(kernel, sympy.MatrixBase) or isinstance(kernel, sympy.NDimArray):
+    if isinstance(kernel, (sympy.MatrixBase, sympy.NDimArray)):
         arr = np.array(kernel.tolist(), dtype=object)
     else:
         try:

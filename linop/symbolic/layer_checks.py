@@ -150,14 +150,14 @@ def check_backpropagation(conv: Convolution) -> ProofResult:
 
 
 def _transposed_kernel(conv: Convolution) -> np.ndarray:
-    """``kt[m', q, g C + c] = conj(w[K-1-m', c, g O + q])``: reversed, conjugated, channels swapped."""
+    """``kt[m', q, g C + c] = conj(w[K-1-m', c, g Co + q])``: reversed, conjugated, channels swapped."""
     g = conv.geometry
     w = conv._weights[(slice(None, None, -1),) * g.ndim]
-    G, C, O = g.groups, g.in_per_group, g.out_per_group
-    w = w.reshape(g.kernel_size + (C, G, O))
-    kt = np.moveaxis(w, -3, -1)  # (k..., G, O, C)
-    kt = np.moveaxis(kt, -3, -2)  # (k..., O, G, C)
-    kt = kt.reshape(g.kernel_size + (O, G * C))
+    G, C, Co = g.groups, g.in_per_group, g.out_per_group
+    w = w.reshape(g.kernel_size + (C, G, Co))
+    kt = np.moveaxis(w, -3, -1)  # (k..., G, Co, C)
+    kt = np.moveaxis(kt, -3, -2)  # (k..., Co, G, C)
+    kt = kt.reshape(g.kernel_size + (Co, G * C))
     out = np.empty(kt.shape, dtype=object)
     for index in np.ndindex(*kt.shape):
         out[index] = sympy.conjugate(kt[index])

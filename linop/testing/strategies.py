@@ -240,8 +240,8 @@ def conv_configs(
         canonical_boundary(b)
     for m in methods:
         check_choice(m, METHODS, "method")
-    dtypes = tuple(np.dtype(d) for d in dtypes)
-    bad = [d for d in dtypes if not np.issubdtype(d, np.inexact)]
+    resolved = tuple(np.dtype(d) for d in dtypes)
+    bad = [d for d in resolved if not np.issubdtype(d, np.inexact)]
     if bad:
         raise ValueError(f"dtypes must be floating or complex; got {bad}")
     return _conv_configs(
@@ -253,7 +253,7 @@ def conv_configs(
         max_pad=max_pad,
         max_channels=max_channels,
         channels=channels,
-        dtypes=dtypes,
+        dtypes=resolved,
         boundaries=tuple(boundaries),
         paddings=tuple(paddings),
         flip=flip,
@@ -407,12 +407,24 @@ def vectors_for(op, *, adjoint: bool = False, max_magnitude: float = 1e3) -> st.
     if shape is None or len(shape) != 2:
         raise TypeError(f"op must be a LinearOperator with a 2-D shape; got {type(op).__name__}")
     ishape, oshape, _ = declared_shapes(op)
-    if ishape is None:
+    if ishape is None or oshape is None:  # None together
         ishape, oshape = (int(shape[1]),), (int(shape[0]),)
     dtype = vector_dtype(getattr(op, "dtype", None))
     width = dtype.itemsize * 8
     if np.issubdtype(dtype, np.complexfloating):
-        elements = st.complex_numbers(max_magnitude=max_magnitude, allow_nan=False, allow_infinity=False, width=width)
+        # width: the dtype's bits; hypothesis refuses those it has no strategy for (long double)
+        elements = st.complex_numbers(
+            max_magnitude=max_magnitude,
+            allow_nan=False,
+            allow_infinity=False,
+            width=width,  # type: ignore[arg-type]
+        )
     else:
-        elements = st.floats(-max_magnitude, max_magnitude, allow_nan=False, allow_infinity=False, width=width)
+        elements = st.floats(
+            -max_magnitude,
+            max_magnitude,
+            allow_nan=False,
+            allow_infinity=False,
+            width=width,  # type: ignore[arg-type]
+        )
     return hnp.arrays(dtype, oshape if adjoint else ishape, elements=elements)

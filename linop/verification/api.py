@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,7 +65,7 @@ def as_operator(op: object, *, input_shape: Sequence[int] | int | None = None, d
         ``input_shape`` or ``dtype`` given for a scipy operator or matrix (they only
         describe framework objects), or needed by a framework object and missing.
     """
-    if isinstance(op, LinearOperator) or isinstance(op, np.ndarray) or sp.issparse(op):
+    if isinstance(op, (LinearOperator, np.ndarray)) or sp.issparse(op):
         if input_shape is not None or dtype is not None:
             raise ValueError(
                 "input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
@@ -72,9 +73,10 @@ def as_operator(op: object, *, input_shape: Sequence[int] | int | None = None, d
             )
         if isinstance(op, LinearOperator):
             return op
-        if op.ndim != 2:
-            raise TypeError(f"op must be a LinearOperator or a 2-D matrix; got an array of shape {op.shape}")
-        return aslinearoperator(op)
+        matrix: Any = op  # a NumPy array or a SciPy sparse matrix (SciPy's types are not checked here)
+        if matrix.ndim != 2:
+            raise TypeError(f"op must be a LinearOperator or a 2-D matrix; got an array of shape {matrix.shape}")
+        return aslinearoperator(matrix)
     from ..interop.detect import adapt  # no framework is imported unless op belongs to one
 
     return adapt(op, input_shape=input_shape, dtype=dtype)

@@ -11,6 +11,7 @@ a few seconds on two cores.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ def _entries() -> list[CatalogueEntry]:
             E(
                 f"2-D same {b}",
                 f"2-D, 'same' padding, boundary={b!r}",
-                lambda b=b: Convolution(k2, (12, 10), padding="same", boundary=b),
+                functools.partial(Convolution, k2, (12, 10), padding="same", boundary=b),
             )
         )
     entries += [
@@ -158,7 +159,7 @@ def _entries() -> list[CatalogueEntry]:
             E(
                 f"Pad {mode}",
                 f"padding by (2, 1) and (1, 3) with boundary={mode!r}",
-                lambda mode=mode: Pad((6, 5), [(2, 1), (1, 3)], mode),
+                functools.partial(Pad, (6, 5), [(2, 1), (1, 3)], mode),
             )
         )
     entries += [

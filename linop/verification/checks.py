@@ -88,14 +88,17 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
         )
     if ut.shaped:
         h_in, h_out = getattr(H, "input_shape", None), getattr(H, "output_shape", None)
-        if h_in is not None and h_out is not None:
-            if tuple(h_in) != ut.output_shape or tuple(h_out) != ut.input_shape:
-                return CheckResult(
-                    name,
-                    False,
-                    message=f"A maps {ut.input_shape} -> {ut.output_shape} but A.H maps "
-                    f"{tuple(h_in)} -> {tuple(h_out)}; expected {ut.output_shape} -> {ut.input_shape}",
-                )
+        if (
+            h_in is not None
+            and h_out is not None
+            and (tuple(h_in) != ut.output_shape or tuple(h_out) != ut.input_shape)
+        ):
+            return CheckResult(
+                name,
+                False,
+                message=f"A maps {ut.input_shape} -> {ut.output_shape} but A.H maps "
+                f"{tuple(h_in)} -> {tuple(h_out)}; expected {ut.output_shape} -> {ut.input_shape}",
+            )
 
     def agreement_pairs(x, y, X, Y) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], list[str]]:
         """Pairs of results that must agree, computed from the test vectors through every interface."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse.linalg import LinearOperator
 
 from ..errors import LinopError
@@ -70,7 +71,7 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def _shape_tuple(value: object) -> tuple[int, ...] | None:
     try:
-        shape = tuple(int(s) for s in value)  # type: ignore[union-attr]
+        shape = tuple(int(s) for s in value)  # type: ignore[attr-defined]  # anything; TypeError if not iterable
     except (TypeError, ValueError):
         return None
     return shape if all(s >= 0 for s in shape) else None
@@ -143,7 +144,7 @@ class OperatorUnderTest:
     def is_complex(self) -> bool:
         return bool(np.issubdtype(self.dtype, np.complexfloating))
 
-    def tolerance(self, *result_dtypes: object) -> float:
+    def tolerance(self, *result_dtypes: npt.DTypeLike | None) -> float:
         """``tau`` for the least precise of the operator's dtype and the results' dtypes."""
         return relative_tolerance(working_precision(self.dtype, *result_dtypes), self.n, self.rtol)
 
