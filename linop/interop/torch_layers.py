@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..operators.convolution import Convolution, ConvTranspose
-from .torch_conversion import TorchCannotExpress, torch_map
+from .torch_conversion import TorchCannotExpress as TorchCannotExpress
+from .torch_conversion import torch_map as torch_map
 
 __all__ = [
     "conv_from_torch",
@@ -21,7 +22,6 @@ __all__ = [
     "conv_transpose_from_torch",
     "conv_transpose_to_torch",
 ]
-# also importable from here, as before: TorchCannotExpress and torch_map (documented in torch_conversion)
 
 
 def _check_kind(op: object, kind: type) -> None:
