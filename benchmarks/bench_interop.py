@@ -28,8 +28,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import linop  # noqa: E402
@@ -90,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         ("linop tensor", lambda: A.apply(x_last), linop_tensor_backward),
         ("torch_map", lambda: native(x_last), native_backward),
     ]
-    print(f"Conv2d {c_in} -> {c_out}, 3x3, padding 1, float32, batch {batch} of {size}x{size} "
-          f"(torch {torch.__version__}, {torch.get_num_threads()} threads, backend {A.backend}); median of {repeat}")
+    print(
+        f"Conv2d {c_in} -> {c_out}, 3x3, padding 1, float32, batch {batch} of {size}x{size} "
+        f"(torch {torch.__version__}, {torch.get_num_threads()} threads, backend {A.backend}); median of {repeat}"
+    )
     print(f"{'path':<14}{'forward ms':>12}{'fwd + grad ms':>16}")
     with torch.no_grad():
         forwards = [best_of(forward, repeat) for _, forward, _ in rows]
@@ -101,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     small = torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect", bias=False, dtype=torch.float64)
     start = time.perf_counter()
     report = linop.verify(from_torch(small, (2, 8, 8)), seed=0)
-    print(f"linop.verify(from_torch(Conv2d 2 -> 3 on 8x8)): {'passed' if report.passed else 'FAILED'} "
-          f"in {time.perf_counter() - start:.2f} s")
+    print(
+        f"linop.verify(from_torch(Conv2d 2 -> 3 on 8x8)): {'passed' if report.passed else 'FAILED'} "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
     return 0
 
 

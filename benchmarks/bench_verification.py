@@ -73,21 +73,34 @@ def main() -> None:
     rng = np.random.default_rng(0)
     rows = []
     for dtype in (np.float64, np.float32):
-        A = linop.Convolution(rng.standard_normal((3, 3)).astype(dtype), (1024, 1024), padding="same",
-                              boundary="reflect")
+        A = linop.Convolution(
+            rng.standard_normal((3, 3)).astype(dtype), (1024, 1024), padding="same", boundary="reflect"
+        )
         x = rng.standard_normal((1024, 1024)).astype(dtype)
-        per_application, _ = _best(lambda: A.apply(x), args.repeat)
+        per_application, _ = _best(lambda A=A, x=x: A.apply(x), args.repeat)
         rows.append((f"one application, 1024^2 {np.dtype(dtype).name}", per_application, 1, "-"))
         for label, op in (("correct", A), ("wrong corner", WrongCorner(A))):
-            seconds, report = _best(lambda: linop.verify(op, checks="probes", seed=0), args.repeat)
+            seconds, report = _best(lambda op=op: linop.verify(op, checks="probes", seed=0), args.repeat)
             result = report["probes"]
-            rows.append((f"probes, 1024^2 {np.dtype(dtype).name}, {label}", seconds,
-                         result.details["applications"], result.status))
+            rows.append(
+                (
+                    f"probes, 1024^2 {np.dtype(dtype).name}, {label}",
+                    seconds,
+                    result.details["applications"],
+                    result.status,
+                )
+            )
     A = linop.Convolution(rng.standard_normal(5), (10**6,))
     for label, op in (("correct", A), ("wrong last sample", WrongLastSample(A))):
-        seconds, report = _best(lambda: linop.verify(op, checks="probes", seed=0), args.repeat)
-        rows.append((f"probes, 1-D 10^6 float64, {label}", seconds, report["probes"].details["applications"],
-                     report["probes"].status))
+        seconds, report = _best(lambda op=op: linop.verify(op, checks="probes", seed=0), args.repeat)
+        rows.append(
+            (
+                f"probes, 1-D 10^6 float64, {label}",
+                seconds,
+                report["probes"].details["applications"],
+                report["probes"].status,
+            )
+        )
     A = linop.Convolution(rng.standard_normal((3, 3)).astype(np.float32), (1024, 1024), padding="same")
     seconds, report = _best(lambda: linop.verify(A, seed=0), 1)
     rows.append(("all checks, 1024^2 float32, correct", seconds, "-", "passed" if report.passed else "FAILED"))

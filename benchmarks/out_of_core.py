@@ -23,7 +23,7 @@ z-layers), which raises the peak.
 Usage::
 
     python benchmarks/out_of_core.py            # the full run (a few minutes)
-    python benchmarks/out_of_core.py --quick    # tiny volumes: a smoke run (tests/test_benchmark_out_of_core.py)
+    python benchmarks/out_of_core.py --quick    # tiny volumes: a smoke run (tests/benchmarks/test_out_of_core.py)
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class PeakMemory:
                     self.peaks[worker] = max(self.peaks.get(worker, 0), rss)
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -135,8 +135,14 @@ def run_numpy(source: Path, target: Path) -> tuple[float, float, np.ndarray]:
     compute_start = time.perf_counter()
     y = A.H.apply(A.apply(x))
     compute = time.perf_counter() - compute_start
-    stored = zarr.create_array(str(target), shape=y.shape, chunks=zarr.open_array(str(source)).chunks,
-                               dtype=y.dtype, compressors=None, overwrite=True)
+    stored = zarr.create_array(
+        str(target),
+        shape=y.shape,
+        chunks=zarr.open_array(str(source)).chunks,
+        dtype=y.dtype,
+        compressors=None,
+        overwrite=True,
+    )
     stored[:] = y
     return compute, time.perf_counter() - start, y
 
@@ -147,8 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", type=int, default=768, help="memory_limit of each worker, MiB (default 768)")
     parser.add_argument("--plane", type=int, default=1024, help="the volume's y and x size (default 1024)")
     parser.add_argument("--chunk-depth", type=int, default=2, help="chunk size along z (default 2)")
-    parser.add_argument("--chunk-rows", type=int, default=None, help="chunk size along y (default: whole planes; x is whole)")
-    parser.add_argument("--workdir", type=Path, default=None, help="where the Zarr volumes go (default: a temporary directory)")
+    parser.add_argument(
+        "--chunk-rows", type=int, default=None, help="chunk size along y (default: whole planes; x is whole)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where the Zarr volumes go (default: a temporary directory)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.memory_limit, args.plane, args.chunk_depth, args.chunk_rows = 512, 64, 8, 32
@@ -167,16 +177,28 @@ def main(argv: list[str] | None = None) -> int:
         )
     chunks = (args.chunk_depth, args.chunk_rows, args.plane)
     workdir = Path(tempfile.mkdtemp(prefix="linop-out-of-core-", dir=args.workdir))
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"operator: 3x3x3 blur, padding='same', boundary='reflect', float32; A then A^H, Zarr to Zarr")
-    print(f"cluster: LocalCluster(n_workers={workers}, threads_per_worker=1, memory_limit={args.memory_limit} MiB); "
-          f"chunks {chunk_text(chunks)} ({math.prod(chunks) * 4 / MIB:.0f} MiB)\n")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
+    )
+    print("operator: 3x3x3 blur, padding='same', boundary='reflect', float32; A then A^H, Zarr to Zarr")
+    print(
+        f"cluster: LocalCluster(n_workers={workers}, threads_per_worker=1, memory_limit={args.memory_limit} MiB); "
+        f"chunks {chunk_text(chunks)} ({math.prod(chunks) * 4 / MIB:.0f} MiB)\n"
+    )
     rows = []
     try:
-        with LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=args.memory_limit * MIB,
-                          host="127.0.0.1", dashboard_address=None, processes=True) as cluster, \
-                Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                memory_limit=args.memory_limit * MIB,
+                host="127.0.0.1",
+                dashboard_address=None,
+                processes=True,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             client.run(_one_thread_per_task)
             warm = (args.chunk_depth * 2, args.plane, args.plane)  # imports and first calls, untimed
             write_volume(client, workdir / "warm.zarr", warm, chunks, seed=99)
@@ -208,15 +230,21 @@ def main(argv: list[str] | None = None) -> int:
     for name, shape, seconds, peak in rows:
         size = math.prod(shape) * 4
         peak_text = f"{peak / MIB:.0f} MiB" if peak else "-"
-        print(f"{name:<28}{chunk_text(shape):>18}{size / 2**30:>7.2f}{size / total_limit:>9.1f}{seconds:>9.1f}"
-              f"{math.prod(shape) / seconds / 1e6:>10.1f}{peak_text:>17}")
+        print(
+            f"{name:<28}{chunk_text(shape):>18}{size / 2**30:>7.2f}{size / total_limit:>9.1f}{seconds:>9.1f}"
+            f"{math.prod(shape) / seconds / 1e6:>10.1f}{peak_text:>17}"
+        )
     numpy_io, dask_fit = rows[1][2], rows[2][2]
     print(f"\nmax |dask - numpy| on the fitting volume: {difference:.2e}")
-    print(f"dask / numpy time on the fitting volume: {dask_fit / rows[0][2]:.2f}x (compute only), "
-          f"{dask_fit / numpy_io:.2f}x (both Zarr to Zarr)")
+    print(
+        f"dask / numpy time on the fitting volume: {dask_fit / rows[0][2]:.2f}x (compute only), "
+        f"{dask_fit / numpy_io:.2f}x (both Zarr to Zarr)"
+    )
     peaks = [r[3] for r in rows[3:]]
-    print(f"peak worker memory, {rows[3][1][0]} vs {rows[4][1][0]} planes: "
-          f"{peaks[0] / MIB:.0f} vs {peaks[1] / MIB:.0f} MiB (limit {args.memory_limit} MiB)")
+    print(
+        f"peak worker memory, {rows[3][1][0]} vs {rows[4][1][0]} planes: "
+        f"{peaks[0] / MIB:.0f} vs {peaks[1] / MIB:.0f} MiB (limit {args.memory_limit} MiB)"
+    )
     if difference > 1e-5:
         print("MISMATCH: the Dask result differs from the NumPy one")
         return 1

@@ -86,7 +86,9 @@ def cases(quick: bool) -> dict[str, Case]:
             Case("C1", "8 x 64x64x32 -> 64 filters, 3x3, stride 1, same", 8, (64, 64), 32, 64, (3, 3), 1, "same", f32),
             Case("C2", "as C1, stride 2, padding 1", 8, (64, 64), 32, 64, (3, 3), 2, 1, f32),
             Case("C3", "256x256x3 -> 16 filters, 5x5, valid", 1, (256, 256), 3, 16, (5, 5), 1, "valid", f32),
-            Case("C4", "1024x1024, one channel, 31x31 PSF, valid", 1, (1024, 1024), None, None, (31, 31), 1, "valid", f32),
+            Case(
+                "C4", "1024x1024, one channel, 31x31 PSF, valid", 1, (1024, 1024), None, None, (31, 31), 1, "valid", f32
+            ),
             Case("C5", "1-D, length 10^6, kernel 3, stride 2, valid", 1, (10**6,), None, None, (3,), 2, "valid", f32),
             Case("C6", "C1 in float64", 8, (64, 64), 32, 64, (3, 3), 1, "same", f64),
         ]
@@ -122,8 +124,9 @@ def _stride_slices(A: linop.Convolution) -> tuple[slice, ...]:
 
 
 def prepare_linop(case, A, x, y):
-    return Prepared(lambda: A.apply(x), lambda: A.apply_adjoint(y), lambda r: r, lambda r: r,
-                    note=f"method auto -> {A.backend}")
+    return Prepared(
+        lambda: A.apply(x), lambda: A.apply_adjoint(y), lambda r: r, lambda r: r, note=f"method auto -> {A.backend}"
+    )
 
 
 def prepare_linop_numpy(case, A, x, y):
@@ -144,8 +147,13 @@ def prepare_linop_numpy(case, A, x, y):
         return run
 
     B = without(lambda: linop.Convolution(A.kernel, case.input_shape, stride=case.stride, padding=case.padding))()
-    return Prepared(without(lambda: B.apply(x)), without(lambda: B.apply_adjoint(y)), lambda r: r, lambda r: r,
-                    note=f"compiled kernel disabled: method auto -> {B.backend}")
+    return Prepared(
+        without(lambda: B.apply(x)),
+        without(lambda: B.apply_adjoint(y)),
+        lambda r: r,
+        lambda r: r,
+        note=f"compiled kernel disabled: method auto -> {B.backend}",
+    )
 
 
 def prepare_sparse(case, A, x, y, limit_gb):
@@ -155,8 +163,10 @@ def prepare_sparse(case, A, x, y, limit_gb):
     entries = math.prod(g.output_size) * g.out_channels * math.prod(g.kernel_size) * g.in_per_group
     need = entries * (np.dtype(case.dtype).itemsize + 8) * 3  # COO construction, then CSR
     if need > limit_gb * 2**30:
-        raise Skip(f"explicit matrix has {entries:.2e} entries, ~{need / 2**30:.0f} GB to build "
-                   f"(over --sparse-limit-gb {limit_gb})")
+        raise Skip(
+            f"explicit matrix has {entries:.2e} entries, ~{need / 2**30:.0f} GB to build "
+            f"(over --sparse-limit-gb {limit_gb})"
+        )
     start = time.perf_counter()
     M = A.to_sparse().astype(case.dtype)
     MT = M.T.tocsr()
@@ -168,7 +178,8 @@ def prepare_sparse(case, A, x, y, limit_gb):
     if case.batch == 1:
         X, Y = X[:, 0], Y[:, 0]
     return Prepared(
-        lambda: M @ X, lambda: MT @ Y,
+        lambda: M @ X,
+        lambda: MT @ Y,
         lambda r: r.T.reshape((case.batch,) + A.output_shape),
         lambda r: r.T.reshape((case.batch,) + A.input_shape),
         note=f"CSR {size:.2f} GB, built in {built:.1f} s",
@@ -214,8 +225,7 @@ def prepare_scipy_signal(case, A, x, y):
             with scipy.fft.set_workers(workers):
                 return signal.fftconvolve(y0, w, mode="full")
 
-        return Prepared(forward, adjoint, lambda r: r[None], lambda r: r[None],
-                        note=f"fftconvolve, {workers} workers")
+        return Prepared(forward, adjoint, lambda r: r[None], lambda r: r[None], note=f"fftconvolve, {workers} workers")
     x4 = x[0][:, :, :, None]
     y4 = y[0][:, :, None, :]
 
@@ -227,8 +237,13 @@ def prepare_scipy_signal(case, A, x, y):
         with scipy.fft.set_workers(workers):
             return signal.fftconvolve(y4, w, mode="full", axes=(0, 1)).sum(axis=3)
 
-    return Prepared(forward, adjoint, lambda r: r[None], lambda r: r[None],
-                    note=f"fftconvolve over channel pairs, {workers} workers")
+    return Prepared(
+        forward,
+        adjoint,
+        lambda r: r[None],
+        lambda r: r[None],
+        note=f"fftconvolve over channel pairs, {workers} workers",
+    )
 
 
 def prepare_torch(case, A, x, y):
@@ -324,8 +339,13 @@ def prepare_pylops(case, A, x, y):
         return result
 
     unpack = (lambda r: r) if case.c_in else (lambda r: r[..., 0])
-    return Prepared(forward, adjoint, unpack, lambda r: unpack(r)[interior],
-                    note=f"pylops {importlib.import_module('pylops').__version__}, FFT per channel pair")
+    return Prepared(
+        forward,
+        adjoint,
+        unpack,
+        lambda r: unpack(r)[interior],
+        note=f"pylops {importlib.import_module('pylops').__version__}, FFT per channel pair",
+    )
 
 
 def prepare_sigpy(case, A, x, y):
@@ -397,7 +417,9 @@ SLOW_SECONDS = 0.25
 SLOW_ROUNDS = 3
 
 
-def interleaved_times(callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, list[float]]:
+def interleaved_times(
+    callables: dict[str, Callable[[], object]], rounds: int, warmup: int = 2
+) -> dict[str, list[float]]:
     """Seconds of each call of each callable, timed in alternation: one call of each per
     round, in a random (seeded) order per round."""
     limits = {}
@@ -460,8 +482,10 @@ def blas_description() -> str:
     parts = []
     for pool in threadpool_info():
         if pool.get("user_api") == "blas":
-            parts.append(f"{Path(pool['filepath']).name}: {pool.get('internal_api')} {pool.get('version')}, "
-                         f"kernel {pool.get('architecture')}, {pool.get('num_threads')} threads")
+            parts.append(
+                f"{Path(pool['filepath']).name}: {pool.get('internal_api')} {pool.get('version')}, "
+                f"kernel {pool.get('architecture')}, {pool.get('num_threads')} threads"
+            )
     return "; ".join(parts) or "no BLAS found by threadpoolctl"
 
 
@@ -500,7 +524,9 @@ class Row:
     error: str = ""
 
 
-def run_case(case: Case, names: list[str], rounds: int, sparse_limit: float, tolerance: float) -> tuple[list[Row], dict]:
+def run_case(
+    case: Case, names: list[str], rounds: int, sparse_limit: float, tolerance: float
+) -> tuple[list[Row], dict]:
     rng = np.random.default_rng(5)
     kernel = rng.standard_normal(case.kernel_shape).astype(case.dtype)
     A = linop.Convolution(kernel, case.input_shape, stride=case.stride, padding=case.padding)
@@ -561,11 +587,16 @@ def report_case(case: Case, rows: list[Row], extra: dict) -> list[str]:
     alternatives = [r for r in rows if not r.name.startswith("linop") and r.forward is not None]
     best_forward = min((r.forward for r in alternatives), default=None)
     best_adjoint = min((r.adjoint for r in alternatives), default=None)
-    header = f"  {'implementation':14s} {'fwd ms':>9s} {'adj ms':>9s} {'fwd GF/s':>9s} {'adj GF/s':>9s} {'adj/fwd':>8s} {'vs best alt':>13s}  notes"
+    header = (
+        f"  {'implementation':14s} {'fwd ms':>9s} {'adj ms':>9s} {'fwd GF/s':>9s} {'adj GF/s':>9s} "
+        f"{'adj/fwd':>8s} {'vs best alt':>13s}  notes"
+    )
     lines.append(header)
     for r in rows:
         if r.forward is None:
-            lines.append(f"  {r.name:14s} {'-':>9s} {'-':>9s} {'-':>9s} {'-':>9s} {'-':>8s} {'':>13s}  {r.error or r.note}")
+            lines.append(
+                f"  {r.name:14s} {'-':>9s} {'-':>9s} {'-':>9s} {'-':>9s} {'-':>8s} {'':>13s}  {r.error or r.note}"
+            )
             continue
         versus = ""
         if r.name == "linop" and best_forward:
@@ -575,14 +606,17 @@ def report_case(case: Case, rows: list[Row], extra: dict) -> list[str]:
             f"{flops / r.adjoint / 1e9:9.1f} {r.adjoint / r.forward:8.2f} {versus:>13s}  {r.note}"
         )
     lines.append(
-        f"  linop peak memory: forward {extra['peak_forward'] / 2**20:.1f} MB, adjoint {extra['peak_adjoint'] / 2**20:.1f} MB "
-        f"(input + output {extra['arrays'] / 2**20:.1f} MB, workspace limit {backends.get_workspace_limit() / 2**20:.0f} MB)"
+        f"  linop peak memory: forward {extra['peak_forward'] / 2**20:.1f} MB, "
+        f"adjoint {extra['peak_adjoint'] / 2**20:.1f} MB "
+        f"(input + output {extra['arrays'] / 2**20:.1f} MB, "
+        f"workspace limit {backends.get_workspace_limit() / 2**20:.0f} MB)"
     )
     return lines
 
 
 def target_checks(results: dict[str, tuple[list[Row], dict]], sgemm: float) -> list[str]:
     """The issue's targets, each with the numbers it was decided on (informative)."""
+
     def times(case: str, name: str) -> tuple[float, float] | None:
         if case not in results:
             return None
@@ -601,31 +635,44 @@ def target_checks(results: dict[str, tuple[list[Row], dict]], sgemm: float) -> l
         lin, tor = times(case, "linop"), times(case, "torch")
         if lin and tor:
             rf, ra = lin[0] / tor[0], lin[1] / tor[1]
-            check(f"{case} forward and adjoint within 1.3x of PyTorch", rf <= 1.3 and ra <= 1.3, f"{rf:.2f}x / {ra:.2f}x")
+            check(
+                f"{case} forward and adjoint within 1.3x of PyTorch", rf <= 1.3 and ra <= 1.3, f"{rf:.2f}x / {ra:.2f}x"
+            )
     lin = times("C1", "linop")
     if lin:
         rate = 2 * results["C1"][1]["macs"] / lin[0] / 1e9
         check("C1 forward >= 50% of the sgemm rate", rate >= 0.5 * sgemm, f"{rate:.0f} of {sgemm:.0f} GFLOP/s")
     lin, tor = times("C3", "linop"), times("C3", "torch")
     if lin and tor:
-        check("C3 adjoint no slower than PyTorch, forward within 3x", lin[1] <= tor[1] and lin[0] <= 3 * tor[0],
-              f"forward {lin[0] / tor[0]:.2f}x, adjoint {lin[1] / tor[1]:.2f}x")
+        check(
+            "C3 adjoint no slower than PyTorch, forward within 3x",
+            lin[1] <= tor[1] and lin[0] <= 3 * tor[0],
+            f"forward {lin[0] / tor[0]:.2f}x, adjoint {lin[1] / tor[1]:.2f}x",
+        )
     lin, tor = times("C6", "linop"), times("C6", "torch")
     if lin and tor:
-        check("float64 C1 at least 1.5x faster than PyTorch both ways", tor[0] / lin[0] >= 1.5 and tor[1] / lin[1] >= 1.5,
-              f"speed-up {tor[0] / lin[0]:.2f}x / {tor[1] / lin[1]:.2f}x")
+        check(
+            "float64 C1 at least 1.5x faster than PyTorch both ways",
+            tor[0] / lin[0] >= 1.5 and tor[1] / lin[1] >= 1.5,
+            f"speed-up {tor[0] / lin[0]:.2f}x / {tor[1] / lin[1]:.2f}x",
+        )
     lin, sig = times("C4", "linop"), times("C4", "scipy.signal")
     if lin and sig:
         auto = results["C4"][1]["backend"] == "fft"
-        check("C4 within 1.1x of fftconvolve, FFT chosen automatically",
-              lin[0] <= 1.1 * sig[0] and lin[1] <= 1.1 * sig[1] and auto,
-              f"{lin[0] / sig[0]:.2f}x / {lin[1] / sig[1]:.2f}x, auto -> {results['C4'][1]['backend']}")
+        check(
+            "C4 within 1.1x of fftconvolve, FFT chosen automatically",
+            lin[0] <= 1.1 * sig[0] and lin[1] <= 1.1 * sig[1] and auto,
+            f"{lin[0] / sig[0]:.2f}x / {lin[1] / sig[1]:.2f}x, auto -> {results['C4'][1]['backend']}",
+        )
     lin = times("C5", "linop")
     for other in ("scipy.signal", "sparse"):
         ref = times("C5", other)
         if lin and ref:
-            check(f"C5 within 1.1x of {other}", lin[0] <= 1.1 * ref[0] and lin[1] <= 1.1 * ref[1],
-                  f"{lin[0] / ref[0]:.2f}x / {lin[1] / ref[1]:.2f}x")
+            check(
+                f"C5 within 1.1x of {other}",
+                lin[0] <= 1.1 * ref[0] and lin[1] <= 1.1 * ref[1],
+                f"{lin[0] / ref[0]:.2f}x / {lin[1] / ref[1]:.2f}x",
+            )
     ratios = {c: times(c, "linop") for c in results}
     worst = max(((t[1] / t[0], c) for c, t in ratios.items() if t), default=None)
     if worst:
@@ -640,9 +687,12 @@ def target_checks(results: dict[str, tuple[list[Row], dict]], sgemm: float) -> l
     if "C1" in results:
         extra = results["C1"][1]
         peak = max(extra["peak_forward"], extra["peak_adjoint"])
-        check("C1 peak memory under 2 x (input + output) + workspace limit",
-              peak <= 2 * extra["arrays"] + backends.get_workspace_limit(),
-              f"{peak / 2**20:.0f} MB vs 2 x {extra['arrays'] / 2**20:.0f} MB + {backends.get_workspace_limit() / 2**20:.0f} MB")
+        check(
+            "C1 peak memory under 2 x (input + output) + workspace limit",
+            peak <= 2 * extra["arrays"] + backends.get_workspace_limit(),
+            f"{peak / 2**20:.0f} MB vs 2 x {extra['arrays'] / 2**20:.0f} MB "
+            f"+ {backends.get_workspace_limit() / 2**20:.0f} MB",
+        )
     if "C4" in results:
         extra = results["C4"][1]
         peak = max(extra["peak_forward"], extra["peak_adjoint"])
@@ -654,14 +704,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and two rounds: a smoke run")
     parser.add_argument("--cases", default=None, help="comma-separated rows, e.g. C1,C4 (default: all)")
-    parser.add_argument("--only", default=None,
-                        help=f"comma-separated implementations (default: all of {', '.join(IMPLEMENTATIONS)})")
+    parser.add_argument(
+        "--only", default=None, help=f"comma-separated implementations (default: all of {', '.join(IMPLEMENTATIONS)})"
+    )
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per case (default 9, quick 2)")
-    parser.add_argument("--sparse-limit-gb", type=float, default=4.0,
-                        help="skip the explicit matrix when building it would need more memory (default 4)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for every implementation (linop, PyTorch, scipy.fft workers, OpenBLAS "
-                             "through threadpoolctl; default: all cores), e.g. 1 to compare per core")
+    parser.add_argument(
+        "--sparse-limit-gb",
+        type=float,
+        default=4.0,
+        help="skip the explicit matrix when building it would need more memory (default 4)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for every implementation (linop, PyTorch, scipy.fft workers, OpenBLAS "
+        "through threadpoolctl; default: all cores), e.g. 1 to compare per core",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None:
         if args.threads < 1:
@@ -715,8 +774,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     dgemm = gemm_probe(probe, np.float64, 3 if args.quick else 7)
     print(f"GEMM probe {probe}^3: sgemm {sgemm:.0f} GFLOP/s, dgemm {dgemm:.0f} GFLOP/s (load {load()})")
     print(f"threads: {THREADS} per implementation")
-    print(f"timing: median of {rounds} interleaved rounds (shuffled order) after 2 warm-up calls each, {PAUSE * 1e3:.0f} ms rest "
-          f"after each call of {', '.join(SPINNING)} (calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)")
+    print(
+        f"timing: median of {rounds} interleaved rounds (shuffled order) after 2 warm-up calls each, "
+        f"{PAUSE * 1e3:.0f} ms rest "
+        f"after each call of {', '.join(SPINNING)} "
+        f"(calls slower than {SLOW_SECONDS} s: 1 warm-up, {SLOW_ROUNDS} rounds)"
+    )
 
     results = {}
     failed = False

@@ -33,6 +33,9 @@ API_MODULES = [
     "linop",
     "linop.geometry",
     "linop.operators",
+    "linop.operators.blocking",
+    "linop.arguments",
+    "linop.immutable",
     "linop.backends",
     "linop.backends.compiled",
     "linop.verification",
@@ -45,10 +48,11 @@ API_MODULES = [
     "linop.demos",
     "linop.interop",
     "linop.interop.torch",
+    "linop.interop.torch_conversion",
     "linop.interop.torch_layers",
     "linop.interop.jax",
     "linop.interop.pylops",
-    "linop.interop.arrays",
+    "linop.interop.foreign",
     "linop.interop.array_api",
     "linop.solvers",
     "linop.dask",
@@ -68,13 +72,23 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+exclude_patterns = [
+    "_build",
+    "**.ipynb_checkpoints",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.json",
+    "auto_examples/*.md5",
+]
 nitpicky = True
 # Names in signatures and type annotations that have no page of their own.
 nitpick_ignore_regex = [
     # Other projects' names: intersphinx is off (the build needs no network).
-    (r"py:.*", r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|distributed|torch|jax|pylops|zarr|array_api_compat|rich)(\..*)?"),
+    (
+        r"py:.*",
+        r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|distributed|torch|jax|pylops|zarr|array_api_compat|rich)(\..*)?",
+    ),
     (r"py:.*", r"(collections\.abc|typing|pathlib|os|argparse|dataclasses)(\..*)?"),
     # linop's internal modules (named in the docstrings of the public ones) have no pages.
     ("py:mod", r"linop\..*"),

@@ -16,12 +16,13 @@
 """
 
 from ._version import __version__
+from .errors import LinopError
 from .formula import FormulaError, from_formula
 from .operators import (
     AdjointOperator,
     Composition,
-    ConvTranspose,
     Convolution,
+    ConvTranspose,
     Identity,
     KernelConvolution,
     Pad,
@@ -41,6 +42,7 @@ __all__ = [
     "FormulaError",
     "Identity",
     "KernelConvolution",
+    "LinopError",
     "Pad",
     "ScaledOperator",
     "ShapedOperator",

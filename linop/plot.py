@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
+
+from .arguments import is_integer
 
 __all__ = [
     "INSTALL_HINT",
@@ -146,9 +149,12 @@ def new_figure(
     from matplotlib.figure import Figure
 
     for name, value in (("nrows", nrows), ("ncols", ncols)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
-    width, height = (panel_size, panel_size) if np.isscalar(panel_size) else panel_size
+    if isinstance(panel_size, (tuple, list, np.ndarray)):
+        width, height = panel_size
+    else:
+        width = height = panel_size
     if width_ratios is not None:
         if len(width_ratios) != ncols:
             raise ValueError(f"width_ratios must have ncols={ncols} entries; got {list(width_ratios)!r}")
@@ -211,9 +217,10 @@ def _axes(ax: Any, panel_size: float | tuple[float, float] = 3.0) -> Any:
 
 # -- matrices ------------------------------------------------------------------------------
 
+
 def _as_matrix(op: object) -> tuple[np.ndarray | sp.sparray, tuple | None, tuple | None]:
     """The explicit matrix of ``op`` (dense or sparse) and its input/output shapes if known."""
-    if isinstance(op, np.ndarray) or isinstance(op, (list, tuple)):
+    if isinstance(op, (np.ndarray, list, tuple)):
         a = np.asarray(op)
         if a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
             raise ValueError(f"op must be a 2-D numeric matrix; got an array of shape {a.shape}, dtype {a.dtype}")
@@ -233,9 +240,7 @@ def _as_matrix(op: object) -> tuple[np.ndarray | sp.sparray, tuple | None, tuple
                 f"matrices of at most {PROBE_LIMIT:.0e} entries by applying it to the identity"
             )
         return np.asarray(op.matmat(np.eye(cols, dtype=op.dtype))), input_shape, output_shape
-    raise TypeError(
-        f"op must be a scipy LinearOperator, a scipy sparse matrix or a 2-D array; got {type(op).__name__}"
-    )
+    raise TypeError(f"op must be a scipy LinearOperator, a scipy sparse matrix or a 2-D array; got {type(op).__name__}")
 
 
 def _block_size(shape: tuple | None, length: int) -> int | None:
@@ -355,8 +360,15 @@ def plot_matrix(
         if annotate:
             for (i, j), value in np.ndenumerate(dense):
                 strong = abs(shown[i, j]) > 0.6 * vmax
-                ax.text(j, i, _cell_text(value), ha="center", va="center", fontsize=9,
-                        color="0.7" if value == 0 else "white" if strong else "black")
+                ax.text(
+                    j,
+                    i,
+                    _cell_text(value),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="0.7" if value == 0 else "white" if strong else "black",
+                )
         else:
             ax.figure.colorbar(image, ax=ax, shrink=0.8, label="|entry|" if complex_values else "entry")
         if cols <= 32:
@@ -384,6 +396,7 @@ def plot_matrix(
 
 
 # -- images --------------------------------------------------------------------------------
+
 
 def _as_image(image: object, name: str) -> np.ndarray:
     a = np.asarray(image)
@@ -479,7 +492,7 @@ def plot_images(
         if columns < 1:
             raise ValueError(f"ncols must be a positive int; got {ncols!r}")
         _, axes = new_figure(math.ceil(len(arrays) / columns), columns, panel_size=panel_size)
-        for extra in axes[len(arrays):]:
+        for extra in axes[len(arrays) :]:
             extra.set_axis_off()
     elif len(axes) < len(arrays):
         raise ValueError(f"axes must provide one Axes per image ({len(arrays)}); got {len(axes)}")
@@ -503,9 +516,10 @@ def plot_images(
 
 # -- curves --------------------------------------------------------------------------------
 
+
 def plot_convergence(
-    iterations: Sequence[int],
-    series: Mapping[str, Sequence[float]],
+    iterations: npt.ArrayLike,
+    series: Mapping[str, npt.ArrayLike],
     *,
     ax: Any = None,
     log_scale: bool = True,
@@ -554,9 +568,7 @@ def plot_convergence(
     for label, values in series.items():
         values = np.asarray(values, dtype=float)
         if values.shape != iterations.shape:
-            raise ValueError(
-                f"series {label!r} has {values.size} values but there are {iterations.size} iterations"
-            )
+            raise ValueError(f"series {label!r} has {values.size} values but there are {iterations.size} iterations")
         if log_scale and not np.all(values > 0):
             raise ValueError(f"series {label!r} has values <= 0, which a log scale cannot show")
         checked[label] = values

@@ -18,12 +18,16 @@ layer = symbolic.Convolution(
 )
 lecture = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2)
 
-sys.exit(print_certificate(
-    "Proof 1: a convolution layer without bias is linear",
-    "For a layer $A X = k * X$ without bias, $A(aX + bY) = a\\,AX + b\\,AY$ for all images $X, Y$ and "
-    f"scalars $a, b$. Checked for the {layer.describe()} (kernel of 108 complex symbols) and for the "
-    f"lecture's {lecture.describe()}.",
-    [layer.check_linearity(), lecture.check_linearity()],
-    [f"**Forward formula of the layer** (the reflecting boundary folds indices back piece by piece):\n\n"
-     f"$$\n{layer.forward_formula.latex()}\n$$"],
-))
+sys.exit(
+    print_certificate(
+        "Proof 1: a convolution layer without bias is linear",
+        "For a layer $A X = k * X$ without bias, $A(aX + bY) = a\\,AX + b\\,AY$ for all images $X, Y$ and "
+        f"scalars $a, b$. Checked for the {layer.describe()} (kernel of 108 complex symbols) and for the "
+        f"lecture's {lecture.describe()}.",
+        [layer.check_linearity(), lecture.check_linearity()],
+        [
+            f"**Forward formula of the layer** (the reflecting boundary folds indices back piece by piece):\n\n"
+            f"$$\n{layer.forward_formula.latex()}\n$$"
+        ],
+    )
+)

@@ -19,11 +19,13 @@ layer = symbolic.Convolution(
     input_shape=(16, 16, 4), kernel_shape=(3, 3, 4, 8), stride=2, padding="same", boundary="reflect"
 )
 
-sys.exit(print_certificate(
-    "Proof 4: the adjoint reverses the change of image size",
-    "If $A$ maps images of shape $n_1$ to shape $n_2$, then $A^H$ maps shape $n_2$ back to shape $n_1$: "
-    "a strided convolution lowers the resolution and its adjoint, the transposed convolution, raises it. "
-    f"Checked for the lecture's {lecture.describe()} and for the {layer.describe()}.",
-    [lecture.check_shape_reversal(), lecture.check_transposed_convolution(), layer.check_shape_reversal()],
-    [f"**The lecture's transpose** maps 3 entries to 7:\n\n$$\nA^H = {sympy.latex(lecture.adjoint_matrix)}\n$$"],
-))
+sys.exit(
+    print_certificate(
+        "Proof 4: the adjoint reverses the change of image size",
+        "If $A$ maps images of shape $n_1$ to shape $n_2$, then $A^H$ maps shape $n_2$ back to shape $n_1$: "
+        "a strided convolution lowers the resolution and its adjoint, the transposed convolution, raises it. "
+        f"Checked for the lecture's {lecture.describe()} and for the {layer.describe()}.",
+        [lecture.check_shape_reversal(), lecture.check_transposed_convolution(), layer.check_shape_reversal()],
+        [f"**The lecture's transpose** maps 3 entries to 7:\n\n$$\nA^H = {sympy.latex(lecture.adjoint_matrix)}\n$$"],
+    )
+)

@@ -18,14 +18,17 @@ from linop.symbolic.certificate import print_certificate
 layer = symbolic.Convolution(input_shape=(5, 5, 2), kernel_shape=(3, 3, 2, 3), stride=2, padding=1, real=True)
 lecture = symbolic.Convolution(input_shape=7, kernel_shape=3, stride=2, real=True)
 
-sys.exit(print_certificate(
-    "Proof 5: backpropagation through a convolution layer applies the adjoint",
-    "For $L(X, k) = \\langle k * X, G\\rangle$: $\\nabla_X L = A^T G$ (the transposed convolution of the "
-    "upstream gradient) and $\\nabla_k L = K_X^T G$ with $K_X: k \\mapsto k * X$. "
-    f"Checked with real symbols for the {layer.describe()} and for the lecture's {lecture.describe()}.",
-    [layer.check_backpropagation(), lecture.check_backpropagation()],
-    [
-        f"**Input gradient, derived:**\n\n$$\n{lecture.adjoint_formula.latex()}\n$$",
-        f"**Kernel gradient, derived** (the adjoint of $k \\mapsto k * x$):\n\n$$\n{lecture.kernel_adjoint_formula.latex()}\n$$",
-    ],
-))
+sys.exit(
+    print_certificate(
+        "Proof 5: backpropagation through a convolution layer applies the adjoint",
+        "For $L(X, k) = \\langle k * X, G\\rangle$: $\\nabla_X L = A^T G$ (the transposed convolution of the "
+        "upstream gradient) and $\\nabla_k L = K_X^T G$ with $K_X: k \\mapsto k * X$. "
+        f"Checked with real symbols for the {layer.describe()} and for the lecture's {lecture.describe()}.",
+        [layer.check_backpropagation(), lecture.check_backpropagation()],
+        [
+            f"**Input gradient, derived:**\n\n$$\n{lecture.adjoint_formula.latex()}\n$$",
+            "**Kernel gradient, derived** (the adjoint of $k \\mapsto k * x$):\n\n"
+            f"$$\n{lecture.kernel_adjoint_formula.latex()}\n$$",
+        ],
+    )
+)

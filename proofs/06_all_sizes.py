@@ -16,12 +16,14 @@ from linop.symbolic.certificate import print_certificate
 
 result = symbolic.prove_all_sizes()
 
-sys.exit(print_certificate(
-    "Proof 6: the adjoint formula holds for all sizes",
-    "For all input lengths $n$, kernel lengths $K$, strides $s$, dilations $d$ and paddings "
-    "$p_{lo}, p_{hi}$, the derived adjoint formula satisfies "
-    "$\\langle A x, y\\rangle = \\langle x, A^H y\\rangle$ for all $x$, $y$, $k$. A multi-dimensional, "
-    "multi-channel layer sums over a product of such index sets (one per axis) and finite channel "
-    "ranges, so the same re-indexing applies axis by axis.",
-    [result],
-))
+sys.exit(
+    print_certificate(
+        "Proof 6: the adjoint formula holds for all sizes",
+        "For all input lengths $n$, kernel lengths $K$, strides $s$, dilations $d$ and paddings "
+        "$p_{lo}, p_{hi}$, the derived adjoint formula satisfies "
+        "$\\langle A x, y\\rangle = \\langle x, A^H y\\rangle$ for all $x$, $y$, $k$. A multi-dimensional, "
+        "multi-channel layer sums over a product of such index sets (one per axis) and finite channel "
+        "ranges, so the same re-indexing applies axis by axis.",
+        [result],
+    )
+)

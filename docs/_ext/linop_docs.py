@@ -50,6 +50,7 @@ def write_if_changed(path: Path, text: str) -> None:
 
 # -- the API reference -------------------------------------------------------------------------
 
+
 def public_names(module_name: str) -> list[str]:
     """The ``__all__`` of ``module_name``; the build stops if it cannot be imported or has none."""
     try:
@@ -94,14 +95,27 @@ def module_page(module_name: str, owned: dict[str, str]) -> str:
     title = module_name
     mine = [name for name, page in owned.items() if page == f"{module_name}.{name}"]
     shared = [page for name, page in owned.items() if page != f"{module_name}.{name}"]
-    lines = [title, "=" * len(title), "", f".. automodule:: {module_name}", "   :no-members:", "",
-             f".. currentmodule:: {module_name}", ""]
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        f".. automodule:: {module_name}",
+        "   :no-members:",
+        "",
+        f".. currentmodule:: {module_name}",
+        "",
+    ]
     if mine:
         lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
         lines += [f"   {name}" for name in mine] + [""]
     if shared:
-        lines += ["Also exported here, documented under the name shown:", "",
-                  ".. autosummary::", "   :nosignatures:", ""]
+        lines += [
+            "Also exported here, documented under the name shown:",
+            "",
+            ".. autosummary::",
+            "   :nosignatures:",
+            "",
+        ]
         lines += [f"   {page}" for page in shared] + [""]
     return "\n".join(lines)
 
@@ -111,9 +125,16 @@ def write_api_pages(app: Sphinx) -> None:
     modules = list(app.config.linop_api_modules)
     owners = api_owners(modules)
     api = DOCS / "api"
-    index = ["API reference", "=============", "",
-             "Every public name of linop, module by module (each module's ``__all__``).", "",
-             ".. toctree::", "   :maxdepth: 1", ""]
+    index = [
+        "API reference",
+        "=============",
+        "",
+        "Every public name of linop, module by module (each module's ``__all__``).",
+        "",
+        ".. toctree::",
+        "   :maxdepth: 1",
+        "",
+    ]
     index += [f"   {module_name}" for module_name in modules]
     write_if_changed(api / "index.rst", "\n".join(index) + "\n")
     for module_name in modules:
@@ -175,8 +196,15 @@ def constant_docstring(app: Sphinx, what: str, name: str, obj: object, options: 
         lines[:] = comment
 
 
-def constructor_signature(app: Sphinx, what: str, name: str, obj: object, options: object,
-                          signature: str | None, return_annotation: str | None):
+def constructor_signature(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: object,
+    signature: str | None,
+    return_annotation: str | None,
+):
     """Show the constructor's parameters for linop's classes.
 
     scipy's ``LinearOperator`` defines ``__new__(cls, *args, **kwargs)``, which autodoc
@@ -193,6 +221,7 @@ def constructor_signature(app: Sphinx, what: str, name: str, obj: object, option
 
 
 # -- the proofs --------------------------------------------------------------------------------
+
 
 def proof_scripts() -> list[Path]:
     """The proof scripts, ``proofs/NN_*.py``, in order."""
@@ -259,6 +288,7 @@ def write_proof_pages(app: Sphinx) -> None:
 
 # -- figures drawn by scripts -------------------------------------------------------------------
 
+
 def draw_figures(app: Sphinx) -> None:
     """Run every ``figures/make_NAME.py`` and have it draw ``figures/NAME.png`` (not committed).
 
@@ -274,6 +304,7 @@ def draw_figures(app: Sphinx) -> None:
 
 
 # -- the gallery -------------------------------------------------------------------------------
+
 
 def figure_directory(src_file: str | os.PathLike) -> Path:
     """Where the docs build has the example ``src_file`` write its PNG figures."""
@@ -292,7 +323,7 @@ def example_arguments(gallery_conf: dict, script_vars: dict) -> list[str]:
     # sphinx-gallery runs the example from its own directory; a relative path keeps the
     # build machine's directories out of the printed output.
     relative = os.path.relpath(out, Path(script_vars["src_file"]).parent)
-    return (["--out", relative] if full else ["--quick", "--out", relative])
+    return ["--out", relative] if full else ["--quick", "--out", relative]
 
 
 def example_figures(block, block_vars: dict, gallery_conf: dict) -> str:

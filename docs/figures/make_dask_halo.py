@@ -19,8 +19,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from linop.dask.plan import axis_reads  # noqa: E402
-from linop.geometry import ConvGeometry, block_bounds  # noqa: E402
+from linop.dask.halo import axis_reads  # noqa: E402
+from linop.geometry import ConvGeometry, block_bounds, block_input_range, output_block_bounds, window_centre  # noqa: E402
 
 N, K, STRIDE, CHUNKS, BOUNDARY = 22, 5, 2, (7, 3, 8, 4), "reflect"
 COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3"]
@@ -29,10 +29,10 @@ COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3"]
 def main(path: Path) -> Path:
     axis = ConvGeometry.build((N,), (K,), stride=STRIDE, padding="same", boundary=BOUNDARY, channels=False).axes[0]
     bounds = block_bounds(CHUNKS)
-    out_bounds = axis.output_block_bounds(bounds)
+    out_bounds = output_block_bounds(axis, bounds)
     reads = axis_reads(axis, BOUNDARY, bounds, out_bounds)
     fig, ax = plt.subplots(figsize=(11, 4.6))
-    lo, hi = -axis.pad_low - 1, N + axis.pad_high + 1
+    lo = -axis.pad_low - 1
 
     # input chunks, and the padding folded by the boundary mode
     for c, (a, b) in enumerate(zip(bounds, bounds[1:])):
@@ -46,14 +46,14 @@ def main(path: Path) -> Path:
     # output blocks at their window centres, coloured by the chunk that owns them
     for blk, (a, b) in enumerate(zip(out_bounds, out_bounds[1:])):
         for j in range(a, b):
-            centre = axis.window_centre(j)
+            centre = window_centre(axis, j)
             ax.add_patch(Rectangle((centre, 0), 0.92, 0.8, color=COLOURS[blk], alpha=0.85))
             ax.text(centre + 0.46, 0.4, str(j), ha="center", va="center", fontsize=7, color="white")
     ax.text(lo - 0.5, 0.4, "output y\n(at window\ncentres)", ha="right", va="center", fontsize=9)
 
     # what each output block reads: its stretches, coloured by the chunk they come from
     for blk, read in enumerate(reads):
-        start, stop = axis.block_input_range(out_bounds[blk], out_bounds[blk + 1])
+        start, stop = block_input_range(axis, out_bounds[blk], out_bounds[blk + 1])
         y = 1.3 + 0.55 * blk
         pos = start
         for s in read.stretches:
@@ -62,8 +62,14 @@ def main(path: Path) -> Path:
                 ax.text(pos + s.length / 2, y + 0.2, s.how, ha="center", va="center", fontsize=6)
             pos += s.length
         ax.add_patch(Rectangle((start, y), stop - start - 0.08, 0.4, fill=False, edgecolor=COLOURS[blk], lw=1.5))
-    ax.text(lo - 0.5, 2.1, "each output block\nreads its chunk\n+ halo (colour:\nsource chunk)", ha="right",
-            va="center", fontsize=8)
+    ax.text(
+        lo - 0.5,
+        2.1,
+        "each output block\nreads its chunk\n+ halo (colour:\nsource chunk)",
+        ha="right",
+        va="center",
+        fontsize=8,
+    )
     ax.add_patch(FancyArrowPatch((N + 3.5, 3.8), (N + 3.5, 1.2), arrowstyle="-|>", mutation_scale=12))
     ax.text(N + 3.8, 2.5, "forward:\ngather halos", fontsize=8, va="center")
     ax.add_patch(FancyArrowPatch((N + 7.5, 1.2), (N + 7.5, 3.8), arrowstyle="-|>", mutation_scale=12, color="C3"))

@@ -1,13 +1,16 @@
-"""Numeric kernels of the convolution family and the choice between them.
+"""Numeric kernels of the convolution family, and the planner that chooses between them.
 
-Every backend provides three functions on padded, channels-last, batch-first arrays
-and the unpadded geometry (``geometry.unpadded()``):
+:func:`plan_convolution` (:mod:`linop.backends.planner`) makes every choice of how a
+convolution runs, once, and returns a picklable :class:`ConvolutionPlan` whose
+``forward``, ``adjoint`` and ``kernel_adjoint`` run it. The kernels only execute; each
+provides three functions on padded, channels-last, batch-first arrays and the unpadded
+geometry (``geometry.unpadded()``):
 
 * ``correlate(xp, w, geom)``: the forward strided, dilated, grouped correlation;
 * ``correlate_adjoint(y, w, geom)``: its transpose in the input (no conjugation);
 * ``correlate_kernel_adjoint(xp, y, geom)``: its transpose in the kernel.
 
-Callers conjugate where an adjoint needs it. The backends are
+The methods are
 
 ``"gemm"`` (:mod:`linop.backends.gemm`)
     matrix products on shifted views of the input, for channels: the compiled
@@ -17,8 +20,8 @@ Callers conjugate where an adjoint needs it. The backends are
     products of spectra (scipy.fft), for large kernels;
 ``"direct"`` (:mod:`linop.backends.direct`)
     one strided multiply-add per tap, for tiny kernels, few channels and long signals;
-``"reach"`` (:mod:`linop.backends.reach`)
-    not a ``method`` but what the operators run when the padding dominates the geometry
+``"reach"`` (:mod:`linop.backends.reaching_taps`)
+    not a ``method`` but what the planner runs when the padding dominates the geometry
     (a dilation or padding far beyond the input): one gather per tap on the unpadded
     input, only the taps that reach it;
 
@@ -26,8 +29,9 @@ and ``"auto"`` picks the one with the lowest estimated cost
 (:mod:`linop.backends.cost`). Every call keeps its scratch memory under
 :func:`get_workspace_limit` (default 256 MiB, :mod:`linop.backends.workspace`) and
 runs on all cores (:mod:`linop.backends.parallel`; ``parallel.THREADS = 1`` for one).
-Supporting modules: :mod:`linop.backends.blas` (BLAS products on strided views,
-accumulated in place) and :mod:`linop.backends.cache` (kernel spectra of frozen kernels).
+Supporting modules: :mod:`linop.backends.padding` (boundary padding and its fold),
+:mod:`linop.backends.blas` (BLAS products on strided views, accumulated in place) and
+:mod:`linop.backends.cache` (kernel spectra of immutable kernels).
 """
 
 from __future__ import annotations
@@ -37,262 +41,75 @@ from types import ModuleType
 
 import numpy as np
 
+from ..arguments import check_choice
+from ..deprecation import deprecated_alias
 from ..geometry import ConvGeometry
-from . import direct, fft, gemm, reach, workspace
+from . import direct, fft, gemm, reaching_taps, workspace
 from .cost import method_costs
+from .planner import METHODS, ConvolutionPlan, cheapest_method, plan_convolution
 from .workspace import DEFAULT_WORKSPACE_BYTES, get_workspace_limit, set_workspace_limit, workspace_limit
 
 __all__ = [
     "DEFAULT_WORKSPACE_BYTES",
     "METHODS",
-    "backend_module",
-    "check_method",
-    "choose_method",
-    "correlate_adjoint_interior",
+    "ConvolutionPlan",
+    "cheapest_method",
     "get_workspace_limit",
     "method_costs",
-    "resolve_backend",
-    "resolve_method",
-    "select_backend",
+    "plan_convolution",
     "set_workspace_limit",
     "workspace_limit",
 ]
+# Deprecated (one release), not in __all__: check_method, choose_method, resolve_method,
+# resolve_backend, backend_module, select_backend, correlate_adjoint_interior.
 
-#: Names accepted by the ``method`` keyword.
-METHODS: tuple[str, ...] = ("auto", "gemm", "fft", "direct")
-
-_BACKENDS: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct}
-#: Backends the operators pick themselves, never named by ``method``: ``"reach"``
-#: (:mod:`linop.backends.reach`) when the padding dominates the geometry.
-_OWN_BACKENDS: dict[str, ModuleType] = {"reach": reach}
+_MODULES: dict[str, ModuleType] = {"gemm": gemm, "fft": fft, "direct": direct, "reach": reaching_taps}
 
 
-def check_method(method: object) -> str:
-    """Validate a ``method`` keyword.
-
-    Parameters
-    ----------
-    method : object
-        The value received for ``method``.
-
-    Returns
-    -------
-    str
-        ``method``, one of :data:`METHODS`.
-
-    Raises
-    ------
-    ValueError
-        If ``method`` is not one of :data:`METHODS`.
-
-    Examples
-    --------
-    >>> from linop.backends import check_method
-    >>> check_method("fft")
-    'fft'
-    """
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
-    return method
+# -- deprecated: the six functions of one choice, now the planner's ------------------------
+def _check_method(method: object) -> str:
+    return check_choice(method, METHODS, "method")
 
 
-def choose_method(geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The name of the backend with the lowest estimated cost for ``geom`` (unpadded) and ``dtype``.
-
-    Parameters
-    ----------
-    geom : ConvGeometry
-        The convolution's geometry (:mod:`linop.geometry`), without its padding.
-    dtype : dtype, default float64
-        The dtype of the data.
-
-    Returns
-    -------
-    str
-        One of ``"gemm"``, ``"fft"``, ``"direct"``.
-
-    Examples
-    --------
-    >>> from linop.backends import choose_method
-    >>> from linop.geometry import ConvGeometry
-    >>> choose_method(ConvGeometry.build((64, 64), (3, 3), in_channels=32, out_channels=64), np.float32)
-    'gemm'
-    >>> choose_method(ConvGeometry.build((1024, 1024), (31, 31), channels=False))
-    'fft'
-    """
-    costs = method_costs(geom, dtype)
-    return min(costs, key=costs.get)
+def _resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    _check_method(method)
+    return cheapest_method(geom, dtype) if method == "auto" else method
 
 
-def correlate_adjoint_interior(
-    backend: ModuleType, y: np.ndarray, w: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, int]]
-) -> np.ndarray:
-    """``backend.correlate_adjoint(y, w, geom)`` without its first ``lo`` and last ``hi``
-    samples of every axis (``pads``): the adjoint of zero padding applied after it. The
-    gemm backend never computes the dropped samples; the others drop them afterwards.
-
-    Parameters
-    ----------
-    backend : module
-        A backend module (:func:`select_backend`).
-    y : ndarray
-        The batch of outputs, ``(B, m..., c_out)``.
-    w : ndarray
-        The kernel, ``(k..., c_in/groups, c_out)``.
-    geom : ConvGeometry
-        The geometry of the padded convolution.
-    pads : sequence of (int, int)
-        ``(lo, hi)`` per spatial axis: the zero padding to drop.
-
-    Returns
-    -------
-    ndarray
-        The adjoint on the unpadded input, ``(B, n..., c_in)``.
-
-    Examples
-    --------
-    >>> from linop.backends import correlate_adjoint_interior, select_backend
-    >>> from linop.geometry import ConvGeometry
-    >>> geom = ConvGeometry.build((7,), (3,), in_channels=1, out_channels=1)   # on the padded length 7
-    >>> y, w = np.ones((1, 5, 1)), np.ones((3, 1, 1))
-    >>> correlate_adjoint_interior(select_backend("direct", geom), y, w, geom, [(1, 1)])[0, :, 0]
-    array([2., 3., 3., 3., 2.])
-    """
-    if backend is gemm:
-        return gemm.correlate_adjoint(y, w, geom, crop=pads)
-    return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
+def _resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
+    return plan_convolution(geom, dtype, method).method
 
 
-def resolve_method(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The name of the backend that runs ``method`` (``"auto"``: :func:`choose_method`).
-
-    Operators store this name, not the module, so that they pickle and deep-copy; the
-    module is looked up by :func:`backend_module` at every call.
-
-    Parameters
-    ----------
-    method : str
-        ``"auto"`` or one of :data:`METHODS`.
-    geom : ConvGeometry
-        The convolution's geometry (:mod:`linop.geometry`), without its padding.
-    dtype : dtype, default float64
-        The dtype of the data.
-
-    Returns
-    -------
-    str
-        ``"gemm"``, ``"fft"`` or ``"direct"``.
-
-    Raises
-    ------
-    ValueError
-        If ``method`` is not one of :data:`METHODS`.
-
-    Examples
-    --------
-    >>> from linop.backends import resolve_method
-    >>> from linop.geometry import ConvGeometry
-    >>> resolve_method("auto", ConvGeometry.build((1024, 1024), (31, 31), channels=False))
-    'fft'
-    """
-    check_method(method)
-    return choose_method(geom, dtype) if method == "auto" else method
-
-
-def resolve_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> str:
-    """The backend an operator of (padded) geometry ``geom`` runs.
-
-    ``"reach"`` when the padding dominates
-    (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, whatever ``method`` says:
-    the padded signal could not even be allocated), else :func:`resolve_method` on the
-    unpadded geometry.
-
-    Parameters
-    ----------
-    method : str
-        ``"auto"`` or one of :data:`METHODS`.
-    geom : ConvGeometry
-        The convolution's geometry (:mod:`linop.geometry`), with its padding.
-    dtype : dtype, default float64
-        The dtype of the data.
-
-    Returns
-    -------
-    str
-        ``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``.
-
-    Raises
-    ------
-    ValueError
-        If ``method`` is not one of :data:`METHODS`.
-
-    Examples
-    --------
-    >>> from linop.backends import resolve_backend
-    >>> from linop.geometry import ConvGeometry
-    >>> geom = ConvGeometry.build((8,), (3,), dilation=10**30, padding="same", channels=False)
-    >>> resolve_backend("gemm", geom)      # only the taps that reach the input are computed
-    'reach'
-    """
-    check_method(method)
-    if geom.padding_dominates:
-        return "reach"
-    return resolve_method(method, geom.unpadded(), dtype)
-
-
-def backend_module(name: str) -> ModuleType:
-    """The backend module called ``name``.
-
-    Parameters
-    ----------
-    name : str
-        ``"gemm"``, ``"fft"``, ``"direct"`` or ``"reach"``.
-
-    Returns
-    -------
-    module
-        The backend module, e.g. ``linop.backends.fft``.
-
-    Raises
-    ------
-    ValueError
-        If no backend has that name.
-
-    Examples
-    --------
-    >>> from linop.backends import backend_module
-    >>> backend_module("fft").__name__
-    'linop.backends.fft'
-    """
-    module = _BACKENDS.get(name) or _OWN_BACKENDS.get(name)
+def _backend_module(name: str) -> ModuleType:
+    module = _MODULES.get(name)
     if module is None:
-        allowed = ", ".join(map(repr, {**_BACKENDS, **_OWN_BACKENDS}))
-        raise ValueError(f"name must be one of {allowed}; got {name!r}")
+        raise ValueError(f"name must be one of {', '.join(map(repr, _MODULES))}; got {name!r}")
     return module
 
 
-def select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
-    """The backend module for ``method`` (``"auto"``: :func:`choose_method`).
+def _select_backend(method: str, geom: ConvGeometry, dtype: np.dtype | type = np.float64) -> ModuleType:
+    return _MODULES[_resolve_method(method, geom, dtype)]
 
-    Parameters
-    ----------
-    method : str
-        ``"auto"`` or one of :data:`METHODS`.
-    geom : ConvGeometry
-        The convolution's geometry (:mod:`linop.geometry`), without its padding.
-    dtype : dtype, default float64
-        The dtype of the data.
 
-    Returns
-    -------
-    module
-        The backend module (``linop.backends.gemm``, ``.fft`` or ``.direct``).
+def _correlate_adjoint_interior(
+    backend: ModuleType, y: np.ndarray, w: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    if backend is gemm:
+        ordering = plan_convolution(geom, np.result_type(y, w), "gemm")._ordering(1)
+        return gemm.correlate_adjoint(y, w, geom, ordering=ordering, crop=pads)
+    return workspace.interior(backend.correlate_adjoint(y, w, geom), geom, pads)
 
-    Examples
-    --------
-    >>> from linop.backends import select_backend
-    >>> from linop.geometry import ConvGeometry
-    >>> select_backend("auto", ConvGeometry.build((1024, 1024), (31, 31), channels=False)).__name__
-    'linop.backends.fft'
-    """
-    return _BACKENDS[resolve_method(method, geom, dtype)]
+
+check_method = deprecated_alias(_check_method, "linop.backends.check_method")
+check_method.__doc__ = "Deprecated: the ``method`` keyword is checked by :func:`plan_convolution`."
+choose_method = deprecated_alias(cheapest_method, "linop.backends.choose_method")
+resolve_method = deprecated_alias(_resolve_method, "linop.backends.resolve_method")
+resolve_method.__doc__ = "Deprecated: ``plan_convolution(geom, dtype, method).method`` on the unpadded geometry."
+resolve_backend = deprecated_alias(_resolve_backend, "linop.backends.resolve_backend")
+resolve_backend.__doc__ = "Deprecated: ``plan_convolution(geom, dtype, method).method``."
+backend_module = deprecated_alias(_backend_module, "linop.backends.backend_module")
+backend_module.__doc__ = "Deprecated: a :class:`ConvolutionPlan` runs its kernels itself."
+select_backend = deprecated_alias(_select_backend, "linop.backends.select_backend")
+select_backend.__doc__ = "Deprecated: a :class:`ConvolutionPlan` runs its kernels itself."
+correlate_adjoint_interior = deprecated_alias(_correlate_adjoint_interior, "linop.backends.correlate_adjoint_interior")
+correlate_adjoint_interior.__doc__ = "Deprecated: :meth:`ConvolutionPlan.adjoint` drops the zero padding itself."

@@ -27,14 +27,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 __all__ = ["blas_available", "gemm", "single_threaded"]
 
 _INT_MAX = 2**31 - 1
-_TYPE_PREFIX = {
+_TYPE_PREFIX: dict[np.dtype, str] = {
     np.dtype(np.float32): "s",
     np.dtype(np.float64): "d",
     np.dtype(np.complex64): "c",
@@ -42,7 +42,7 @@ _TYPE_PREFIX = {
 }
 
 
-def _load_gemm() -> dict[np.dtype, object]:
+def _load_gemm() -> dict[np.dtype, Callable[..., None]]:
     """The ``?gemm`` function pointers that SciPy exports, as ctypes functions (empty if absent)."""
     try:
         from scipy.linalg import cython_blas
@@ -58,7 +58,7 @@ def _load_gemm() -> dict[np.dtype, object]:
     # gemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): Fortran, every
     # argument by reference. ctypes releases the GIL around the call.
     prototype = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * 13))
-    functions = {}
+    functions: dict[np.dtype, Callable[..., None]] = {}
     for dtype, prefix in _TYPE_PREFIX.items():
         capsule = capsules.get(prefix + "gemm")
         if capsule is None:
@@ -72,7 +72,7 @@ def _load_gemm() -> dict[np.dtype, object]:
     return functions
 
 
-def _load_thread_control() -> tuple[object, object] | None:
+def _load_thread_control() -> tuple[Callable[[], int], Callable[[int], None]] | None:
     """OpenBLAS's ``get/set_num_threads`` of the library behind :mod:`scipy.linalg.cython_blas`."""
     try:
         from scipy.linalg import cython_blas
@@ -109,14 +109,14 @@ _TRANSPOSE_ADDRESS = ctypes.addressof(_TRANSPOSE)
 use_blas: bool = True
 
 # alpha = 1 and beta in {0, 1} per dtype, made once: (array kept alive, address of 1, address of 0)
-_SCALARS = {}
+_SCALARS: dict[np.dtype, tuple[np.ndarray, int, int]] = {}
 for _dtype in _TYPE_PREFIX:
     _values = np.array([1, 0], dtype=_dtype)
     _SCALARS[_dtype] = (_values, _values.ctypes.data, _values.ctypes.data + _values.itemsize)
 _arguments = threading.local()  # per thread: the integer arguments m, n, k, lda, ldb, ldc
 
 
-def _integer_arguments() -> tuple[ctypes.Array, int]:
+def _integer_arguments() -> tuple[ctypes.Array[ctypes.c_int32], int]:
     """This thread's buffer for the six integer arguments of ``?gemm``, and its address."""
     buffer = getattr(_arguments, "buffer", None)
     if buffer is None:
@@ -237,15 +237,20 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool) -> No
         b = np.asfortranarray(b)
         b_layout = (False, max(k, 1))
     dims, base = _integer_arguments()
-    dims[:] = (m, n, k, a_layout[1], b_layout[1], ldc)
+    dims[:] = [m, n, k, a_layout[1], b_layout[1], ldc]
     _, one, zero = _SCALARS[c.dtype]
     function(
         _TRANSPOSE_ADDRESS if a_layout[0] else _NO_TRANSPOSE_ADDRESS,
         _TRANSPOSE_ADDRESS if b_layout[0] else _NO_TRANSPOSE_ADDRESS,
-        base, base + 4, base + 8,
+        base,
+        base + 4,
+        base + 8,
         one,
-        a.ctypes.data, base + 12,
-        b.ctypes.data, base + 16,
+        a.ctypes.data,
+        base + 12,
+        b.ctypes.data,
+        base + 16,
         one if accumulate else zero,
-        c.ctypes.data, base + 20,
+        c.ctypes.data,
+        base + 20,
     )

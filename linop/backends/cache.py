@@ -2,11 +2,11 @@
 
 An operator applies the same kernel thousands of times inside an iterative solver; its
 Fourier transform (or any other preparation of a fixed operand) is computed once and
-kept here. An array's transforms are cached only while the array is *frozen*: it and
+kept here. An array's transforms are cached only while the array is *immutable*: it and
 every array it is a view of are read-only, and the memory at the bottom is an immutable
-``bytes`` object (:func:`immutable` makes such copies; linop's operators keep their
-kernels and fixed images in them). A read-only array that owns its memory is *not*
-frozen: ``setflags(write=True)`` makes it writeable again, its contents can change under
+``bytes`` object (:func:`linop.immutable.immutable` makes such copies; linop's operators
+keep their kernels and fixed images in them). A read-only array that owns its memory is
+*not* immutable: ``setflags(write=True)`` makes it writeable again, its contents can change under
 the same ``id``, and a cache keyed on it could return the result for the old contents.
 So a user's arrays, whatever their flags, are never cached. An entry is dropped when its
 array is garbage collected, and the least recently used entries are dropped when the
@@ -23,54 +23,20 @@ from typing import Any
 
 import numpy as np
 
+from ..deprecation import moved_names
+from ..immutable import is_immutable
 from .workspace import get_workspace_limit
 
-__all__ = ["cached", "cached_view", "clear", "frozen", "immutable", "nbytes"]
+__all__ = ["cached", "cached_view", "clear", "nbytes"]
 
-_entries: "OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]]" = OrderedDict()
+#: Former names: ``frozen`` is :func:`linop.immutable.is_immutable`, ``immutable`` moved to :mod:`linop.immutable`.
+__getattr__ = moved_names(
+    __name__, {"frozen": "linop.immutable:is_immutable", "immutable": "linop.immutable:immutable"}
+)
+
+_entries: OrderedDict[tuple[int, Hashable], tuple[weakref.ref, Any, int]] = OrderedDict()
 _total = 0
 _lock = threading.RLock()
-
-
-def frozen(array: np.ndarray) -> bool:
-    """Whether ``array``'s values can never change: it and all its bases are read-only
-    arrays and the memory belongs to an immutable ``bytes`` object (NumPy refuses to make
-    such an array writeable again).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> a = np.arange(3.0)
-    >>> a.setflags(write=False)
-    >>> frozen(a)  # setflags(write=True) would make it writeable again
-    False
-    >>> frozen(immutable(a))
-    True
-    """
-    a: object = array
-    while isinstance(a, np.ndarray):
-        if a.flags.writeable:
-            return False
-        a = a.base
-    return type(a) is bytes
-
-
-def immutable(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of ``array`` whose values can never change.
-
-    Its memory is an immutable ``bytes`` object, so NumPy refuses to make it (or any
-    view of it) writeable again: ``frozen(immutable(a))`` holds for the copy's whole
-    life. Operators keep their kernels and fixed images in such copies.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> a = immutable(np.arange(3.0))
-    >>> a.flags.writeable, frozen(a)
-    (False, True)
-    """
-    contiguous = np.ascontiguousarray(array)
-    return np.frombuffer(contiguous.tobytes(), dtype=contiguous.dtype).reshape(contiguous.shape)
 
 
 def _size(value: Any) -> int:
@@ -90,9 +56,9 @@ def _drop(key: tuple[int, Hashable]) -> None:
 
 
 def cached(array: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
-    """``compute()``, remembered for (``array``, ``tag``) while ``array`` is frozen and alive."""
+    """``compute()``, remembered for (``array``, ``tag``) while ``array`` is immutable and alive."""
     global _total
-    if not frozen(array):
+    if not is_immutable(array):
         return compute()
     key = (id(array), tag)
     with _lock:
@@ -116,10 +82,10 @@ def cached(array: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
 
 
 def cached_view(view: np.ndarray, tag: Hashable, compute: Callable[[], Any]) -> Any:
-    """:func:`cached` for a view of a frozen array: keyed by the array that owns the memory
+    """:func:`cached` for a view of an immutable array: keyed by the array that owns the memory
     and by where the view lies in it, so that a fresh view of the same data (a new object
     at every call) finds the entry."""
-    if not frozen(view):
+    if not is_immutable(view):
         return compute()
     root = view
     while isinstance(root.base, np.ndarray):

@@ -97,12 +97,43 @@ def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
     for dtype, bits in ((np.dtype(np.float32), 32), (np.dtype(np.float64), 64)):
         shifted = getattr(lib, f"linop_shifted_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, kc, w, wtr, N, Nw, sps, dst, dps, accumulate, tlo, thi
-        shifted.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int, ctypes.c_int,
-                            _PTR, _PTR, _IDX, _IDX, _IDX, _PTR, _IDX, ctypes.c_int, _PTR, _PTR]
+        shifted.argtypes = [
+            ctypes.c_int,
+            _IDX,
+            _PTR,
+            _PTR,
+            _IDX,
+            _PTR,
+            ctypes.c_int,
+            ctypes.c_int,
+            _PTR,
+            _PTR,
+            _IDX,
+            _IDX,
+            _IDX,
+            _PTR,
+            _IDX,
+            ctypes.c_int,
+            _PTR,
+            _PTR,
+        ]
         depthwise = getattr(lib, f"linop_depthwise_f{bits}")
         # isa, nlines, src_line, dst_line, n, src, ntaps, w, G, sps, dst, dps, accumulate
-        depthwise.argtypes = [ctypes.c_int, _IDX, _PTR, _PTR, _IDX, _PTR, ctypes.c_int,
-                              _PTR, _IDX, _IDX, _PTR, _IDX, ctypes.c_int]
+        depthwise.argtypes = [
+            ctypes.c_int,
+            _IDX,
+            _PTR,
+            _PTR,
+            _IDX,
+            _PTR,
+            ctypes.c_int,
+            _PTR,
+            _IDX,
+            _IDX,
+            _PTR,
+            _IDX,
+            ctypes.c_int,
+        ]
         shifted.restype = depthwise.restype = ctypes.c_int
         entries[dtype] = (shifted, depthwise)
     lib.linop_shifted_isa.restype = ctypes.c_int
@@ -112,8 +143,15 @@ def _library() -> tuple[dict, int, int, Callable[[int, int], int]] | None:
     return entries, int(lib.linop_shifted_isa()), int(lib.linop_shifted_max_taps()), lib.linop_shifted_lanes
 
 
+def _loaded() -> tuple[dict, int, int, Callable[[int, int], int]]:
+    """:func:`_library` where the caller has checked that the extension is built."""
+    lib = _library()
+    assert lib is not None, "the compiled extension is not built (callers check available() first)"
+    return lib
+
+
 def _isa() -> int:
-    return _library()[1] if _forced is None else _forced
+    return _loaded()[1] if _forced is None else _forced
 
 
 def instruction_set() -> str | None:
@@ -324,8 +362,8 @@ class _Call:
         src_last = int(self.src_lines.max()) + int(np.max(taps + (hi - 1) * self.sps)) + read - 1
         dst_first = int(self.dst_lines.min())
         dst_last = int(self.dst_lines.max()) + (self.n - 1) * self.dps + written - 1
-        inside = 0 <= src_first and src_last <= _last_offset(self.src)
-        if not (inside and 0 <= dst_first and dst_last <= _last_offset(self.dst)):
+        inside = src_first >= 0 and src_last <= _last_offset(self.src)
+        if not (inside and dst_first >= 0 and dst_last <= _last_offset(self.dst)):
             raise AssertionError("compiled kernel plan out of bounds")  # pragma: no cover - layout invariant
 
     @property
@@ -344,12 +382,12 @@ class _Call:
         if lines == 0 or self.n == 0:
             return []
         if lines >= min(count, parallel.THREADS):
-            return [lambda a=a, b=b: self._call(a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
+            return [functools.partial(self._call, a, b, 0, self.n) for a, b in parallel.ranges(lines, count)]
         pixel_ranges = parallel.ranges(self.n, min(count, max(1, self.n // 64)))
-        return [lambda a=a, b=b: self._call(0, lines, a, b) for a, b in pixel_ranges]
+        return [functools.partial(self._call, 0, lines, a, b) for a, b in pixel_ranges]
 
     def _call(self, line_lo: int, line_hi: int, p_lo: int, p_hi: int) -> None:
-        (shifted, depthwise), isa = _library()[0][self.dst.dtype], _isa()
+        (shifted, depthwise), isa = _loaded()[0][self.dst.dtype], _isa()
         ntaps = self.w.shape[0]
         src, itemsize = self.src.ctypes.data, self.src.itemsize
         taps = (_PTR * ntaps)(*(src + int(o) * itemsize for o in self.taps))
@@ -365,11 +403,25 @@ class _Call:
             lo = hi = None
             if self.ranges is not None:  # in the piece's own pixel numbering
                 lo, hi = (np.ascontiguousarray(r - p_lo, dtype=np.intp) for r in self.ranges)
-            status = shifted(*head, kc, self.w.ctypes.data, wtr, self.columns or Nw, Nw, *tail,
-                             lo.ctypes.data if lo is not None else None, hi.ctypes.data if hi is not None else None)
+            status = shifted(
+                *head,
+                kc,
+                self.w.ctypes.data,
+                wtr,
+                self.columns or Nw,
+                Nw,
+                *tail,
+                lo.ctypes.data if lo is not None else None,
+                hi.ctypes.data if hi is not None else None,
+            )
         if status != 0:  # pragma: no cover - arguments are checked by the callers
             reason = "an instruction set this CPU lacks" if status == -2 else "impossible sizes"
             raise RuntimeError(f"compiled kernel rejected its arguments: {reason}")
+
+
+def _run_in_order(pieces: Sequence[Callable[[], None]]) -> None:
+    for piece in pieces:
+        piece()
 
 
 def _run(calls: Sequence[_Call]) -> None:
@@ -384,14 +436,14 @@ def _run(calls: Sequence[_Call]) -> None:
     count = PIECES_PER_THREAD * threads if threads > 1 else 1
     if len({(len(c.src_lines), c.n) for c in calls}) == 1:
         cut = [call.pieces(count) for call in calls]
-        tasks = [lambda group=group: [piece() for piece in group] for group in zip(*cut)]
+        tasks: list[Callable[[], None]] = [functools.partial(_run_in_order, group) for group in zip(*cut)]
     else:
         share = max(work / count, 1.0)
         tasks = [p for call in calls for p in call.pieces(max(1, round(call.work / share)))]
     parallel.balanced(tasks)
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def _read_only(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
 
@@ -444,7 +496,7 @@ def _forward_plan(geom: ConvGeometry, batch: int, xs: tuple[int, ...], ys: tuple
     src_lines = _line_offsets((batch,) + geom.output_size[:-1], _strided_steps(geom, xs))
     dst_lines = _line_offsets((batch,) + geom.output_size[:-1], ys[:-2])
     taps = _line_offsets(geom.kernel_size, tuple(a.dilation * st for a, st in zip(axes, xs[1:-1])))
-    return _frozen(src_lines), _frozen(dst_lines), _frozen(taps)
+    return _read_only(src_lines), _read_only(dst_lines), _read_only(taps)
 
 
 def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray) -> None:
@@ -501,8 +553,22 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray
     for g in range(G):
         wg = _group_kernels(w, geom, g)
         wtr = np.ascontiguousarray(wg.transpose(0, 2, 1)) if o <= 4 else None
-        calls.append(_Call(xp, taps + g * c, src_lines, n, sps, _whole_vectors(wg), wtr, out[..., g * o : (g + 1) * o],
-                           dst_lines, ys[-2], False, columns=o))
+        calls.append(
+            _Call(
+                xp,
+                taps + g * c,
+                src_lines,
+                n,
+                sps,
+                _whole_vectors(wg),
+                wtr,
+                out[..., g * o : (g + 1) * o],
+                dst_lines,
+                ys[-2],
+                False,
+                columns=o,
+            )
+        )
     _run(calls)
 
 
@@ -570,8 +636,11 @@ def _parts(geom: ConvGeometry, crop: tuple[tuple[int, int], ...]) -> Iterator[_P
         if 0 in counts:
             continue
         v0 = tuple((u0 - phi) // a.stride for a, u0, phi in zip(axes, first, phase))
-        taps = tuple(t for t in np.ndindex(*geom.kernel_size)
-                     if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase)))
+        taps = tuple(
+            t
+            for t in np.ndindex(*geom.kernel_size)
+            if all(a.polyphase_tap(ti)[0] == phi for a, ti, phi in zip(axes, t, phase))
+        )
         stored = tuple(slice(u0 - lo, None, a.stride) for a, u0, (lo, _) in zip(axes, first, crop))
         yield _Part(tuple(phase), first, counts, v0, taps, stored)
 
@@ -590,14 +659,24 @@ def _adjoint_plan(
     _, front = _border(geom)
     components = []
     for part in _parts(geom, crop):
-        reads = [sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, part.v0, ys[1:-1]))
-                 for t in part.taps]
+        reads = [
+            sum((f + v - a.polyphase_tap(ti)[1]) * st for a, ti, f, v, st in zip(axes, t, front, part.v0, ys[1:-1]))
+            for t in part.taps
+        ]
         dst_lines = _line_offsets((batch,) + part.counts[:-1], _strided_steps(geom, xs))
         dst_lines = dst_lines + sum((u0 - lo) * st for u0, (lo, _), st in zip(part.first, crop, xs[1:-1]))
         src_lines = _line_offsets((batch,) + part.counts[:-1], ys[:-2])
-        index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
-        components.append(_Component(index, _frozen(np.array(reads, dtype=np.intp)), _frozen(src_lines),
-                                     _frozen(dst_lines), part.counts[-1], part.stored))
+        index = tuple(_read_only(np.array(v, dtype=np.intp)) for v in zip(*part.taps)) if part.taps else None
+        components.append(
+            _Component(
+                index,
+                _read_only(np.array(reads, dtype=np.intp)),
+                _read_only(src_lines),
+                _read_only(dst_lines),
+                part.counts[-1],
+                part.stored,
+            )
+        )
     return tuple(components)
 
 
@@ -621,7 +700,7 @@ def _adjoint_plan_unbordered(
     reaches are zeros."""
     axes = geom.axes
     components = []
-    empty = _frozen(np.zeros(0, dtype=np.intp))
+    empty = _read_only(np.zeros(0, dtype=np.intp))
     for part in _parts(geom, crop):
         first, counts, v0, taps, stored = part.first, part.counts, part.v0, part.taps, part.stored
         if not taps:  # no tap reaches this component: zeros
@@ -642,21 +721,37 @@ def _adjoint_plan_unbordered(
             starts = [a for a, _, _ in cell]
             sizes = [b - a for a, b, _ in cell]
             if not mask.any():  # no tap reaches these lines: zeros
-                lines = tuple(slice(u0 + a.stride * k - clo, u0 + a.stride * (k + size - 1) - clo + 1, a.stride)
-                              for a, u0, k, size, (clo, _) in zip(axes[:-1], first[:-1], starts, sizes, crop[:-1]))
+                lines = tuple(
+                    slice(u0 + a.stride * k - clo, u0 + a.stride * (k + size - 1) - clo + 1, a.stride)
+                    for a, u0, k, size, (clo, _) in zip(axes[:-1], first[:-1], starts, sizes, crop[:-1])
+                )
                 components.append(_Component(None, empty, empty, empty, counts[-1], lines + stored[-1:]))
                 continue
-            src_lines = _line_offsets((batch,) + tuple(sizes), ys[:-2]) + sum(
-                (v + k) * st for v, k, st in zip(v0[:-1], starts, ys[1:-2])) + v0[-1] * ys[-2]
+            src_lines = (
+                _line_offsets((batch,) + tuple(sizes), ys[:-2])
+                + sum((v + k) * st for v, k, st in zip(v0[:-1], starts, ys[1:-2]))
+                + v0[-1] * ys[-2]
+            )
             dst_lines = _line_offsets((batch,) + tuple(sizes), _strided_steps(geom, xs))
-            dst_lines = dst_lines + sum((u0 + a.stride * k - clo) * st for a, u0, k, (clo, _), st
-                                        in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2]))
+            dst_lines = dst_lines + sum(
+                (u0 + a.stride * k - clo) * st
+                for a, u0, k, (clo, _), st in zip(axes[:-1], first[:-1], starts, crop[:-1], xs[1:-2])
+            )
             dst_lines = dst_lines + (first[-1] - crop[-1][0]) * xs[-2]
             chosen = [t for t, keep in zip(taps, mask) if keep]
-            index = tuple(_frozen(np.array(v, dtype=np.intp)) for v in zip(*chosen))
+            index = tuple(_read_only(np.array(v, dtype=np.intp)) for v in zip(*chosen))
             ranges = np.stack([np.clip(lo[mask, -1], 0, counts[-1]), np.clip(hi[mask, -1], 0, counts[-1])])
-            components.append(_Component(index, _frozen(reads_all[mask].copy()), _frozen(src_lines),
-                                         _frozen(dst_lines), counts[-1], stored, _frozen(ranges)))
+            components.append(
+                _Component(
+                    index,
+                    _read_only(reads_all[mask].copy()),
+                    _read_only(src_lines),
+                    _read_only(dst_lines),
+                    counts[-1],
+                    stored,
+                    _read_only(ranges),
+                )
+            )
     return tuple(components)
 
 
@@ -736,13 +831,41 @@ def correlate_adjoint(
         dps = axes[-1].stride * xs[-2]
         if G > 1 and c == 1 and o == 1:  # depthwise
             wd = np.ascontiguousarray(selected.reshape(len(comp.reads), G))
-            calls.append(_Call(yb, comp.reads, comp.src_lines, comp.n, ys[-2], wd, None, out, comp.dst_lines, dps,
-                               accumulate, depthwise=True))
+            calls.append(
+                _Call(
+                    yb,
+                    comp.reads,
+                    comp.src_lines,
+                    comp.n,
+                    ys[-2],
+                    wd,
+                    None,
+                    out,
+                    comp.dst_lines,
+                    dps,
+                    accumulate,
+                    depthwise=True,
+                )
+            )
             continue
         for g in range(G):
             wtr = np.ascontiguousarray(selected[:, :, g * o : (g + 1) * o])  # (taps, c, o)
             wt = _whole_vectors(wtr.transpose(0, 2, 1))  # (taps, o, c padded)
-            calls.append(_Call(yb, comp.reads + g * o, comp.src_lines, comp.n, ys[-2], wt, wtr if c <= 4 else None,
-                               out[..., g * c : (g + 1) * c], comp.dst_lines, dps, accumulate, columns=c,
-                               ranges=comp.ranges))
+            calls.append(
+                _Call(
+                    yb,
+                    comp.reads + g * o,
+                    comp.src_lines,
+                    comp.n,
+                    ys[-2],
+                    wt,
+                    wtr if c <= 4 else None,
+                    out[..., g * c : (g + 1) * c],
+                    comp.dst_lines,
+                    dps,
+                    accumulate,
+                    columns=c,
+                    ranges=comp.ranges,
+                )
+            )
     _run(calls)

@@ -40,7 +40,9 @@ import math
 import numpy as np
 
 from ..geometry import ConvGeometry
-from . import direct
+from . import compiled, direct
+from .fft import fft_shape
+from .gemm import NUMPY_ORDERINGS, ORDERINGS, wide_grid
 
 __all__ = ["direct_cost", "fft_cost", "gemm_cost", "gemm_ordering_cost", "method_costs"]
 
@@ -89,8 +91,6 @@ def gemm_ordering_cost(
     the wide output grid (``2 Q c_out``), the polyphase copies, and for ``"row"``/``"full"``
     the window buffers (copied in the forward, zeroed and folded in the adjoint).
     """
-    from .gemm import wide_grid
-
     slow, nbytes = _precision(itemsize, is_complex)
     outer_half = OUTER_HALF[1 if _is_double(itemsize, is_complex) else 0]
     grid = wide_grid(geom, 1)
@@ -114,8 +114,6 @@ def gemm_ordering_cost(
         inner, outer = (K * c, o) if forward else (o, K * c)
         calls, window = G, Q * K * c * G
     elif ordering == "implicit":
-        from . import compiled
-
         dtype = np.dtype(("c" if is_complex else "f") + str(itemsize))
         return _implicit_cost(geom, forward, slow, nbytes, compiled.vector_lanes(dtype) or 16 // itemsize)
     else:
@@ -150,9 +148,6 @@ def _implicit_cost(geom: ConvGeometry, forward: bool, slow: float, nbytes: float
 def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
     """Seconds of forward plus adjoint through the best window orderings (the compiled one
     where it can run the dtype)."""
-    from . import compiled
-    from .gemm import NUMPY_ORDERINGS, ORDERINGS
-
     dtype = np.dtype(("c" if is_complex else "f") + str(itemsize))
     names = ORDERINGS if compiled.available(dtype, geom) else NUMPY_ORDERINGS
     return sum(
@@ -163,8 +158,6 @@ def gemm_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -
 
 def fft_cost(geom: ConvGeometry, itemsize: int = 4, is_complex: bool = False) -> float:
     """Seconds of forward plus adjoint through :mod:`linop.backends.fft`."""
-    from .fft import fft_shape
-
     double = 2.0 if _is_double(itemsize, is_complex) else 1.0
     shape = fft_shape(geom, real=not is_complex)
     n = math.prod(shape)

@@ -21,6 +21,7 @@ geometry.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -115,7 +116,7 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
                         block += xs[..., r : r + 1] * wg[tap][r]
 
     blocks = _row_blocks(geom, B, row_items * dtype.itemsize)
-    parallel.concurrently([lambda g=g: work(g) for g in _block_groups(geom, blocks, waves=1)])
+    parallel.concurrently([functools.partial(work, g) for g in _block_groups(geom, blocks, waves=1)])
     return y
 
 
@@ -151,7 +152,7 @@ def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.nd
                         xs += yb[..., q : q + 1] * wt[tap][q]
 
     blocks = _row_blocks(geom, B, row_items * dtype.itemsize)
-    parallel.alternating([lambda g=g: work(g) for g in _block_groups(geom, blocks, waves=2)])
+    parallel.alternating([functools.partial(work, g) for g in _block_groups(geom, blocks, waves=2)])
     return xp
 
 

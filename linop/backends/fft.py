@@ -22,13 +22,14 @@ vanishes beyond ``P - e`` (``e`` the kernel extent) so the wrapped indices
 
 Non-finite data: one NaN or inf in a spectrum spreads over the whole periodic grid, so
 an FFT would make every output NaN where the defining sum has NaN only where a tap
-meets it. Each entry point therefore checks its operands first (one pass: a sum is
-finite when every entry is, and overflow only sends finite data down the exact path
-too) and hands non-finite data to the exact sliding-window products of
-:mod:`linop.backends.gemm`, which give the NaN/inf pattern of the defining sum.
+meets it. The planner (:mod:`linop.backends.planner`) therefore checks the operands
+first with :func:`all_finite` (one pass: a sum is finite when every entry is, and
+overflow only sends finite data down the exact path too) and hands non-finite data to
+the exact sliding-window products of :mod:`linop.backends.gemm`, which give the NaN/inf
+pattern of the defining sum.
 
 Real data use real transforms (:func:`scipy.fft.rfftn`); float32 stays float32
-(complex64 spectra); both cores work through ``workers``. The spectra of frozen operands
+(complex64 spectra); both cores work through ``workers``. The spectra of immutable operands
 (an operator's kernel, a kernel operator's fixed image) are cached (:mod:`linop.backends.cache`).
 """
 
@@ -41,7 +42,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from ..geometry import ConvGeometry
-from . import cache, gemm, workspace
+from . import cache, workspace
 
 __all__ = ["correlate", "correlate_adjoint", "correlate_kernel_adjoint", "fft_shape", "scratch_bytes"]
 
@@ -111,7 +112,9 @@ def _inverse_transform(a: np.ndarray, shape: tuple[int, ...], axes: tuple[int, .
     return sfft.ifftn(a, s=shape, axes=axes, workers=WORKERS, overwrite_x=True)
 
 
-def _kernel_spectrum(w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], real: bool, correlation: bool) -> np.ndarray:
+def _kernel_spectrum(
+    w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], real: bool, correlation: bool
+) -> np.ndarray:
     """``H = conj(FFT(conj(w_d)))`` (correlation) or ``FFT(w_d)`` (convolution), ``(F..., c, c_out)``."""
 
     def compute() -> np.ndarray:
@@ -125,7 +128,7 @@ def _kernel_spectrum(w: np.ndarray, geom: ConvGeometry, shape: tuple[int, ...], 
 
 
 def _input_spectrum(xp: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], real: bool) -> np.ndarray:
-    """The input's spectrum, cached when the input is frozen (the fixed image of a
+    """The input's spectrum, cached when the input is immutable (the fixed image of a
     :class:`~linop.operators.kernel_convolution.KernelConvolution`)."""
     return cache.cached_view(xp, ("fft-input", shape, axes, real), lambda: _forward_transform(xp, shape, axes, real))
 
@@ -161,10 +164,9 @@ def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
     ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns ``(B, m_1..m_d, c_out)``.
-    Non-finite operands are computed exactly by :func:`linop.backends.gemm.correlate`.
+    A NaN or inf spreads over the whole output here: the planner gives non-finite operands
+    to the exact gemm kernels instead (:func:`all_finite` tells them).
     """
-    if not all_finite(xp, w):
-        return gemm.correlate(xp, w, geom)
     dtype = np.result_type(xp, w)
     w = w.astype(dtype, copy=False)
     step = lambda piece, g, out: _forward(piece, w, g, out)  # noqa: E731
@@ -187,8 +189,6 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray)
 
 def correlate_adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input: ``(B, m..., c_out) -> (B, P..., c_in)``."""
-    if not all_finite(y, w):
-        return gemm.correlate_adjoint(y, w, geom)
     dtype = np.result_type(y, w)
     w = w.astype(dtype, copy=False)
     y = y.astype(dtype, copy=False)
@@ -230,8 +230,6 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
 def correlate_kernel_adjoint(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its kernel:
     ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``."""
-    if not all_finite(xp, y):
-        return gemm.correlate_kernel_adjoint(xp, y, geom)
     dtype = np.result_type(xp, y)
     xp = xp.astype(dtype, copy=False)
     y = y.astype(dtype, copy=False)

@@ -19,7 +19,7 @@ computed and dropped. Strides:
   ``x[phi + s u]``; tap ``t`` reads component ``phi = (d t) mod s`` at ``u = j + (d t) // s``
   (:meth:`linop.geometry.AxisGeometry.polyphase_tap`), so only the kept outputs are computed.
 
-Four *window orderings*, chosen by the cost model (:func:`choose_ordering`):
+Four *window orderings*, chosen by the planner (:mod:`linop.backends.planner`) from the cost model:
 
 ``"implicit"``
     the compiled kernel (:mod:`linop.backends.compiled`, float32 and float64 when the
@@ -71,7 +71,6 @@ from .blas import gemm
 
 __all__ = [
     "ORDERINGS",
-    "choose_ordering",
     "correlate",
     "correlate_adjoint",
     "correlate_kernel_adjoint",
@@ -151,8 +150,16 @@ def wide_grid(geom: ConvGeometry, batch: int) -> WideGrid:
         (batch,) + lead_lengths + (width,),
     )
     return WideGrid(
-        batch, lead_lengths, width, row_length, copy, phases, lead_taps,
-        tuple(lead_phase), tuple(lead_offset), int(last_valid) + 1,
+        batch,
+        lead_lengths,
+        width,
+        row_length,
+        copy,
+        phases,
+        lead_taps,
+        tuple(lead_phase),
+        tuple(lead_offset),
+        int(last_valid) + 1,
     )
 
 
@@ -315,37 +322,6 @@ def _group_weights(w: np.ndarray, geom: ConvGeometry) -> list[np.ndarray]:
     return [flat[:, :, g * o : (g + 1) * o] for g in range(geom.groups)]
 
 
-# -- choice of ordering ---------------------------------------------------------------------
-def choose_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
-    """The window ordering with the lowest estimated cost (:func:`linop.backends.cost.gemm_ordering_cost`).
-
-    Products with a small inner dimension (few channels on the copied side) run far
-    below the BLAS peak and re-read their output block once per tap, so windows are
-    copied until the inner dimension is large enough; copying costs one write per
-    window entry. The compiled ``"implicit"`` kernel copies nothing and competes
-    wherever it is available for ``dtype``. ``direction`` is ``"forward"`` (kernel
-    adjoint too) or ``"adjoint"``.
-    """
-    return _cheapest_ordering(geom, direction, np.dtype(dtype), compiled.available(dtype, geom))
-
-
-@functools.lru_cache(maxsize=256)
-def _cheapest_ordering(geom: ConvGeometry, direction: str, dtype: np.dtype, with_implicit: bool) -> str:
-    from .cost import gemm_ordering_cost
-
-    names = ORDERINGS if with_implicit else NUMPY_ORDERINGS
-    costs = {name: gemm_ordering_cost(geom, name, direction, dtype.itemsize, dtype.kind == "c") for name in names}
-    return min(costs, key=costs.get)
-
-
-def _resolve_ordering(ordering: str | None, geom: ConvGeometry, direction: str, dtype: np.dtype) -> str:
-    """``ordering`` or the cheapest one; ``"implicit"`` where the compiled kernel cannot run
-    ``dtype`` becomes the cheapest NumPy ordering."""
-    if ordering == "implicit" and not compiled.available(dtype, geom):
-        return _cheapest_ordering(geom, direction, np.dtype(dtype), False)
-    return ordering or choose_ordering(geom, direction, np.dtype(dtype))
-
-
 # -- the three functions -----------------------------------------------------------------------
 def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: int) -> tuple[int, int]:
     """``(block, buffer rows)`` of the window buffer of ``ordering``: wide rows per block and
@@ -361,9 +337,7 @@ def _window_rows(geom: ConvGeometry, grid: WideGrid, ordering: str, itemsize: in
     return block, block
 
 
-def scratch_bytes(
-    geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full"
-) -> int:
+def scratch_bytes(geom: ConvGeometry, batch: int, dtype: np.dtype | type = np.float64, ordering: str = "full") -> int:
     """Scratch memory of one call on ``batch`` samples with window ``ordering``: the wide
     output grid, the polyphase copies (or the channel planes of the few-channel adjoint)
     and one block of window buffer per worker thread (``"implicit"``: the larger of its
@@ -394,22 +368,30 @@ def _common_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.result_type(*arrays)
 
 
-def _check_ordering(ordering: str | None) -> None:
-    if ordering is not None and ordering not in ORDERINGS:
-        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))} (or None to choose); got {ordering!r}")
+def _check_ordering(ordering: str) -> None:
+    if ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {', '.join(map(repr, ORDERINGS))}; got {ordering!r}")
 
 
-def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None) -> np.ndarray:
+def _runnable_ordering(ordering: str, geom: ConvGeometry, dtype: np.dtype) -> str:
+    """``ordering``, except that ``"implicit"`` where the compiled kernel cannot run ``dtype``
+    is the ``"row"`` ordering (the same products, windows copied)."""
+    if ordering == "implicit" and not compiled.available(dtype, geom):
+        return "row"
+    return ordering
+
+
+def correlate(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, *, ordering: str) -> np.ndarray:
     """Strided, dilated, grouped cross-correlation of a padded batch.
 
     ``xp``: ``(B, P_1..P_d, c_in)``; ``w``: ``(k_1..k_d, c_in/G, c_out)``; returns
     ``(B, m_1..m_d, c_out)`` with ``y[b, j, g o + q] = sum_t sum_r w[t, r, g o + q] x_p[b, s j + d t, g c + r]``.
-    ``ordering`` forces a window ordering (default: :func:`choose_ordering`).
+    ``ordering`` is the window ordering (:class:`linop.backends.planner.ConvolutionPlan` chooses it).
     """
     _check_ordering(ordering)
     dtype = _common_dtype(xp, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
+    ordering = _runnable_ordering(ordering, geom, dtype)
     if ordering == "implicit":
         step = lambda piece, g, out: compiled.correlate(piece, w, g, out)  # noqa: E731
     else:
@@ -424,7 +406,7 @@ def correlate_adjoint(
     w: np.ndarray,
     geom: ConvGeometry,
     *,
-    ordering: str | None = None,
+    ordering: str,
     crop: Sequence[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its input.
@@ -437,11 +419,13 @@ def correlate_adjoint(
     _check_ordering(ordering)
     dtype = _common_dtype(y, w)
     w = np.ascontiguousarray(w, dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "adjoint", dtype)
+    ordering = _runnable_ordering(ordering, geom, dtype)
     y = y.astype(dtype, copy=False)
     if y.shape[0] == 0:  # an empty batch: nothing to compute (the compiled entry needs samples)
         pads = crop if crop is not None else ((0, 0),) * len(geom.axes)
-        return np.zeros((0,) + tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads)) + (geom.in_channels,), dtype)
+        return np.zeros(
+            (0,) + tuple(P - lo - hi for P, (lo, hi) in zip(geom.padded_size, pads)) + (geom.in_channels,), dtype
+        )
     if ordering == "implicit":
         if compiled.scratch_bytes(geom, y.shape[0], dtype, "adjoint") <= workspace.get_workspace_limit():
             # one chunk: the gather writes every input sample once, nothing to zero first
@@ -457,9 +441,7 @@ def correlate_adjoint(
     return padded if crop is None else workspace.interior(padded, geom, crop)
 
 
-def correlate_kernel_adjoint(
-    xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str | None = None
-) -> np.ndarray:
+def correlate_kernel_adjoint(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, *, ordering: str) -> np.ndarray:
     """Transpose (no conjugation) of :func:`correlate` in its kernel, for a fixed input.
 
     Returns ``w[t, r, g o + q] = sum_{b, j} x_p[b, s j + d t, g c + r] y[b, j, g o + q]``.
@@ -470,7 +452,6 @@ def correlate_kernel_adjoint(
     y = y.astype(dtype, copy=False)
     B = xp.shape[0]
     w = np.zeros(geom.kernel_size + (geom.in_per_group, geom.out_channels), dtype=dtype)
-    ordering = _resolve_ordering(ordering, geom, "forward", dtype)
     if ordering in ("full", "implicit"):
         ordering = "row"  # one product per lead tap either way (no compiled kernel adjoint)
     for chunk in workspace.chunks(geom, B, _scratch(dtype, ordering)):
@@ -512,7 +493,7 @@ def _forward(xp: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray,
 
     lines = _lines(grid)
     parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid)))
-    parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts])
+    parallel.concurrently([functools.partial(work, a, b) for a, b in parts])
 
 
 def _forward_tap(geom, grid, sources, weights, wide, q0, n):
@@ -531,17 +512,24 @@ def _forward_tap(geom, grid, sources, weights, wide, q0, n):
                 first = False
 
 
-def _forward_row(geom, grid, sources, weights, wide, q0, n):
+def _window_buffers(geom, grid, sources, q0, n, dtype) -> dict[int, np.ndarray]:
+    """Per polyphase component a lead tap reads: the windows of wide rows ``q0 .. q0 + n - 1``
+    (and the lead taps' offsets beyond), copied into a scratch buffer ``(rows, G, k_last, c)``."""
     last = geom.axes[-1]
-    s, kl = last.stride, last.k
-    G, c = geom.groups, geom.in_per_group
-    o = weights[0].shape[-1]  # padded output columns per group
     count = n + max(grid.lead_offset)
     buffers = {}
     for phase in sorted(set(grid.lead_phase)):
-        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
-        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
+        buf = workspace.scratch(f"windows {phase}", (count, geom.groups, last.k, geom.in_per_group), dtype)
+        np.copyto(buf, _windows(sources[phase], last.stride * q0, count, geom))
         buffers[phase] = buf
+    return buffers
+
+
+def _forward_row(geom, grid, sources, weights, wide, q0, n):
+    kl = geom.axes[-1].k
+    G, c = geom.groups, geom.in_per_group
+    o = weights[0].shape[-1]  # padded output columns per group
+    buffers = _window_buffers(geom, grid, sources, q0, n, wide.dtype)
     for g in range(G):
         target = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):
@@ -605,7 +593,7 @@ def _adjoint(y: np.ndarray, w: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
     halo = _max_offset(geom, grid) // geom.axes[-1].stride + 2
     lines = _lines(grid)
     parts = parallel.ranges(lines, parallel.parts_for(lines, _macs(geom, grid), -(-halo // grid.width) + 1, waves=2))
-    parallel.alternating([lambda a=a, b=b: work(a, b) for a, b in parts])
+    parallel.alternating([functools.partial(work, a, b) for a, b in parts])
     if planes:
         targets = [t.T for t in targets]
     if grid.copy or planes:
@@ -631,7 +619,9 @@ def _adjoint_row(geom, grid, wide, weights, targets, q0, n, planes):
     G, o = geom.groups, geom.out_per_group
     width = weights[0].shape[-1]
     count = n + max(grid.lead_offset)
-    buffers = {p: workspace.scratch(f"windows {p}", (count, G, width), wide.dtype) for p in sorted(set(grid.lead_phase))}
+    buffers = {
+        p: workspace.scratch(f"windows {p}", (count, G, width), wide.dtype) for p in sorted(set(grid.lead_phase))
+    }
     for buf in buffers.values():
         buf.fill(0)
     for g in range(G):
@@ -711,7 +701,7 @@ def _kernel(xp: np.ndarray, y: np.ndarray, geom: ConvGeometry, out: np.ndarray, 
         return partial
 
     parts = parallel.ranges(grid.rows, parallel.parts_for(grid.rows, _macs(geom, grid)))
-    for partial in parallel.concurrently([lambda a=a, b=b: work(a, b) for a, b in parts]):
+    for partial in parallel.concurrently([functools.partial(work, a, b) for a, b in parts]):
         out += partial
 
 
@@ -728,15 +718,9 @@ def _kernel_tap(geom, grid, sources, wide, flat_out, q0, n):
 
 
 def _kernel_row(geom, grid, sources, wide, flat_out, q0, n):
-    last = geom.axes[-1]
-    s, kl = last.stride, last.k
+    kl = geom.axes[-1].k
     G, c, o = geom.groups, geom.in_per_group, geom.out_per_group
-    count = n + max(grid.lead_offset)
-    buffers = {}
-    for phase in sorted(set(grid.lead_phase)):
-        buf = workspace.scratch(f"windows {phase}", (count, G, kl, c), wide.dtype)
-        np.copyto(buf, _windows(sources[phase], s * q0, count, geom))
-        buffers[phase] = buf
+    buffers = _window_buffers(geom, grid, sources, q0, n, wide.dtype)
     for g in range(G):
         yg = wide[q0 : q0 + n, g * o : (g + 1) * o]
         for lt, (phase, offset) in enumerate(zip(grid.lead_phase, grid.lead_offset)):

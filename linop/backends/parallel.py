@@ -15,6 +15,7 @@ other than OpenBLAS the work runs on the calling thread and the BLAS threads its
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -132,6 +133,10 @@ def alternating(tasks: Sequence[Callable[[], T]]) -> list[T]:
     return out
 
 
+def _copy_part(dst: np.ndarray, src: np.ndarray, part: tuple[slice, ...]) -> None:
+    np.copyto(dst[part], src[part])
+
+
 def copy(dst: np.ndarray, src: np.ndarray) -> None:
     """``dst[...] = src`` (same shape); a large copy is split across threads along its first
     axis that has enough entries (NumPy copies without the GIL, and one core does not
@@ -142,7 +147,7 @@ def copy(dst: np.ndarray, src: np.ndarray) -> None:
         return
     lead = (slice(None),) * axis
     parts = ranges(dst.shape[axis], THREADS)
-    concurrently([lambda a=a, b=b: np.copyto(dst[lead + (slice(a, b),)], src[lead + (slice(a, b),)]) for a, b in parts])
+    concurrently([functools.partial(_copy_part, dst, src, lead + (slice(a, b),)) for a, b in parts])
 
 
 def copied(a: np.ndarray) -> np.ndarray:

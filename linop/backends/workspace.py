@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from ..arguments import is_integer
 from ..geometry import AxisGeometry, ConvGeometry
 from . import parallel
 
@@ -77,7 +78,7 @@ _block_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("linop
 
 
 def _check_limit(nbytes: object) -> int:
-    if isinstance(nbytes, (bool, np.bool_)) or not isinstance(nbytes, (int, np.integer)):
+    if not is_integer(nbytes):
         raise TypeError(f"workspace limit must be an int number of bytes (or None for the default); got {nbytes!r}")
     if nbytes < 1:
         raise ValueError(f"workspace limit must be a positive number of bytes; got {nbytes!r}")
@@ -188,13 +189,13 @@ class _Buffers(dict):
     """One thread's scratch buffers by name (a dict subclass, so it can be weakly referenced;
     compared and hashed by identity, as one thread's arena is distinct from another's)."""
 
-    __hash__ = object.__hash__
-    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]  # typeshed declares dict unhashable (None)
+    __eq__ = object.__eq__
 
 
 # Every live thread's buffers, so that release_scratch reaches them all; a thread's entry
 # goes away with the thread.
-_arenas: "weakref.WeakSet[_Buffers]" = weakref.WeakSet()
+_arenas: weakref.WeakSet[_Buffers] = weakref.WeakSet()
 _arenas_lock = threading.Lock()
 
 
@@ -285,9 +286,7 @@ def chunks(
         step = max(1, min(batch, limit // max(per_sample, 1)))
         while step > 1 and scratch_bytes(geom, step) > limit:
             step -= 1
-        return [
-            Chunk(slice(b, min(batch, b + step)), whole, all_rows, geom) for b in range(0, batch, step)
-        ]
+        return [Chunk(slice(b, min(batch, b + step)), whole, all_rows, geom) for b in range(0, batch, step)]
     # one sample is too big: blocks of output rows (largest block that fits, by bisection)
     lo, hi = 1, m0
     while lo < hi:
@@ -342,4 +341,6 @@ def interior(padded: np.ndarray, geom: ConvGeometry, pads: Sequence[tuple[int, i
     threads (``padded`` itself when nothing is padded)."""
     if not any(lo or hi for lo, hi in pads):
         return padded
-    return parallel.copied(padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))])
+    return parallel.copied(
+        padded[(slice(None),) + tuple(slice(lo, P - hi) for P, (lo, hi) in zip(geom.padded_size, pads))]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -23,18 +24,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "measured results and where the figures went. Exit status 1 if a demo's claim failed.",
     )
     p.add_argument("--full", action="store_true", help="the full sizes of the example scripts (about a minute)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                   help=f"directory for the PNG figures (default: ./{DEFAULT_OUT})")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"directory for the PNG figures (default: ./{DEFAULT_OUT})",
+    )
     p.add_argument("--no-figures", action="store_true", help="measure and print only")
-    p.add_argument("--only", nargs="+", choices=DEMOS, metavar="NAME",
-                   help=f"run only these demos ({', '.join(DEMOS)})")
+    p.add_argument(
+        "--only", nargs="+", choices=DEMOS, metavar="NAME", help=f"run only these demos ({', '.join(DEMOS)})"
+    )
     p.set_defaults(handler=run)
 
 
 def _run_all(names: list[str], quick: bool, out_dir: Path | None, console: Console) -> list[tuple[DemoReport, float]]:
     results = []
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         overall = progress.add_task("demos", total=len(names))
         for name in names:
@@ -59,9 +71,11 @@ def _measurements_table(results: list[tuple[DemoReport, float]]) -> Table:
     table.add_column("demo", style="bold")
     table.add_column("measurement")
     table.add_column("value", justify="right")
-    for report, seconds in results:
+    for report, _ in results:
         for i, m in enumerate(report.measurements):
-            table.add_row(report.name if i == 0 else "", m.label, m.formatted(), end_section=i == len(report.measurements) - 1)
+            table.add_row(
+                report.name if i == 0 else "", m.label, m.formatted(), end_section=i == len(report.measurements) - 1
+            )
     return table
 
 
@@ -72,8 +86,12 @@ def _claims_table(results: list[tuple[DemoReport, float]]) -> Table:
     table.add_column("holds", justify="center")
     for report, _ in results:
         for i, c in enumerate(report.claims):
-            table.add_row(report.name if i == 0 else "", c.statement,
-                          "[green]yes[/green]" if c.holds else "[red]NO[/red]", end_section=i == len(report.claims) - 1)
+            table.add_row(
+                report.name if i == 0 else "",
+                c.statement,
+                "[green]yes[/green]" if c.holds else "[red]NO[/red]",
+                end_section=i == len(report.claims) - 1,
+            )
     return table
 
 
@@ -87,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(_measurements_table(results))
     console.print(_claims_table(results))
     figures = [path for report, _ in results for path in report.figures]
-    plain = dict(soft_wrap=True, markup=False, highlight=False)  # paths and notes exactly as they are
+    plain: dict[str, Any] = dict(soft_wrap=True, markup=False, highlight=False)  # paths and notes exactly as they are
     if figures:
+        assert out_dir is not None, "figures are written only when there is a figure directory"
         console.print(f"Figures ({len(figures)}) written to {out_dir.resolve()}:", **plain)
         for path in figures:
             console.print(f"  {path}", **plain)

@@ -27,39 +27,70 @@ def register(sub: argparse._SubParsersAction) -> None:
         "formula and the adjoint formula derived from it, and prove in exact arithmetic that the adjoint is "
         "right. Example (the lecture): linop derive --input 7 --kernel 3 --stride 2",
     )
-    p.add_argument("--input", metavar="N[,N...]",
-                   help="spatial input size, one int per axis (e.g. 7 or 16,16); with --formula: the shape of x")
+    p.add_argument(
+        "--input",
+        metavar="N[,N...]",
+        help="spatial input size, one int per axis (e.g. 7 or 16,16); with --formula: the shape of x",
+    )
     p.add_argument("--kernel", metavar="K[,K...]", help="spatial kernel size, one int per axis (e.g. 3 or 3,3)")
-    p.add_argument("--values", metavar="V[,V...]",
-                   help="exact kernel values in C order instead of symbols, e.g. 1/2,1,1/2 (the kernel shape "
-                   "follows from --kernel and the channels; 1-D single channel: from the number of values)")
+    p.add_argument(
+        "--values",
+        metavar="V[,V...]",
+        help="exact kernel values in C order instead of symbols, e.g. 1/2,1,1/2 (the kernel shape "
+        "follows from --kernel and the channels; 1-D single channel: from the number of values)",
+    )
     p.add_argument("--in-channels", type=int, metavar="C", help="input channels (switches to the channels-last layout)")
     p.add_argument("--out-channels", type=int, metavar="C", help="output channels (filters)")
     p.add_argument("--stride", default="1", metavar="S[,S...]", help="stride, one int or one per axis (default 1)")
     p.add_argument("--dilation", default="1", metavar="D[,D...]", help="dilation, one int or one per axis (default 1)")
-    p.add_argument("--padding", default="valid", metavar="P",
-                   help="valid, same, full, an int, one int per axis (1,2) or low:high pairs per axis (1:0,2:1)")
+    p.add_argument(
+        "--padding",
+        default="valid",
+        metavar="P",
+        help="valid, same, full, an int, one int per axis (1,2) or low:high pairs per axis (1:0,2:1)",
+    )
     p.add_argument("--groups", type=int, default=1, help="groups (must divide both channel counts)")
-    p.add_argument("--boundary", default="constant",
-                   help="constant, wrap, reflect, symmetric, edge (or zeros, circular, replicate)")
+    p.add_argument(
+        "--boundary",
+        default="constant",
+        help="constant, wrap, reflect, symmetric, edge (or zeros, circular, replicate)",
+    )
     p.add_argument("--flip", action="store_true", help="reverse the kernel (mathematical convolution)")
     p.add_argument("--real", action="store_true", help="declare the kernel symbols real (A^H = A^T)")
     p.add_argument("--indexed", action="store_true", help="name kernel symbols k[0] instead of k_0")
     p.add_argument("--details", action="store_true", help="print every proof's steps, not only its verdict")
-    p.add_argument("--all-sizes", action="store_true",
-                   help="also prove the 1-D adjoint formula for symbolic sizes, stride, dilation and padding")
+    p.add_argument(
+        "--all-sizes",
+        action="store_true",
+        help="also prove the 1-D adjoint formula for symbolic sizes, stride, dilation and padding",
+    )
     p.add_argument("--no-proofs", action="store_true", help="print the matrices and formulas only")
-    p.add_argument("--formula", metavar="TEXT",
-                   help="derive the adjoint of an index formula instead of a convolution, e.g. "
-                   "\"y[i] = x[i + 1] - x[i] for i = 0..n-2\" (see docs/guide/formulas.md)")
-    p.add_argument("--sizes", action="append", default=[], metavar="NAME=INT[,...]",
-                   help="values of the formula's sizes, e.g. n=7 or n=7,k=3 (repeatable)")
-    p.add_argument("--array", action="append", default=[], metavar="NAME=V[,V...]",
-                   help="a 1-D coefficient array of the formula, e.g. k=1/2,1,1/2 (repeatable)")
+    p.add_argument(
+        "--formula",
+        metavar="TEXT",
+        help="derive the adjoint of an index formula instead of a convolution, e.g. "
+        '"y[i] = x[i + 1] - x[i] for i = 0..n-2" (see docs/guide/formulas.md)',
+    )
+    p.add_argument(
+        "--sizes",
+        action="append",
+        default=[],
+        metavar="NAME=INT[,...]",
+        help="values of the formula's sizes, e.g. n=7 or n=7,k=3 (repeatable)",
+    )
+    p.add_argument(
+        "--array",
+        action="append",
+        default=[],
+        metavar="NAME=V[,V...]",
+        help="a 1-D coefficient array of the formula, e.g. k=1/2,1,1/2 (repeatable)",
+    )
     p.add_argument("--output", metavar="N[,N...]", help="with --formula: the shape of y")
-    p.add_argument("--catalogue", metavar="NAME",
-                   help="show a formula of linop's catalogue (pooling, upsampling, differences, DFT, ...); "
-                   "'list' lists them")
+    p.add_argument(
+        "--catalogue",
+        metavar="NAME",
+        help="show a formula of linop's catalogue (pooling, upsampling, differences, DFT, ...); 'list' lists them",
+    )
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--latex", action="store_true", help="LaTeX output")
     fmt.add_argument("--markdown", action="store_true", help="Markdown output with LaTeX math")
@@ -125,6 +156,7 @@ def build(args: argparse.Namespace):
     groups = args.groups
     if groups < 1:
         raise ValueError(f"--groups must be >= 1; got {groups}")
+    channel_shape: tuple[int, ...]
     if channels:
         c_in = args.in_channels if args.in_channels is not None else 1
         c_out = args.out_channels if args.out_channels is not None else 1
@@ -146,8 +178,12 @@ def build(args: argparse.Namespace):
         raise ValueError("give --kernel (the spatial kernel size), or --values for a 1-D single-channel kernel")
     kernel_shape = kernel_spatial + channel_shape
     keywords = dict(
-        stride=_per_axis(args.stride, "stride"), dilation=_per_axis(args.dilation, "dilation"),
-        padding=_padding(args.padding), groups=groups, boundary=args.boundary, flip=args.flip,
+        stride=_per_axis(args.stride, "stride"),
+        dilation=_per_axis(args.dilation, "dilation"),
+        padding=_padding(args.padding),
+        groups=groups,
+        boundary=args.boundary,
+        flip=args.flip,
     )
     if values is not None:
         size = int(np.prod(kernel_shape))
@@ -158,8 +194,11 @@ def build(args: argparse.Namespace):
         kernel = np.array(values, dtype=object).reshape(kernel_shape)
         return symbolic.Convolution(kernel, input_shape, **keywords)
     return symbolic.Convolution(
-        input_shape=input_shape, kernel_shape=kernel_shape, real=args.real,
-        naming="indexed" if args.indexed else "subscript", **keywords,
+        input_shape=input_shape,
+        kernel_shape=kernel_shape,
+        real=args.real,
+        naming="indexed" if args.indexed else "subscript",
+        **keywords,
     )
 
 

@@ -89,13 +89,20 @@ def run_formula(args: argparse.Namespace) -> int:
         op = e.build()
     else:
         title = args.formula
-        op = from_formula(args.formula, sizes=parse_sizes(args.sizes), arrays=parse_arrays(args.array),
-                          input_shape=_shape(args.input, "input"), output_shape=_shape(args.output, "output"))
+        op = from_formula(
+            args.formula,
+            sizes=parse_sizes(args.sizes),
+            arrays=parse_arrays(args.array),
+            input_shape=_shape(args.input, "input"),
+            output_shape=_shape(args.output, "output"),
+        )
     fmt = "latex" if args.latex else "markdown" if args.markdown else "text"
     forward, adjoint = op.forward_formula, op.adjoint_formula
     steps = op.steps
-    summary = (f"A: {'x'.join(map(str, op.input_shape))} -> {'x'.join(map(str, op.output_shape))}, {op.dtype}; "
-               f"compiled to {steps[0]} forward and {steps[1]} adjoint multiply-add steps")
+    summary = (
+        f"A: {'x'.join(map(str, op.input_shape))} -> {'x'.join(map(str, op.output_shape))}, {op.dtype}; "
+        f"compiled to {steps[0]} forward and {steps[1]} adjoint multiply-add steps"
+    )
     if fmt == "text":
         print(title)
         print(f"\nforward formula:\n{forward.pretty()}\n{_ranges(forward)}")
@@ -106,8 +113,10 @@ def run_formula(args: argparse.Namespace) -> int:
                 print(f"  {n}. {step.text()}")
         print(f"\n{summary}")
     elif fmt == "markdown":
-        print(f"## {title}\n\n**Forward formula.**\n\n$$ {forward.latex()} $$\n\n"
-              f"**Adjoint formula (derived).**\n\n$$ {adjoint.latex()} $$\n\n{summary}")
+        print(
+            f"## {title}\n\n**Forward formula.**\n\n$$ {forward.latex()} $$\n\n"
+            f"**Adjoint formula (derived).**\n\n$$ {adjoint.latex()} $$\n\n{summary}"
+        )
     else:
         print(rf"\paragraph{{Forward formula.}} \[ {forward.latex()} \]")
         print(rf"\paragraph{{Adjoint formula (derived).}} \[ {adjoint.latex()} \]")

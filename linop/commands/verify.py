@@ -1,6 +1,6 @@
 """``linop verify``: run the verification suite on the built-in catalogue or on the user's operators.
 
-``linop verify`` checks every operator of :mod:`linop.verification.catalogue`;
+``linop verify`` checks every operator of :mod:`linop.verification.builtin`;
 ``linop verify package.module:name`` or ``linop verify path/to/file.py:name`` checks the
 user's own: ``name`` (dotted attributes allowed) is a LinearOperator, a matrix, a
 callable returning one, or an iterable (a dict: labelled) of them. Progress and a table
@@ -59,21 +59,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         "checks linop's built-in catalogue.",
     )
     p.add_argument(
-        "targets", nargs="*", metavar="TARGET",
+        "targets",
+        nargs="*",
+        metavar="TARGET",
         help="package.module:name or path/to/file.py:name; name is a LinearOperator, a matrix, a callable "
         "returning one, or an iterable of them",
     )
-    p.add_argument("--checks", default="all",
-                   help=f"comma-separated checks to run (default: all): {', '.join(CHECK_NAMES)}")
+    p.add_argument(
+        "--checks", default="all", help=f"comma-separated checks to run (default: all): {', '.join(CHECK_NAMES)}"
+    )
     p.add_argument("--trials", type=int, default=3, help="random trials of the dot-test-like checks (default 3)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random vectors (default: fresh, reported)")
     p.add_argument("--rtol", type=float, default=None, help="replace the derived tolerance 10 eps sqrt(n)")
-    p.add_argument("--input-shape", metavar="N,N,...", default=None,
-                   help="shape of one input of a PyTorch module/Function or JAX function target, e.g. 1,3,32,32")
-    p.add_argument("--dtype", default=None,
-                   help="dtype to verify a PyTorch or JAX target in: float32, float64, complex64 or complex128")
-    p.add_argument("--only", metavar="TEXT", default=None,
-                   help="run only the catalogue entries whose name contains TEXT")
+    p.add_argument(
+        "--input-shape",
+        metavar="N,N,...",
+        default=None,
+        help="shape of one input of a PyTorch module/Function or JAX function target, e.g. 1,3,32,32",
+    )
+    p.add_argument(
+        "--dtype",
+        default=None,
+        help="dtype to verify a PyTorch or JAX target in: float32, float64, complex64 or complex128",
+    )
+    p.add_argument(
+        "--only", metavar="TEXT", default=None, help="run only the catalogue entries whose name contains TEXT"
+    )
     p.add_argument("--list", action="store_true", help="list the catalogue and exit")
     p.add_argument("--json", metavar="FILE", default=None, help="write all reports as JSON to FILE ('-': stdout)")
     p.set_defaults(handler=run)
@@ -82,9 +93,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- targets ----------------------------------------------------------------------------
 def _is_operator(value: object) -> bool:
     """An operator ``verify`` takes: scipy's, a matrix, or a PyTorch/JAX/PyLops object (known by its type's module)."""
-    return isinstance(value, LinearOperator) or sp.issparse(value) or (
-        isinstance(value, np.ndarray) and value.ndim == 2
-    ) or framework_of(value) is not None
+    return (
+        isinstance(value, LinearOperator)
+        or sp.issparse(value)
+        or (isinstance(value, np.ndarray) and value.ndim == 2)
+        or framework_of(value) is not None
+    )
 
 
 def _import_target(module_part: str) -> object:
@@ -168,7 +182,7 @@ def _subjects(args: argparse.Namespace) -> list[_Subject]:
         for spec in args.targets:
             subjects += [_Subject(label, "", op) for label, op in load_target(spec)]
         return subjects
-    from ..verification.catalogue import catalogue
+    from ..verification.builtin import catalogue
 
     entries = [e for e in catalogue() if args.only is None or args.only.lower() in e.name.lower()]
     if not entries:
@@ -194,8 +208,9 @@ def _options(args: argparse.Namespace) -> dict:
         try:
             options["input_shape"] = tuple(int(s) for s in args.input_shape.replace("x", ",").split(",") if s.strip())
         except ValueError:
-            raise UsageError(f"--input-shape must be sizes separated by commas (e.g. 1,3,32,32); "
-                             f"got {args.input_shape!r}") from None
+            raise UsageError(
+                f"--input-shape must be sizes separated by commas (e.g. 1,3,32,32); got {args.input_shape!r}"
+            ) from None
     if args.dtype is not None:
         options["dtype"] = args.dtype
     return options
@@ -274,14 +289,16 @@ def _console(to_stderr: bool) -> Console:
 
 def _print_error(message: str) -> None:
     """An error goes to standard error (as ``linop derive`` and argparse put theirs)."""
-    Console(stderr=True, highlight=False).print(f"linop verify: error: {message}", style="red", markup=False, soft_wrap=True)
+    Console(stderr=True, highlight=False).print(
+        f"linop verify: error: {message}", style="red", markup=False, soft_wrap=True
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     console = _console(to_stderr=args.json == "-")
     try:
         if args.list:
-            from ..verification.catalogue import catalogue
+            from ..verification.builtin import catalogue
 
             for e in catalogue():
                 console.print(f"[bold]{e.name}[/]: {e.description}", soft_wrap=True)
@@ -302,12 +319,17 @@ def run(args: argparse.Namespace) -> int:
         if not any(not c.skipped for c in r.checks):
             console.print(f"✗ {s.label}: no check ran", style="red", markup=False, soft_wrap=True)
     if failed:
-        console.print(f"{len(failed)} of {len(results)} operators failed verification ({elapsed:.1f} s; "
-                      f"seeds are in the JSON report)", style="bold red", soft_wrap=True)
+        console.print(
+            f"{len(failed)} of {len(results)} operators failed verification ({elapsed:.1f} s; "
+            f"seeds are in the JSON report)",
+            style="bold red",
+            soft_wrap=True,
+        )
     else:
         subject = "the operator" if len(results) == 1 else f"all {len(results)} operators"
-        console.print(f"{subject} passed every check that applies ({elapsed:.1f} s)",
-                      style="bold green", soft_wrap=True)
+        console.print(
+            f"{subject} passed every check that applies ({elapsed:.1f} s)", style="bold green", soft_wrap=True
+        )
     if args.json is not None:
         document = json.dumps(_json_document(results, options), indent=2)
         if args.json == "-":

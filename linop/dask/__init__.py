@@ -3,7 +3,7 @@
 ``A.apply(x)`` and ``A.H.apply(y)`` on a :class:`dask.array.Array` return lazy Dask
 arrays (``import linop`` does not import Dask; the first Dask operand imports this
 module). Per spatial axis, output blocks follow the input chunks, stride-aligned
-(:meth:`linop.geometry.AxisGeometry.output_block_bounds`); each block reads its own
+(:func:`linop.geometry.output_block_bounds`); each block reads its own
 chunk plus a halo from its neighbours (folded by the boundary mode at the outer edges
 only) and runs linop's own operator on it, so the compiled kernel and the FFT do the
 work. The adjoint adds each block's halo contribution back into the neighbour it came
@@ -24,7 +24,7 @@ True
 """
 
 from .dispatch import apply, apply_adjoint, dot, matvec, rmatvec
-from .kernel import DaskKernelConvolution
+from .kernel_operator import DaskKernelConvolution
 from .operator import DaskBackedOperator
 
 __all__ = ["DaskBackedOperator", "DaskKernelConvolution", "apply", "apply_adjoint", "dot", "matvec", "rmatvec"]

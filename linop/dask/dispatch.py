@@ -1,56 +1,80 @@
-"""Which blocked rule applies a linop operator to a Dask array, forward and adjoint.
+"""A linop operator on a Dask array, forward and adjoint: scheduling what the operator offers.
 
-Every operator class maps to a rule: the convolution family, :class:`~linop.Pad` and
-:class:`~linop.Subsample` run block by block with halos (:mod:`linop.dask.graph`);
-compositions, sums, scalings, adjoints and transposes combine the rules of their parts;
-:class:`~linop.Identity` returns its input. An operator without a rule (a user's own
-:class:`~linop.ShapedOperator`) still works: its axes are gathered into one chunk per
-batch chunk and its own numerics run there (only the batch axes stay split).
-
-A rule rebuilds its class's numerics from the operator's parameters, so it computes the
-map of the class it was written for. It therefore applies to an operator whose nearest
-ruled class in its MRO is that class and whose type overrides none of the rule's
-*numeric hooks* (``_batched``, ``_forward``, ``_backward`` and the helpers they call,
-listed per rule): a subclass that only adds a constructor, properties or conversions
-(:class:`~linop.ConvTranspose` is such an :class:`~linop.AdjointOperator`) runs blocked;
-one that overrides a hook computes its own map, so it runs whole, through its own hooks,
-like an operator without a rule. Never another class's map.
+An operator describes itself block by block (``op.block_structure()``,
+:mod:`linop.operators.blocking`); this module only schedules what it gets and never
+imports an operator class. Stencils (the convolution family, :class:`~linop.Pad`,
+:class:`~linop.Subsample`) run block by block with halos (:mod:`linop.dask.graph`), each
+block through the parent's own resolved numerics; compositions, sums, scalings,
+adjoints and transposes combine the structures of their parts; the identity returns
+its operand. An operator without a structure (a user's own
+:class:`~linop.ShapedOperator`, or a subclass that replaces linop's numerics) still
+works and computes its own map: its axes are gathered into one chunk per batch chunk
+and its own ``apply`` runs there (only the batch axes stay split).
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 import dask.array as da
 import numpy as np
 
-from ..geometry import AxisGeometry, block_bounds
-from ..operators import (
-    AdjointOperator,
-    Composition,
-    Convolution,
-    Identity,
-    KernelConvolution,
-    Pad,
-    ScaledOperator,
-    ShapedOperator,
-    Subsample,
-    SumOperator,
-    TransposeOperator,
+from ..geometry import block_bounds, input_block_bounds, output_block_bounds
+from ..operators.blocking import (
+    Adjoint,
+    Composed,
+    KernelStencil,
+    Scaled,
+    Scheduled,
+    Stencil,
+    Summed,
+    Transposed,
+    Unchanged,
 )
 from . import graph
-from .blocks import ConvolutionBlocks, KernelConvolutionBlocks, PadBlocks, SubsampleBlocks
-from .kernel import DaskKernelConvolution
 from .validation import check_dask_array, check_operand, check_operator
 
-__all__ = ["NUMERIC_HOOKS", "RULES", "Rule", "adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec",
-           "rule_for"]
+__all__ = ["adjoint", "apply", "apply_adjoint", "dot", "forward", "matvec", "rmatvec", "run"]
+
+#: A linop operator, known here only by what it offers: shapes, ``apply``,
+#: ``apply_adjoint`` and ``block_structure()`` (:mod:`linop.operators.blocking`).
+Operator = Any
 
 
-def apply(op: ShapedOperator, x: da.Array) -> da.Array:
+def run(op: Operator, operand: object, how: str) -> da.Array:
+    """What ``op.apply(x)``, ``op.apply_adjoint(y)``, ``op.matvec``, ``op.rmatvec`` and ``op.dot``
+    do with a Dask operand: the entry point the operators hand Dask arrays to.
+
+    Parameters
+    ----------
+    op : ShapedOperator
+        The operator.
+    operand : dask.array.Array
+        The operand.
+    how : {"apply", "apply_adjoint", "matvec", "rmatvec", "dot"}
+        Which product.
+
+    Returns
+    -------
+    dask.array.Array
+        The lazy result.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from linop.dask.dispatch import run
+    >>> A = linop.Convolution(np.ones(3), 10, stride=2)
+    >>> run(A, da.arange(10.0, chunks=4), "apply").compute()
+    array([ 3.,  9., 15., 21.])
+    """
+    # the operators tell a Dask array by its type's module, without importing Dask
+    assert isinstance(operand, da.Array), f"linop.dask.dispatch.run got a {type(operand).__name__}"
+    return _PRODUCTS[how](op, operand)
+
+
+def apply(op: Operator, x: da.Array) -> da.Array:
     """``A x`` for a Dask array ``x`` of shape ``(..., *A.input_shape)``, as a lazy Dask array.
 
     ``A.apply(x)`` calls this for a Dask ``x``. Each output block is computed from its
@@ -86,7 +110,7 @@ def apply(op: ShapedOperator, x: da.Array) -> da.Array:
     return forward(op, check_operand(check_operator(op), x, op.input_shape, "x"))
 
 
-def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
+def apply_adjoint(op: Operator, y: da.Array) -> da.Array:
     """``A^H y`` for a Dask array ``y`` of shape ``(..., *A.output_shape)``, as a lazy Dask array.
 
     ``A.H.apply(y)`` and ``A.apply_adjoint(y)`` call this for a Dask ``y``: every block's
@@ -121,7 +145,7 @@ def apply_adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
     return adjoint(op, check_operand(check_operator(op), y, op.output_shape, "y"))
 
 
-def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
+def matvec(op: Operator, x: da.Array) -> da.Array:
     """``A x`` on a flat Dask vector of length ``N`` (or ``(N, 1)``), returning the same layout.
 
     Parameters
@@ -153,7 +177,7 @@ def matvec(op: ShapedOperator, x: da.Array) -> da.Array:
     return _flat(check_operator(op), x, op.input_shape, op.shape[1], apply, "x")
 
 
-def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
+def rmatvec(op: Operator, y: da.Array) -> da.Array:
     """``A^H y`` on a flat Dask vector of length ``M`` (or ``(M, 1)``), returning the same layout.
 
     Parameters
@@ -185,7 +209,7 @@ def rmatvec(op: ShapedOperator, y: da.Array) -> da.Array:
     return _flat(check_operator(op), y, op.output_shape, op.shape[0], apply_adjoint, "y")
 
 
-def dot(op: ShapedOperator, x: da.Array) -> da.Array:
+def dot(op: Operator, x: da.Array) -> da.Array:
     """``A @ x`` for a flat Dask vector ``(N,)``, a column ``(N, 1)`` or a matrix ``(N, K)``
     whose columns are vectors (as scipy's ``dot``), lazily.
 
@@ -242,201 +266,136 @@ def _lead(op_shape: tuple[int, ...], a: da.Array) -> int:
     return a.ndim - len(op_shape)
 
 
-# -- rules ----------------------------------------------------------------------------------
-def _convolution_parts(op: Convolution):
-    g = op.geometry
-    blocks = ConvolutionBlocks(op.kernel, g.stride, g.dilation, g.groups, op.flip, op.method,
-                               (g.in_channels,) if g.channels else ())
-    return g.axes, g.boundary, blocks
+# -- the structures ---------------------------------------------------------------------------
+def _stencil_forward(op: Operator, s: Stencil, x: da.Array) -> da.Array:
+    return graph.blocked_forward(
+        x,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        n_lead=_lead(op.input_shape, x),
+        dtype=x.dtype,
+        name=f"linop-{type(op).__name__.lower()}",
+    )
 
 
-def _convolution_forward(op: Convolution, x: da.Array) -> da.Array:
-    axes, boundary, blocks = _convolution_parts(op)
-    return graph.blocked_forward(x, axes, boundary, blocks, n_lead=_lead(op.input_shape, x),
-                                 dtype=x.dtype, name="linop-convolution")
+def _stencil_adjoint(op: Operator, s: Stencil, y: da.Array) -> da.Array:
+    return graph.blocked_adjoint(
+        y,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        n_lead=_lead(op.output_shape, y),
+        dtype=y.dtype,
+        name=f"linop-{type(op).__name__.lower()}-adjoint",
+    )
 
 
-def _convolution_adjoint(op: Convolution, y: da.Array) -> da.Array:
-    axes, boundary, blocks = _convolution_parts(op)
-    return graph.blocked_adjoint(y, axes, boundary, blocks, n_lead=_lead(op.output_shape, y),
-                                 dtype=y.dtype, name="linop-convolution-adjoint")
+def _image_chunks(s: KernelStencil, spatial: tuple[tuple[int, ...], ...]) -> tuple:
+    trail = s.image.shape[len(s.axes) :]
+    return spatial + tuple((c,) for c in trail)
 
 
-def _pad_axes(op: Pad) -> tuple[AxisGeometry, ...]:
-    return tuple(AxisGeometry(n, 1, 1, 1, lo, hi) for n, (lo, hi) in zip(op.input_shape, op.pad_width))
-
-
-def _subsample_axes(op: Subsample) -> tuple[AxisGeometry, ...]:
-    # y[j] = x[offset + s*j]: a one-tap correlation with stride s and low "padding" -offset
-    return tuple(AxisGeometry(n, 1, s, 1, -o, 0) for n, s, o in zip(op.input_shape, op.stride, op.offset))
-
-
-def _local_forward(axes, boundary, blocks, name):
-    def rule(op, x):
-        return graph.blocked_forward(x, axes(op), boundary(op), blocks(op), n_lead=_lead(op.input_shape, x),
-                                     dtype=x.dtype, name=name)
-    return rule
-
-
-def _local_adjoint(axes, boundary, blocks, name):
-    def rule(op, y):
-        return graph.blocked_adjoint(y, axes(op), boundary(op), blocks(op), n_lead=_lead(op.output_shape, y),
-                                     dtype=y.dtype, name=name)
-    return rule
-
-
-def _kernel_blocks(op: KernelConvolution) -> KernelConvolutionBlocks:
-    g = op.geometry
-    return KernelConvolutionBlocks(g.kernel_shape, g.stride, g.dilation, g.groups, op.flip, op.method)
-
-
-def _image_trail(op: KernelConvolution) -> tuple[int, ...]:
-    return (op.geometry.in_channels,) if op.geometry.channels else ()
-
-
-def _kernel_forward(op: KernelConvolution, w: da.Array) -> da.Array:
-    g = op.geometry
-    trail = _image_trail(op)
+def _kernel_forward(op: Operator, s: KernelStencil, w: da.Array) -> da.Array:
     # the image is in memory; its chunks (and so the output's blocks) follow dask's automatic sizes
-    image = da.from_array(op.x, chunks=("auto",) * g.ndim + tuple((c,) for c in trail))
-    out_bounds = [ax.output_block_bounds(block_bounds(c)) for ax, c in zip(g.axes, image.chunks)]
-    out_trail = (g.out_channels,) if g.channels else ()
-    return graph.kernel_forward(image, w, g.axes, g.boundary, _kernel_blocks(op), out_bounds=out_bounds,
-                                out_trail=out_trail, dtype=w.dtype, name="linop-kernel-convolution")
+    image = da.from_array(s.image, chunks=("auto",) * len(s.axes) + tuple((c,) for c in s.image.shape[len(s.axes) :]))
+    out_bounds = [output_block_bounds(ax, block_bounds(c)) for ax, c in zip(s.axes, image.chunks)]
+    out_trail = op.output_shape[len(s.axes) :]
+    return graph.kernel_forward(
+        image,
+        w,
+        s.axes,
+        s.boundary,
+        s.blocks,
+        s.kernel_shape,
+        out_bounds=out_bounds,
+        out_trail=out_trail,
+        dtype=w.dtype,
+        name="linop-kernel-convolution",
+    )
 
 
-def _kernel_adjoint(op: KernelConvolution, y: da.Array) -> da.Array:
-    g = op.geometry
+def _kernel_adjoint(op: Operator, s: KernelStencil, y: da.Array) -> da.Array:
     n_lead = _lead(op.output_shape, y)
-    in_bounds = [ax.input_block_bounds(block_bounds(y.chunks[n_lead + a])) for a, ax in enumerate(g.axes)]
+    in_bounds = [input_block_bounds(ax, block_bounds(y.chunks[n_lead + a])) for a, ax in enumerate(s.axes)]
     chunks = tuple(tuple(b - a for a, b in zip(bs, bs[1:])) for bs in in_bounds)
-    image = da.from_array(op.x, chunks=chunks + tuple((c,) for c in _image_trail(op)))
-    return graph.kernel_adjoint(image, y, g.axes, g.boundary, _kernel_blocks(op), dtype=y.dtype,
-                                name="linop-kernel-convolution-adjoint")
+    image = da.from_array(s.image, chunks=_image_chunks(s, chunks))
+    return graph.kernel_adjoint(
+        image, y, s.axes, s.boundary, s.blocks, s.kernel_shape, dtype=y.dtype, name="linop-kernel-convolution-adjoint"
+    )
 
 
-def _whole(op: ShapedOperator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...],
-           method: Callable) -> da.Array:
-    """An operator without a blocked rule: its own axes in one chunk, one call per batch chunk.
+def _whole(op: Operator, x: da.Array, shape: tuple[int, ...], out_shape: tuple[int, ...], method: Callable) -> da.Array:
+    """An operator without a block structure: its own axes in one chunk, one call per batch chunk.
 
-    ``method`` is :meth:`ShapedOperator.apply` or ``apply_adjoint`` *of the base class*,
-    bound to ``op``: on a NumPy chunk it runs ``op``'s own hooks (``_batched``,
-    ``_forward`` / ``_backward``), the map ``op`` computes on NumPy. An override of
-    ``apply`` itself is not called here: it already ran, on the Dask array, before it
-    reached this module (calling it again per chunk would apply it twice).
+    ``method`` runs ``op``'s own NumPy numerics (``_batched``, ``_forward`` / ``_backward``)
+    on a chunk. An override of ``apply`` itself is not called here: it already ran, on the
+    Dask array, before it reached this module (calling it again per chunk would apply it twice).
     """
     n_lead = _lead(shape, x)
     x = graph.single_chunk(x, range(n_lead, x.ndim))
     chunks = x.chunks[:n_lead] + tuple((n,) for n in out_shape)
     drop = tuple(range(n_lead, x.ndim)) if len(shape) != len(out_shape) else ()
     new = tuple(range(n_lead, n_lead + len(out_shape))) if drop else None
-    return x.map_blocks(method, chunks=chunks, dtype=x.dtype, drop_axis=drop, new_axis=new,
-                        meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype))
-
-
-#: The hooks behind every operator's map on NumPy: ``apply`` is ``_batched`` then
-#: ``_forward`` (``apply_adjoint``: ``_backward``). A blocked rule replaces all three.
-NUMERIC_HOOKS = ("_batched", "_forward", "_backward")
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How the operators of class ``cls`` run on Dask arrays, and which of its methods they bypass.
-
-    Attributes
-    ----------
-    cls : type
-        The class the rule was written for.
-    forward, adjoint : callable
-        ``(op, x) -> A x`` and ``(op, y) -> A^H y`` on checked Dask arrays.
-    hooks : tuple of str
-        The methods and properties of ``cls`` that make its map on NumPy and that the rule
-        does not call (it rebuilds the numerics from the operator's parameters).
-    """
-
-    cls: type
-    forward: Callable
-    adjoint: Callable
-    hooks: tuple[str, ...] = NUMERIC_HOOKS
-
-    def overridden_hooks(self, kind: type) -> tuple[str, ...]:
-        """The hooks that ``kind`` (``cls`` or a subclass) defines differently from ``cls``."""
-        return tuple(h for h in self.hooks
-                     if inspect.getattr_static(kind, h, None) is not inspect.getattr_static(self.cls, h, None))
-
-
-#: The rules, by the class they were written for.
-RULES: dict[type, Rule] = {}
-
-
-def _rule(cls: type, fwd: Callable, adj: Callable, helpers: tuple[str, ...] = ()) -> None:
-    RULES[cls] = Rule(cls, fwd, adj, NUMERIC_HOOKS + helpers)
+    return da.map_blocks(  # x.map_blocks is the same call, but its signature does not type-check
+        method,
+        x,
+        chunks=chunks,
+        dtype=x.dtype,
+        drop_axis=drop,
+        new_axis=new,
+        meta=np.empty((0,) * (n_lead + len(out_shape)), x.dtype),
+    )
 
 
 def _conj(a: da.Array) -> da.Array:
     return a.conj() if np.iscomplexobj(np.empty(0, a.dtype)) else a
 
 
-_rule(Identity, lambda op, x: x, lambda op, y: y)
-_rule(Convolution, _convolution_forward, _convolution_adjoint,
-      ("_with_channel_axis", "_without_channel_axis", "_backend"))
-_rule(KernelConvolution, _kernel_forward, _kernel_adjoint, ("_stacked",))
-_rule(Pad,
-      _local_forward(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad"),
-      _local_adjoint(_pad_axes, lambda op: op.mode, lambda op: PadBlocks(op.dtype), "linop-pad-adjoint"))
-_rule(Subsample,
-      _local_forward(_subsample_axes, lambda op: "constant", lambda op: SubsampleBlocks(op.stride, op.dtype),
-                     "linop-subsample"),
-      _local_adjoint(_subsample_axes, lambda op: "constant", lambda op: SubsampleBlocks(op.stride, op.dtype),
-                     "linop-subsample-adjoint"))
-_rule(DaskKernelConvolution, lambda op, w: op.forward_graph(w), lambda op, y: op.adjoint_graph(y))
-_rule(AdjointOperator, lambda op, x: adjoint(op.op, x), lambda op, y: forward(op.op, y))
-_rule(TransposeOperator, lambda op, x: _conj(adjoint(op.op, _conj(x))), lambda op, y: _conj(forward(op.op, _conj(y))))
-_rule(Composition, lambda op, x: forward(op.outer, forward(op.inner, x)),
-      lambda op, y: adjoint(op.inner, adjoint(op.outer, y)))
-_rule(SumOperator, lambda op, x: forward(op.left, x) + forward(op.right, x),
-      lambda op, y: adjoint(op.left, y) + adjoint(op.right, y))
-_rule(ScaledOperator, lambda op, x: forward(op.op, x) * op.scalar, lambda op, y: adjoint(op.op, y) * op._conj_scalar)
+def _blocked(op: Operator, a: da.Array, adjoint: bool) -> da.Array:
+    """``A a`` (``adjoint=False``) or ``A^H a`` from ``op.block_structure()``, recursively."""
+    s = op.block_structure()
+    if s is None:
+        if adjoint:
+            return _whole(op, a, op.output_shape, op.input_shape, functools.partial(op._apply, adjoint=True))
+        return _whole(op, a, op.input_shape, op.output_shape, functools.partial(op._apply, adjoint=False))
+    if isinstance(s, Stencil):
+        return _stencil_adjoint(op, s, a) if adjoint else _stencil_forward(op, s, a)
+    if isinstance(s, KernelStencil):
+        return _kernel_adjoint(op, s, a) if adjoint else _kernel_forward(op, s, a)
+    if isinstance(s, Unchanged):
+        return a
+    if isinstance(s, Adjoint):
+        return _blocked(s.op, a, not adjoint)
+    if isinstance(s, Transposed):
+        return _conj(_blocked(s.op, _conj(a), not adjoint))
+    if isinstance(s, Composed):
+        if adjoint:
+            return _blocked(s.inner, _blocked(s.outer, a, True), True)
+        return _blocked(s.outer, _blocked(s.inner, a, False), False)
+    if isinstance(s, Summed):
+        return _blocked(s.left, a, adjoint) + _blocked(s.right, a, adjoint)
+    if isinstance(s, Scaled):
+        return _blocked(s.op, a, adjoint) * (s.conj_scalar if adjoint else s.scalar)
+    if isinstance(s, Scheduled):
+        return s.adjoint(a) if adjoint else s.forward(a)
+    raise TypeError(f"{type(op).__name__}.block_structure() returned {type(s).__name__}, not a block structure")
 
 
-def rule_for(op: ShapedOperator) -> Rule | None:
-    """The blocked rule that computes ``op``'s own map, or ``None`` (then ``op`` runs whole).
-
-    The rule of the nearest class in ``type(op).__mro__`` that has one, provided
-    ``type(op)`` overrides none of that rule's hooks (a subclass that does computes
-    another map than the rule's class).
-
-    Examples
-    --------
-    >>> from linop.dask.dispatch import rule_for
-    >>> class Doubled(linop.Convolution):
-    ...     def _forward(self, x):
-    ...         return 2 * super()._forward(x)
-    >>> rule_for(linop.Convolution([1.0, 2.0], 5)).cls.__name__
-    'Convolution'
-    >>> rule_for(Doubled([1.0, 2.0], 5)) is None
-    True
-    >>> rule_for(linop.ConvTranspose([1.0, 2.0], 5)).cls.__name__   # an AdjointOperator that adds no numerics
-    'AdjointOperator'
-    """
-    for cls in type(op).__mro__:
-        rule = RULES.get(cls)
-        if rule is not None:
-            return None if rule.overridden_hooks(type(op)) else rule
-    return None
-
-
-def forward(op: ShapedOperator, x: da.Array) -> da.Array:
+def forward(op: Operator, x: da.Array) -> da.Array:
     """``A x`` for a checked ``x`` (shape ``(..., *A.input_shape)``, the result dtype)."""
-    rule = rule_for(op)
-    if rule is None:
-        return _whole(op, x, op.input_shape, op.output_shape, functools.partial(ShapedOperator.apply, op))
-    return rule.forward(op, x).astype(x.dtype, copy=False)
+    return _blocked(op, x, adjoint=False).astype(x.dtype, copy=False)
 
 
-def adjoint(op: ShapedOperator, y: da.Array) -> da.Array:
+def adjoint(op: Operator, y: da.Array) -> da.Array:
     """``A^H y`` for a checked ``y`` (shape ``(..., *A.output_shape)``, the result dtype)."""
-    rule = rule_for(op)
-    if rule is None:
-        return _whole(op, y, op.output_shape, op.input_shape, functools.partial(ShapedOperator.apply_adjoint, op))
-    return rule.adjoint(op, y).astype(y.dtype, copy=False)
+    return _blocked(op, y, adjoint=True).astype(y.dtype, copy=False)
+
+
+_PRODUCTS: dict[str, Callable[[Operator, da.Array], da.Array]] = {
+    "apply": apply,
+    "apply_adjoint": apply_adjoint,
+    "matvec": matvec,
+    "rmatvec": rmatvec,
+    "dot": dot,
+}

@@ -3,8 +3,8 @@
 An operator that is local along its spatial axes (a convolution, a pad, a subsampling)
 runs on a chunked array as one task per output block. Per spatial axis the output blocks
 follow the input chunks, stride-aligned
-(:meth:`linop.geometry.AxisGeometry.output_block_bounds`), and each block reads its
-chunk plus a halo (:mod:`linop.dask.plan`):
+(:func:`linop.geometry.output_block_bounds`), and each block reads its
+chunk plus a halo (:mod:`linop.dask.halo`):
 
 * **forward**: the halo's samples are sliced out of the neighbouring chunks (small
   ``getitem`` tasks, the only data that moves), the block is assembled and linop's own
@@ -32,9 +32,10 @@ import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-from ..geometry import AxisGeometry, block_bounds
+from ..geometry import AxisGeometry, block_bounds, input_block_bounds, output_block_bounds
+from ..operators.blocking import ChannelPlan
 from . import blocks as B
-from .plan import AxisRead, axis_reads
+from .halo import AxisRead, axis_reads
 
 __all__ = ["blocked_adjoint", "blocked_forward", "kernel_adjoint", "kernel_forward", "single_chunk"]
 
@@ -53,7 +54,8 @@ class _Gather:
 
     def __init__(self, source: da.Array, n_lead: int, n_spatial: int, name: str, layer: dict):
         self.source, self.n_lead, self.n_spatial = source, n_lead, n_spatial
-        self.name, self.layer, self.keys = name, layer, {}
+        self.name, self.layer = name, layer
+        self.keys: dict[tuple, tuple[str, int]] = {}
 
     def nested(self, lead: tuple[int, ...], reads: Sequence[AxisRead], trail: tuple[int, ...] = ()) -> list:
         """Nested lists (one level per spatial axis) of the keys of the pieces; ``trail``:
@@ -90,9 +92,11 @@ def _sizes(bounds: Sequence[int]) -> tuple[int, ...]:
 
 def _block_shape(lead_chunks, lead, bounds, blk, channels) -> tuple[int, ...]:
     """Shape of one block: its lead chunk sizes, its spatial extents, its channels (if any)."""
-    return (tuple(c[i] for c, i in zip(lead_chunks, lead))
-            + tuple(bounds[a][i + 1] - bounds[a][i] for a, i in enumerate(blk))
-            + (() if channels is None else (channels,)))
+    return (
+        tuple(c[i] for c, i in zip(lead_chunks, lead))
+        + tuple(bounds[a][i + 1] - bounds[a][i] for a, i in enumerate(blk))
+        + (() if channels is None else (channels,))
+    )
 
 
 def _reduce_into(layer: dict, key: tuple, parts: list, name: str) -> None:
@@ -109,7 +113,7 @@ def _reduce_into(layer: dict, key: tuple, parts: list, name: str) -> None:
     layer[key] = (B.sum_arrays, *parts)
 
 
-def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, B.ChannelPlan | None]:
+def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, ChannelPlan | None]:
     """The channel plan of ``a``'s last axis (``None`` without one), ``a`` rechunked if the plan needs it."""
     if n_trail == 0:
         return a, None
@@ -121,13 +125,14 @@ def _channel_plan(a: da.Array, n_trail: int, plan_of) -> tuple[da.Array, B.Chann
     return a, plan
 
 
-def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    dtype: np.dtype, name: str) -> da.Array:
+def blocked_forward(
+    x: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int, dtype: np.dtype, name: str
+) -> da.Array:
     """The operator described by ``axes``, ``boundary`` and ``blocks`` applied to ``x``, block by block.
 
     ``x`` is laid out ``(lead..., spatial..., [channels])``. The result keeps the lead
     chunks of ``x``, has the stride-aligned output blocks of
-    :meth:`~linop.geometry.AxisGeometry.output_block_bounds` along the spatial axes and
+    :func:`~linop.geometry.output_block_bounds` along the spatial axes and
     the channel chunks of ``blocks.forward_plan``; partial results of input channel chunks
     that feed the same output chunk are summed in a tree.
     """
@@ -136,7 +141,7 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     links = plan.links if plan else ((None, None, blocks),)
     out_channels = plan.result_chunks if plan else (None,)
     in_bounds = [block_bounds(x.chunks[n_lead + a]) for a in range(d)]
-    out_bounds = [ax.output_block_bounds(b) for ax, b in zip(axes, in_bounds)]
+    out_bounds = [output_block_bounds(ax, b) for ax, b in zip(axes, in_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, in_bounds, out_bounds)]
     token = tokenize(x.name, axes, boundary, blocks, n_lead, dtype)
     out_name, halo_name, part_name = f"{name}-{token}", f"{name}-halo-{token}", f"{name}-part-{token}"
@@ -152,11 +157,11 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
                 if any(not r.stretches for r in block_reads):  # padding only: the block is zero
                     layer[key] = (np.zeros, _block_shape(lead_chunks, lead, out_bounds, blk, channels), dtype)
                     continue
-                parts = []
+                parts: list[tuple] = []
                 for in_c, o, sub in links:
                     if plan and o != out_c:
                         continue
-                    nested = gather.nested(lead, block_reads, (in_c,) if plan else ())
+                    nested = gather.nested(lead, block_reads, (in_c,) if in_c is not None else ())  # None: no plan
                     part = (part_name,) + lead + blk + trail + (len(parts),)
                     layer[part] = (B.forward_block, sub, nested, block_reads, n_lead, dtype)
                     parts.append(part)
@@ -168,15 +173,24 @@ def blocked_forward(x: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     return _array(out_name, layer, [x], chunks, dtype)
 
 
-def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, blocks, *, n_lead: int,
-                    dtype: np.dtype, name: str, input_bounds: Sequence[Sequence[int]] | None = None) -> da.Array:
+def blocked_adjoint(
+    y: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    *,
+    n_lead: int,
+    dtype: np.dtype,
+    name: str,
+    input_bounds: Sequence[Sequence[int]] | None = None,
+) -> da.Array:
     """The adjoint of :func:`blocked_forward` applied to ``y``: block adjoints, overlap-added.
 
     Each block of ``y`` gives its contribution over the input samples its forward read
     (the block operator's adjoint); the contribution is cut into the stretches of
-    :func:`~linop.dask.plan.axis_read` and each stretch is added into its chunk. The
+    :func:`~linop.dask.halo.axis_read` and each stretch is added into its chunk. The
     result's spatial chunks are ``input_bounds`` (default:
-    :meth:`~linop.geometry.AxisGeometry.input_block_bounds` of ``y``'s chunks), its channel
+    :func:`~linop.geometry.input_block_bounds` of ``y``'s chunks), its channel
     chunks those of ``blocks.adjoint_plan``: contributions of the output channel chunks
     that feed the same input chunk are added, like the halos.
     """
@@ -186,7 +200,7 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     in_channels = plan.result_chunks if plan else (None,)
     out_bounds = [block_bounds(y.chunks[n_lead + a]) for a in range(d)]
     if input_bounds is None:
-        input_bounds = [ax.input_block_bounds(b) for ax, b in zip(axes, out_bounds)]
+        input_bounds = [input_block_bounds(ax, b) for ax, b in zip(axes, out_bounds)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, input_bounds, out_bounds)]
     token = tokenize(y.name, axes, boundary, blocks, n_lead, dtype, input_bounds)
     out_name, part_name, slab_name = f"{name}-{token}", f"{name}-part-{token}", f"{name}-slab-{token}"
@@ -217,9 +231,19 @@ def blocked_adjoint(y: da.Array, axes: Sequence[AxisGeometry], boundary: str, bl
     return _array(out_name, layer, [y], chunks, dtype)
 
 
-def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks: B.KernelConvolutionBlocks, *, out_bounds: Sequence[Sequence[int]],
-                   out_trail: tuple[int, ...], dtype: np.dtype, name: str) -> da.Array:
+def kernel_forward(
+    image: da.Array,
+    w: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    kernel_shape: tuple[int, ...],
+    *,
+    out_bounds: Sequence[Sequence[int]],
+    out_trail: tuple[int, ...],
+    dtype: np.dtype,
+    name: str,
+) -> da.Array:
     """``w -> image * w`` (a :class:`~linop.KernelConvolution`) with output blocks ``out_bounds``.
 
     The kernels ``w`` (``(lead..., *kernel_shape)``) are small and go whole to every block;
@@ -230,7 +254,7 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
     image = single_chunk(image, range(d, image.ndim))
     in_bounds = [block_bounds(image.chunks[a]) for a in range(d)]
     reads = [axis_reads(ax, boundary, ib, ob) for ax, ib, ob in zip(axes, in_bounds, out_bounds)]
-    n_lead = w.ndim - len(blocks.kernel_shape)
+    n_lead = w.ndim - len(kernel_shape)
     token = tokenize(image.name, w.name, axes, boundary, blocks, out_bounds, dtype)
     out_name, halo_name = f"{name}-{token}", f"{name}-halo-{token}"
     layer: dict = {}
@@ -240,19 +264,30 @@ def kernel_forward(image: da.Array, w: da.Array, axes: Sequence[AxisGeometry], b
         block_reads = tuple(reads[a][i] for a, i in enumerate(blk))
         key = (out_name,) + (0,) * n_lead + blk + (0,) * len(out_trail)
         if any(not r.stretches for r in block_reads):
-            shape = w.shape[:n_lead] + tuple(
-                out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
+            shape = (
+                w.shape[:n_lead] + tuple(out_bounds[a][i + 1] - out_bounds[a][i] for a, i in enumerate(blk)) + out_trail
+            )
             layer[key] = (np.zeros, shape, dtype)
             continue
         nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
         layer[key] = (B.kernel_forward_block, blocks, nested, block_reads, w_key, dtype)
-    chunks = tuple((n,) for n in w.shape[:n_lead]) + tuple(_sizes(b) for b in out_bounds) + tuple(
-        (c,) for c in out_trail)
+    chunks = (
+        tuple((n,) for n in w.shape[:n_lead]) + tuple(_sizes(b) for b in out_bounds) + tuple((c,) for c in out_trail)
+    )
     return _array(out_name, layer, [image, w], chunks, dtype)
 
 
-def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], boundary: str,
-                   blocks: B.KernelConvolutionBlocks, *, dtype: np.dtype, name: str) -> da.Array:
+def kernel_adjoint(
+    image: da.Array,
+    y: da.Array,
+    axes: Sequence[AxisGeometry],
+    boundary: str,
+    blocks,
+    kernel_shape: tuple[int, ...],
+    *,
+    dtype: np.dtype,
+    name: str,
+) -> da.Array:
     """The kernel gradient ``K_x^H y``: each block of ``y`` against its haloed image block, summed in a tree.
 
     The result, ``(lead..., *kernel_shape)``, is one chunk.
@@ -280,7 +315,7 @@ def kernel_adjoint(image: da.Array, y: da.Array, axes: Sequence[AxisGeometry], b
         nested = gather.nested((), block_reads, (0,) * (image.ndim - d))
         layer[key] = (B.kernel_adjoint_block, blocks, nested, block_reads, y_key, dtype)
         parts.append(key)
-    shape = y.shape[:n_lead] + blocks.kernel_shape
+    shape = y.shape[:n_lead] + tuple(kernel_shape)
     out_key = (out_name,) + (0,) * len(shape)
     if parts:
         _reduce_into(layer, out_key, parts, sum_name)

@@ -63,12 +63,20 @@ class DaskBackedOperator(LinearOperator):
     True
     """
 
-    def __init__(self, op: ShapedOperator, input_chunks: Chunks, output_chunks: Chunks | None = None, *,
-                 batch_chunks: int = -1, scheduler: str | None = "sync"):
+    def __init__(
+        self,
+        op: ShapedOperator,
+        input_chunks: Chunks,
+        output_chunks: Chunks | None = None,
+        *,
+        batch_chunks: int = -1,
+        scheduler: str | None = "sync",
+    ):
         self.op = check_operator(op)
         self.input_chunks = check_chunks(input_chunks, op.input_shape, "input_chunks", op.dtype)
-        self.output_chunks = (None if output_chunks is None
-                              else check_chunks(output_chunks, op.output_shape, "output_chunks", op.dtype))
+        self.output_chunks = (
+            None if output_chunks is None else check_chunks(output_chunks, op.output_shape, "output_chunks", op.dtype)
+        )
         self.batch_chunks = check_batch_chunks(batch_chunks)
         self.scheduler = check_scheduler(scheduler)
         super().__init__(op.dtype, op.shape)

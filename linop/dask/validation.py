@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import dask.array as da
 import numpy as np
 from dask.array.core import normalize_chunks
 
-from ..operators import ShapedOperator
+from ..arguments import check_operand as check_shape_and_dtype
+from ..arguments import is_integer
 
-__all__ = ["check_batch_chunks", "check_chunks", "check_dask_array", "check_operand", "check_operator",
-           "check_scheduler"]
+__all__ = [
+    "check_batch_chunks",
+    "check_chunks",
+    "check_dask_array",
+    "check_operand",
+    "check_operator",
+    "check_scheduler",
+]
 
 #: Scheduler names ``compute(scheduler=...)`` accepts besides dask's local ones (a running ``Client``).
 DISTRIBUTED_NAMES = ("distributed", "dask.distributed")
 
 
-def check_operator(op: object, name: str = "op") -> ShapedOperator:
-    """``op`` if it is a :class:`~linop.ShapedOperator`.
+#: What this package uses of an operator: a :class:`~linop.ShapedOperator` has all of it.
+OPERATOR_PROTOCOL = ("input_shape", "output_shape", "dtype", "apply", "apply_adjoint", "block_structure")
+
+
+def check_operator(op: object, name: str = "op") -> Any:
+    """``op`` if it is a linop operator (a :class:`~linop.ShapedOperator`, told by what it offers:
+    this package never imports the operator classes).
 
     Raises
     ------
     TypeError
         Naming ``name`` and the type received.
     """
-    if not isinstance(op, ShapedOperator):
+    if isinstance(op, type) or not all(hasattr(op, attribute) for attribute in OPERATOR_PROTOCOL):
         raise TypeError(f"{name} must be a ShapedOperator; got {type(op).__name__}")
     return op
 
@@ -47,13 +59,11 @@ def check_dask_array(a: object, name: str) -> da.Array:
     if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array; got dtype {a.dtype}")
     if any(math.isnan(s) for s in a.shape):
-        raise ValueError(
-            f"{name} has unknown chunk sizes (shape {a.shape}); call {name}.compute_chunk_sizes() first"
-        )
+        raise ValueError(f"{name} has unknown chunk sizes (shape {a.shape}); call {name}.compute_chunk_sizes() first")
     return a
 
 
-def check_operand(op: ShapedOperator, a: da.Array, shape: tuple[int, ...], name: str) -> da.Array:
+def check_operand(op: Any, a: da.Array, shape: tuple[int, ...], name: str) -> da.Array:
     """``a`` checked against ``op`` and cast (lazily) to the dtype ``op`` computes in.
 
     ``a`` must be numeric, have known chunk sizes and the shape ``(..., *shape)``
@@ -69,25 +79,18 @@ def check_operand(op: ShapedOperator, a: da.Array, shape: tuple[int, ...], name:
     """
     check_operator(op)
     check_dask_array(a, name)
-    nd = len(shape)
-    if a.ndim < nd or tuple(a.shape[a.ndim - nd :]) != tuple(shape):
-        raise ValueError(
-            f"{name} must have shape (..., {', '.join(map(str, shape))}) (leading batch axes allowed); "
-            f"got {tuple(a.shape)}"
-        )
+    check_shape_and_dtype(a.shape, a.dtype, shape, name)
     if any(0 in c for c, n in zip(a.chunks, a.shape) if n):  # empty chunks (from slicing) carry no samples
         a = a.rechunk(tuple(tuple(s for s in c if s) if n else c for c, n in zip(a.chunks, a.shape)))
     dtype = op._result_dtype(a)
     return a if a.dtype == dtype else a.astype(dtype)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
 #: What one axis's entry of a chunks argument may be, in words (for the errors).
-AXIS_FORMS = ("a positive chunk size, -1 (the whole axis), 'auto', "
-              "or a sequence of positive chunk sizes that add up to the axis length")
+AXIS_FORMS = (
+    "a positive chunk size, -1 (the whole axis), 'auto', "
+    "or a sequence of positive chunk sizes that add up to the axis length"
+)
 
 
 def _axis_entry(entry: object, n: int, where: str) -> int | str | tuple[int, ...]:
@@ -95,13 +98,13 @@ def _axis_entry(entry: object, n: int, where: str) -> int | str | tuple[int, ...
         if entry != "auto":
             raise ValueError(f"{where} must be {AXIS_FORMS}; got {entry!r}")
         return entry
-    if _is_int(entry):
+    if is_integer(entry):
         if entry == -1 or entry >= 1:
             return int(entry)
         raise ValueError(f"{where} must be {AXIS_FORMS}; got {entry!r}")
     if isinstance(entry, (Sequence, np.ndarray)):
         sizes = tuple(entry)
-        if not sizes or not all(_is_int(s) and s >= 1 for s in sizes):
+        if not sizes or not all(is_integer(s) and s >= 1 for s in sizes):
             raise ValueError(f"{where} must be {AXIS_FORMS}; got {entry!r}")
         if sum(sizes) != n:
             raise ValueError(f"{where} must add up to the axis length {n}; got {entry!r} (sum {sum(sizes)})")
@@ -125,12 +128,12 @@ def check_chunks(chunks: object, shape: tuple[int, ...], name: str, dtype: np.dt
         Naming ``name`` (and the axis), the value received and what is allowed.
     """
     ndim = len(shape)
-    if _is_int(chunks) or isinstance(chunks, str):
+    if is_integer(chunks) or isinstance(chunks, str):
         per_axis = [_axis_entry(chunks, n, name) for n in shape]
     elif isinstance(chunks, Mapping):
         per_axis = [-1] * ndim
         for axis, entry in chunks.items():
-            if not _is_int(axis) or not 0 <= axis < ndim:
+            if not is_integer(axis) or not 0 <= axis < ndim:
                 raise ValueError(f"{name} names axis {axis!r}; the array has axes 0..{ndim - 1} (shape {shape})")
             per_axis[axis] = _axis_entry(entry, shape[axis], f"{name}[{axis}]")
     elif isinstance(chunks, (Sequence, np.ndarray)):
@@ -155,7 +158,7 @@ def check_batch_chunks(value: object, name: str = "batch_chunks") -> int:
     TypeError, ValueError
         Naming ``name``.
     """
-    if not _is_int(value):
+    if not is_integer(value):
         raise TypeError(f"{name} must be a positive int or -1 (one chunk); got {type(value).__name__} {value!r}")
     if not (value == -1 or value >= 1):
         raise ValueError(f"{name} must be a positive int or -1 (one chunk); got {value!r}")
@@ -179,6 +182,8 @@ def check_scheduler(scheduler: object, name: str = "scheduler") -> object:
         return scheduler
     if isinstance(scheduler, str):
         if scheduler not in names:
-            raise ValueError(f"{name} must be None, a Client or one of {', '.join(map(repr, names))}; got {scheduler!r}")
+            raise ValueError(
+                f"{name} must be None, a Client or one of {', '.join(map(repr, names))}; got {scheduler!r}"
+            )
         return scheduler
     raise TypeError(f"{name} must be None, a Client or a scheduler name; got {type(scheduler).__name__} {scheduler!r}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .report import Claim, DemoReport, Measurement, format_report
+from .findings import Claim, DemoReport, Measurement, format_report
 
 __all__ = ["DEMOS", "Claim", "DemoReport", "Measurement", "format_report", "load_demo"]
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..operators import Convolution, KernelConvolution
 from .figures import figures_wanted, save_into_report
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "backprop_is_adjoint"
@@ -92,6 +92,11 @@ def _central_differences(loss: Callable[[np.ndarray], np.ndarray], point: np.nda
     """``(L(p + h e_i) - L(p - h e_i)) / 2h`` for every entry ``i``; ``loss`` takes a batch of points."""
     basis = np.eye(point.size).reshape((point.size,) + point.shape)
     return ((loss(point + h * basis) - loss(point - h * basis)) / (2 * h)).reshape(point.shape)
+
+
+def _input_loss(A: Convolution, objective: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """``x -> objective(A x)`` for a batch of inputs."""
+    return lambda xs: objective(A.apply(xs))
 
 
 def _kernel_loss(x: np.ndarray, objective: Callable[[np.ndarray], np.ndarray], setting: Setting):
@@ -168,20 +173,30 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         log(f"gradients of L = {names[name]}: adjoints and central differences")
         grad_x = A.H.apply(upstream)
         grad_w = K.H.apply(upstream)
-        fd_x = _central_differences(lambda xs: objective(A.apply(xs)), x, setting.step)
+        fd_x = _central_differences(_input_loss(A, objective), x, setting.step)
         fd_w = _central_differences(_kernel_loss(x, objective, setting), w, setting.step)
         adjoint_gradients[name] = (grad_x, grad_w, fd_x, fd_w)
-        report.measure(f"fd_error_x_{name}", f"L = {names[name]}: dL/dx = A.H g vs differences",
-                       relative_error(grad_x, fd_x))
-        report.measure(f"fd_error_w_{name}", f"L = {names[name]}: dL/dw = K.H g vs differences",
-                       relative_error(grad_w, fd_w))
-    report.measure("adjoint_identity", "|<A x, g> - <x, A.H g>| / |<A x, g>|",
-                   abs(np.vdot(A.apply(x), g) - np.vdot(x, A.H.apply(g))) / abs(np.vdot(A.apply(x), g)))
-    report.measure("kernel_identity", "|<K w, g> - <w, K.H g>| / |<K w, g>|",
-                   abs(np.vdot(K.apply(w), g) - np.vdot(w, K.H.apply(g))) / abs(np.vdot(K.apply(w), g)))
-    fd_errors = [m.value for m in report.measurements if m.key.startswith("fd_error")]
-    report.claim(f"every gradient matches central differences (relative error < {FINITE_DIFFERENCE_TOLERANCE:g})",
-                 max(fd_errors) < FINITE_DIFFERENCE_TOLERANCE)
+        report.measure(
+            f"fd_error_x_{name}", f"L = {names[name]}: dL/dx = A.H g vs differences", relative_error(grad_x, fd_x)
+        )
+        report.measure(
+            f"fd_error_w_{name}", f"L = {names[name]}: dL/dw = K.H g vs differences", relative_error(grad_w, fd_w)
+        )
+    report.measure(
+        "adjoint_identity",
+        "|<A x, g> - <x, A.H g>| / |<A x, g>|",
+        abs(np.vdot(A.apply(x), g) - np.vdot(x, A.H.apply(g))) / abs(np.vdot(A.apply(x), g)),
+    )
+    report.measure(
+        "kernel_identity",
+        "|<K w, g> - <w, K.H g>| / |<K w, g>|",
+        abs(np.vdot(K.apply(w), g) - np.vdot(w, K.H.apply(g))) / abs(np.vdot(K.apply(w), g)),
+    )
+    fd_errors = [float(m.value) for m in report.measurements if m.key.startswith("fd_error")]
+    report.claim(
+        f"every gradient matches central differences (relative error < {FINITE_DIFFERENCE_TOLERANCE:g})",
+        max(fd_errors) < FINITE_DIFFERENCE_TOLERANCE,
+    )
 
     try:
         torch = importlib.import_module("torch")
@@ -193,23 +208,39 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         reference = _torch_gradients(x, w, g, setting, torch)
         report.measure("torch_version", "PyTorch version", str(torch.__version__))
         report.measure("torch_error_y", "A x vs torch conv2d", relative_error(A.apply(x), reference["linear"]["y"]))
-        torch_errors = [report.value("torch_error_y")]
+        torch_errors = [float(report.value("torch_error_y"))]
         for name in objectives:
             grad_x, grad_w = adjoint_gradients[name][:2]
-            torch_errors.append(report.measure(f"torch_error_x_{name}", f"L = {names[name]}: A.H g vs autograd",
-                                               relative_error(grad_x, reference[name]["x"])))
-            torch_errors.append(report.measure(f"torch_error_w_{name}", f"L = {names[name]}: K.H g vs autograd",
-                                               relative_error(grad_w, reference[name]["w"])))
-        report.claim(f"PyTorch's autograd gives the same output and gradients (relative error < {AUTOGRAD_TOLERANCE:g})",
-                     max(torch_errors) < AUTOGRAD_TOLERANCE)
+            torch_errors.append(
+                report.measure(
+                    f"torch_error_x_{name}",
+                    f"L = {names[name]}: A.H g vs autograd",
+                    relative_error(grad_x, reference[name]["x"]),
+                )
+            )
+            torch_errors.append(
+                report.measure(
+                    f"torch_error_w_{name}",
+                    f"L = {names[name]}: K.H g vs autograd",
+                    relative_error(grad_w, reference[name]["w"]),
+                )
+            )
+        report.claim(
+            f"PyTorch's autograd gives the same output and gradients (relative error < {AUTOGRAD_TOLERANCE:g})",
+            max(torch_errors) < AUTOGRAD_TOLERANCE,
+        )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 
         grad_x, grad_w, fd_x, fd_w = adjoint_gradients["softplus"]
-        fig, axes = plot.new_figure(2, 3, panel_size=3.2, title=(
-            "L = sum softplus(A x): backpropagation = adjoint, checked by central differences"))
+        fig, axes = plot.new_figure(
+            2,
+            3,
+            panel_size=3.2,
+            title=("L = sum softplus(A x): backpropagation = adjoint, checked by central differences"),
+        )
         rows = (
             (grad_x[..., 0], fd_x[..., 0], "dL/dx, input channel 0", "A.H g"),
             (_kernel_mosaic(grad_w), _kernel_mosaic(fd_w), "dL/dw (tiles: c_in down, c_out across)", "K.H g"),
@@ -217,12 +248,22 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         for row, (adjoint, differences, what, formula) in enumerate(rows):
             panels = axes[3 * row : 3 * row + 3]
             scale = float(np.nanmax(np.abs(adjoint)))
-            plot.plot_images([adjoint, differences], [f"{what}\nadjoint {formula}", f"{what}\ncentral differences"],
-                             axes=panels[:2], value_range=(-scale, scale), cmap="RdBu_r")
+            plot.plot_images(
+                [adjoint, differences],
+                [f"{what}\nadjoint {formula}", f"{what}\ncentral differences"],
+                axes=panels[:2],
+                value_range=(-scale, scale),
+                cmap="RdBu_r",
+            )
             difference = adjoint - differences
             largest = float(np.nanmax(np.abs(difference))) or 1.0
-            plot.plot_images([difference], [f"adjoint - differences (own scale)\nmax |.| = {largest:.1e}"],
-                             axes=panels[2:], value_range=(-largest, largest), cmap="RdBu_r")
+            plot.plot_images(
+                [difference],
+                [f"adjoint - differences (own scale)\nmax |.| = {largest:.1e}"],
+                axes=panels[2:],
+                value_range=(-largest, largest),
+                cmap="RdBu_r",
+            )
         save_into_report(report, fig, out_dir, "backprop_is_adjoint.png")
     return report
 

@@ -34,14 +34,16 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.linalg import lsqr
 
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
+from .findings import DemoReport
 from .images import load_image, motion_blur_kernel, psnr
-from .report import DemoReport
 from .script import Log, run_script
 
 NAME = "deblurring"
@@ -68,11 +70,20 @@ QUICK = Setting(downscale=5, blur_length=5, checkpoints=6, timing_repeats=1)
 
 
 def _solve(operator: object, b: np.ndarray, setting: Setting, iter_lim: int | None = None) -> tuple:
-    return lsqr(operator, b, damp=setting.damp, atol=setting.tolerance, btol=setting.tolerance,
-                iter_lim=iter_lim or setting.max_iterations)
+    return lsqr(
+        operator,
+        b,
+        damp=setting.damp,
+        atol=setting.tolerance,
+        btol=setting.tolerance,
+        iter_lim=iter_lim or setting.max_iterations,
+    )
 
 
-def _timed(function: Callable[[], object], repeats: int = 1) -> tuple[object, float]:
+T = TypeVar("T")
+
+
+def _timed(function: Callable[[], T], repeats: int = 1) -> tuple[T, float]:
     """``function()`` and its wall-clock time, the best of ``repeats`` runs."""
     best = float("inf")
     for _ in range(repeats):
@@ -82,10 +93,10 @@ def _timed(function: Callable[[], object], repeats: int = 1) -> tuple[object, fl
     return value, best
 
 
-def _explicit_matrix(A: Convolution) -> Callable[[], object]:
+def _explicit_matrix(A: Convolution) -> Callable[[], sp.csr_array]:
     """``A.to_sparse()`` without the entries of zero kernel weights (it keeps one per tap)."""
 
-    def build():
+    def build() -> sp.csr_array:
         matrix = A.to_sparse()
         matrix.eliminate_zeros()
         return matrix
@@ -131,12 +142,11 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.measure("psnr_recovered", "PSNR of the recovered image", psnr(recovered, image), "dB")
     report.measure("iterations", "lsqr iterations", iterations)
     report.measure("residual", "residual norm ||A x - b||", float(solution[3]))
-    report.measure("noise_norm", "noise norm ||n|| (what the residual can reach)",
-                   setting.noise * np.sqrt(image.size))
+    report.measure("noise_norm", "noise norm ||n|| (what the residual can reach)", setting.noise * np.sqrt(image.size))
 
     log("measuring the convergence curve")
     counts = np.unique(np.round(np.geomspace(1, iterations, setting.checkpoints)).astype(int))
-    history = {"r1": [], "r2": [], "psnr": []}
+    history: dict[str, list[float]] = {"r1": [], "r2": [], "psnr": []}
     for count in counts:
         partial = solution if count == iterations else _solve(A, b, setting, iter_lim=int(count))
         history["r1"].append(float(partial[3]))
@@ -158,22 +168,30 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.measure("operator_bytes", "memory stored, operator (its kernel)", A.kernel.nbytes, "bytes")
     report.measure("sparse_bytes", "memory stored, sparse matrix (data+indices+indptr)", sparse_bytes, "bytes")
     report.measure("operator_peak_bytes", "memory allocated by one A x, operator", _peak_bytes(lambda: A @ x), "bytes")
-    report.measure("sparse_peak_bytes", "memory allocated by one A x, sparse matrix", _peak_bytes(lambda: S @ x), "bytes")
+    report.measure(
+        "sparse_peak_bytes", "memory allocated by one A x, sparse matrix", _peak_bytes(lambda: S @ x), "bytes"
+    )
     report.measure("sparse_iterations", "lsqr iterations, sparse matrix", int(sparse_solution[2]))
     report.measure("relative_difference", "relative difference of the two solutions", difference)
 
-    report.claim("the recovered image has a higher PSNR than the blurred one",
-                 report.value("psnr_recovered") > report.value("psnr_blurred"))
-    report.claim("the damped residual never increases from one iteration count to the next",
-                 bool(np.all(np.diff(history["r2"]) <= 1e-12 * history["r2"][0])))
+    report.claim(
+        "the recovered image has a higher PSNR than the blurred one",
+        float(report.value("psnr_recovered")) > float(report.value("psnr_blurred")),
+    )
+    report.claim(
+        "the damped residual never increases from one iteration count to the next",
+        bool(np.all(np.diff(history["r2"]) <= 1e-12 * history["r2"][0])),
+    )
     report.claim("the sparse matrix gives the same solution (relative difference < 1e-6)", difference < 1e-6)
     report.claim("the operator stores fewer bytes than the sparse matrix", A.kernel.nbytes < sparse_bytes)
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 
-        fig, axes = plot.new_figure(2, 3, panel_size=3.4, title="Deblurring with lsqr on Convolution(k, boundary='reflect')")
+        fig, axes = plot.new_figure(
+            2, 3, panel_size=3.4, title="Deblurring with lsqr on Convolution(k, boundary='reflect')"
+        )
         plot.plot_images(
             [image, blurred, recovered],
             [
@@ -181,21 +199,28 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
                 f"blurred + noise, PSNR {report.value('psnr_blurred'):.2f} dB",
                 f"recovered, PSNR {report.value('psnr_recovered'):.2f} dB",
             ],
-            axes=axes[:3], value_range=(0.0, 1.0),
+            axes=axes[:3],
+            value_range=(0.0, 1.0),
         )
-        plot.plot_images([kernel], [f"blur kernel k ({setting.blur_length} x {setting.blur_length})"],
-                         axes=axes[3:4], cmap="gray_r")
+        plot.plot_images(
+            [kernel], [f"blur kernel k ({setting.blur_length} x {setting.blur_length})"], axes=axes[3:4], cmap="gray_r"
+        )
         plot.plot_convergence(
-            counts, {"||A x_k - b||": history["r1"], "sqrt(||A x_k - b||^2 + damp^2 ||x_k||^2)": history["r2"]},
-            ax=axes[4], ylabel="residual norm", title="lsqr residual per iteration",
+            counts,
+            {"||A x_k - b||": history["r1"], "sqrt(||A x_k - b||^2 + damp^2 ||x_k||^2)": history["r2"]},
+            ax=axes[4],
+            ylabel="residual norm",
+            title="lsqr residual per iteration",
         )
         axes[4].axhline(report.value("noise_norm"), color="0.5", linestyle="--", linewidth=1, label="noise norm")
         axes[4].legend(fontsize=7)
-        plot.plot_convergence(counts, {"": history["psnr"]}, ax=axes[5], log_scale=False, ylabel="PSNR (dB)",
-                              title="PSNR of the iterate")
+        plot.plot_convergence(
+            counts, {"": history["psnr"]}, ax=axes[5], log_scale=False, ylabel="PSNR (dB)", title="PSNR of the iterate"
+        )
         axes[5].axhline(report.value("psnr_blurred"), color="0.5", linestyle="--", linewidth=1)
-        axes[5].annotate("blurred", (counts[-1], report.value("psnr_blurred")), ha="right", va="bottom",
-                         fontsize=8, color="0.4")
+        axes[5].annotate(
+            "blurred", (counts[-1], report.value("psnr_blurred")), ha="right", va="bottom", fontsize=8, color="0.4"
+        )
         save_into_report(report, fig, out_dir, "deblurring.png")
     return report
 

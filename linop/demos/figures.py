@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import plot
-from .report import DemoReport
+from .findings import DemoReport
 
 __all__ = ["figures_wanted", "save_into_report"]
 

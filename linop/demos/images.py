@@ -11,6 +11,8 @@ import importlib
 
 import numpy as np
 
+from ..arguments import is_integer
+
 __all__ = [
     "LUMA_WEIGHTS",
     "PHOTOGRAPH",
@@ -44,7 +46,7 @@ def block_average(image: np.ndarray, factor: int) -> np.ndarray:
     ValueError
         If ``factor`` is not a positive int or larger than the image.
     """
-    if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool) or factor < 1:
+    if not is_integer(factor) or factor < 1:
         raise ValueError(f"factor must be a positive int; got {factor!r}")
     rows, cols = image.shape[0] // factor, image.shape[1] // factor
     if rows < 1 or cols < 1:
@@ -105,8 +107,9 @@ def synthetic_image(shape: tuple[int, int] = FULL_SHAPE, *, color: bool = False)
         ((0.72, 0.75, 0.06, 0.06), (0.05, 0.1, 0.3)),
     ]
     square = _soft_inside(np.minimum(0.06 * rows - abs(py - 0.5 * rows), 0.06 * cols - abs(px - 0.5 * cols)))
-    stripe_patch = _soft_inside(np.minimum(
-        np.minimum(py - 0.84 * rows, 0.95 * rows - py), np.minimum(px - 0.1 * cols, 0.9 * cols - px)))
+    stripe_patch = _soft_inside(
+        np.minimum(np.minimum(py - 0.84 * rows, 0.95 * rows - py), np.minimum(px - 0.1 * cols, 0.9 * cols - px))
+    )
     period = 16 - 12 * np.clip((x - 0.1) / 0.8, 0, 1)  # 16 px at the left end, 4 px at the right end
     stripes = 0.5 + 0.35 * np.sin(2 * np.pi * np.cumsum(1 / period, axis=1))
     channels = []
@@ -152,7 +155,7 @@ def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
 
     ``k[i, j] = exp(-((i - c)^2 + (j - c)^2) / (2 sigma^2)) / Z`` with ``c = (size - 1) / 2``.
     """
-    if not isinstance(size, (int, np.integer)) or size < 1:
+    if not is_integer(size) or size < 1:
         raise ValueError(f"size must be a positive int; got {size!r}")
     if not sigma > 0:
         raise ValueError(f"sigma must be positive; got {sigma!r}")
@@ -166,7 +169,7 @@ def motion_blur_kernel(length: int) -> np.ndarray:
 
     ``k[i, j] = 1/length`` if ``i == j``, else 0.
     """
-    if not isinstance(length, (int, np.integer)) or length < 1:
+    if not is_integer(length) or length < 1:
         raise ValueError(f"length must be a positive int; got {length!r}")
     return np.eye(length) / length
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
-from .report import DemoReport
+from .findings import DemoReport
 from .script import Log, run_script
 
 NAME = "lecture_matrix"
@@ -73,8 +73,11 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     adjoint_matrix = A.H.to_dense()
     Af = A.apply(np.array(SIGNAL))
     report.measure("matrix_shape", "matrix of A (lecture)", f"{matrix.shape[0]} x {matrix.shape[1]}")
-    report.measure("adjoint_shape", "matrix of A.H (the transposed convolution)",
-                   f"{adjoint_matrix.shape[0]} x {adjoint_matrix.shape[1]}")
+    report.measure(
+        "adjoint_shape",
+        "matrix of A.H (the transposed convolution)",
+        f"{adjoint_matrix.shape[0]} x {adjoint_matrix.shape[1]}",
+    )
     report.measure("A_f", "A f", str([float(v) for v in Af]))
     report.measure("AH_y", "A.H (A f), back in 7 entries", str([float(v) for v in A.H.apply(Af)]))
     report.claim(f"A f equals the lecture's result {list(RESULT)}", np.allclose(Af, RESULT))
@@ -95,7 +98,9 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.measure("conv2d", "2-D convolution", f"{conv.input_shape} -> {conv.output_shape}")
     report.measure("conv2d_matrix_shape", "its matrix", f"{sparse.shape[0]} x {sparse.shape[1]}")
     report.measure("conv2d_nnz", "non-zeros", int(sparse.nnz))
-    report.measure("conv2d_density", "fraction of entries that are non-zero", sparse.nnz / (sparse.shape[0] * sparse.shape[1]))
+    report.measure(
+        "conv2d_density", "fraction of entries that are non-zero", sparse.nnz / (sparse.shape[0] * sparse.shape[1])
+    )
     report.measure("conv2d_max_per_row", "most non-zeros in a row (k*k*c_in)", int(per_row.max()))
     report.claim(
         "an interior output pixel's row holds all k*k*c_in kernel weights",
@@ -106,21 +111,32 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
         (conv.H.to_sparse() != sparse.T).nnz == 0,
     )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figures")
         from .. import plot
 
-        fig, axes = plot.new_figure(1, 2, panel_size=(4.0, 3.6), width_ratios=(7, 3.5),
-                                    title="Lecture: valid convolution with k = (0.5, 1, 0.5), stride 2")
+        fig, axes = plot.new_figure(
+            1,
+            2,
+            panel_size=(4.0, 3.6),
+            width_ratios=(7, 3.5),
+            title="Lecture: valid convolution with k = (0.5, 1, 0.5), stride 2",
+        )
         plot.plot_matrix(A, ax=axes[0], title="A: 3 x 7 (7 inputs -> 3 outputs)")
         plot.plot_matrix(A.H, ax=axes[1], title="A.H: 7 x 3 (3 -> 7)")
         save_into_report(report, fig, out_dir, "lecture_matrix.png")
 
         fig, axes = plot.new_figure(1, 1, panel_size=(9.0, 4.6))
-        plot.plot_matrix(conv, ax=axes[0], annotate=False, title=(
-            f"2-D convolution, input {_by(conv.input_shape)}, kernel {_by(KERNEL_2D_SHAPE)}, "
-            f"stride {STRIDE_2D}, padding {PADDING_2D}\n"
-            f"{sparse.shape[0]} x {sparse.shape[1]} matrix, {sparse.nnz} non-zeros; lines separate image rows"))
+        plot.plot_matrix(
+            conv,
+            ax=axes[0],
+            annotate=False,
+            title=(
+                f"2-D convolution, input {_by(conv.input_shape)}, kernel {_by(KERNEL_2D_SHAPE)}, "
+                f"stride {STRIDE_2D}, padding {PADDING_2D}\n"
+                f"{sparse.shape[0]} x {sparse.shape[1]} matrix, {sparse.nnz} non-zeros; lines separate image rows"
+            ),
+        )
         save_into_report(report, fig, out_dir, "conv2d_matrix.png")
     return report
 

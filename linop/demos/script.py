@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .report import DemoReport, format_report
+from .findings import DemoReport, format_report
 
 __all__ = ["DEFAULT_OUT", "Log", "DemoRun", "build_parser", "figure_directory", "run_script"]
 
@@ -27,11 +27,15 @@ def build_parser(description: str, prog: str | None = None) -> argparse.Argument
         prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--quick", action="store_true",
+        "--quick",
+        action="store_true",
         help="small sizes, a few seconds (what the tests and `linop demo` run)",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
         help=f"directory for the PNG figures (default: ./{DEFAULT_OUT})",
     )
     parser.add_argument("--no-figures", action="store_true", help="print the measurements only")

@@ -40,8 +40,8 @@ from scipy.sparse.linalg import lsqr
 
 from ..operators import Convolution
 from .figures import figures_wanted, save_into_report
+from .findings import DemoReport
 from .images import gaussian_kernel, load_image, mean_abs_gradient, psnr
-from .report import DemoReport
 from .script import Log, run_script
 
 NAME = "super_resolution"
@@ -116,8 +116,9 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.measure("y_shape", "measurement y = A x", _by(low.shape))
     report.measure("AHy_shape", "transposed convolution A.H y", _by(back.shape))
     report.measure("lsqr_shape", "lsqr solution", _by(recovered.shape))
-    report.measure("brightness_ratio", "mean of A.H y / mean of x (about sum(k)/stride^2)",
-                   float(back.mean() / image.mean()))
+    report.measure(
+        "brightness_ratio", "mean of A.H y / mean of x (about sum(k)/stride^2)", float(back.mean() / image.mean())
+    )
     report.measure("psnr_adjoint", "PSNR of A.H y / A.H 1", psnr(normalized, image), "dB")
     report.measure("psnr_lsqr", "PSNR of the lsqr solution", psnr(recovered, image), "dB")
     report.measure("sharpness_original", "sharpness mean|grad| of x", mean_abs_gradient(image))
@@ -125,22 +126,33 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
     report.measure("sharpness_lsqr", "sharpness mean|grad| of the lsqr solution", mean_abs_gradient(recovered))
     report.measure("iterations", "lsqr iterations", int(solution[2]))
     report.measure("lsqr_seconds", "lsqr time", seconds, "s")
-    report.measure("relative_residual", "relative residual ||A x - y|| / ||y||",
-                   float(solution[3] / np.linalg.norm(low)))
+    report.measure(
+        "relative_residual", "relative residual ||A x - y|| / ||y||", float(solution[3] / np.linalg.norm(low))
+    )
 
     report.claim("A.H maps the low-resolution measurement back to the full image shape", back.shape == image.shape)
-    report.claim("lsqr on A recovers a higher PSNR than the transposed convolution alone",
-                 report.value("psnr_lsqr") > report.value("psnr_adjoint"))
-    report.claim("lsqr's image is sharper than that of the transposed convolution",
-                 report.value("sharpness_lsqr") > report.value("sharpness_adjoint"))
+    report.claim(
+        "lsqr on A recovers a higher PSNR than the transposed convolution alone",
+        float(report.value("psnr_lsqr")) > float(report.value("psnr_adjoint")),
+    )
+    report.claim(
+        "lsqr's image is sharper than that of the transposed convolution",
+        float(report.value("sharpness_lsqr")) > float(report.value("sharpness_adjoint")),
+    )
 
-    if figures_wanted(report, out_dir):
+    if out_dir is not None and figures_wanted(report, out_dir):
         log("drawing the figure")
         from .. import plot
 
-        fig, axes = plot.new_figure(2, 4, panel_size=3.0, title=(
-            f"Super-resolution: A = stride-{setting.stride} convolution (Gaussian {setting.kernel_size} x "
-            f"{setting.kernel_size}, depthwise over RGB); bottom row: a detail"))
+        fig, axes = plot.new_figure(
+            2,
+            4,
+            panel_size=3.0,
+            title=(
+                f"Super-resolution: A = stride-{setting.stride} convolution (Gaussian {setting.kernel_size} x "
+                f"{setting.kernel_size}, depthwise over RGB); bottom row: a detail"
+            ),
+        )
         panels = [low, normalized, recovered, image]
         plot.plot_images(
             panels,
@@ -150,7 +162,9 @@ def run(*, quick: bool = False, out_dir: Path | None = None, log: Log | None = N
                 f"lsqr on A\nPSNR {report.value('psnr_lsqr'):.2f} dB",
                 "original x",
             ],
-            axes=axes[:4], value_range=(0.0, 1.0), show_shape=True,
+            axes=axes[:4],
+            value_range=(0.0, 1.0),
+            show_shape=True,
         )
         plot.plot_images([_detail(panel, image.shape) for panel in panels], axes=axes[4:], value_range=(0.0, 1.0))
         save_into_report(report, fig, out_dir, "super_resolution.png")

@@ -3,7 +3,7 @@
 ``linop.from_formula("y[i, j] = sum(m=0..1, n=0..1) x[2*i + m, 2*j + n] / 4", input_shape=(8, 8))``
 is 2 x 2 average pooling: the adjoint formula is derived symbolically
 (:func:`linop.symbolic.derive_adjoint`), both formulas are compiled to strided-slice
-NumPy (:mod:`linop.formula.compile`, :mod:`linop.formula.runtime`), and
+NumPy (:mod:`linop.formula.compiler`, :mod:`linop.formula.program`), and
 ``A.symbolic().prove()`` proves in exact arithmetic that the derived formula is the
 adjoint. The grammar is in :mod:`linop.formula.grammar`; the catalogue of operators
 defined this way is :mod:`linop.formula.catalogue`.
@@ -111,7 +111,8 @@ def from_formula(
     >>> A.symbolic().prove().holds
     True
     """
-    from .make import make_operator
+    from .assembly import make_operator
 
-    return make_operator(formula, sizes=sizes, arrays=arrays, input_shape=input_shape,
-                         output_shape=output_shape, dtype=dtype)
+    return make_operator(
+        formula, sizes=sizes, arrays=arrays, input_shape=input_shape, output_shape=output_shape, dtype=dtype
+    )

@@ -13,12 +13,14 @@ Nothing here imports SymPy; building an entry does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..deprecation import renamed_keyword
 from ..geometry import AxisGeometry, canonical_boundary, fold_pieces
 
 __all__ = [
@@ -94,8 +96,14 @@ class FormulaEntry:
         """
         from . import from_formula
 
-        return from_formula(self.formula, sizes=dict(self.sizes), arrays=dict(self.arrays),
-                            input_shape=self.input_shape, output_shape=self.output_shape, dtype=dtype)
+        return from_formula(
+            self.formula,
+            sizes=dict(self.sizes),
+            arrays=dict(self.arrays),
+            input_shape=self.input_shape,
+            output_shape=self.output_shape,
+            dtype=dtype,
+        )
 
 
 # -- text helpers -------------------------------------------------------------------------
@@ -116,17 +124,18 @@ def _fit(value_n: int, value_next: int, n: int) -> tuple[int, int]:
     return a, value_n - a * n
 
 
-def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str,
-                    mode: str) -> list[str]:
-    """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary mode, as one
+def _extended_reads(
+    array: str, indices: Sequence[str], axis: int, shift: int, n: int, size: str, boundary: str
+) -> list[str]:
+    """``x~[..., i + shift, ...]``, ``x`` extended along ``axis`` by a boundary boundary, as one
     Iverson-guarded read per fold piece of :func:`linop.geometry.fold_pieces`, ``i = 0..n-1``.
 
     The pieces' ends and offsets are affine in ``n``; they are read off the pieces at ``n`` and
     ``n + 1`` and written with the size's name, so the formula holds for every ``n`` (numbers
     are kept when the two lists of pieces do not match, for very short axes)."""
     var = indices[axis]
-    pieces = fold_pieces(n, mode, shift, n - 1 + shift)
-    following = fold_pieces(n + 1, mode, shift, n + shift)
+    pieces = fold_pieces(n, boundary, shift, n - 1 + shift)
+    following = fold_pieces(n + 1, boundary, shift, n + shift)
     symbolic = len(pieces) == len(following) and all(p.sign == q.sign for p, q in zip(pieces, following))
     reads = []
     for number, piece in enumerate(pieces):
@@ -134,7 +143,9 @@ def _extended_reads(array: str, indices: Sequence[str], axis: int, shift: int, n
         constant = piece.sign * shift + piece.offset
         if symbolic:
             other = following[number]
-            first_t = _linear_text([(_fit(first, other.first - shift, n)[0], size)], _fit(first, other.first - shift, n)[1])
+            first_t = _linear_text(
+                [(_fit(first, other.first - shift, n)[0], size)], _fit(first, other.first - shift, n)[1]
+            )
             last_t = _linear_text([(_fit(last, other.last - shift, n)[0], size)], _fit(last, other.last - shift, n)[1])
             a, b = _fit(constant, other.sign * shift + other.offset, n)
         else:
@@ -160,34 +171,33 @@ def _sum(reads: Sequence[str], sign: str = "+") -> str:
     return f"({text})" if len(reads) > 1 else text
 
 
-def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int, size: str, mode: str) -> str:
-    """The difference along ``axis`` as a right-hand side (``mode`` a padding mode)."""
+def _difference(kind: str, array: str, indices: Sequence[str], axis: int, n: int, size: str, boundary: str) -> str:
+    """The difference along ``axis`` as a right-hand side (``boundary`` a padding boundary)."""
     here = f"{array}[{', '.join(indices)}]"
     if kind == "forward":
-        return f"{_sum(_extended_reads(array, indices, axis, 1, n, size, mode))} - {here}"
+        return f"{_sum(_extended_reads(array, indices, axis, 1, n, size, boundary))} - {here}"
     if kind == "backward":
-        return f"{here} - {_sum(_extended_reads(array, indices, axis, -1, n, size, mode))}"
+        return f"{here} - {_sum(_extended_reads(array, indices, axis, -1, n, size, boundary))}"
     if kind == "central":
-        ahead = _sum(_extended_reads(array, indices, axis, 1, n, size, mode))
-        behind = _sum(_extended_reads(array, indices, axis, -1, n, size, mode))
+        ahead = _sum(_extended_reads(array, indices, axis, 1, n, size, boundary))
+        behind = _sum(_extended_reads(array, indices, axis, -1, n, size, boundary))
         return f"({ahead} - {behind}) / 2"
     raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
 
 
-def _check_mode(mode: str, allowed: Sequence[str]) -> str:
-    if mode != "valid":
-        try:
-            mode = canonical_boundary(mode)
-        except ValueError:
-            pass
-    if mode not in allowed:
-        raise ValueError(f"mode must be one of {', '.join(map(repr, allowed))}; got {mode!r}")
-    return mode
+def _check_boundary(boundary: str, allowed: Sequence[str]) -> str:
+    if boundary != "valid":
+        with contextlib.suppress(ValueError):
+            boundary = canonical_boundary(boundary)
+    if boundary not in allowed:
+        raise ValueError(f"boundary must be one of {', '.join(map(repr, allowed))}; got {boundary!r}")
+    return boundary
 
 
 # -- the entries ----------------------------------------------------------------------------
-def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
-                    shape: tuple[int, int] = (8, 8)) -> FormulaEntry:
+def average_pooling(
+    k: int = 2, stride: int | None = None, padding: int = 0, shape: tuple[int, int] = (8, 8)
+) -> FormulaEntry:
     """``k x k`` average pooling with stride ``s`` and zero padding ``p`` (zeros count in the mean):
 
     .. math::
@@ -221,12 +231,13 @@ def average_pooling(k: int = 2, stride: int | None = None, padding: int = 0,
     M = AxisGeometry(H, k, s, 1, padding, padding).output_size
     N = AxisGeometry(W, k, s, 1, padding, padding).output_size
     guards = "[0 <= s*i + m - p < H] [0 <= s*j + n - p < W] " if padding else ""
-    text = (f"y[i, j] = sum(m=0..k-1, n=0..k-1) {guards}x[s*i + m - p, s*j + n - p] / k**2 "
-            f"for i = 0..M-1, j = 0..N-1")
+    text = f"y[i, j] = sum(m=0..k-1, n=0..k-1) {guards}x[s*i + m - p, s*j + n - p] / k**2 for i = 0..M-1, j = 0..N-1"
     return FormulaEntry(
         f"average pooling {k}x{k} stride {s} padding {padding}",
-        f"{k} x {k} average pooling, stride {s}, zero padding {padding}, {H} x {W} -> {M} x {N}", text,
-        dict(k=k, s=s, p=padding, H=H, W=W, M=M, N=N), input_shape=(H, W),
+        f"{k} x {k} average pooling, stride {s}, zero padding {padding}, {H} x {W} -> {M} x {N}",
+        text,
+        dict(k=k, s=s, p=padding, H=H, W=W, M=M, N=N),
+        input_shape=(H, W),
     )
 
 
@@ -253,8 +264,11 @@ def nearest_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Form
            [1., 1., 2., 2.]])
     """
     return FormulaEntry(
-        f"nearest upsampling x{factor}", f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
-        "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1", dict(f=factor), input_shape=tuple(shape),
+        f"nearest upsampling x{factor}",
+        f"nearest-neighbour upsampling by {factor}, {shape[0]} x {shape[1]}",
+        "y[f*i + r, f*j + q] = x[i, j] for r = 0..f-1, q = 0..f-1",
+        dict(f=factor),
+        input_shape=tuple(shape),
     )
 
 
@@ -287,18 +301,25 @@ def linear_upsampling(factor: int = 2, shape: tuple[int, int] = (4, 5)) -> Formu
            [4., 5., 6.]])
     """
     H, W = shape
-    text = ("y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
-            "((f - r) * ((f - q) * x[i, j] + [q >= 1] q * x[i, j + 1]) "
-            "+ [r >= 1] r * ((f - q) * x[i + 1, j] + [q >= 1] q * x[i + 1, j + 1])) / f**2 "
-            "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1")
+    text = (
+        "y[f*i + r, f*j + q] = [f*i + r <= f*(H - 1)] [f*j + q <= f*(W - 1)] "
+        "((f - r) * ((f - q) * x[i, j] + [q >= 1] q * x[i, j + 1]) "
+        "+ [r >= 1] r * ((f - q) * x[i + 1, j] + [q >= 1] q * x[i + 1, j + 1])) / f**2 "
+        "for i = 0..H-1, j = 0..W-1, r = 0..f-1, q = 0..f-1"
+    )
     return FormulaEntry(
-        f"bilinear upsampling x{factor}", f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
-        text, dict(f=factor, H=H, W=W), input_shape=(H, W), output_shape=((H - 1) * factor + 1, (W - 1) * factor + 1),
+        f"bilinear upsampling x{factor}",
+        f"bilinear upsampling by {factor} (corners aligned), {H} x {W}",
+        text,
+        dict(f=factor, H=H, W=W),
+        input_shape=(H, W),
+        output_shape=((H - 1) * factor + 1, (W - 1) * factor + 1),
     )
 
 
-def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8) -> FormulaEntry:
-    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``mode``.
+@renamed_keyword("mode", "boundary")
+def finite_difference(kind: str = "forward", boundary: str = "constant", n: int = 8) -> FormulaEntry:
+    """A forward, backward or central difference on ``n`` samples, ``x`` extended by ``boundary``.
 
     ``y[i] = x~[i+1] - x[i]``, ``x[i] - x~[i-1]`` or ``(x~[i+1] - x~[i-1])/2`` with ``x~`` the
     extension of :func:`linop.geometry.fold_pieces` (``valid``: only where no extension is
@@ -307,7 +328,7 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     Parameters
     ----------
     kind : {"forward", "backward", "central"}
-    mode : {"constant", "wrap", "reflect", "symmetric", "edge", "valid"}
+    boundary : {"constant", "wrap", "reflect", "symmetric", "edge", "valid"}
         Or an alias of :mod:`linop.geometry` (``zeros``, ``circular``, ``replicate``).
     n : int
         Number of samples.
@@ -319,7 +340,7 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     Raises
     ------
     ValueError
-        For an unknown kind or mode.
+        For an unknown kind or boundary.
 
     Examples
     --------
@@ -327,8 +348,8 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
     >>> print(cat.finite_difference("forward", "wrap", 6).formula)
     y[i] = ([i <= n - 2] x[i + 1] + [i >= n - 1] x[i - n + 1]) - x[i] for i = 0..n-1
     """
-    mode = _check_mode(mode, DIFFERENCE_MODES)
-    if mode == "valid":
+    boundary = _check_boundary(boundary, DIFFERENCE_MODES)
+    if boundary == "valid":
         texts = {
             "forward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
             "backward": "y[i] = x[i + 1] - x[i] for i = 0..n-2",
@@ -338,17 +359,23 @@ def finite_difference(kind: str = "forward", mode: str = "constant", n: int = 8)
             raise ValueError(f"kind must be 'forward', 'backward' or 'central'; got {kind!r}")
         text = texts[kind]
     else:
-        text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', mode)} for i = 0..n-1"
-    return FormulaEntry(f"{kind} difference {mode}", f"{kind} difference on {n} samples, boundary {mode}",
-                        text, dict(n=n), input_shape=(n,))
+        text = f"y[i] = {_difference(kind, 'x', ['i'], 0, n, 'n', boundary)} for i = 0..n-1"
+    return FormulaEntry(
+        f"{kind} difference {boundary}",
+        f"{kind} difference on {n} samples, boundary {boundary}",
+        text,
+        dict(n=n),
+        input_shape=(n,),
+    )
 
 
-def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
-    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``mode``.
+@renamed_keyword("mode", "boundary")
+def gradient(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+    """The image gradient by forward differences, ``y[0] = D_i x``, ``y[1] = D_j x``, ``x`` extended by ``boundary``.
 
     Parameters
     ----------
-    mode : {"constant", "wrap", "reflect", "symmetric", "edge"}
+    boundary : {"constant", "wrap", "reflect", "symmetric", "edge"}
     shape : (int, int)
         The image's shape ``(H, W)``; the output is ``(2, H, W)``.
 
@@ -359,7 +386,7 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
     Raises
     ------
     ValueError
-        For another mode.
+        For another boundary.
 
     Examples
     --------
@@ -372,18 +399,24 @@ def gradient(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntr
            [[1., 0.],
             [4., 0.]]])
     """
-    mode = _check_mode(mode, DIFFERENCE_MODES[:-1])
+    boundary = _check_boundary(boundary, DIFFERENCE_MODES[:-1])
     H, W = shape
-    rows = _difference("forward", "x", ["i", "j"], 0, H, "H", mode)
-    cols = _difference("forward", "x", ["i", "j"], 1, W, "W", mode)
+    rows = _difference("forward", "x", ["i", "j"], 0, H, "H", boundary)
+    cols = _difference("forward", "x", ["i", "j"], 1, W, "W", boundary)
     text = f"y[c, i, j] = [c == 0] ({rows}) + [c == 1] ({cols}) for c = 0..1, i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"gradient {mode}", f"image gradient (forward differences), {H} x {W}, boundary {mode}",
-                        text, dict(H=H, W=W), input_shape=(H, W))
+    return FormulaEntry(
+        f"gradient {boundary}",
+        f"image gradient (forward differences), {H} x {W}, boundary {boundary}",
+        text,
+        dict(H=H, W=W),
+        input_shape=(H, W),
+    )
 
 
-def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
+@renamed_keyword("mode", "boundary")
+def divergence(boundary: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEntry:
     """The divergence of a vector field ``x[c, i, j]`` by backward differences, written so that
-    ``div = -gradient^H`` for the same mode (:func:`linop.formula.catalogue.prove_divergence` proves it):
+    ``div = -gradient^H`` for the same boundary (:func:`linop.formula.catalogue.prove_divergence` proves it):
 
     * ``edge`` (Neumann): ``[i <= H-2] x[0,i,j] - [i >= 1] x[0,i-1,j] + (the same along j)``;
     * ``constant``: ``x[0,i,j] - [i >= 1] x[0,i-1,j] + ...``;
@@ -391,7 +424,7 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
 
     Parameters
     ----------
-    mode : {"constant", "edge", "wrap"}
+    boundary : {"constant", "edge", "wrap"}
     shape : (int, int)
         The image's shape ``(H, W)``; the input is ``(2, H, W)``.
 
@@ -405,7 +438,7 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
     >>> cat.divergence("edge", (3, 4)).build().input_shape
     (2, 3, 4)
     """
-    mode = _check_mode(mode, DIVERGENCE_MODES)
+    boundary = _check_boundary(boundary, DIVERGENCE_MODES)
     H, W = shape
 
     def axis(c: int, var: str, size: str) -> str:
@@ -416,23 +449,29 @@ def divergence(mode: str = "edge", shape: tuple[int, int] = (5, 6)) -> FormulaEn
         last[c] = f"{size} - 1"
         at = f"x[{c}, {', '.join(here)}]"
         behind = f"[{var} >= 1] x[{c}, {', '.join(back)}]"
-        if mode == "edge":
+        if boundary == "edge":
             return f"[{var} <= {size} - 2] {at} - {behind}"
-        if mode == "constant":
+        if boundary == "constant":
             return f"{at} - {behind}"
         return f"{at} - {behind} - [{var} == 0] x[{c}, {', '.join(last)}]"
 
     text = f"y[i, j] = {axis(0, 'i', 'H')} + {axis(1, 'j', 'W')} for i = 0..H-1, j = 0..W-1"
-    return FormulaEntry(f"divergence {mode}", f"divergence (backward differences), {H} x {W}, boundary {mode}",
-                        text, dict(H=H, W=W), input_shape=(2, H, W))
+    return FormulaEntry(
+        f"divergence {boundary}",
+        f"divergence (backward differences), {H} x {W}, boundary {boundary}",
+        text,
+        dict(H=H, W=W),
+        input_shape=(2, H, W),
+    )
 
 
-def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
+@renamed_keyword("mode", "boundary")
+def prove_divergence(boundary: str = "edge", shape: tuple[int, int] = (4, 5)):
     """Prove exactly that the divergence formula is minus the adjoint of the gradient formula.
 
     Parameters
     ----------
-    mode : {"constant", "edge", "wrap"}
+    boundary : {"constant", "edge", "wrap"}
     shape : (int, int)
         The image's shape.
 
@@ -447,12 +486,13 @@ def prove_divergence(mode: str = "edge", shape: tuple[int, int] = (4, 5)):
     >>> cat.prove_divergence("edge", (3, 3)).holds
     True
     """
-    from .proofs import check_negative_adjoint
+    from .exact_twin import check_negative_adjoint
 
-    grad = gradient(mode, shape).build()
-    div = divergence(mode, shape).build()
-    return check_negative_adjoint(div._formulas["forward_numeric"], grad._formulas["forward_numeric"],
-                                  first_name="div", second_name="grad")
+    grad = gradient(boundary, shape).build()
+    div = divergence(boundary, shape).build()
+    return check_negative_adjoint(
+        div._formulas["forward_numeric"], grad._formulas["forward_numeric"], first_name="div", second_name="grad"
+    )
 
 
 def _seeded(shape: tuple[int, ...], seed: int, complex_: bool = False) -> np.ndarray:
@@ -484,8 +524,10 @@ def toeplitz(m: int = 6, n: int = 5, seed: int = 0, complex_: bool = False) -> F
     (4, 3)
     """
     return FormulaEntry(
-        "Toeplitz" + (" complex" if complex_ else ""), f"Toeplitz product, {m} x {n}",
-        "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1", dict(m=m, n=n),
+        "Toeplitz" + (" complex" if complex_ else ""),
+        f"Toeplitz product, {m} x {n}",
+        "y[i] = sum(j=0..n-1) t[i - j + n - 1] * x[j] for i = 0..m-1",
+        dict(m=m, n=n),
         {"t": _seeded((m + n - 1,), seed, complex_)},
     )
 
@@ -510,8 +552,13 @@ def hankel(m: int = 6, n: int = 5, seed: int = 1) -> FormulaEntry:
     >>> cat.hankel(4, 3).build().shape
     (4, 3)
     """
-    return FormulaEntry("Hankel", f"Hankel product, {m} x {n}", "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
-                        dict(m=m, n=n), {"h": _seeded((m + n - 1,), seed)})
+    return FormulaEntry(
+        "Hankel",
+        f"Hankel product, {m} x {n}",
+        "y[i] = sum(j=0..n-1) h[i + j] * x[j] for i = 0..m-1",
+        dict(m=m, n=n),
+        {"h": _seeded((m + n - 1,), seed)},
+    )
 
 
 def dft(N: int = 8) -> FormulaEntry:
@@ -534,12 +581,17 @@ def dft(N: int = 8) -> FormulaEntry:
     >>> np.allclose(A @ np.arange(4.0), np.fft.fft(np.arange(4.0)))
     True
     """
-    return FormulaEntry("DFT", f"discrete Fourier transform on {N} samples (complex coefficients)",
-                        "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1", dict(N=N))
+    return FormulaEntry(
+        "DFT",
+        f"discrete Fourier transform on {N} samples (complex coefficients)",
+        "y[k] = sum(m=0..N-1) exp(-2*pi*I*k*m/N) * x[m] for k = 0..N-1",
+        dict(N=N),
+    )
 
 
-def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2,
-                 size: tuple[int, int] = (4, 3)) -> FormulaEntry:
+def strided_crop(
+    shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2), stride: int = 2, size: tuple[int, int] = (4, 3)
+) -> FormulaEntry:
     """``y[i, j] = x[a + s i, b + s j]``: a strided crop (adjoint: zero insertion into the window).
 
     Parameters
@@ -564,9 +616,11 @@ def strided_crop(shape: tuple[int, int] = (9, 8), start: tuple[int, int] = (1, 2
     (4, 3)
     """
     return FormulaEntry(
-        "strided crop", f"crop from {start} with stride {stride}, {shape} -> {size}",
+        "strided crop",
+        f"crop from {start} with stride {stride}, {shape} -> {size}",
         "y[i, j] = x[a + s*i, b + s*j] for i = 0..M-1, j = 0..N-1",
-        dict(a=start[0], b=start[1], s=stride, M=size[0], N=size[1]), input_shape=tuple(shape),
+        dict(a=start[0], b=start[1], s=stride, M=size[0], N=size[1]),
+        input_shape=tuple(shape),
     )
 
 
@@ -588,8 +642,9 @@ def transpose(shape: tuple[int, int] = (4, 6)) -> FormulaEntry:
     >>> cat.transpose((2, 3)).build().output_shape
     (3, 2)
     """
-    return FormulaEntry("transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]",
-                        input_shape=tuple(shape))
+    return FormulaEntry(
+        "transpose", f"transpose of a {shape[0]} x {shape[1]} array", "y[i, j] = x[j, i]", input_shape=tuple(shape)
+    )
 
 
 def lecture_convolution() -> FormulaEntry:
@@ -605,8 +660,12 @@ def lecture_convolution() -> FormulaEntry:
     >>> print(cat.lecture_convolution().build().adjoint_formula)
     Eq(x[i], Sum(k[i - 2*j]*y[j], (j, Max(0, ceiling(i/2) - 1), Min(2, floor(i/2)))))
     """
-    return FormulaEntry("convolution 3 taps stride 2", "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
-                        "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2", arrays={"k": np.array([0.5, 1.0, 0.5])})
+    return FormulaEntry(
+        "convolution 3 taps stride 2",
+        "the lecture's convolution: 3 taps, stride 2, 7 -> 3",
+        "y[j] = sum(m=0..2) k[m] * x[2*j + m] for j = 0..2",
+        arrays={"k": np.array([0.5, 1.0, 0.5])},
+    )
 
 
 def catalogue() -> tuple[FormulaEntry, ...]:
@@ -629,12 +688,22 @@ def catalogue() -> tuple[FormulaEntry, ...]:
         linear_upsampling(2, (4, 5)),
         linear_upsampling(3, (3, 4)),
     ]
-    entries += [finite_difference(kind, mode, 7) for kind in ("forward", "backward", "central")
-                for mode in DIFFERENCE_MODES]
-    entries += [gradient(mode, (4, 5)) for mode in DIFFERENCE_MODES[:-1]]
-    entries += [divergence(mode, (4, 5)) for mode in DIVERGENCE_MODES]
-    entries += [toeplitz(6, 5), toeplitz(4, 5, 2, complex_=True), hankel(6, 5), dft(8), strided_crop(), transpose(),
-                lecture_convolution()]
+    entries += [
+        finite_difference(kind, boundary, 7)
+        for kind in ("forward", "backward", "central")
+        for boundary in DIFFERENCE_MODES
+    ]
+    entries += [gradient(boundary, (4, 5)) for boundary in DIFFERENCE_MODES[:-1]]
+    entries += [divergence(boundary, (4, 5)) for boundary in DIVERGENCE_MODES]
+    entries += [
+        toeplitz(6, 5),
+        toeplitz(4, 5, 2, complex_=True),
+        hankel(6, 5),
+        dft(8),
+        strided_crop(),
+        transpose(),
+        lecture_convolution(),
+    ]
     return tuple(entries)
 
 

@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..errors import LinopError
 from .limits import MAX_DEPTH, MAX_FACTORS, MAX_NESTING
 
 __all__ = [
@@ -78,7 +79,7 @@ _MAX_DIGITS = 100
 _DIGITS = "0123456789"
 
 
-class FormulaError(ValueError):
+class FormulaError(LinopError, ValueError):
     """A formula that cannot be read or is not an affine-index linear map, with where it goes wrong.
 
     The message is the reason, the column (1-based) and the formula with a caret line under
@@ -120,8 +121,8 @@ class FormulaError(ValueError):
             return f"{self.reason}\n  {shown}"
         # the caret line repeats the formula's tabs and counts wide (CJK) characters twice, so
         # that the carets stand under the part they mark in a terminal
-        pad = "".join(_blank(ch) for ch in self.formula[:self.column])
-        width = sum(_width(ch) for ch in self.formula[self.column:self.end])
+        pad = "".join(_blank(ch) for ch in self.formula[: self.column])
+        width = sum(_width(ch) for ch in self.formula[self.column : self.end])
         return f"{self.reason} (column {self.column + 1})\n  {shown}\n  {pad}{'^' * max(1, width)}"
 
 
@@ -214,7 +215,8 @@ def tokenize(text: str) -> list[Token]:
                     if _CLOSING[opener.text] != op:
                         raise FormulaError(
                             f"unbalanced brackets: {opener.text!r} at column {opener.start + 1} is closed by {op!r}",
-                            text, pos,
+                            text,
+                            pos,
                         )
                 tokens.append(token)
                 pos += len(op)
@@ -290,8 +292,9 @@ class Condition(Node):
     """``left relation right`` (one link of a chained comparison)."""
 
     relation: str = ""
-    left: Node | None = None
-    right: Node | None = None
+    # every parsed node has its parts: required, by keyword (the base's fields come first)
+    left: Node = field(kw_only=True)
+    right: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -306,8 +309,8 @@ class RangeSpec(Node):
     """``v = lo..hi`` (inclusive)."""
 
     variable: str = ""
-    lower: Node | None = None
-    upper: Node | None = None
+    lower: Node = field(kw_only=True)
+    upper: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -315,15 +318,15 @@ class SumNode(Node):
     """``sum(v = lo..hi, ...) body``: the ranges outermost first."""
 
     ranges: tuple[RangeSpec, ...] = ()
-    body: Node | None = None
+    body: Node = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class Statement(Node):
     """``target = rhs for ranges``: the whole formula."""
 
-    target: Index | None = None
-    rhs: Node | None = None
+    target: Index = field(kw_only=True)
+    rhs: Node = field(kw_only=True)
     ranges: tuple[RangeSpec, ...] = field(default=())
 
 
@@ -370,7 +373,10 @@ def check_confusable(text: str, tokens: Iterable[Token], known: Iterable[str] = 
             where = f"the name {first[0]!r} at column {first[1] + 1}" if first[1] is not None else repr(first[0])
             raise FormulaError(
                 f"the name {token.text!r} differs from {where} but reads the same after Unicode normalisation "
-                f"(NFKC); spell them alike or name them differently", text, token.start, token.end,
+                f"(NFKC); spell them alike or name them differently",
+                text,
+                token.start,
+                token.end,
             )
 
 
@@ -439,7 +445,9 @@ class _Parser:
             if earlier is not None:
                 raise FormulaError(
                     f"{spec.variable!r} has two ranges (the first at column {earlier.start + 1}); give one",
-                    self.text, spec.start, spec.end,
+                    self.text,
+                    spec.start,
+                    spec.end,
                 )
         return tuple(out)
 
@@ -464,8 +472,11 @@ class _Parser:
 
     def _starts_factor(self) -> bool:
         """A bracket or a sum right after a factor multiplies it: ``[i >= 1] x[i]``, ``2 sum(...)``."""
-        return self.at("[") or self.at("(") or (self.current.kind == "name" and self.current.text == "sum"
-                                                and self.peek().text == "(")
+        return (
+            self.at("[")
+            or self.at("(")
+            or (self.current.kind == "name" and self.current.text == "sum" and self.peek().text == "(")
+        )
 
     def term(self) -> Node:
         node = last = self.unary()
@@ -522,8 +533,9 @@ class _Parser:
         whole, _, fraction = mantissa.partition(".")
         digits = (whole + fraction).lstrip("0")
         if len(digits.rstrip("0")) > _MAX_DIGITS or len(exponent.lstrip("+-").lstrip("0")) > 4:
-            raise self.error(f"the number {token.text} has too many digits (at most {_MAX_DIGITS} significant ones)",
-                             token)
+            raise self.error(
+                f"the number {token.text} has too many digits (at most {_MAX_DIGITS} significant ones)", token
+            )
         if digits:
             # the decimal exponent of the leading digit: 1 for 12.5, -2 for 0.01
             lead = len(whole.lstrip("0")) - 1 if whole.lstrip("0") else -(len(fraction) - len(fraction.lstrip("0"))) - 1
@@ -531,7 +543,8 @@ class _Parser:
             if not -_MAX_EXPONENT <= magnitude < _MAX_EXPONENT:
                 raise self.error(
                     f"the number {token.text} lies outside the range of float64 numbers (1e-{_MAX_EXPONENT} to "
-                    f"1e{_MAX_EXPONENT})", token,
+                    f"1e{_MAX_EXPONENT})",
+                    token,
                 )
         return Number(token.start, token.end, value=Fraction(token.text))
 
@@ -606,8 +619,8 @@ class _Nesting:
         self.parser.nesting += 1
         if self.parser.nesting > MAX_NESTING:
             raise self.parser.error(
-                f"brackets, sums, signs and powers nest more than {MAX_NESTING} levels deep here; simplify the "
-                f"formula", self.token,
+                f"brackets, sums, signs and powers nest more than {MAX_NESTING} levels deep here; simplify the formula",
+                self.token,
             )
 
     def __exit__(self, *exc: object) -> None:
@@ -627,8 +640,9 @@ def _check_depth(tree: Statement, text: str) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula nests more than {MAX_DEPTH} operations deep here; simplify it",
-                               text, node.start, node.end)
+            raise FormulaError(
+                f"the formula nests more than {MAX_DEPTH} operations deep here; simplify it", text, node.start, node.end
+            )
         stack.extend((child, depth + 1) for child in children(node) if child is not None)
 
 
@@ -669,7 +683,9 @@ def parse(text: str) -> Statement:
     if not text.strip():
         raise FormulaError(
             "the formula is empty: write the output entry, '=', the right-hand side and the ranges, e.g. "
-            "y[i] = x[i + 1] - x[i] for i = 0..n-2", text, len(text),
+            "y[i] = x[i + 1] - x[i] for i = 0..n-2",
+            text,
+            len(text),
         )
     tree = _Parser(text).statement()
     _check_depth(tree, text)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..operators.base import ShapedOperator
-from .runtime import Program
+from .program import Program
 
 __all__ = ["FormulaOperator"]
 
@@ -57,8 +57,9 @@ class FormulaOperator(ShapedOperator):
     (2, 2)
     """
 
-    def __init__(self, forward: Program, adjoint: Program, dtype: np.dtype, formulas: Mapping[str, Any],
-                 spec: Mapping[str, Any]):
+    def __init__(
+        self, forward: Program, adjoint: Program, dtype: np.dtype, formulas: Mapping[str, Any], spec: Mapping[str, Any]
+    ):
         self._programs = (forward, adjoint)
         self._formulas = dict(formulas)
         self._spec = dict(spec)
@@ -102,12 +103,16 @@ class FormulaOperator(ShapedOperator):
 
     def symbolic(self):
         """The formulas with numeric sizes in exact arithmetic, with their proofs
-        (``linop.formula.proofs.FormulaProofs``); the ``symbolic`` check of
+        (``linop.formula.exact_twin.FormulaProofs``); the ``symbolic`` check of
         :func:`linop.verify` calls its ``check_adjoint_identity``. Imports SymPy."""
-        from .proofs import FormulaProofs
+        from .exact_twin import FormulaProofs
 
-        return FormulaProofs(self._formulas["forward_numeric"], self._formulas["adjoint_numeric"],
-                             self._spec.get("arrays") or {}, numeric=self)
+        return FormulaProofs(
+            self._formulas["forward_numeric"],
+            self._formulas["adjoint_numeric"],
+            self._spec.get("arrays") or {},
+            numeric=self,
+        )
 
     def __reduce__(self):
         return (_rebuild, (self._spec,))

@@ -14,7 +14,7 @@ of them):
   framework (what :func:`linop.verify` and ``linop verify`` call);
 * :func:`linop.interop.pylops.to_pylops`: a linop operator as a ``pylops.LinearOperator``;
 * :meth:`linop.ShapedOperator.apply` on a torch tensor, JAX array or array-API array
-  returns an array of the same kind (:func:`linop.interop.arrays.apply_foreign`);
+  returns an array of the same kind (:func:`linop.interop.foreign.apply_foreign`);
 * :mod:`linop.interop.torch_layers`: exact conversion between linop's convolutions and
   ``torch.nn.Conv*d`` / ``ConvTranspose*d``.
 """
@@ -24,17 +24,32 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._common import CallbackOperator
+from .callback import CallbackOperator
 from .detect import ACCEPTED, adapt, framework_of
 
-__all__ = ["ACCEPTED", "CallbackOperator", "adapt", "framework_of", "from_jax", "from_pylops", "from_torch"]
+__all__ = [
+    "ACCEPTED",
+    "CallbackOperator",
+    "TorchCannotExpress",
+    "adapt",
+    "framework_of",
+    "from_jax",
+    "from_pylops",
+    "from_torch",
+]
 
 
-_ADAPTERS = {"from_torch": "torch", "from_jax": "jax", "from_pylops": "pylops"}
+_ADAPTERS = {
+    "from_torch": "torch",
+    "from_jax": "jax",
+    "from_pylops": "pylops",
+    "TorchCannotExpress": "torch_conversion",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``from_torch``, ``from_jax``, ``from_pylops``: their module loads on first use (the framework when called)."""
+    """``from_torch``, ``from_jax``, ``from_pylops``, ``TorchCannotExpress``: their module loads on first use
+    (the framework when called)."""
     if name in _ADAPTERS:
         module = importlib.import_module(f".{_ADAPTERS[name]}", __name__)
         return getattr(module, name)

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..operators.base import ShapedOperator
-from ..geometry import check_flag
-from ._common import check_operator, require, returned_dtype
+from ..arguments import check_flag
+from .frameworks import check_operator, require, returned_dtype
 
 __all__ = ["apply_to_array", "to_numpy"]
 
@@ -62,7 +61,7 @@ def to_numpy(a: Any) -> np.ndarray:
         return np.asarray(compat.to_device(a, "cpu"))
 
 
-def apply_to_array(op: ShapedOperator, a: Any, *, adjoint: bool = False) -> Any:
+def apply_to_array(op: Any, a: Any, *, adjoint: bool = False) -> Any:
     """``A a`` (or ``A^H a``) for an array-API array; an array of the same namespace and device comes back.
 
     Parameters

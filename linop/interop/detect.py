@@ -118,15 +118,15 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
     """
     framework = framework_of(obj)
     if framework == "torch":
-        from . import torch as adapter
+        from .torch import adapt_torch_object
 
-        return adapter.adapt_torch_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_torch_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "jax":
-        from . import jax as adapter
+        from .jax import adapt_jax_object
 
-        return adapter.adapt_jax_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_jax_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "pylops":
-        from . import pylops as adapter
+        from .pylops import adapt_pylops_object
 
-        return adapter.adapt_pylops_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_pylops_object(obj, input_shape=input_shape, dtype=dtype)
     raise TypeError(f"op must be {ACCEPTED}; got {type(obj).__module__}.{type(obj).__name__}")

@@ -14,14 +14,15 @@ imported when these are called, never by ``import linop``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import functools
+from typing import Any
 
 import numpy as np
 
-from ..operators.base import ShapedOperator, as_shape
-from ._common import CallbackOperator, check_dtype, require
+from ..arguments import as_shape
+from ..operators.base import ShapedOperator
+from .callback import CallbackOperator
+from .frameworks import check_dtype, require
 
 __all__ = ["PylopsOperator", "from_pylops", "to_pylops"]
 
@@ -72,7 +73,9 @@ class PylopsOperator(CallbackOperator):
         return np.asarray(self.op.rmatmat(columns)).T.reshape((y.shape[0],) + self.input_shape)
 
     def __repr__(self) -> str:
-        return f"<PylopsOperator {type(self.op).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+        return (
+            f"<PylopsOperator {type(self.op).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+        )
 
 
 def from_pylops(op: Any) -> PylopsOperator:
@@ -134,8 +137,9 @@ def _linop_operator_class():
 
         def __init__(self, op: ShapedOperator):
             self.linop_operator = op
-            super().__init__(dtype=op.dtype, dims=op.input_shape, dimsd=op.output_shape, clinear=True,
-                             explicit=False, name="L")
+            super().__init__(
+                dtype=op.dtype, dims=op.input_shape, dimsd=op.output_shape, clinear=True, explicit=False, name="L"
+            )
 
         def _matvec(self, x):
             return self.linop_operator.apply(np.reshape(x, self.linop_operator.input_shape)).ravel()
@@ -176,5 +180,7 @@ def to_pylops(op: ShapedOperator):
     ((8, 8), (8, 8), (64, 64))
     """
     if not isinstance(op, ShapedOperator):
-        raise TypeError(f"op must be a linop ShapedOperator (with input_shape and output_shape); got {type(op).__name__}")
+        raise TypeError(
+            f"op must be a linop ShapedOperator (with input_shape and output_shape); got {type(op).__name__}"
+        )
     return _linop_operator_class()(op)

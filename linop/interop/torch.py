@@ -16,23 +16,23 @@ The VJP is taken at ``x = 0``: for a linear ``fn`` it does not depend on the poi
 and an affine ``fn`` (a layer with a bias) gives the adjoint of its linear part, while
 ``linop.verify`` reports that ``A 0 != 0``.
 
-:func:`apply_to_tensor` is what ``A.apply(t)`` does for a tensor ``t``: the result is a
-tensor of ``t``'s device and dtype, differentiable through ``A.H`` (autograd's backward
-of ``A.apply`` is ``A.apply_adjoint``, whose backward is ``A.apply`` again: exact to
-every order). PyTorch is imported when these are called, never by ``import linop``.
+:func:`apply_to_tensor` (:mod:`linop.interop.torch_tensors`) is what ``A.apply(t)`` does
+for a tensor ``t``. PyTorch is imported when these are called, never by ``import linop``.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..operators.base import ShapedOperator, as_shape
-from ..geometry import check_flag
-from ._common import INEXACT_DTYPES, CallbackOperator, check_dtype, check_operator, require
+from ..arguments import as_shape, check_flag
+from ..operators.base import ShapedOperator
+from .callback import CallbackOperator
+from .frameworks import INEXACT_DTYPES, check_dtype, require
+from .torch_dtypes import tensor_to_numpy
+from .torch_tensors import apply_to_tensor
 
 __all__ = ["TorchOperator", "apply_to_tensor", "from_torch"]
 
@@ -56,8 +56,9 @@ def _as_device(device: Any):
     try:
         return torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"device must be a torch.device or a device name such as 'cpu' or 'cuda:0'; "
-                         f"got {device!r} ({exc})") from None
+        raise ValueError(
+            f"device must be a torch.device or a device name such as 'cpu' or 'cuda:0'; got {device!r} ({exc})"
+        ) from None
 
 
 def _is_function_class(obj: object) -> bool:
@@ -75,23 +76,9 @@ def _parameter_tensor(fn: object):
     return None
 
 
-def tensor_to_numpy(t) -> np.ndarray:
-    """A tensor's values as a NumPy array (detached, conjugation and negation bits resolved, on the CPU).
-
-    A dtype NumPy has no equivalent for is widened first to one that holds every value
-    exactly: bfloat16 and the float8 types to float32, complex32 to complex64.
-    """
-    torch = _torch()
-    t = t.detach()
-    if t.dtype == torch.complex32:
-        t = t.to(torch.complex64)
-    elif t.is_floating_point() and t.dtype not in (torch.float16, torch.float32, torch.float64):
-        t = t.to(torch.float32)
-    return t.resolve_conj().resolve_neg().cpu().numpy()
-
-
 def _random_state_kept(device):
-    """A context that restores torch's global random state(s) on exit: probing ``fn`` draws nothing from the user's stream."""
+    """A context that restores torch's global random state(s) on exit: probing ``fn`` draws nothing
+    from the user's stream."""
     torch = _torch()
     return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
 
@@ -174,15 +161,24 @@ class TorchOperator(CallbackOperator):
                 raise TypeError(
                     f"the module's parameters are {parameters}, which is not an operator dtype "
                     f"({', '.join(_OPERATOR_DTYPES)}): an operator of {parameters} arithmetic has no exact adjoint "
-                    "to check; convert a copy of the module (copy.deepcopy(module).float()) and pass that")
+                    "to check; convert a copy of the module (copy.deepcopy(module).float()) and pass that"
+                )
             dtype = reference.dtype if reference is not None else torch.get_default_dtype()
-            hint = f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
+            hint = (
+                f"; the dtype {str(dtype).rpartition('.')[2]} is a default: pass dtype= if fn computes in another dtype"
+            )
         dt = check_dtype(dtype)
         if parameters is not None and parameters != dt.name:
             advice = "pass that dtype, or" if parameters in _OPERATOR_DTYPES else "pass"
-            hint = f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module (module.to(torch.{dt}))"
-        self.device = _as_device(device) if device is not None else (
-            reference.device if reference is not None else torch.device("cpu"))
+            hint = (
+                f"; the module's parameters are {parameters}: {advice} a {dt} copy of the module "
+                f"(module.to(torch.{dt}))"
+            )
+        self.device = (
+            _as_device(device)
+            if device is not None
+            else (reference.device if reference is not None else torch.device("cpu"))
+        )
         self._torch_dtype = torch_dtype(dt)
         probe = torch.zeros((1,) + shape if self.batched else shape, dtype=self._torch_dtype, device=self.device)
         try:
@@ -196,7 +192,9 @@ class TorchOperator(CallbackOperator):
         if not isinstance(out, torch.Tensor):
             raise ValueError(f"fn must return one tensor; it returned {type(out).__name__}")
         if out.is_complex() and not dt.kind == "c":
-            raise ValueError(f"fn returns complex tensors for {dt} input: pass a complex dtype (complex64 or complex128)")
+            raise ValueError(
+                f"fn returns complex tensors for {dt} input: pass a complex dtype (complex64 or complex128)"
+            )
         output_shape = tuple(out.shape[1:]) if self.batched else tuple(out.shape)
         if not output_shape:
             output_shape = (1,)  # a scalar output is one row
@@ -206,8 +204,9 @@ class TorchOperator(CallbackOperator):
     def _vmap_agrees(self) -> bool:
         """Whether ``torch.func.vmap(fn)`` runs and gives the sample-by-sample results on a random batch of two."""
         torch = _torch()
-        probe = torch.randn((2,) + self.input_shape, dtype=self._torch_dtype,
-                            generator=torch.Generator().manual_seed(0)).to(self.device)
+        probe = torch.randn(
+            (2,) + self.input_shape, dtype=self._torch_dtype, generator=torch.Generator().manual_seed(0)
+        ).to(self.device)
         try:
             with torch.no_grad(), _random_state_kept(self.device):
                 fast = torch.func.vmap(self.fn)(probe)
@@ -224,7 +223,8 @@ class TorchOperator(CallbackOperator):
         return _torch().from_numpy(a).to(self.device)
 
     def _call(self, x):
-        """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like ``output_shape``)."""
+        """``fn`` on a batch ``x`` of shape ``(B, *input_shape)``, outputs stacked (and shaped like
+        ``output_shape``)."""
         torch = _torch()
         if self.batched:
             out = self.fn(x)
@@ -241,12 +241,15 @@ class TorchOperator(CallbackOperator):
     def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
         torch = _torch()
         with torch.enable_grad():
-            x0 = torch.zeros((y.shape[0],) + self.input_shape, dtype=self._torch_dtype, device=self.device,
-                             requires_grad=True)
+            x0 = torch.zeros(
+                (y.shape[0],) + self.input_shape, dtype=self._torch_dtype, device=self.device, requires_grad=True
+            )
             out = self._call(x0)
             if not out.requires_grad:
-                raise ValueError("fn's output does not depend on its input through autograd (it is detached "
-                                 "or computed outside torch), so it has no vector-Jacobian product")
+                raise ValueError(
+                    "fn's output does not depend on its input through autograd (it is detached "
+                    "or computed outside torch), so it has no vector-Jacobian product"
+                )
             grad_output = self._tensor(y).to(out.dtype)
             (grad,) = torch.autograd.grad(out, x0, grad_outputs=grad_output, allow_unused=True)
         if grad is None:  # fn ignores its input: the adjoint of the zero map
@@ -257,7 +260,10 @@ class TorchOperator(CallbackOperator):
         name = getattr(self.wrapped, "__name__", None) or " ".join(repr(self.wrapped).split())
         if len(name) > 100:
             name = name[:97] + "..."
-        return f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}, device={self.device}>"
+        return (
+            f"<TorchOperator {name}: {self.input_shape} -> {self.output_shape}, "
+            f"dtype={self.dtype}, device={self.device}>"
+        )
 
 
 def from_torch(
@@ -326,7 +332,8 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
     Raises
     ------
     ValueError
-        ``input_shape`` is missing for a module or Function that does not determine it, or differs from a matrix's columns.
+        ``input_shape`` is missing for a module or Function that does not determine it, or differs
+        from a matrix's columns.
     TypeError
         Any other PyTorch object.
     """
@@ -337,8 +344,9 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
         if input_shape is not None and as_shape(input_shape, "input_shape") != (obj.shape[1],):
             raise ValueError(f"input_shape={input_shape!r} differs from the matrix's ({obj.shape[1]},) columns")
         matrix = obj
-        return from_torch(lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype,
-                          device=obj.device)
+        return from_torch(
+            lambda x: matrix @ x, (obj.shape[1],), dtype=obj.dtype if dtype is None else dtype, device=obj.device
+        )
     if isinstance(obj, torch.nn.Module) or _is_function_class(obj):
         if input_shape is None and isinstance(obj, torch.nn.Linear):
             input_shape = (obj.in_features,)
@@ -354,112 +362,3 @@ def adapt_torch_object(obj: object, *, input_shape: Any = None, dtype: Any = Non
         f"cannot adapt a {type(obj).__module__}.{type(obj).__name__}: from PyTorch, linop accepts an nn.Module, "
         "an autograd.Function subclass or a 2-D tensor (wrap a plain function with linop.interop.from_torch)"
     )
-
-
-# -- tensors through linop's operators ---------------------------------------------------------
-def result_tensor_dtype(tensor_dtype, computed_dtype):
-    """The dtype ``A t`` is returned in: ``t``'s, complex of its precision when the result is complex.
-
-    Integer and boolean tensors get ``computed_dtype``, the torch dtype the operator computed in.
-    """
-    torch = _torch()
-    if not (tensor_dtype.is_floating_point or tensor_dtype.is_complex):
-        return computed_dtype
-    if computed_dtype.is_complex and not tensor_dtype.is_complex:
-        return torch.complex64 if tensor_dtype in (torch.float32, torch.float16, torch.bfloat16) else torch.complex128
-    return tensor_dtype
-
-
-def _through_numpy(op: ShapedOperator, t, adjoint: bool):
-    """``A t`` or ``A^H t`` computed by NumPy, as a tensor of ``t``'s device and (complexified) dtype."""
-    torch = _torch()
-    a = tensor_to_numpy(t)
-    out = op.apply_adjoint(a) if adjoint else op.apply(a)
-    result = torch.from_numpy(np.ascontiguousarray(out))
-    return result.to(device=t.device, dtype=result_tensor_dtype(t.dtype, result.dtype))
-
-
-@functools.cache
-def _linop_function():
-    """The autograd Function of a linop operator: forward ``A`` (or ``A^H``), backward the other one.
-
-    The backward is the same Function with the other map, so it is differentiable itself:
-    the derivative of ``g -> A^H g`` is ``A`` again, and derivatives of every order
-    (``create_graph=True``, Hessian-vector products, ``gradgradcheck``) are exact.
-    """
-    torch = _torch()
-
-    class LinopApply(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t, op, adjoint):
-            ctx.op, ctx.adjoint, ctx.real_input = op, adjoint, not t.is_complex()
-            return _through_numpy(op, t, adjoint)
-
-        @staticmethod
-        def backward(ctx, grad):
-            # PyTorch's gradient of y = A x is A^H g (conjugate Wirtinger convention); a real
-            # input receives its real part.
-            g = LinopApply.apply(grad, ctx.op, not ctx.adjoint)
-            if ctx.real_input and g.is_complex():
-                g = g.real
-            return g, None, None
-
-    return LinopApply
-
-
-def apply_to_tensor(op: ShapedOperator, t: Any, *, adjoint: bool = False):
-    """``A t`` (or ``A^H t``) for a torch tensor ``t`` of shape ``(..., *input_shape)``; a tensor comes back.
-
-    The result has ``t``'s device and dtype (complex of the same precision when the
-    operator is complex and ``t`` real). A dtype NumPy lacks (bfloat16, the float8
-    types, complex32) is computed in float32 or complex64 (or wider) and returned in its
-    own dtype. On the CPU the operator runs through NumPy and autograd differentiates
-    the call through the adjoint: the backward of ``A.apply`` is ``A.apply_adjoint``,
-    itself differentiable (its backward is ``A.apply``), so derivatives of every order
-    are exact (``create_graph=True``, Hessian-vector products). On another device a
-    :class:`~linop.Convolution` or :class:`~linop.ConvTranspose` that PyTorch can
-    express runs as torch's own convolution there
-    (:func:`linop.interop.torch_layers.torch_map`), anything else goes through the CPU.
-    This is what ``A.apply(t)`` calls.
-
-    Parameters
-    ----------
-    op : ShapedOperator
-        The operator.
-    t : torch.Tensor
-        Of shape ``(..., *op.input_shape)`` (``(..., *op.output_shape)`` when ``adjoint``).
-    adjoint : bool, default False
-        Apply ``A^H`` instead of ``A``.
-
-    Returns
-    -------
-    torch.Tensor
-        ``A t`` or ``A^H t``, on ``t``'s device.
-
-    Raises
-    ------
-    ValueError, TypeError
-        As :meth:`~linop.ShapedOperator.apply` for a wrong shape or dtype; TypeError when
-        ``op`` is not a linop operator or ``adjoint`` not a bool.
-
-    Examples
-    --------
-    >>> import torch
-    >>> A = linop.Convolution(np.array([1.0, 2.0, 1.0]), (5,))
-    >>> t = torch.ones(5, requires_grad=True)
-    >>> y = A.apply(t)
-    >>> y
-    tensor([4., 4., 4.], grad_fn=<LinopApplyBackward>)
-    >>> y.sum().backward()
-    >>> t.grad  # A^H applied to ones
-    tensor([1., 3., 4., 3., 1.])
-    """
-    check_operator(op)
-    adjoint = check_flag(adjoint, "adjoint")
-    if t.device.type != "cpu":
-        from .torch_layers import torch_map
-
-        native = torch_map(op, adjoint=adjoint)
-        if native is not None:
-            return native(t)
-    return _linop_function().apply(t, op, adjoint)

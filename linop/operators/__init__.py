@@ -8,7 +8,7 @@ from .base import (
     SumOperator,
     TransposeOperator,
 )
-from .convolution import ConvTranspose, Convolution
+from .convolution import Convolution, ConvTranspose
 from .kernel_convolution import KernelConvolution
 from .pad import Pad
 from .sampling import Identity, Subsample

@@ -19,12 +19,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from ..backends.cache import immutable
+from ..arguments import check_operand
+from ..deprecation import moved_names
+from ..immutable import immutable
+from .blocking import NUMERIC_HOOKS, Adjoint, BlockStructure, Composed, Scaled, Summed, Transposed, numerics_inherited
 
 __all__ = [
     "AdjointOperator",
@@ -33,45 +37,40 @@ __all__ = [
     "ShapedOperator",
     "SumOperator",
     "TransposeOperator",
-    "as_shape",
 ]
+
+#: ``as_shape`` moved to :mod:`linop.arguments`.
+__getattr__ = moved_names(__name__, {"as_shape": "linop.arguments:as_shape"})
 
 #: Largest matrix (entries) that ``to_dense`` builds without ``force=True``.
 DENSE_LIMIT = 50_000_000
 
-
-def _is_dask_array(a: object) -> bool:
-    """Whether ``a`` is a ``dask.array.Array``, told by its type's module so that Dask is never imported here."""
-    cls = type(a)
-    return cls.__name__ == "Array" and cls.__module__.split(".", 1)[0] == "dask"
-
-
-def as_shape(shape: int | Sequence[int], name: str) -> tuple[int, ...]:
-    """Check a shape argument: an int or a sequence of positive ints."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
-        shape = (int(shape),)
-    try:
-        out = tuple(int(s) for s in shape)  # type: ignore[union-attr]
-        ok = all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) for s in shape  # type: ignore[union-attr]
-        )
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a sequence of ints; got {shape!r}") from None
-    if not ok or not out or any(s < 1 for s in out):
-        raise ValueError(f"{name} must be a non-empty sequence of positive ints; got {shape!r}")
-    return out
-
-
-#: Array libraries handed to :mod:`linop.interop` by ``apply``, known by the package their type comes from.
+#: Array libraries whose arrays ``apply`` hands to :mod:`linop.interop`, known by the
+#: package their type comes from (so that none of them is imported to tell).
 FOREIGN_ARRAY_PACKAGES = ("torch", "jax", "jaxlib", "cupy")
 
+#: What :meth:`ShapedOperator._hand_up` returns when the operand is an ordinary array.
+_NOT_FOREIGN = object()
 
-def _foreign_array(a: object) -> bool:
-    """Whether ``a`` is a PyTorch, JAX, CuPy or other array-API array (not NumPy, not Dask), without importing any."""
+
+def _array_kind(a: object) -> str | None:
+    """``"dask"`` for a Dask array, ``"foreign"`` for a PyTorch, JAX, CuPy or other
+    array-API array, ``None`` for NumPy arrays and anything else; told by the type's
+    module, never by importing a framework."""
     if isinstance(a, np.ndarray):
-        return False
-    package = type(a).__module__.partition(".")[0]
-    return package in FOREIGN_ARRAY_PACKAGES or (hasattr(a, "__array_namespace__") and package not in ("numpy", "dask"))
+        return None
+    cls = type(a)
+    package = cls.__module__.partition(".")[0]
+    if package == "dask":
+        return "dask" if cls.__name__ == "Array" else None
+    if package in FOREIGN_ARRAY_PACKAGES or (hasattr(a, "__array_namespace__") and package != "numpy"):
+        return "foreign"
+    return None
+
+
+def _is_number(x: object) -> TypeGuard[complex | np.number]:
+    """Whether ``A * x`` scales ``A`` by ``x``: a Python or NumPy number."""
+    return bool(np.isscalar(x)) and isinstance(x, numbers.Number)
 
 
 class ShapedOperator(LinearOperator):
@@ -101,6 +100,11 @@ class ShapedOperator(LinearOperator):
     >>> D.shape, D.H.input_shape
     ((6, 6), (2, 3))
     """
+
+    #: The methods that make this class's map on NumPy: a subclass that overrides one
+    #: computes another map, and loses the block structure its base offers
+    #: (:func:`~linop.operators.blocking.numerics_inherited`).
+    _numeric_hooks: tuple[str, ...] = NUMERIC_HOOKS
 
     def __init__(self, input_shape: Sequence[int], output_shape: Sequence[int], dtype: np.dtype | type):
         self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
@@ -149,17 +153,41 @@ class ShapedOperator(LinearOperator):
 
     def _batched(self, arr: object, shape: tuple[int, ...], name: str) -> tuple[np.ndarray, tuple[int, ...]]:
         a = np.asarray(arr)
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-            raise TypeError(f"{name} must be a numeric array; got dtype {a.dtype}")
-        nd = len(shape)
-        if a.ndim < nd or a.shape[a.ndim - nd :] != shape:
-            raise ValueError(
-                f"{name} must have shape (..., {', '.join(map(str, shape))}) "
-                f"(leading batch axes allowed); got {a.shape}"
-            )
-        batch = a.shape[: a.ndim - nd]
+        batch = check_operand(a.shape, a.dtype, shape, name)
         a = a.astype(self._result_dtype(a), copy=False).reshape((-1,) + shape)
         return a, batch
+
+    def _hand_up(self, operand: object, how: str) -> object:
+        """The one dispatch point for arrays that are not NumPy's.
+
+        A Dask array goes to :mod:`linop.dask` (lazily, block by block), a PyTorch, JAX or
+        other array-API array to :mod:`linop.interop` (an array of its own kind back); each
+        extra is imported here, when such an array arrives, never with the operators.
+        ``how`` is ``"apply"``, ``"apply_adjoint"``, ``"matvec"``, ``"rmatvec"`` or ``"dot"``.
+        Returns ``_NOT_FOREIGN`` for everything else (the NumPy path runs).
+        """
+        kind = _array_kind(operand)
+        if kind == "dask":
+            from ..dask.dispatch import run as run_blocked
+
+            return run_blocked(self, operand, how)
+        if kind == "foreign" and how in ("apply", "apply_adjoint"):
+            from ..interop.foreign import apply_foreign
+
+            return apply_foreign(self, operand, adjoint=how == "apply_adjoint")
+        return _NOT_FOREIGN
+
+    def _apply(self, operand: object, adjoint: bool) -> np.ndarray:
+        """``A x`` (``adjoint=False``) or ``A^H y`` on ``(..., *shape)``: validation and batching, once."""
+        handed = self._hand_up(operand, "apply_adjoint" if adjoint else "apply")
+        if handed is not _NOT_FOREIGN:
+            return handed  # type: ignore[return-value]
+        source, target = (self.output_shape, self.input_shape) if adjoint else (self.input_shape, self.output_shape)
+        batched, batch = self._batched(operand, source, "y" if adjoint else "x")
+        if batched.shape[0] == 0:
+            return np.zeros(batch + target, dtype=batched.dtype)
+        result = self._backward(batched) if adjoint else self._forward(batched)
+        return result.reshape(batch + target)
 
     def apply(self, x: object) -> np.ndarray:
         """``A x`` for ``x`` of shape ``(..., *input_shape)``; returns ``(..., *output_shape)``.
@@ -167,20 +195,9 @@ class ShapedOperator(LinearOperator):
         An empty batch (a batch axis of length 0) gives an empty result of the right
         shape and dtype without calling the numerics. A Dask array gives a lazy Dask
         array (:mod:`linop.dask`); a PyTorch tensor, JAX array or other array-API array
-        gives an array of its own kind back (:func:`linop.interop.arrays.apply_foreign`).
+        gives an array of its own kind back (:mod:`linop.interop`).
         """
-        if _is_dask_array(x):
-            from .. import dask as blocked
-
-            return blocked.apply(self, x)
-        if _foreign_array(x):
-            from ..interop.arrays import apply_foreign
-
-            return apply_foreign(self, x, adjoint=False)
-        xb, batch = self._batched(x, self.input_shape, "x")
-        if xb.shape[0] == 0:
-            return np.zeros(batch + self.output_shape, dtype=xb.dtype)
-        return self._forward(xb).reshape(batch + self.output_shape)
+        return self._apply(x, adjoint=False)
 
     def apply_adjoint(self, y: object) -> np.ndarray:
         """``A^H y`` for ``y`` of shape ``(..., *output_shape)``; returns ``(..., *input_shape)``.
@@ -188,35 +205,18 @@ class ShapedOperator(LinearOperator):
         An empty batch gives an empty result of the right shape and dtype; Dask and
         foreign arrays as in :meth:`apply`.
         """
-        if _is_dask_array(y):
-            from .. import dask as blocked
-
-            return blocked.apply_adjoint(self, y)
-        if _foreign_array(y):
-            from ..interop.arrays import apply_foreign
-
-            return apply_foreign(self, y, adjoint=True)
-        yb, batch = self._batched(y, self.output_shape, "y")
-        if yb.shape[0] == 0:
-            return np.zeros(batch + self.input_shape, dtype=yb.dtype)
-        return self._backward(yb).reshape(batch + self.input_shape)
+        return self._apply(y, adjoint=True)
 
     __call__ = apply
 
     # -- scipy hooks ---------------------------------------------------------------------
-    def matvec(self, x: object):  # type: ignore[override]
-        if _is_dask_array(x):  # scipy would pull the whole vector into memory
-            from .. import dask as blocked
+    def matvec(self, x: object):
+        handed = self._hand_up(x, "matvec")  # a Dask vector stays lazy (scipy would pull it into memory)
+        return super().matvec(x) if handed is _NOT_FOREIGN else handed
 
-            return blocked.matvec(self, x)
-        return super().matvec(x)
-
-    def rmatvec(self, x: object):  # type: ignore[override]
-        if _is_dask_array(x):
-            from .. import dask as blocked
-
-            return blocked.rmatvec(self, x)
-        return super().rmatvec(x)
+    def rmatvec(self, x: object):
+        handed = self._hand_up(x, "rmatvec")
+        return super().rmatvec(x) if handed is _NOT_FOREIGN else handed
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         return self.apply(np.reshape(x, self.input_shape)).reshape(-1)
@@ -234,53 +234,57 @@ class ShapedOperator(LinearOperator):
         out = self.apply_adjoint(Y.T.reshape((Y.shape[1],) + self.output_shape))
         return out.reshape(Y.shape[1], self.shape[1]).T
 
-    def _adjoint(self) -> "ShapedOperator":
+    def _adjoint(self) -> ShapedOperator:
         return AdjointOperator(self)
 
-    def _transpose(self) -> "ShapedOperator":
+    def _transpose(self) -> ShapedOperator:
         return TransposeOperator(self)
 
     # -- algebra that keeps shapes -------------------------------------------------------
-    def __matmul__(self, other: object):  # type: ignore[override]
+    def __matmul__(self, other: object):
         if isinstance(other, ShapedOperator):
             return Composition(self, other)
         return super().__matmul__(other)
 
-    def __rmatmul__(self, other: object):  # type: ignore[override]
+    def __rmatmul__(self, other: object):
         if isinstance(other, ShapedOperator):
             return Composition(other, self)
         return super().__rmatmul__(other)
 
-    def dot(self, x: object):  # type: ignore[override]
+    def dot(self, x: object):
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
-        if _is_dask_array(x):  # A @ x, A.dot(x), A * x: lazily, never through np.asarray
-            from .. import dask as blocked
+        handed = self._hand_up(x, "dot")  # A @ x, A.dot(x), A * x on a Dask array: lazily
+        return super().dot(x) if handed is _NOT_FOREIGN else handed
 
-            return blocked.dot(self, x)
-        return super().dot(x)
+    # -- chunked arrays --------------------------------------------------------------------
+    def block_structure(self) -> BlockStructure | None:
+        """How this operator decomposes into blocks of a chunked array
+        (:mod:`linop.operators.blocking`); ``None``: no decomposition, a scheduler runs
+        :meth:`apply` on whole spatial extents. linop's operators override it."""
+        return None
 
-    def __mul__(self, x: object):  # type: ignore[override]
+    def __mul__(self, x: object):
         if isinstance(x, ShapedOperator):
             return Composition(self, x)
-        if np.isscalar(x) and isinstance(x, numbers.Number):
+        if _is_number(x):
             return ScaledOperator(self, x)
         return super().__mul__(x)
 
-    def __rmul__(self, x: object):  # type: ignore[override]
-        if np.isscalar(x) and isinstance(x, numbers.Number):
+    def __rmul__(self, x: object):
+        if _is_number(x):
             return ScaledOperator(self, x)
         return super().__rmul__(x)
 
-    def __neg__(self):  # type: ignore[override]
+    def __neg__(self):
         return ScaledOperator(self, -1)
 
-    def __add__(self, other: object):  # type: ignore[override]
+    def __add__(self, other: object):
         if isinstance(other, ShapedOperator):
             return SumOperator(self, other)
         return super().__add__(other)
 
-    def __sub__(self, other: object):  # type: ignore[override]
+    def __sub__(self, other: object):
         if isinstance(other, ShapedOperator):
             return SumOperator(self, ScaledOperator(other, -1))
         return super().__sub__(other)
@@ -319,9 +323,7 @@ class ShapedOperator(LinearOperator):
         return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
-        )
+        return f"<{type(self).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
 
 
 def _require_shaped(op: object, name: str) -> ShapedOperator:
@@ -369,6 +371,11 @@ class AdjointOperator(ShapedOperator):
     def to_sparse(self) -> sp.csr_array:
         return sp.csr_array(self.op.to_sparse().conj().T)
 
+    def block_structure(self) -> Adjoint | None:
+        """``A^H`` of a chunked array: the adjoint of ``A``'s blocks (``None`` for a subclass
+        that replaces the numerics)."""
+        return Adjoint(self.op) if numerics_inherited(self, AdjointOperator) else None
+
 
 class TransposeOperator(ShapedOperator):
     """``A^T = conj(A^H conj(.))``: the transpose without conjugation.
@@ -411,6 +418,10 @@ class TransposeOperator(ShapedOperator):
 
     def to_sparse(self) -> sp.csr_array:
         return sp.csr_array(self.op.to_sparse().T)
+
+    def block_structure(self) -> Transposed | None:
+        """``A^T`` of a chunked array (``None`` for a subclass that replaces the numerics)."""
+        return Transposed(self.op) if numerics_inherited(self, TransposeOperator) else None
 
 
 class Composition(ShapedOperator):
@@ -463,6 +474,11 @@ class Composition(ShapedOperator):
 
     def to_sparse(self) -> sp.csr_array:
         return sp.csr_array(self.outer.to_sparse() @ self.inner.to_sparse())
+
+    def block_structure(self) -> Composed | None:
+        """``A @ B`` of a chunked array: ``B``'s blocks, then ``A``'s (``None`` for a subclass
+        that replaces the numerics)."""
+        return Composed(self.outer, self.inner) if numerics_inherited(self, Composition) else None
 
     def __repr__(self) -> str:
         return f"<Composition: {self.outer!r} @ {self.inner!r}>"
@@ -518,6 +534,10 @@ class SumOperator(ShapedOperator):
     def to_sparse(self) -> sp.csr_array:
         return sp.csr_array(self.left.to_sparse() + self.right.to_sparse())
 
+    def block_structure(self) -> Summed | None:
+        """``A + B`` of a chunked array (``None`` for a subclass that replaces the numerics)."""
+        return Summed(self.left, self.right) if numerics_inherited(self, SumOperator) else None
+
 
 class ScaledOperator(ShapedOperator):
     """``c * A`` for a scalar ``c``; its adjoint is ``conj(c) * A^H``.
@@ -545,7 +565,7 @@ class ScaledOperator(ShapedOperator):
     array([-1., -3., -2.])
     """
 
-    def __init__(self, op: ShapedOperator, scalar: numbers.Number):
+    def __init__(self, op: ShapedOperator, scalar: complex | np.number):
         self.op = _require_shaped(op, "op")
         if not np.isfinite(scalar):
             raise ValueError(f"scalar must be finite; got {scalar!r}")
@@ -568,3 +588,7 @@ class ScaledOperator(ShapedOperator):
 
     def to_sparse(self) -> sp.csr_array:
         return sp.csr_array(self.scalar * self.op.to_sparse())
+
+    def block_structure(self) -> Scaled | None:
+        """``c A`` of a chunked array (``None`` for a subclass that replaces the numerics)."""
+        return Scaled(self.op, self.scalar, self._conj_scalar) if numerics_inherited(self, ScaledOperator) else None

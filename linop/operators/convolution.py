@@ -17,103 +17,34 @@ axis (the mathematical convolution). The adjoint (the transposed convolution) is
     (A^H y)[i, c] = \\sum_{(j, t, o):\\ \\mathrm{fold}(s j + d t - p) = i}
         \\overline{k[t, c - g(o) c_{in}/G, o]}\\; y[j, o]
 
-computed as the transposed correlation on the padded grid followed by folding the pad
-back (:func:`linop.operators.pad.fold_array`).
+computed by the same plan as the forward (:meth:`linop.backends.ConvolutionPlan.adjoint`):
+the transposed correlation on the padded grid, then the padded border folded back (or,
+for zero padding, never computed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 
-from .. import backends
-from ..backends import reach
-from ..backends.cache import immutable
-from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
-from .base import AdjointOperator, ShapedOperator, as_shape
-from .pad import fold_array, pad_array
+from ..arguments import as_finite_array
+from ..backends import ConvolutionPlan, plan_convolution
+from ..deprecation import moved_names
+from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec, block_bounds, register_numeric_view
+from ..immutable import immutable
+from .base import AdjointOperator, ShapedOperator
+from .blocking import ChannelPlan, Stencil, numerics_inherited
 
-__all__ = ["ConvTranspose", "Convolution", "as_kernel", "conv_geometry"]
+__all__ = ["ConvTranspose", "Convolution", "ConvolutionBlocks"]
 
-
-def as_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
-    """An immutable copy of ``kernel`` as a float or complex array, checked finite.
-
-    Integer and boolean kernels become float64, float16 becomes float32; float32,
-    float64 and complex kernels keep their dtype.
-    """
-    arr = np.asarray(kernel)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis; got a scalar")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.inexact):
-        arr = arr.astype(np.float64)
-    elif arr.dtype == np.float16:
-        arr = arr.astype(np.float32)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; it contains NaN or inf")
-    return immutable(arr)
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of ``array`` whose values can never change (:func:`~linop.backends.cache.immutable`)."""
-    return immutable(array)
-
-
-def conv_geometry(
-    kernel_shape: Sequence[int],
-    input_shape: Sequence[int],
-    *,
-    stride: int | Sequence[int] = 1,
-    padding: PaddingSpec = "valid",
-    dilation: int | Sequence[int] = 1,
-    groups: int = 1,
-    boundary: str = "constant",
-    kernel_name: str = "kernel",
-) -> ConvGeometry:
-    """The geometry of a convolution from the kernel's and the input's shapes.
-
-    Layouts (channels last):
-
-    * single channel: ``kernel (k_1..k_d)``, ``input (n_1..n_d)``;
-    * multi channel: ``kernel (k_1..k_d, c_in/groups, c_out)``, ``input (n_1..n_d, c_in)``.
-    """
-    kshape, ishape = tuple(kernel_shape), tuple(input_shape)
-    if isinstance(groups, (int, np.integer)) and not isinstance(groups, (bool, np.bool_)) and groups < 1:
-        raise ValueError(f"groups must be >= 1; got {groups}")
-    if len(kshape) == len(ishape):
-        if groups != 1:
-            raise ValueError(
-                f"groups={groups!r} needs channels: a multi-channel {kernel_name} "
-                f"(k_1..k_d, c_in/groups, c_out) and input (n_1..n_d, c_in)"
-            )
-        return ConvGeometry.build(
-            ishape, kshape, stride=stride, padding=padding, dilation=dilation,
-            boundary=boundary, channels=False,
-        )
-    if len(kshape) == len(ishape) + 1 and len(ishape) >= 2:
-        spatial_k, c_per_group, c_out = kshape[:-2], kshape[-2], kshape[-1]
-        spatial_n, c_in = ishape[:-1], ishape[-1]
-        if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups >= 1:
-            if c_per_group * groups != c_in:
-                raise ValueError(
-                    f"channel mismatch: the input has c_in={c_in} channels, the {kernel_name} has "
-                    f"c_in/groups={c_per_group} with groups={groups} (needs {kernel_name}.shape[-2] * groups == c_in)"
-                )
-        return ConvGeometry.build(
-            spatial_n, spatial_k, stride=stride, padding=padding, dilation=dilation,
-            in_channels=c_in, out_channels=c_out, groups=groups, boundary=boundary, channels=True,
-        )
-    raise ValueError(
-        f"{kernel_name} of shape {kshape} does not fit input_shape {ishape}: use a single-channel "
-        f"{kernel_name} (k_1..k_d) with input (n_1..n_d), or a multi-channel {kernel_name} "
-        f"(k_1..k_d, c_in/groups, c_out) with input (n_1..n_d, c_in)"
-    )
+#: Helpers that moved: ``as_kernel`` is :func:`linop.arguments.as_finite_array`, ``conv_geometry``
+#: is :func:`linop.geometry.conv_geometry`.
+__getattr__ = moved_names(
+    __name__, {"as_kernel": "linop.arguments:as_finite_array", "conv_geometry": "linop.geometry:conv_geometry"}
+)
 
 
 class Convolution(ConvParameters, ShapedOperator):
@@ -144,7 +75,7 @@ class Convolution(ConvParameters, ShapedOperator):
         The numeric backend (:mod:`linop.backends`): ``"gemm"`` (matrix products on
         sliding windows, for channels), ``"fft"`` (large kernels), ``"direct"`` (tiny
         kernels, long signals); ``"auto"`` lets the cost model choose
-        (:func:`linop.backends.choose_method`, the choice is :attr:`backend`). Every
+        (:func:`linop.backends.plan_convolution`, the choice is :attr:`backend`). Every
         method gives the same result up to rounding, and the same NaN/inf pattern: a
         NaN or inf makes non-finite exactly the outputs the defining sum reaches with
         it (the FFT method computes non-finite input on the exact gemm path).
@@ -155,9 +86,14 @@ class Convolution(ConvParameters, ShapedOperator):
     When the padded signal would be far larger than the input and output
     (:attr:`~linop.geometry.ConvGeometry.padding_dominates`, e.g. a dilation far beyond
     the input), the operator computes only the taps that reach the input
-    (:mod:`linop.backends.reach`, :attr:`backend` ``"reach"``) in memory bounded by the
+    (:mod:`linop.backends.reaching_taps`, :attr:`backend` ``"reach"``) in memory bounded by the
     input and output sizes, whatever ``method`` says.
     ``A.H`` is the :class:`ConvTranspose` that maps back to exactly ``input_shape``.
+    The keywords are resolved once into ``record`` (a
+    :class:`~linop.geometry.ConvRecord`) and the numerics planned once into a
+    :class:`~linop.backends.ConvolutionPlan`; the adjoint, the transposed convolution, the
+    exact twin (:meth:`symbolic`), the PyTorch layer (:meth:`to_torch`) and the blocks of a
+    Dask array are all made from them.
     Float32 kernels give float32 operators, complex kernels complex ones, integer
     kernels float64.
 
@@ -174,7 +110,9 @@ class Convolution(ConvParameters, ShapedOperator):
     >>> A.H.apply([1.0, 2.0, 3.0]).shape
     (7,)
     >>> rng = np.random.default_rng(0)
-    >>> layer = linop.Convolution(rng.standard_normal((3, 3, 4, 8)), (16, 16, 4), stride=2, padding="same", boundary="reflect")
+    >>> layer = linop.Convolution(
+    ...     rng.standard_normal((3, 3, 4, 8)), (16, 16, 4), stride=2, padding="same", boundary="reflect"
+    ... )
     >>> layer.output_shape
     (8, 8, 8)
     """
@@ -192,37 +130,113 @@ class Convolution(ConvParameters, ShapedOperator):
         flip: bool = False,
         method: str = "auto",
     ):
-        self.kernel = as_kernel(kernel)
-        shape = as_shape(input_shape, "input_shape")
-        self.flip = check_flag(flip, "flip")
-        self.geometry = conv_geometry(
-            self.kernel.shape, shape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary,
+        kernel = as_finite_array(kernel, "kernel")
+        record = ConvRecord.resolve(
+            kernel.shape,
+            input_shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
+            method=method,
         )
-        self.method = backends.check_method(method)
-        g = self.geometry
-        weights = self.kernel
-        if self.flip:
-            weights = weights[(slice(None, None, -1),) * g.ndim]
-        # The backends work on the (k..., c_in/G, c_out) layout in every case; frozen
-        # (read-only) so that the backends may cache their transforms.
-        self._weights = _frozen(weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
-        self._weights_conj = _frozen(self._weights.conj()) if np.iscomplexobj(self._weights) else self._weights
-        self._core = g.unpadded()
-        # the backend by name (a module cannot be pickled), looked up at every call
-        self._backend_name = backends.resolve_backend(method, g, self.kernel.dtype)
-        super().__init__(g.input_shape, g.output_shape, self.kernel.dtype)
+        self._set_up(kernel, record)
+
+    @classmethod
+    def from_record(cls, kernel: object, record: ConvRecord, plan: ConvolutionPlan | None = None) -> Convolution:
+        """The convolution of a resolved parameter record: nothing is parsed again.
+
+        Parameters
+        ----------
+        kernel : array_like
+            The kernel, of shape ``record.kernel_shape`` (checked and copied unless it is
+            already an immutable finite array).
+        record : ConvRecord
+            The resolved parameters (:meth:`linop.geometry.ConvRecord.resolve`).
+        plan : ConvolutionPlan, optional
+            The numerics, when they are already planned (a block of a chunked array
+            runs its parent's plan); by default :func:`linop.backends.plan_convolution`.
+
+        Returns
+        -------
+        Convolution
+            The operator.
+
+        Raises
+        ------
+        ValueError
+            If ``kernel`` does not have the record's kernel shape.
+
+        Examples
+        --------
+        >>> from linop.geometry import ConvRecord
+        >>> record = ConvRecord.resolve((3,), (7,), stride=2)
+        >>> linop.Convolution.from_record([0.5, 1, 0.5], record).apply(np.array([1, 0, -2, 3, 1, 2, -1.0]))
+        array([-0.5,  2.5,  2. ])
+        """
+        if not isinstance(record, ConvRecord):
+            raise TypeError(f"record must be a ConvRecord; got {type(record).__name__}")
+        if not (isinstance(kernel, np.ndarray) and not kernel.flags.writeable and kernel.dtype.kind in "fc"):
+            kernel = as_finite_array(kernel, "kernel")
+        if kernel.shape != record.kernel_shape:
+            raise ValueError(f"kernel must have the record's shape {record.kernel_shape}; got {kernel.shape}")
+        self = cls.__new__(cls)
+        self._set_up(kernel, record, plan)
+        return self
+
+    def _set_up(
+        self,
+        kernel: np.ndarray,
+        record: ConvRecord,
+        plan: ConvolutionPlan | None = None,
+        weights: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """The one constructor body: the kernel (immutable), the record, the weights the kernels
+        read and the plan, each made once."""
+        g = record.geometry
+        self.kernel = kernel
+        self.record = record
+        if weights is None:
+            flipped = kernel[(slice(None, None, -1),) * g.ndim] if record.flip else kernel
+            # the kernels work on the (k..., c_in/G, c_out) layout in every case; immutable so
+            # that the backends may cache their transforms
+            w = immutable(flipped.reshape(g.kernel_size + (g.in_per_group, g.out_channels)))
+            weights = (w, immutable(w.conj()) if np.iscomplexobj(w) else w)
+        self._weights, self._weights_conj = weights
+        self._plan = plan if plan is not None else plan_convolution(g, kernel.dtype, record.method)
+        ShapedOperator.__init__(self, g.input_shape, g.output_shape, kernel.dtype)
+
+    @property
+    def geometry(self) -> ConvGeometry:
+        """The index arithmetic of this convolution (:class:`~linop.geometry.ConvGeometry`)."""
+        return self.record.geometry
+
+    @property
+    def flip(self) -> bool:
+        """Whether the kernel is reversed along every spatial axis (the mathematical convolution)."""
+        return self.record.flip
+
+    @property
+    def method(self) -> str:
+        """The ``method`` keyword as given (:attr:`backend` is what it resolved to)."""
+        return self.record.method
+
+    @property
+    def plan(self) -> ConvolutionPlan:
+        """How this convolution runs (:class:`~linop.backends.ConvolutionPlan`), planned once."""
+        return self._plan
 
     @property
     def backend(self) -> str:
-        """The numeric backend that runs this operator (``method="auto"`` resolved by the cost model)."""
-        return self._backend_name
-
-    @property
-    def _backend(self):
-        return backends.backend_module(self._backend_name)
+        """The numeric method that runs this operator (``method="auto"`` resolved by the cost
+        model; ``"reach"`` when the padding dominates)."""
+        return self._plan.method
 
     # -- numerics -----------------------------------------------------------------------
+    _numeric_hooks = ShapedOperator._numeric_hooks + ("_with_channel_axis", "_without_channel_axis", "geometry")
+
     def _with_channel_axis(self, a: np.ndarray) -> np.ndarray:
         return a if self.geometry.channels else a[..., None]
 
@@ -230,46 +244,47 @@ class Convolution(ConvParameters, ShapedOperator):
         return a if self.geometry.channels else a[..., 0]
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        if self._backend_name == "reach":  # padding applied by index, never built
-            return self._without_channel_axis(reach.correlate(self._with_channel_axis(x), self._weights, self.geometry))
-        xp = pad_array(self._with_channel_axis(x), self.geometry.padding, self.geometry.boundary)
-        y = self._backend.correlate(xp, self._weights, self._core)
-        return self._without_channel_axis(y)
+        return self._without_channel_axis(self._plan.forward(self._with_channel_axis(x), self._weights))
 
     def _backward(self, y: np.ndarray) -> np.ndarray:
-        y = self._with_channel_axis(y)
-        if self._backend_name == "reach":
-            x = reach.correlate_adjoint(y, self._weights_conj, self.geometry)
-        elif self.geometry.boundary == "constant":  # the adjoint of zero padding drops the border
-            x = backends.correlate_adjoint_interior(self._backend, y, self._weights_conj, self._core, self.geometry.padding)
-        else:
-            xp = self._backend.correlate_adjoint(y, self._weights_conj, self._core)
-            x = fold_array(xp, self.geometry.padding, self.geometry.boundary, overwrite=True)
-        return self._without_channel_axis(x)
+        return self._without_channel_axis(self._plan.adjoint(self._with_channel_axis(y), self._weights_conj))
 
-    def _adjoint(self) -> "ConvTranspose":
+    def _adjoint(self) -> ConvTranspose:
         return ConvTranspose._of(self)
 
-    # -- PyTorch ------------------------------------------------------------------------
+    def block_structure(self) -> Stencil | None:
+        """Blocks of a chunked array: a :class:`~linop.operators.blocking.Stencil` whose block
+        operators run this convolution's kernel and plan (``None`` for a subclass that
+        replaces the numerics)."""
+        if not numerics_inherited(self, Convolution):
+            return None
+        g = self.geometry
+        blocks = ConvolutionBlocks(self.kernel, self.record, self._plan, (self._weights, self._weights_conj))
+        return Stencil(g.axes, g.boundary, blocks, int(g.channels))
+
+    # -- other views of the same record ---------------------------------------------------
     @classmethod
-    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "Convolution":
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> Convolution:
         """The convolution of a ``torch.nn.Conv1d/2d/3d`` on inputs of spatial size ``input_size`` (channels last).
 
-        See :func:`linop.interop.torch_layers.conv_from_torch`; PyTorch is imported here only.
+        The layer's kernel and parameter record
+        (:func:`linop.interop.torch_conversion.convolution_record`) make the operator.
+        PyTorch is imported here only.
         """
-        from ..interop.torch_layers import conv_from_torch
+        from ..interop.torch_conversion import convolution_record
 
-        return conv_from_torch(layer, input_size, ignore_bias=ignore_bias)
+        return cls.from_record(*convolution_record(layer, input_size, ignore_bias=ignore_bias))
 
     def to_torch(self):
         """The ``torch.nn.Conv1d/2d/3d`` (no bias, channels first) computing this convolution.
 
-        See :func:`linop.interop.torch_layers.conv_to_torch`, which raises ``TorchCannotExpress``
-        naming what PyTorch lacks (e.g. the ``symmetric`` boundary or asymmetric padding).
+        Made from the kernel and the record (:func:`linop.interop.torch_conversion.convolution_layer`,
+        which raises ``TorchCannotExpress`` naming what PyTorch lacks, e.g. the ``symmetric``
+        boundary or asymmetric padding).
         """
-        from ..interop.torch_layers import conv_to_torch
+        from ..interop.torch_conversion import convolution_layer
 
-        return conv_to_torch(self)
+        return convolution_layer(self.kernel, self.record)
 
     def symbolic(self, symbols: bool = False):
         """This convolution in exact arithmetic: a :class:`linop.symbolic.Convolution`.
@@ -283,9 +298,9 @@ class Convolution(ConvParameters, ShapedOperator):
         linop.symbolic.SymbolicSizeError
             From the matrix and the proofs when the operator is above the symbolic size limit.
         """
-        from ..symbolic import Convolution as SymbolicConvolution
+        from ..symbolic.operators import Convolution as SymbolicConvolution
 
-        return SymbolicConvolution.from_numeric(self, symbols=symbols)
+        return SymbolicConvolution.from_record(self.kernel, self.record, symbols=symbols)
 
     # -- explicit matrix ----------------------------------------------------------------
     def to_sparse(self) -> sp.csr_array:
@@ -330,6 +345,105 @@ class Convolution(ConvParameters, ShapedOperator):
         )
 
 
+@dataclass(frozen=True)
+class ConvolutionBlocks:
+    """The block operators of a :class:`Convolution` on a chunked array (a picklable factory).
+
+    A block holds its own samples, its halo and the folded boundary; it is padded by the
+    zeros of ``constant`` padding only. Its operator is made from the parent's record
+    (:meth:`~linop.geometry.ConvRecord.block`), reads the parent's weights and runs the
+    parent's plan (:meth:`~linop.backends.ConvolutionPlan.for_geometry`): no keyword is
+    parsed, no kernel copied and no cost model run per block.
+
+    Parameters
+    ----------
+    kernel : ndarray
+        The kernel as the user gave it (immutable).
+    record : ConvRecord
+        The parent's parameter record (its channels: this factory's).
+    plan : ConvolutionPlan
+        The parent's plan.
+    weights : (ndarray, ndarray)
+        The weights the kernels read and their conjugate.
+    """
+
+    kernel: np.ndarray = field(repr=False)
+    record: ConvRecord
+    plan: ConvolutionPlan = field(repr=False)
+    weights: tuple[np.ndarray, np.ndarray] = field(repr=False)
+
+    def build(self, spatial: tuple[int, ...], zeros: tuple[tuple[int, int], ...]) -> Convolution:
+        """The convolution of one block of ``spatial`` samples padded by ``zeros`` zeros."""
+        record = self.record.block(spatial, zeros)
+        op = Convolution.__new__(Convolution)
+        op._set_up(self.kernel, record, self.plan.for_geometry(record.geometry), self.weights)
+        return op
+
+    def _part(
+        self, out_lo: int, out_hi: int, in_lo: int = 0, in_hi: int | None = None, groups: int = 1
+    ) -> ConvolutionBlocks:
+        """The factory of a channel chunk: ``kernel[..., in_lo:in_hi, out_lo:out_hi]`` with ``groups`` groups."""
+        index = (Ellipsis, slice(in_lo, in_hi), slice(out_lo, out_hi))
+        kernel = immutable(self.kernel[index])
+        weights, conj = (immutable(w[index]) for w in self.weights)
+        g = self.record.geometry
+        geometry = replace(g, in_channels=kernel.shape[-2] * groups, out_channels=kernel.shape[-1], groups=groups)
+        return ConvolutionBlocks(kernel, replace(self.record, geometry=geometry), self.plan, (weights, conj))
+
+    def forward_plan(self, chunks: Sequence[int]) -> ChannelPlan:
+        """Channel chunks of the input: a dense convolution sums one partial convolution per
+        input chunk (``kernel[..., c_lo:c_hi, :]``) into one output chunk; a grouped one runs
+        each chunk of whole groups on its own (chunks are moved to group boundaries)."""
+        g = self.record.geometry
+        c_out = g.out_channels
+        if g.groups == 1:
+            bounds = block_bounds(chunks)
+            links = tuple((i, 0, self._part(0, c_out, a, b)) for i, (a, b) in enumerate(_spans(bounds)))
+            return ChannelPlan(tuple(chunks), (c_out,), links)
+        per_in, per_out = g.in_per_group, g.out_per_group
+        bounds = _aligned_bounds(block_bounds(chunks), per_in)
+        grouped: list[tuple[int, int, ConvolutionBlocks]] = []
+        out: list[int] = []
+        for i, (a, b) in enumerate(_spans(bounds)):
+            g0, g1 = a // per_in, b // per_in
+            grouped.append((i, i, self._part(g0 * per_out, g1 * per_out, groups=g1 - g0)))
+            out.append((g1 - g0) * per_out)
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(grouped))
+
+    def adjoint_plan(self, chunks: Sequence[int]) -> ChannelPlan:
+        """Channel chunks of the output: a dense convolution adds every output chunk's
+        adjoint (``kernel[..., :, o_lo:o_hi]``) into one input chunk; a grouped one maps each
+        chunk of whole groups back to its groups' input channels."""
+        g = self.record.geometry
+        c_in = g.in_channels
+        if g.groups == 1:
+            bounds = block_bounds(chunks)
+            links = tuple((d, 0, self._part(a, b)) for d, (a, b) in enumerate(_spans(bounds)))
+            return ChannelPlan(tuple(chunks), (c_in,), links)
+        per_in, per_out = g.in_per_group, g.out_per_group
+        bounds = _aligned_bounds(block_bounds(chunks), per_out)
+        grouped: list[tuple[int, int, ConvolutionBlocks]] = []
+        out: list[int] = []
+        for d, (a, b) in enumerate(_spans(bounds)):
+            groups = (b - a) // per_out
+            grouped.append((d, d, self._part(a, b, groups=groups)))
+            out.append(groups * per_in)
+        return ChannelPlan(tuple(b - a for a, b in _spans(bounds)), tuple(out), tuple(grouped))
+
+
+def _spans(bounds: Sequence[int]) -> list[tuple[int, int]]:
+    return list(zip(bounds, bounds[1:]))
+
+
+def _aligned_bounds(bounds: Sequence[int], unit: int) -> tuple[int, ...]:
+    """Chunk boundaries moved down to multiples of ``unit`` (whole groups of channels), duplicates dropped."""
+    return tuple(sorted({(b // unit) * unit for b in bounds} | {bounds[-1]}))
+
+
+# the numeric view of a record, for the layers above that must not import this module back
+register_numeric_view(Convolution.from_record)
+
+
 class ConvTranspose(AdjointOperator):
     """The transposed convolution: the operator that increases resolution.
 
@@ -364,50 +478,60 @@ class ConvTranspose(AdjointOperator):
         super().__init__(Convolution(kernel, output_shape, **keywords))
 
     @classmethod
-    def _of(cls, conv: Convolution) -> "ConvTranspose":
+    def _of(cls, conv: Convolution) -> ConvTranspose:
         self = cls.__new__(cls)
         AdjointOperator.__init__(self, conv)
         return self
 
     @classmethod
-    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> "ConvTranspose":
+    def from_torch(cls, layer: object, input_size: int | Sequence[int], *, ignore_bias: bool = False) -> ConvTranspose:
         """The transposed convolution of a ``torch.nn.ConvTranspose1d/2d/3d`` on inputs of spatial size ``input_size``.
 
-        See :func:`linop.interop.torch_layers.conv_transpose_from_torch` (``output_padding`` included).
-        The kernel is the conjugate of the layer's weight: PyTorch's layer is the transpose,
-        not the adjoint, of the convolution with its weight.
+        The kernel and record of the convolution the layer transposes
+        (:func:`linop.interop.torch_conversion.conv_transpose_record`, ``output_padding``
+        included) make the operator. The kernel is the conjugate of the layer's weight:
+        PyTorch's layer is the transpose, not the adjoint, of the convolution with its weight.
         """
-        from ..interop.torch_layers import conv_transpose_from_torch
+        from ..interop.torch_conversion import conv_transpose_record
 
-        return conv_transpose_from_torch(layer, input_size, ignore_bias=ignore_bias)
+        return cls._of(Convolution.from_record(*conv_transpose_record(layer, input_size, ignore_bias=ignore_bias)))
 
     def to_torch(self):
-        """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding`` that makes the sizes meet.
+        """The ``torch.nn.ConvTranspose1d/2d/3d`` (no bias, channels first) with the ``output_padding``
+        that makes the sizes meet.
 
-        See :func:`linop.interop.torch_layers.conv_transpose_to_torch`; the layer's weight is
+        Made from the convolution's kernel and record
+        (:func:`linop.interop.torch_conversion.conv_transpose_layer`); the layer's weight is
         the conjugate of this operator's kernel.
         """
-        from ..interop.torch_layers import conv_transpose_to_torch
+        from ..interop.torch_conversion import conv_transpose_layer
 
-        return conv_transpose_to_torch(self)
+        return conv_transpose_layer(self.kernel, self.record)
 
     @property
     def convolution(self) -> Convolution:
         """The convolution this operator is the adjoint of."""
-        return self.op  # type: ignore[return-value]
+        return self.op
 
     @property
     def kernel(self) -> np.ndarray:
-        return self.op.kernel  # type: ignore[attr-defined]
+        """The kernel of the convolution this operator transposes."""
+        return self.op.kernel
+
+    @property
+    def record(self) -> ConvRecord:
+        """The parameter record of the convolution this operator transposes."""
+        return self.op.record
 
     @property
     def geometry(self) -> ConvGeometry:
-        return self.op.geometry  # type: ignore[attr-defined]
+        """The geometry of the convolution this operator transposes."""
+        return self.op.geometry
 
     @property
     def backend(self) -> str:
         """The numeric backend of the convolution (and so of this adjoint)."""
-        return self.op.backend  # type: ignore[attr-defined]
+        return self.op.backend
 
     def __repr__(self) -> str:
         return f"ConvTranspose({self.op!r}.H: {self.input_shape} -> {self.output_shape})"

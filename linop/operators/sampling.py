@@ -12,13 +12,16 @@ and its adjoint puts ``y`` back at those positions with zeros between (zero inse
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import per_axis
-from .base import ShapedOperator, as_shape
+from ..arguments import as_shape, per_axis
+from ..geometry import AxisGeometry
+from .base import ShapedOperator
+from .blocking import Stencil, Unchanged, numerics_inherited
 
-__all__ = ["Identity", "Subsample"]
+__all__ = ["Identity", "Subsample", "SubsampleBlocks"]
 
 
 class Subsample(ShapedOperator):
@@ -76,6 +79,26 @@ class Subsample(ShapedOperator):
         x[self._index] = y
         return x
 
+    def block_structure(self) -> Stencil | None:
+        """Blocks of a chunked array: ``y[j] = x[offset + s j]`` is a one-tap correlation with
+        stride ``s`` and low "padding" ``-offset`` (``None`` for a subclass that replaces the numerics)."""
+        if not numerics_inherited(self, Subsample):
+            return None
+        axes = tuple(AxisGeometry(n, 1, s, 1, -o, 0) for n, s, o in zip(self.input_shape, self.stride, self.offset))
+        return Stencil(axes, "constant", SubsampleBlocks(self.stride, self.dtype))
+
+
+@dataclass(frozen=True)
+class SubsampleBlocks:
+    """The block operators of a :class:`Subsample` (offset 0: a block starts on a kept sample)."""
+
+    stride: tuple[int, ...]
+    dtype: np.dtype
+
+    def build(self, spatial: tuple[int, ...], zeros: tuple[tuple[int, int], ...]) -> Subsample:
+        """The subsampling of one block of ``spatial`` samples."""
+        return Subsample(spatial, self.stride, dtype=self.dtype)
+
 
 class Identity(ShapedOperator):
     """The identity on arrays of ``shape``.
@@ -114,3 +137,7 @@ class Identity(ShapedOperator):
 
     def _adjoint(self) -> ShapedOperator:
         return self
+
+    def block_structure(self) -> Unchanged | None:
+        """Blocks of a chunked array: the operand itself (``None`` for a subclass that replaces the numerics)."""
+        return Unchanged() if numerics_inherited(self, Identity) else None

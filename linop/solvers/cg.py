@@ -14,16 +14,27 @@ scipy's to rounding; the arithmetic is array-API, so the same call runs on Dask 
 
 from __future__ import annotations
 
-from .arrays import apply_forward, as_operator, inner, norm, prepare, settle
 from .checks import check_nonnegative, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
+from .vectors import apply_forward, as_operator, inner, norm, prepare, settle
 
 __all__ = ["cg"]
 
 
-def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | None = None,
-       iter_lim: int | None = None, x0=None, callback=None, progress: bool | None = None) -> SolveResult:
+def cg(
+    M,
+    b,
+    *,
+    shift: float = 0.0,
+    rtol: float = 1e-5,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    iter_lim: int | None = None,
+    x0=None,
+    callback=None,
+    progress: bool | None = None,
+) -> SolveResult:
     """Solve ``(M + shift I) x = b`` by conjugate gradients.
 
     Parameters
@@ -108,12 +119,14 @@ def cg(M, b, *, shift: float = 0.0, rtol: float = 1e-5, atol: float = 0.0, maxit
     with iteration_progress("CG", limit, progress) as bar:
         while not converged and itn < limit:
             rho = inner(xp, r, r)
-            p = r if p is None else settle(r + (rho / rho_prev) * p)
+            p = r if p is None or rho_prev is None else settle(r + (rho / rho_prev) * p)  # None together
             q = settle(shifted(p))
             curvature = inner(xp, p, q)
             if not (curvature.real if isinstance(curvature, complex) else curvature) > 0:
-                reason = (f"breakdown: p^H (M + shift I) p = {curvature:.3g} along a search direction; "
-                          "M + shift I is not positive definite")
+                reason = (
+                    f"breakdown: p^H (M + shift I) p = {curvature:.3g} along a search direction; "
+                    "M + shift I is not positive definite"
+                )
                 break
             alpha = rho / curvature
             x = settle(x + alpha * p)

@@ -13,16 +13,26 @@ iterates are LSQR's (:func:`~linop.solvers.lsqr`); it is simpler and slightly ch
 
 from __future__ import annotations
 
-from .arrays import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 from .checks import check_nonnegative, check_tolerance, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
+from .vectors import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 
 __all__ = ["cgls"]
 
 
-def cgls(A, b, *, damp: float = 0.0, rtol: float = 1e-6, iter_lim: int | None = None, maxiter: int | None = None,
-         x0=None, callback=None, progress: bool | None = None) -> SolveResult:
+def cgls(
+    A,
+    b,
+    *,
+    damp: float = 0.0,
+    rtol: float = 1e-6,
+    iter_lim: int | None = None,
+    maxiter: int | None = None,
+    x0=None,
+    callback=None,
+    progress: bool | None = None,
+) -> SolveResult:
     """Solve ``min ||A x - b||^2 + damp^2 ||x||^2`` by CGLS.
 
     Parameters
@@ -93,7 +103,7 @@ def cgls(A, b, *, damp: float = 0.0, rtol: float = 1e-6, iter_lim: int | None = 
         s = settle(apply_adjoint(A, r) - dampsq * x)
     p = s
     gamma = norm(xp, s) ** 2
-    start = gamma ** 0.5
+    start = gamma**0.5
     history = [start]
     if start == 0:
         return SolveResult(problem.result(x), 0, True, "A^H b = 0: x = x0 is the solution", 0.0, history)
@@ -112,7 +122,7 @@ def cgls(A, b, *, damp: float = 0.0, rtol: float = 1e-6, iter_lim: int | None = 
             r = settle(r - alpha * q)
             s = settle(apply_adjoint(A, r) - dampsq * x)
             gamma_new = norm(xp, s) ** 2
-            history.append(gamma_new ** 0.5)
+            history.append(gamma_new**0.5)
             bar.update(itn, history[-1])
             if callback is not None:
                 callback(problem.result(x))

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TypeGuard
 
 import numpy as np
 
-__all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance",
-           "iteration_limit"]
+from ..arguments import is_integer
+
+__all__ = ["check_condition_limit", "check_iteration_limit", "check_nonnegative", "check_tolerance", "iteration_limit"]
 
 
-def _is_real(value: object) -> bool:
+def _is_real(value: object) -> TypeGuard[float | np.floating | np.integer]:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def check_nonnegative(value: object, name: str) -> float:
@@ -88,7 +86,7 @@ def check_iteration_limit(value: object, name: str) -> int | None:
     """
     if value is None:
         return None
-    if not _is_integer(value):
+    if not is_integer(value):
         raise TypeError(f"{name} must be a positive int or None; got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int or None; got {value!r}")
@@ -106,8 +104,10 @@ def iteration_limit(maxiter: object, iter_lim: object) -> int | None:
         The one given is below 1.
     """
     if maxiter is not None and iter_lim is not None:
-        raise TypeError(f"give maxiter or iter_lim, not both (they name the same limit); "
-                        f"got maxiter={maxiter!r} and iter_lim={iter_lim!r}")
+        raise TypeError(
+            f"give maxiter or iter_lim, not both (they name the same limit); "
+            f"got maxiter={maxiter!r} and iter_lim={iter_lim!r}"
+        )
     if iter_lim is not None:
         return check_iteration_limit(iter_lim, "iter_lim")
     return check_iteration_limit(maxiter, "maxiter")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 
-from .arrays import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 from .checks import check_condition_limit, check_nonnegative, check_tolerance, iteration_limit
 from .progress import iteration_progress
 from .result import SolveResult
+from .vectors import apply_adjoint, apply_forward, as_operator, norm, prepare, settle
 
 __all__ = ["lsqr"]
 
@@ -58,9 +58,20 @@ def _rotation(a: float, b: float) -> tuple[float, float, float]:
     return c, c * t, a / c
 
 
-def lsqr(A, b, *, damp: float = 0.0, atol: float = 1e-6, btol: float = 1e-6, conlim: float = 1e8,
-         iter_lim: int | None = None, maxiter: int | None = None, x0=None, callback=None,
-         progress: bool | None = None) -> SolveResult:
+def lsqr(
+    A,
+    b,
+    *,
+    damp: float = 0.0,
+    atol: float = 1e-6,
+    btol: float = 1e-6,
+    conlim: float = 1e8,
+    iter_lim: int | None = None,
+    maxiter: int | None = None,
+    x0=None,
+    callback=None,
+    progress: bool | None = None,
+) -> SolveResult:
     """Solve ``min ||A x - b||^2 + damp^2 ||x - x0||^2`` by LSQR.
 
     Parameters

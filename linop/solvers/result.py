@@ -47,5 +47,7 @@ class SolveResult:
     history: list[float] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        return (f"SolveResult(iterations={self.iterations}, converged={self.converged}, "
-                f"residual_norm={self.residual_norm:.3e}, reason={self.reason!r})")
+        return (
+            f"SolveResult(iterations={self.iterations}, converged={self.converged}, "
+            f"residual_norm={self.residual_norm:.3e}, reason={self.reason!r})"
+        )

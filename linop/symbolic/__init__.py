@@ -22,6 +22,7 @@ from .affine_sum import AffineSum, SumTerm, index_symbols
 from .all_sizes import prove_all_sizes
 from .derive import derive_adjoint
 from .evaluate import formula_entries, lambdify_formula, sparse_entries
+from .exact_checks import Counterexample, ProofReport, ProofResult
 from .formulas import (
     convolution_formula,
     finite_difference_formula,
@@ -30,10 +31,9 @@ from .formulas import (
     subsampling_formula,
     zero_insertion_formula,
 )
-from .kernels import exact_kernel, kernel_symbols
+from .kernels import exact_kernel, exact_number, kernel_symbols
 from .limits import MAX_SYMBOLIC_ENTRIES, SymbolicSizeError
 from .operators import Convolution
-from .proofs import Counterexample, ProofReport, ProofResult
 from .steps import Formula, Step
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "convolution_formula",
     "derive_adjoint",
     "exact_kernel",
+    "exact_number",
     "finite_difference_formula",
     "formula_entries",
     "index_symbols",

@@ -25,7 +25,7 @@ differences are all of this form (:mod:`linop.symbolic.formulas`);
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -70,11 +70,11 @@ def _as_tuple(values: object, name: str) -> tuple[Expr, ...]:
     return (sympy.sympify(values),)
 
 
-def _as_ranges(ranges: Iterable[object], name: str) -> tuple[Range, ...]:
+def _as_ranges(ranges: Iterable[Sequence[object]], name: str) -> tuple[Range, ...]:
     out = []
     for item in ranges:
         try:
-            var, lo, hi = item  # type: ignore[misc]
+            var, lo, hi = item
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be (variable, lower, upper) triples; got {item!r}") from None
         if not isinstance(var, Symbol) or not var.is_integer:
@@ -92,8 +92,7 @@ def is_affine(expr: Expr, variables: Iterable[Symbol]) -> bool:
             return False
     rest = expr.subs({v: 0 for v in variables})
     return not rest.has(*variables) and not any(
-        isinstance(a, (sympy.floor, sympy.ceiling, sympy.Mod, sympy.Max, sympy.Min))
-        and a.has(*variables)
+        isinstance(a, (sympy.floor, sympy.ceiling, sympy.Mod, sympy.Max, sympy.Min)) and a.has(*variables)
         for a in sympy.preorder_traversal(expr)
     )
 
@@ -180,8 +179,7 @@ class SumTerm:
             inner = tuple(s for s, _, _ in self.sums[level:])
             if lo.has(*inner) or hi.has(*inner):
                 raise ValueError(
-                    f"bounds of the summation variable {v} may use only free and outer variables; "
-                    f"got ({lo}, {hi})"
+                    f"bounds of the summation variable {v} may use only free and outer variables; got ({lo}, {hi})"
                 )
         for e in self.target_index:
             if e.has(*(s for s, _, _ in self.sums)) or not is_affine(e, free):
@@ -235,7 +233,7 @@ class SumTerm:
             expr = sympy.Piecewise((expr, sympy.And(*outer)), (0, True))
         return expr
 
-    def subs(self, mapping: Mapping) -> "SumTerm":
+    def subs(self, mapping: Mapping) -> SumTerm:
         """Substitute parameters (sizes) everywhere; variables cannot be substituted."""
         if any(k in self.variables for k in mapping):
             raise ValueError(f"cannot substitute the variables {self.variables}; substitute parameters only")
@@ -244,8 +242,11 @@ class SumTerm:
             return e.subs(mapping)
 
         return SumTerm(
-            self.target, tuple(sub(e) for e in self.target_index), self.source,
-            tuple(sub(e) for e in self.source_index), sub(self.coefficient),
+            self.target,
+            tuple(sub(e) for e in self.target_index),
+            self.source,
+            tuple(sub(e) for e in self.source_index),
+            sub(self.coefficient),
             tuple((v, sub(lo), sub(hi)) for v, lo, hi in self.free),
             tuple((v, sub(lo), sub(hi)) for v, lo, hi in self.sums),
             tuple(sub(c) for c in self.conditions),
@@ -294,7 +295,12 @@ class AffineSum:
                 raise TypeError(f"terms must be SumTerm objects; got {type(t).__name__}")
         first = terms[0]
         for t in terms[1:]:
-            if (t.target, t.source, t.target_index, t.free) != (first.target, first.source, first.target_index, first.free):
+            if (t.target, t.source, t.target_index, t.free) != (
+                first.target,
+                first.source,
+                first.target_index,
+                first.free,
+            ):
                 raise ValueError(
                     "all terms must share the target, source, target index and free variables; "
                     f"got {first.target}[{first.target_index}] over {first.free} and "
@@ -362,7 +368,7 @@ class AffineSum:
         """``Eq(target[index], right-hand side)``, unevaluated."""
         return sympy.Eq(self.lhs, self.rhs, evaluate=False)
 
-    def subs(self, mapping: Mapping) -> "AffineSum":
+    def subs(self, mapping: Mapping) -> AffineSum:
         """The formula with parameters (symbolic sizes) replaced."""
         return AffineSum(
             tuple(t.subs(mapping) for t in self.terms),

@@ -46,9 +46,9 @@ from .affine_sum import AffineSum, index_symbols
 from .bounds import as_nonnegative
 from .derive import derive_adjoint
 from .evaluate import sparse_entries
+from .exact_checks import ProofResult
 from .formulas import convolution_formula
 from .matrix import first_difference
-from .proofs import ProofResult
 from .steps import Formula, Step
 
 __all__ = ["prove_all_sizes", "symbolic_sizes"]
@@ -58,8 +58,11 @@ def symbolic_sizes() -> dict[str, Symbol]:
     """The symbols of the proof: ``n, K, s, d`` positive, ``p, q`` (= p_lo, p_hi) non-negative."""
     positive = dict(integer=True, positive=True)
     return {
-        "n": Symbol("n", **positive), "K": Symbol("K", **positive), "s": Symbol("s", **positive),
-        "d": Symbol("d", **positive), "p": Symbol("p", integer=True, nonnegative=True),
+        "n": Symbol("n", **positive),
+        "K": Symbol("K", **positive),
+        "s": Symbol("s", **positive),
+        "d": Symbol("d", **positive),
+        "p": Symbol("p", integer=True, nonnegative=True),
         "q": Symbol("q", integer=True, nonnegative=True),
     }
 
@@ -86,7 +89,8 @@ def _scaling_step(checker: _Checker, before: Expr, after: Expr, factor: Expr, wh
     """``before >= 0  <=>  after >= 0`` because ``after = factor * before`` with ``factor > 0``."""
     ok = _is_zero(after - factor * before) and factor.is_positive is True
     checker.check(
-        ok, f"multiply by {why} (SymPy: the difference is zero and the factor is positive)",
+        ok,
+        f"multiply by {why} (SymPy: the difference is zero and the factor is positive)",
         (sympy.Ge(before, 0, evaluate=False), sympy.Ge(after, 0, evaluate=False)),
     )
 
@@ -115,14 +119,16 @@ def _ceiling_lemma(checker: _Checker, a: Expr) -> None:
     )
 
 
-def _bound_args(bound: Expr, kind: type) -> list[Expr]:
+def _bound_args(bound: Expr, kind: type[sympy.Basic]) -> list[Expr]:
     return list(bound.args) if isinstance(bound, kind) else [bound]
 
 
-def _corroborate(forward: AffineSum, adjoint: AffineSum, sizes: dict[str, Symbol], count: int) -> tuple[int, str | None]:
+def _corroborate(
+    forward: AffineSum, adjoint: AffineSum, sizes: dict[str, Symbol], count: int
+) -> tuple[int, str | None]:
     """Instantiate the symbolic formulas at small sizes and compare the matrices exactly."""
     tried = 0
-    for n, K, s, d, p, q in itertools.product(range(1, 7), range(1, 4), range(1, 4), range(1, 3), range(0, 3), range(0, 2)):
+    for n, K, s, d, p, q in itertools.product(range(1, 7), range(1, 4), range(1, 4), range(1, 3), range(3), range(2)):
         if tried >= count:
             break
         axis = AxisGeometry(n, K, s, d, p, q)
@@ -182,7 +188,9 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
     ok = len(forward.terms) == 1 and len(adjoint.terms) == 1 and len(aterm.sums) == 1
     checker.check(ok, "each side is a single sum: over m in the forward formula, over j in the adjoint")
     if not ok:
-        return ProofResult("adjoint formula for all sizes", statement, False, tuple(checker.steps), None, time.perf_counter() - start)
+        return ProofResult(
+            "adjoint formula for all sizes", statement, False, tuple(checker.steps), None, time.perf_counter() - start
+        )
     a = sympy.sympify(axis.input_index(j, m))
     mu = (i + p - s * j) / d  # psi's second component
     # 1. The two inner products as sums over index sets.
@@ -205,27 +213,40 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
     phi = (a, j)
     psi_of_phi = (j, sympy.simplify(mu.subs(i, phi[0])))
     checker.check(
-        psi_of_phi == (j, m), "psi(phi(j, m)) = (j, m) (SymPy simplifies)",
-        (Formula("phi(j, m) = (s j + d m - p, j)", r"\varphi(j, m) = (s j + d m - p,\ j)"),
-         Formula("psi(phi(j, m)) = (j, ((s j + d m - p) + p - s j)/d) = (j, m)",
-                 r"\psi(\varphi(j, m)) = \left(j,\ \tfrac{(s j + d m - p) + p - s j}{d}\right) = (j, m)")),
+        psi_of_phi == (j, m),
+        "psi(phi(j, m)) = (j, m) (SymPy simplifies)",
+        (
+            Formula("phi(j, m) = (s j + d m - p, j)", r"\varphi(j, m) = (s j + d m - p,\ j)"),
+            Formula(
+                "psi(phi(j, m)) = (j, ((s j + d m - p) + p - s j)/d) = (j, m)",
+                r"\psi(\varphi(j, m)) = \left(j,\ \tfrac{(s j + d m - p) + p - s j}{d}\right) = (j, m)",
+            ),
+        ),
     )
     phi_of_psi = (sympy.simplify(a.subs(m, mu)), j)
     checker.check(
-        phi_of_psi == (i, j), "phi(psi(i, j)) = (i, j) (SymPy simplifies)",
-        (Formula("psi(i, j) = (j, (i + p - s j)/d)", r"\psi(i, j) = \left(j,\ \tfrac{i + p - s j}{d}\right)"),
-         Formula("phi(psi(i, j)) = (s j + d (i + p - s j)/d - p, j) = (i, j)",
-                 r"\varphi(\psi(i, j)) = \left(s j + d\, \tfrac{i + p - s j}{d} - p,\ j\right) = (i, j)")),
+        phi_of_psi == (i, j),
+        "phi(psi(i, j)) = (i, j) (SymPy simplifies)",
+        (
+            Formula("psi(i, j) = (j, (i + p - s j)/d)", r"\psi(i, j) = \left(j,\ \tfrac{i + p - s j}{d}\right)"),
+            Formula(
+                "phi(psi(i, j)) = (s j + d (i + p - s j)/d - p, j) = (i, j)",
+                r"\varphi(\psi(i, j)) = \left(s j + d\, \tfrac{i + p - s j}{d} - p,\ j\right) = (i, j)",
+            ),
+        ),
     )
     checker.check(
-        _is_zero(f_T.subs(i, a) - f_S), "the summands correspond: f_T(phi(j, m)) = f_S(j, m) (SymPy)",
+        _is_zero(f_T.subs(i, a) - f_S),
+        "the summands correspond: f_T(phi(j, m)) = f_S(j, m) (SymPy)",
         sympy.Eq(f_T.subs(i, a), f_S, evaluate=False),
     )
     # 3. Membership conditions of T are those of S under phi.
     inner = [c for c in aterm.conditions if c.has(j)]
     divisibility = sympy.Eq(sympy.Mod(i + p - s * j, d), 0)
     checker.check(
-        len(inner) == 1 and inner[0] == divisibility, "the derived formula's condition is divisibility", divisibility,
+        len(inner) == 1 and inner[0] == divisibility,
+        "the derived formula's condition is divisibility",
+        divisibility,
     )
     t = Symbol("t", integer=True)
     checker.check(
@@ -234,7 +255,8 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
         "conversely i + p - s j = d t gives m = t (SymPy)",
         sympy.And(
             sympy.Eq(sympy.Mod(sympy.Mul(d, m, evaluate=False), d, evaluate=False), 0, evaluate=False),
-            sympy.Eq(mu.subs(i, d * t - p + s * j), t, evaluate=False), evaluate=False,
+            sympy.Eq(mu.subs(i, d * t - p + s * j), t, evaluate=False),
+            evaluate=False,
         ),
     )
     outer = [c for c in aterm.conditions if not c.has(j)]
@@ -242,9 +264,12 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
     wanted = [i, n - 1 - i]
     free_range = aterm.free[0]
     checker.check(
-        not outer and len(window) == 2 and all(w is not None for w in window)
+        not outer
+        and len(window) == 2
+        and all(w is not None for w in window)
         and all(any(_is_zero(w - v) for w in window) for v in wanted)
-        and free_range[1] == 0 and _is_zero(free_range[2] - (n - 1)),
+        and free_range[1] == 0
+        and _is_zero(free_range[2] - (n - 1)),
         "the window conditions 0 <= s j + d m - p <= n - 1 of S read 0 <= i <= n - 1 under phi: exactly the "
         "range of i in T (derive_adjoint dropped them as implied by it)",
         sympy.And(*(sympy.Ge(w, 0) for w in window if w is not None), evaluate=False),
@@ -268,7 +293,8 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
     upper_bound = sympy.floor((i + p) / s)
     checker.check(
         any(_is_zero(u - upper_bound) for u in upper_args),
-        "so m >= 0 iff j <= floor((i + p)/s), the derived upper bound", sympy.Le(j, upper_bound),
+        "so m >= 0 iff j <= floor((i + p)/s), the derived upper bound",
+        sympy.Le(j, upper_bound),
     )
     # m <= K - 1  <=>  j >= ceiling((i + p - d(K-1))/s)
     f1 = K - 1 - mu
@@ -281,7 +307,8 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
     lower_bound = sympy.ceiling((i + p - d * (K - 1)) / s)
     checker.check(
         any(_is_zero(lo - lower_bound) for lo in lower_args),
-        "so m <= K - 1 iff j >= ceiling((i + p - d(K-1))/s), the derived lower bound", sympy.Ge(j, lower_bound),
+        "so m <= K - 1 iff j >= ceiling((i + p - d(K-1))/s), the derived lower bound",
+        sympy.Ge(j, lower_bound),
     )
     checker.check(
         len(lower_args) == 2 and len(upper_args) == 2,
@@ -302,5 +329,10 @@ def prove_all_sizes(*, corroborate: int = 40) -> ProofResult:
         )
     holds = checker.failed is None
     return ProofResult(
-        "adjoint formula for all sizes", statement, holds, tuple(checker.steps), None, time.perf_counter() - start,
+        "adjoint formula for all sizes",
+        statement,
+        holds,
+        tuple(checker.steps),
+        None,
+        time.perf_counter() - start,
     )

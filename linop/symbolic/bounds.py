@@ -61,7 +61,7 @@ def as_nonnegative(condition: sympy.Basic) -> Expr | None:
     return expr
 
 
-def _strip_rounding(bound: Expr, rounding: type) -> Expr:
+def _strip_rounding(bound: Expr, rounding: type[sympy.Basic]) -> Expr:
     """``ceiling(e) + c -> e + c`` (``floor`` for upper bounds): for an integer ``v``,
     ``v >= ceiling(e) + c`` iff ``v >= e + c`` (``c`` an integer)."""
     expanded = sympy.expand(bound)
@@ -194,8 +194,12 @@ def _split_equalities(conditions: Sequence[sympy.Basic], sum_vars: Sequence[Symb
     is then substituted (divisibility ``Eq(Mod(...), 0)`` stays a condition)."""
     out: list[sympy.Basic] = []
     for cond in conditions:
-        if (isinstance(cond, sympy.Eq) and cond.has(*sum_vars) and not cond.has(sympy.Mod)
-                and not cond.atoms(sympy.floor, sympy.ceiling)):
+        if (
+            isinstance(cond, sympy.Eq)
+            and cond.has(*sum_vars)
+            and not cond.has(sympy.Mod)
+            and not cond.atoms(sympy.floor, sympy.ceiling)
+        ):
             out += [sympy.Ge(cond.lhs, cond.rhs), sympy.Le(cond.lhs, cond.rhs)]
         else:
             out.append(cond)

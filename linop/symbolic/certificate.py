@@ -1,7 +1,7 @@
 """Printing proof certificates: Markdown with LaTeX math, and the exit status of a proof script.
 
 A certificate is the statement of the lecture being proved, optional displays (a matrix,
-a formula), and the :class:`~linop.symbolic.proofs.ProofResult` of every check, each with
+a formula), and the :class:`~linop.symbolic.exact_checks.ProofResult` of every check, each with
 its steps and verdict. :func:`print_certificate` prints it and returns ``0`` when every
 check holds and ``1`` otherwise, for ``sys.exit``.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .proofs import ProofResult
+from .exact_checks import ProofResult
 
 __all__ = ["certificate", "print_certificate"]
 

@@ -54,7 +54,7 @@ def _mixed_radix(expr: Expr, ranges: dict[Symbol, tuple[Expr, Expr]], size: Expr
     if not slopes or expr.subs({v: 0 for v in slopes}) != 0:
         return None
     if len(slopes) == 1:
-        (v, w), = slopes.items()
+        ((v, w),) = slopes.items()
         lo, hi = ranges[v]
         return [v] if w == 1 and lo == 0 and sympy.simplify(hi + 1 - size) == 0 else None
     if not all(w.is_Integer and w > 0 for w in slopes.values()):
@@ -90,6 +90,11 @@ def _fresh_names(forward: AffineSum, count: int) -> list[Symbol]:
         base += 1
 
 
+def _kept_ranges(term: SumTerm, variables: list[Symbol]) -> set:
+    """The ranges of ``term`` whose variable is one of ``variables``."""
+    return {r for r in term.free + term.sums if r[0] in variables}
+
+
 def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symbol | None]]:
     """Per source axis: the mixed-radix variables shared by all terms, or a fresh variable."""
     n_axes = len(forward.source_shape)
@@ -105,10 +110,9 @@ def _plan_axes(forward: AffineSum) -> tuple[list[list[Symbol] | None], list[Symb
                 others = [term.source_index[b] for b in range(n_axes) if b != a]
                 if any(e.has(v) for e in others for v in choice):
                     choice = None
-                def kept_ranges(t: SumTerm) -> set:
-                    return {r for r in t.free + t.sums if r[0] in choice}
-
-                if choice is not None and any(kept_ranges(t) != kept_ranges(term) for t in forward.terms):
+                if choice is not None and any(
+                    _kept_ranges(t, choice) != _kept_ranges(term, choice) for t in forward.terms
+                ):
                     choice = None
         keep.append(choice)
     fresh_needed = sum(1 for c in keep if c is None)
@@ -133,9 +137,7 @@ def _integral_divisibility(condition: sympy.Basic) -> sympy.Basic:
     return condition
 
 
-def _derive_term(
-    term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str
-) -> tuple[SumTerm, list[Step]]:
+def _derive_term(term: SumTerm, forward: AffineSum, keep: list, fresh: list, label: str) -> tuple[SumTerm, list[Step]]:
     steps: list[Step] = []
     ranges = {v: (lo, hi) for v, lo, hi in term.free + term.sums}
     adjoint_free: list[Range] = []
@@ -159,7 +161,9 @@ def _derive_term(
         candidates = [v for v in preference if v not in free_names and v not in solved and sympy.diff(e, v) != 0]
         if not candidates:
             constraints.append(sympy.Eq(e, i))
-            steps.append(Step(f"{label}no variable left to solve for: the index equation is a condition", sympy.Eq(i, e)))
+            steps.append(
+                Step(f"{label}no variable left to solve for: the index equation is a condition", sympy.Eq(i, e))
+            )
             continue
         # Solve for a summation variable (the kernel index) when there is one, preferring
         # a unit coefficient, which needs no divisibility condition.
@@ -173,7 +177,9 @@ def _derive_term(
         if slope.has(v) or rest.has(v) or slope == 0:
             raise ValueError(f"cannot solve {e} = {i} for {v}")
         value = sympy.expand((i - rest) / slope) if slope.is_number else sympy.expand(i - rest) / slope
-        steps.append(Step(f"{label}solve the index equation for {v}", (sympy.Eq(e, i, evaluate=False), sympy.Eq(v, value))))
+        steps.append(
+            Step(f"{label}solve the index equation for {v}", (sympy.Eq(e, i, evaluate=False), sympy.Eq(v, value)))
+        )
         if slope not in (1, -1):
             if slope.is_positive:
                 numerator, divisor = sympy.expand(value * slope), slope
@@ -196,7 +202,9 @@ def _derive_term(
     constraints += [_integral_divisibility(c.subs(solved)) for c in term.conditions]
     constraints = [c for c in constraints if c is not sympy.true]
     remaining = [v for v in _summation_order(term) if v not in free_names and v not in solved]
-    sums = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]
+    sums: Sequence[Range] = [(v, ranges[v][0].subs(solved), ranges[v][1].subs(solved)) for v in remaining]
+    inner: Sequence[sympy.Basic]
+    outer: Sequence[sympy.Basic]
     sums, inner, outer, bound_steps = tighten(adjoint_free, sums, constraints)
     steps += [Step(label + s.description, s.math) for s in bound_steps]
     if any(c is sympy.false for c in outer):
@@ -208,8 +216,14 @@ def _derive_term(
     source_index = tuple(sympy.expand(x.subs(solved).subs(single)) for x in term.target_index)
     coefficient = sympy.conjugate(term.coefficient.subs(solved).subs(single))
     derived = SumTerm(
-        forward.source, tuple(target_index), forward.target, source_index, coefficient,
-        tuple(adjoint_free), tuple(sums), tuple(outer) + tuple(inner),
+        forward.source,
+        tuple(target_index),
+        forward.target,
+        source_index,
+        coefficient,
+        tuple(adjoint_free),
+        tuple(sums),
+        tuple(outer) + tuple(inner),
     )
     return derived, steps
 
@@ -264,7 +278,7 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     Notes
     -----
     See the module docstring for the method. The result is checked, not trusted:
-    :mod:`linop.symbolic.proofs` compares it with the conjugate transpose of the matrix
+    :mod:`linop.symbolic.exact_checks` compares it with the conjugate transpose of the matrix
     and with the numeric adjoint.
 
     Examples
@@ -283,15 +297,19 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
             f"{forward.source.label}, the index tuples that read it",
             (
                 Formula("A = sum_v c(v) e_t(v) e_a(v)^T", r"A = \sum_v c(v)\, e_{t(v)} e_{a(v)}^{T}"),
-                Formula("A^H = sum_v conj(c(v)) e_a(v) e_t(v)^T", r"A^{H} = \sum_v \overline{c(v)}\, e_{a(v)} e_{t(v)}^{T}"),
+                Formula(
+                    "A^H = sum_v conj(c(v)) e_a(v) e_t(v)^T", r"A^{H} = \sum_v \overline{c(v)}\, e_{a(v)} e_{t(v)}^{T}"
+                ),
             ),
         )
     ]
-    for a, (k, f) in enumerate(zip(keep, fresh)):
+    for a, (k, _) in enumerate(zip(keep, fresh)):
         if k is not None:
             names = ", ".join(map(str, k))
             verb = "stays" if len(k) == 1 else "stay"
-            steps.append(Step(f"axis {a} of {forward.source.label} is indexed by {names} directly: {verb} free in the adjoint"))
+            steps.append(
+                Step(f"axis {a} of {forward.source.label} is indexed by {names} directly: {verb} free in the adjoint")
+            )
     terms: list[SumTerm] = []
     for number, term in enumerate(forward.terms):
         label = f"[term {number + 1}] " if len(forward.terms) > 1 else ""
@@ -302,4 +320,3 @@ def derive_adjoint(forward: AffineSum) -> AffineSum:
     # A zero map keeps one (never contributing) term, so that its adjoint still has a form.
     terms = contributing or terms[:1]
     return AffineSum(tuple(terms), forward.source_shape, forward.target_shape, tuple(steps))
-

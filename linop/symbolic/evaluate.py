@@ -36,6 +36,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from .affine_sum import AffineSum, SumTerm
 from .bounds import as_nonnegative, tighten
+from .kernels import exact_number
 
 __all__ = ["NumericFormula", "formula_entries", "lambdify_formula", "sparse_entries"]
 
@@ -113,23 +114,8 @@ def _entry(array: Any, base: IndexedBase, index: tuple[int, ...]) -> Expr:
         shape = np.shape(array)
         if len(index) == len(shape) and all(0 <= i < n for i, n in zip(index, shape)):
             value = array[index] if isinstance(array, np.ndarray) else array[index]
-            return _exact(value)
+            return exact_number(value, "coefficients")
     return base[index]
-
-
-def _exact(value: Any) -> Expr:
-    """A number or expression as an exact SymPy value (floats become their exact rational)."""
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return sympy.Integer(int(value))
-    if isinstance(value, (int, np.integer)):
-        return sympy.Integer(int(value))
-    if isinstance(value, (float, np.floating)):
-        return sympy.Rational(float(value))
-    if isinstance(value, (complex, np.complexfloating)):
-        return sympy.Rational(float(value.real)) + sympy.I * sympy.Rational(float(value.imag))
-    return sympy.sympify(value)
 
 
 def _safe_variables(term: SumTerm) -> dict[Symbol, Symbol]:
@@ -144,8 +130,11 @@ def _renamed_term(term: SumTerm, names: Mapping[sympy.Basic, sympy.Basic]) -> Su
         return sympy.sympify(e).xreplace(names)
 
     return SumTerm(
-        names.get(term.target, term.target), tuple(swap(e) for e in term.target_index),
-        names.get(term.source, term.source), tuple(swap(e) for e in term.source_index), swap(term.coefficient),
+        names.get(term.target, term.target),
+        tuple(swap(e) for e in term.target_index),
+        names.get(term.source, term.source),
+        tuple(swap(e) for e in term.source_index),
+        swap(term.coefficient),
         tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.free),
         tuple((swap(v), swap(lo), swap(hi)) for v, lo, hi in term.sums),
         tuple(swap(c) for c in term.conditions),
@@ -258,7 +247,13 @@ def formula_entries(formula: AffineSum, arrays: Mapping[Any, Any] | None = None)
         compiled = _CompiledTerm(term)
         cache: dict[tuple, Expr] = {}
 
-        def emit(target: tuple, source: tuple, key: tuple) -> None:
+        def emit(
+            target: tuple,
+            source: tuple,
+            key: tuple,
+            cache: dict[tuple, Expr] = cache,
+            compiled: _CompiledTerm = compiled,
+        ) -> None:
             value = cache.get(key)
             if value is None:
                 value = cache[key] = compiled.coefficient(key, arrays)
@@ -386,9 +381,7 @@ class NumericFormula:
         args = free_vars + [names[b] for b in bases]
         functions = {"conjugate": "conjugate", **{name: name for name in _COMPLEX_AWARE}}
         printer = _NestedSumPrinter({"fully_qualified_modules": False, "user_functions": functions})
-        self._terms = [
-            sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in terms
-        ]
+        self._terms = [sympy.lambdify(args, _floor_indices(t.rhs()), modules=modules, printer=printer) for t in terms]
         self._target = sympy.lambdify(free_vars, [sympy.floor(e) for e in terms[0].target_index], modules="math")
         self.target_shape = tuple(int(n) for n in formula.target_shape)
         self.source_shape = tuple(int(n) for n in formula.source_shape)

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 import sympy
 from sympy import Expr, IndexedBase, Symbol
 
-from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, per_axis, resolve_padding
-from ..operators.base import as_shape
+from ..arguments import as_shape, per_axis
+from ..deprecation import renamed_keyword
+from ..geometry import AxisGeometry, ConvGeometry, canonical_boundary, fold_pieces, pad_geometry
 from .affine_sum import AffineSum, SumTerm, index_symbols
 
 __all__ = [
@@ -44,7 +46,7 @@ def _names(prefix: str, count: int) -> tuple[Symbol, ...]:
     return index_symbols([f"{prefix}_{a + 1}" for a in range(count)])
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | np.integer | sympy.Integer]:
     return isinstance(value, (int, np.integer)) or (isinstance(value, sympy.Basic) and value.is_Integer)
 
 
@@ -54,7 +56,7 @@ def _axis_pieces(q: Expr, n: object, low: object, high: object, mode: str) -> li
     ``low..high`` is the range ``q`` can take; conditions that this range already
     guarantees are left out.
     """
-    if all(_is_number(v) for v in (n, low, high)):
+    if _is_number(n) and _is_number(low) and _is_number(high):
         pieces = fold_pieces(int(n), mode, int(low), int(high))
         out = []
         for piece in pieces:
@@ -129,7 +131,9 @@ def _convolution_terms(
         else:
             source, source_index, coefficient = image, image_index, kernel[kernel_index]
         terms.append(
-            SumTerm(output, target_index, source, source_index, coefficient, tuple(free), tuple(sums), tuple(conditions))
+            SumTerm(
+                output, target_index, source, source_index, coefficient, tuple(free), tuple(sums), tuple(conditions)
+            )
         )
     return tuple(terms)
 
@@ -159,7 +163,7 @@ def convolution_formula(
     Parameters
     ----------
     geometry : ConvGeometry
-        From ``linop.operators.convolution.conv_geometry`` (or with symbolic sizes).
+        From :func:`linop.geometry.conv_geometry` (or with symbolic sizes).
     flip : bool
         Reverse the kernel along every spatial axis.
     kernel_real : bool
@@ -225,7 +229,8 @@ def kernel_operator_formula(
     return AffineSum(terms, geometry.output_shape, geometry.kernel_shape)
 
 
-def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: str = "constant") -> AffineSum:
+@renamed_keyword("mode", "boundary")
+def padding_formula(input_shape: int | Sequence[int], pad_width: object, boundary: str = "constant") -> AffineSum:
     """``y[j] = x[fold(j - lo)]`` on every axis: one term per combination of fold pieces.
 
     ``pad_width`` as for :class:`linop.Pad` (an int, one int per axis or ``(lo, hi)`` pairs).
@@ -236,8 +241,8 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
         The shape of ``x``.
     pad_width : int, sequence of int or sequence of (int, int)
         As for :class:`linop.Pad`.
-    mode : str, default "constant"
-        A boundary mode.
+    boundary : str, default "constant"
+        A boundary mode (checked as for :class:`linop.Pad`, :func:`linop.geometry.pad_geometry`).
 
     Returns
     -------
@@ -250,27 +255,33 @@ def padding_formula(input_shape: int | Sequence[int], pad_width: object, mode: s
     >>> print(symbolic.derive_adjoint(symbolic.padding_formula(4, 1, "edge")))
     Eq(x[i], Piecewise((y[0], Eq(i, 0)), (0, True)) + Piecewise((y[5], Eq(i, 3)), (0, True)) + y[i + 1])
     """
-    shape = as_shape(input_shape, "input_shape")
-    mode = canonical_boundary(mode)
-    ones = (1,) * len(shape)
-    pads = resolve_padding(pad_width, shape, ones, ones, ones)  # type: ignore[arg-type]
+    geometry = pad_geometry(input_shape, pad_width, boundary)
+    shape, pads, mode = geometry.input_size, geometry.padding, geometry.boundary
     j = _names("j", len(shape))
     x, y = IndexedBase("x"), IndexedBase("y")
     out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, pads))
     free = tuple((j[a], 0, out_shape[a] - 1) for a in range(len(shape)))
-    pieces = [
-        _axis_pieces(j[a] - lo, n, -lo, n - 1 + hi, mode) for a, (n, (lo, hi)) in enumerate(zip(shape, pads))
-    ]
+    pieces = [_axis_pieces(j[a] - lo, n, -lo, n - 1 + hi, mode) for a, (n, (lo, hi)) in enumerate(zip(shape, pads))]
     terms = []
     for combination in itertools.product(*pieces):
-        terms.append(SumTerm(
-            y, j, x, tuple(coord for coord, _ in combination), 1, free, (),
-            tuple(c for _, conds in combination for c in conds),
-        ))
+        terms.append(
+            SumTerm(
+                y,
+                j,
+                x,
+                tuple(coord for coord, _ in combination),
+                1,
+                free,
+                (),
+                tuple(c for _, conds in combination for c in conds),
+            )
+        )
     return AffineSum(tuple(terms), out_shape, shape)
 
 
-def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0) -> AffineSum:
+def subsampling_formula(
+    input_shape: int | Sequence[int], stride: int | Sequence[int], offset: int | Sequence[int] = 0
+) -> AffineSum:
     """``y[j] = x[s j + offset]`` per axis (the sizes of :class:`linop.Subsample`).
 
     Parameters
@@ -293,14 +304,17 @@ def subsampling_formula(input_shape: int | Sequence[int], stride: int | Sequence
     >>> print(symbolic.subsampling_formula(8, stride=3, offset=1))
     Eq(y[j], x[3*j + 1])
     """
-    from ..operators.sampling import Subsample
-
-    numeric = Subsample(input_shape, stride, offset)
-    j = _names("j", len(numeric.input_shape))
-    free = tuple((j[a], 0, m - 1) for a, m in enumerate(numeric.output_shape))
-    index = tuple(s * j[a] + o for a, (s, o) in enumerate(zip(numeric.stride, numeric.offset)))
+    shape = as_shape(input_shape, "input_shape")
+    strides = per_axis(stride, len(shape), "stride", minimum=1)
+    offsets = per_axis(offset, len(shape), "offset", minimum=0)
+    if any(o >= n for n, o in zip(shape, offsets)):
+        raise ValueError(f"offset must be < the axis length; got offset={offset!r} for shape {shape}")
+    out = tuple(-(-(n - o) // s) for n, s, o in zip(shape, strides, offsets))
+    j = _names("j", len(shape))
+    free = tuple((j[a], 0, m - 1) for a, m in enumerate(out))
+    index = tuple(s * j[a] + o for a, (s, o) in enumerate(zip(strides, offsets)))
     term = SumTerm(IndexedBase("y"), j, IndexedBase("x"), index, 1, free)
-    return AffineSum((term,), numeric.output_shape, numeric.input_shape)
+    return AffineSum((term,), out, shape)
 
 
 def zero_insertion_formula(

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,8 +72,24 @@ def kernel_symbols(
     return out
 
 
-def exact_number(value: object) -> sympy.Expr:
-    """One kernel entry as an exact SymPy expression.
+def exact_number(value: object, what: str = "kernel entries") -> sympy.Expr:
+    """A number or SymPy expression as an exact SymPy value: the one rule of the symbolic layer.
+
+    Integers and booleans become SymPy integers; a float (NumPy's, Python's or a SymPy
+    ``Float``) becomes the dyadic rational it stores, exactly; a complex number the sum of
+    two such rationals; a fraction its rational; a SymPy expression is kept.
+
+    Parameters
+    ----------
+    value : number or sympy.Basic
+        The value.
+    what : str, default "kernel entries"
+        What the values are, for the error messages.
+
+    Returns
+    -------
+    sympy.Expr
+        The exact value.
 
     Raises
     ------
@@ -80,12 +97,18 @@ def exact_number(value: object) -> sympy.Expr:
         For strings and other objects that are neither numbers nor SymPy expressions.
     ValueError
         For NaN or infinity.
+
+    Examples
+    --------
+    >>> from linop.symbolic import exact_number
+    >>> exact_number(0.1), exact_number(np.int8(3)), exact_number(0.5 - 2j)
+    (3602879701896397/36028797018963968, 3, 1/2 - 2*I)
     """
     if isinstance(value, sympy.Basic):
         if isinstance(value, sympy.Float):
             return sympy.Rational(value)
         if value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
-            raise ValueError(f"kernel entries must be finite; got {value}")
+            raise ValueError(f"{what} must be finite; got {value}")
         return value
     if isinstance(value, (bool, np.bool_)):
         return sympy.Integer(int(value))
@@ -93,13 +116,15 @@ def exact_number(value: object) -> sympy.Expr:
         return sympy.Integer(int(value))
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
-            raise ValueError(f"kernel entries must be finite; got {value}")
+            raise ValueError(f"{what} must be finite; got {value}")
         return sympy.Rational(float(value))
     if isinstance(value, (complex, np.complexfloating)):
         if not np.isfinite(value):
-            raise ValueError(f"kernel entries must be finite; got {value}")
+            raise ValueError(f"{what} must be finite; got {value}")
         return sympy.Rational(float(value.real)) + sympy.I * sympy.Rational(float(value.imag))
-    raise TypeError(f"kernel entries must be numbers or SymPy expressions; got {value!r} ({type(value).__name__})")
+    if isinstance(value, numbers.Rational):
+        return sympy.Rational(value.numerator, value.denominator)
+    raise TypeError(f"{what} must be numbers or SymPy expressions; got {value!r} ({type(value).__name__})")
 
 
 def exact_kernel(kernel: object) -> np.ndarray:
@@ -128,9 +153,7 @@ def exact_kernel(kernel: object) -> np.ndarray:
     >>> symbolic.exact_kernel([0.5, 1, 0.25])
     array([1/2, 1, 1/4], dtype=object)
     """
-    if isinstance(kernel, sympy.MatrixBase):
-        arr = np.array(kernel.tolist(), dtype=object)
-    elif isinstance(kernel, sympy.NDimArray):
+    if isinstance(kernel, (sympy.MatrixBase, sympy.NDimArray)):
         arr = np.array(kernel.tolist(), dtype=object)
     else:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import LinopError
+
 __all__ = ["MAX_SYMBOLIC_ENTRIES", "SymbolicSizeError", "check_size"]
 
 #: Largest number of structural matrix entries (multiply-adds of one forward application)
@@ -11,7 +13,7 @@ __all__ = ["MAX_SYMBOLIC_ENTRIES", "SymbolicSizeError", "check_size"]
 MAX_SYMBOLIC_ENTRIES = 100_000
 
 
-class SymbolicSizeError(ValueError):
+class SymbolicSizeError(LinopError, ValueError):
     """The operator is too large for exact symbolic work; use the numeric checks.
 
     Examples
@@ -20,9 +22,9 @@ class SymbolicSizeError(ValueError):
     >>> try:
     ...     symbolic.Convolution(input_shape=(64, 64, 16), kernel_shape=(3, 3, 16, 16)).matrix
     ... except symbolic.SymbolicSizeError as error:
-    ...     print(type(error).__mro__[1].__name__)
+    ...     print(isinstance(error, ValueError), isinstance(error, linop.LinopError))
     ...
-    ValueError
+    True True
     """
 
 

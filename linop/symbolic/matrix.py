@@ -100,9 +100,7 @@ def matrix_entries(matrix: sympy.MatrixBase) -> SparseEntries:
     return {(r, c): matrix[r, c] for r in range(matrix.rows) for c in range(matrix.cols) if matrix[r, c] != 0}
 
 
-def first_difference(
-    left: Mapping[tuple, Expr], right: Mapping[tuple, Expr]
-) -> tuple[tuple, Expr, Expr] | None:
+def first_difference(left: Mapping[tuple, Expr], right: Mapping[tuple, Expr]) -> tuple[tuple, Expr, Expr] | None:
     """The first key (in sorted order) where two exact sparse matrices differ, with both values.
 
     Values are equal when their difference expands to zero; structurally equal values

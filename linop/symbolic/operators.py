@@ -15,9 +15,10 @@ and the adjoint derived from it (not typed in),
     x[i] = \\sum_{j=\\max(0, \\lceil i/2 \\rceil - 1)}^{\\min(2, \\lfloor i/2 \\rfloor)}
         \\overline{k[i - 2j]}\\, y[j] .
 
-The geometry (sizes, padding, the index map) is :mod:`linop.geometry`'s, read through
-``linop.operators.convolution.conv_geometry``, so keywords, layouts and error
-messages are those of the numeric :class:`linop.Convolution`.
+The keywords are resolved by :meth:`linop.geometry.ConvRecord.resolve`, as for the numeric
+:class:`linop.Convolution`, so keywords, layouts and error messages are the same; the
+exact twin of a numeric operator is made from its record (:meth:`Convolution.from_record`),
+and its numeric view from the same record.
 """
 
 from __future__ import annotations
@@ -30,17 +31,12 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..geometry import ConvGeometry, ConvParameters, PaddingSpec, check_flag
-from ..operators.base import as_shape
-from ..operators.convolution import conv_geometry
+from ..arguments import as_shape
+from ..geometry import ConvGeometry, ConvParameters, ConvRecord, PaddingSpec
 from .affine_sum import AffineSum
 from .derive import derive_adjoint
 from .evaluate import formula_entries, sparse_entries
-from .formulas import convolution_formula, kernel_operator_formula
-from .kernels import exact_kernel, exact_number, kernel_symbols
-from .limits import check_size
-from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
-from .proofs import (
+from .exact_checks import (
     ProofReport,
     ProofResult,
     check_adjoint_formula,
@@ -48,6 +44,10 @@ from .proofs import (
     check_linearity,
     check_shape_reversal,
 )
+from .formulas import convolution_formula, kernel_operator_formula
+from .kernels import exact_kernel, exact_number, kernel_symbols
+from .limits import check_size
+from .matrix import SparseEntries, conjugate_transpose, convolution_entries, matrix_entries, to_matrix
 
 __all__ = ["Convolution"]
 
@@ -126,7 +126,6 @@ class Convolution(ConvParameters):
     ):
         if input_shape is None:
             raise TypeError("input_shape is required (the shape of the images the layer maps)")
-        shape = as_shape(input_shape, "input_shape")
         if kernel is None:
             if kernel_shape is None:
                 raise TypeError("give a kernel (numbers or SymPy expressions) or a kernel_shape for symbols")
@@ -137,37 +136,102 @@ class Convolution(ConvParameters):
             if real:
                 raise TypeError("real=True declares generated symbols real; declare your own symbols with real=True")
             kernel_array = exact_kernel(kernel)
-        flip = check_flag(flip, "flip")
+        record = ConvRecord.resolve(
+            kernel_array.shape,
+            input_shape,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            boundary=boundary,
+            flip=flip,
+        )
+        self._set_up(kernel_array, record, symbol, max_entries)
+
+    def _set_up(self, kernel: np.ndarray, record: ConvRecord, symbol: str, max_entries: int | None) -> None:
+        """The one constructor body: the exact kernel and the resolved record."""
         if not isinstance(symbol, str) or not symbol.isidentifier():
             raise ValueError(f"symbol must be an identifier; got {symbol!r}")
-        self.kernel = kernel_array
-        self.flip = flip
+        self.kernel = kernel
+        self.record = record
         self.symbol = symbol
         self.max_entries = max_entries
-        self.geometry: ConvGeometry = conv_geometry(
-            kernel_array.shape, shape, stride=stride, padding=padding, dilation=dilation,
-            groups=groups, boundary=boundary,
-        )
-        g = self.geometry
-        weights = kernel_array[(slice(None, None, -1),) * g.ndim] if self.flip else kernel_array
+        g = record.geometry
+        weights = kernel[(slice(None, None, -1),) * g.ndim] if record.flip else kernel
         self._weights = weights.reshape(g.kernel_size + (g.in_per_group, g.out_channels))
-        self.kernel_is_real = all(e.is_real is True for e in kernel_array.flat)
+        self.kernel_is_real = all(e.is_real is True for e in kernel.flat)
 
     @classmethod
-    def from_numeric(cls, operator: Any, *, symbols: bool = False) -> "Convolution":
-        """The exact twin of a numeric :class:`linop.Convolution`.
+    def from_record(
+        cls,
+        kernel: object,
+        record: ConvRecord,
+        *,
+        symbols: bool = False,
+        symbol: str = "k",
+        max_entries: int | None = None,
+    ) -> Convolution:
+        """The exact convolution of a resolved parameter record (the numeric operator's ``record``).
+
+        Parameters
+        ----------
+        kernel : array_like
+            The kernel (numbers, or SymPy expressions), of shape ``record.kernel_shape``.
+        record : linop.geometry.ConvRecord
+            The resolved parameters.
+        symbols : bool, default False
+            ``False``: ``kernel`` as exact numbers (a float is the dyadic rational it
+            stores); ``True``: kernel symbols of the same shape instead, real when
+            ``kernel`` is real.
+        symbol : str, default "k"
+            Name of the kernel.
+        max_entries : int, optional
+            Override :data:`linop.symbolic.MAX_SYMBOLIC_ENTRIES`.
+
+        Returns
+        -------
+        Convolution
+            The exact operator, with ``record``'s geometry and flip.
+
+        Examples
+        --------
+        >>> from linop import symbolic
+        >>> A = linop.Convolution([0.5, 1, 0.5], (7,), stride=2)
+        >>> print(symbolic.Convolution.from_record(A.kernel, A.record).matrix.row(0))
+        Matrix([[1/2, 1, 1/2, 0, 0, 0, 0]])
+        """
+        if not isinstance(record, ConvRecord):
+            raise TypeError(f"record must be a ConvRecord; got {type(record).__name__}")
+        array = np.asarray(kernel)
+        if array.shape != record.kernel_shape:
+            raise ValueError(f"kernel must have the record's shape {record.kernel_shape}; got {array.shape}")
+        if symbols:
+            real = not np.iscomplexobj(array)
+            exact = kernel_symbols(record.kernel_shape, symbol, real=real, naming="subscript")
+        else:
+            exact = exact_kernel(array)
+        self = cls.__new__(cls)
+        self._set_up(exact, record, symbol, max_entries)
+        return self
+
+    @classmethod
+    def from_numeric(cls, operator: Any, *, symbols: bool = False) -> Convolution:
+        """The exact twin of a numeric :class:`linop.Convolution`: :meth:`from_record` of its kernel and record.
 
         ``symbols=False``: its kernel as exact rationals; ``symbols=True``: symbols of the
         same shape, real when the numeric kernel is real.
         """
-        kw = dict(
-            stride=operator.stride, padding=operator.padding, dilation=operator.dilation,
-            groups=operator.groups, boundary=operator.boundary, flip=operator.flip,
-        )
-        if symbols:
-            real = not np.iscomplexobj(operator.kernel)
-            return cls(input_shape=operator.input_shape, kernel_shape=operator.kernel.shape, real=real, **kw)
-        return cls(operator.kernel, operator.input_shape, **kw)
+        return cls.from_record(operator.kernel, operator.record, symbols=symbols)
+
+    @property
+    def geometry(self) -> ConvGeometry:
+        """The index arithmetic (:class:`~linop.geometry.ConvGeometry`), the numeric operator's."""
+        return self.record.geometry
+
+    @property
+    def flip(self) -> bool:
+        """Whether the kernel is reversed along every spatial axis."""
+        return self.record.flip
 
     # -- parameters ----------------------------------------------------------------------
     @property
@@ -250,7 +314,9 @@ class Convolution(ConvParameters):
         return sparse_entries(self.adjoint_formula, self.arrays)
 
     # -- exact application ---------------------------------------------------------------
-    def _apply(self, entries: SparseEntries, values: object, shape_in: tuple, shape_out: tuple, name: str) -> np.ndarray:
+    def _apply(
+        self, entries: SparseEntries, values: object, shape_in: tuple, shape_out: tuple, name: str
+    ) -> np.ndarray:
         arr = np.array(values, dtype=object)
         if arr.shape != shape_in:
             raise ValueError(f"{name} must have shape {shape_in}; got {arr.shape}")
@@ -288,13 +354,9 @@ class Convolution(ConvParameters):
         return out.real.copy() if not np.any(out.imag) else out
 
     def numeric(self, values: Mapping[sympy.Basic, complex] | None = None, seed: int = 0):
-        """A numeric :class:`linop.Convolution` with this geometry and :meth:`numeric_kernel`."""
-        from ..operators.convolution import Convolution as NumericConvolution
-
-        return NumericConvolution(
-            self.numeric_kernel(values, seed), self.input_shape, stride=self.stride, padding=self.padding,
-            dilation=self.dilation, groups=self.groups, boundary=self.boundary, flip=self.flip,
-        )
+        """A numeric :class:`linop.Convolution` with this record and :meth:`numeric_kernel`
+        (:meth:`linop.geometry.ConvRecord.numeric_operator`)."""
+        return self.record.numeric_operator(self.numeric_kernel(values, seed))
 
     # -- proofs --------------------------------------------------------------------------
     def check_linearity(self) -> ProofResult:
@@ -320,10 +382,17 @@ class Convolution(ConvParameters):
         elif isinstance(adjoint, Mapping):
             entries, source = dict(adjoint), "the given entries"
         else:
-            raise TypeError(f"adjoint must be an AffineSum, a SymPy matrix or a dict of entries; got {type(adjoint).__name__}")
+            raise TypeError(
+                f"adjoint must be an AffineSum, a SymPy matrix or a dict of entries; got {type(adjoint).__name__}"
+            )
         return check_adjoint_identity(
-            self._forward_entries, entries, self.input_shape, self.output_shape,
-            adjoint_source=source, reference=self.entries, reference_source="the matrix built from the index map",
+            self._forward_entries,
+            entries,
+            self.input_shape,
+            self.output_shape,
+            adjoint_source=source,
+            reference=self.entries,
+            reference_source="the matrix built from the index map",
         )
 
     def check_adjoint_formula(self, formula: AffineSum | None = None, *, seed: int = 0) -> ProofResult:
@@ -339,7 +408,9 @@ class Convolution(ConvParameters):
         if np.iscomplexobj(numeric.kernel):
             y = y + 1j * rng.standard_normal(self.output_shape)
         return check_adjoint_formula(
-            formula, conjugate_transpose(self.entries), self.arrays,
+            formula,
+            conjugate_transpose(self.entries),
+            self.arrays,
             numeric=(numeric.H.apply, {self.symbol: numeric.kernel}, y),
         )
 
@@ -348,21 +419,26 @@ class Convolution(ConvParameters):
         self._require_small("the shape check")
         entries = formula_entries(self.adjoint_formula, self.arrays)
         return check_shape_reversal(
-            self.matrix.shape, self.adjoint_matrix.shape, self.adjoint_formula, self.input_shape,
-            self.output_shape, entries, spatial_axes=self.geometry.ndim,
+            self.matrix.shape,
+            self.adjoint_matrix.shape,
+            self.adjoint_formula,
+            self.input_shape,
+            self.output_shape,
+            entries,
+            spatial_axes=self.geometry.ndim,
         )
 
     def check_backpropagation(self) -> ProofResult:
         """The gradients of ``<A X, G>`` (``sympy.diff``) are the adjoints: see
-        ``linop.symbolic.layer_proofs.check_backpropagation``."""
-        from .layer_proofs import check_backpropagation
+        ``linop.symbolic.layer_checks.check_backpropagation``."""
+        from .layer_checks import check_backpropagation
 
         return check_backpropagation(self)
 
     def check_transposed_convolution(self) -> ProofResult:
         """``A^H`` is a convolution of the zero-inserted output with the reversed kernel: see
-        ``linop.symbolic.layer_proofs.check_transposed_convolution``."""
-        from .layer_proofs import check_transposed_convolution
+        ``linop.symbolic.layer_checks.check_transposed_convolution``."""
+        from .layer_checks import check_transposed_convolution
 
         return check_transposed_convolution(self)
 
@@ -370,15 +446,22 @@ class Convolution(ConvParameters):
         """Linearity, shape reversal, the adjoint identity and the adjoint formula, all exact."""
         return ProofReport(
             f"Proofs for {self.describe()}",
-            (self.check_linearity(), self.check_shape_reversal(), self.check_adjoint_identity(), self.check_adjoint_formula()),
+            (
+                self.check_linearity(),
+                self.check_shape_reversal(),
+                self.check_adjoint_identity(),
+                self.check_adjoint_formula(),
+            ),
         )
 
     # -- display -------------------------------------------------------------------------
     def describe(self) -> str:
         """One line: shapes and keywords."""
         g = self.geometry
-        parts = [f"{'x'.join(map(str, self.input_shape))} -> {'x'.join(map(str, self.output_shape))}",
-                 f"kernel {'x'.join(map(str, self.kernel.shape))}"]
+        parts = [
+            f"{'x'.join(map(str, self.input_shape))} -> {'x'.join(map(str, self.output_shape))}",
+            f"kernel {'x'.join(map(str, self.kernel.shape))}",
+        ]
         if any(s != 1 for s in g.stride):
             parts.append(f"stride {_axes(g.stride)}")
         if any(d != 1 for d in g.dilation):

@@ -67,7 +67,7 @@ def formula_latex(formula: AffineSum) -> str:
     return formula.latex()
 
 
-def _sections(conv: "Convolution") -> list[tuple[str, sympy.MatrixBase | AffineSum]]:
+def _sections(conv: Convolution) -> list[tuple[str, sympy.MatrixBase | AffineSum]]:
     m, n = conv.shape
     note = "A^H = A^T: the kernel is real" if conv.kernel_is_real else "the adjoint A^H is its complex conjugate"
     return [
@@ -78,7 +78,7 @@ def _sections(conv: "Convolution") -> list[tuple[str, sympy.MatrixBase | AffineS
     ]
 
 
-def _matrix_or_none(conv: "Convolution") -> bool:
+def _matrix_or_none(conv: Convolution) -> bool:
     """Whether the matrices can be built (within the size limit)."""
     from .limits import SymbolicSizeError
 
@@ -89,7 +89,7 @@ def _matrix_or_none(conv: "Convolution") -> bool:
     return True
 
 
-def convolution_text(conv: "Convolution") -> str:
+def convolution_text(conv: Convolution) -> str:
     """Plain-text (Unicode) rendering: the matrix, its adjoint and both formulas."""
     blocks = [conv.describe()]
     small = _matrix_or_none(conv)
@@ -99,11 +99,11 @@ def convolution_text(conv: "Convolution") -> str:
     return "\n\n".join(blocks)
 
 
-def _formula_sections(conv: "Convolution") -> list[tuple[str, AffineSum]]:
+def _formula_sections(conv: Convolution) -> list[tuple[str, AffineSum]]:
     return [("forward formula", conv.forward_formula), ("adjoint formula (derived)", conv.adjoint_formula)]
 
 
-def convolution_latex(conv: "Convolution") -> str:
+def convolution_latex(conv: Convolution) -> str:
     """LaTeX rendering: one display per matrix and formula, each after a short heading."""
     blocks = [rf"\paragraph{{{latex_text(conv.describe())}}}"]
     small = _matrix_or_none(conv)
@@ -113,7 +113,7 @@ def convolution_latex(conv: "Convolution") -> str:
     return "\n\n".join(blocks)
 
 
-def convolution_markdown(conv: "Convolution") -> str:
+def convolution_markdown(conv: Convolution) -> str:
     """Markdown rendering with ``$$...$$`` display math."""
     blocks = [f"## {conv.describe()}"]
     small = _matrix_or_none(conv)

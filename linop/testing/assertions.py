@@ -24,8 +24,9 @@ def _assert(op: LinearOperator, checks: str | Iterable[str], what: str, **option
     return report
 
 
-def assert_adjoint(op: LinearOperator, *, trials: int = 3, seed: int | None = None,
-                   rtol: float | None = None) -> VerificationReport:
+def assert_adjoint(
+    op: LinearOperator, *, trials: int = 3, seed: int | None = None, rtol: float | None = None
+) -> VerificationReport:
     """Assert that ``op.H`` is the adjoint of ``op``.
 
     Runs the dot test (``adjoint``), the entrywise comparison of the explicit matrices
@@ -64,8 +65,9 @@ def assert_adjoint(op: LinearOperator, *, trials: int = 3, seed: int | None = No
     return _assert(op, ("adjoint", "matrix", "probes"), "the adjoint is wrong", trials=trials, seed=seed, rtol=rtol)
 
 
-def assert_linear(op: LinearOperator, *, trials: int = 3, seed: int | None = None,
-                  rtol: float | None = None) -> VerificationReport:
+def assert_linear(
+    op: LinearOperator, *, trials: int = 3, seed: int | None = None, rtol: float | None = None
+) -> VerificationReport:
     """Assert that ``op`` and ``op.H`` are linear (additive, homogeneous, ``F 0 = 0``).
 
     Parameters
@@ -99,8 +101,9 @@ def assert_linear(op: LinearOperator, *, trials: int = 3, seed: int | None = Non
     return _assert(op, ("linearity",), "the operator is not linear", trials=trials, seed=seed, rtol=rtol)
 
 
-def assert_shape_reversal(op: LinearOperator, *, seed: int | None = None,
-                          rtol: float | None = None) -> VerificationReport:
+def assert_shape_reversal(
+    op: LinearOperator, *, seed: int | None = None, rtol: float | None = None
+) -> VerificationReport:
     """Assert that ``op.H`` maps the output space back to the input space, through every interface.
 
     Parameters
@@ -132,8 +135,14 @@ def assert_shape_reversal(op: LinearOperator, *, seed: int | None = None,
     return _assert(op, ("shapes",), "the adjoint does not reverse the shapes", seed=seed, rtol=rtol)
 
 
-def assert_verified(op: LinearOperator, *, checks: str | Iterable[str] = "all", trials: int = 3,
-                    seed: int | None = None, rtol: float | None = None) -> VerificationReport:
+def assert_verified(
+    op: LinearOperator,
+    *,
+    checks: str | Iterable[str] = "all",
+    trials: int = 3,
+    seed: int | None = None,
+    rtol: float | None = None,
+) -> VerificationReport:
     """Assert that every selected check of :func:`linop.verify` passes (skipped checks allowed).
 
     Parameters

@@ -26,8 +26,16 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..backends import METHODS, check_method
-from ..geometry import BOUNDARY_ALIASES, BOUNDARY_MODES, AxisGeometry, canonical_boundary, max_pad_width, resolve_padding
+from ..arguments import check_choice
+from ..backends import METHODS
+from ..geometry import (
+    BOUNDARY_ALIASES,
+    BOUNDARY_MODES,
+    AxisGeometry,
+    canonical_boundary,
+    max_pad_width,
+    resolve_padding,
+)
 from ..operators import Convolution
 from ..verification.operands import declared_shapes
 from ..verification.tolerance import vector_dtype
@@ -97,8 +105,15 @@ class ConvConfig:
 
     @property
     def keywords(self) -> dict:
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups,
-                    boundary=self.boundary, flip=self.flip, method=self.method)
+        return dict(
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            boundary=self.boundary,
+            flip=self.flip,
+            method=self.method,
+        )
 
     def build(self) -> Convolution:
         """``Convolution(kernel, input_shape, **keywords)``."""
@@ -114,7 +129,7 @@ def _axis_is_valid(n: int, k: int, s: int, d: int, pad_spec: object, mode: str) 
     and (for zero padding) reads the input at all: an operator that only ever meets zero
     padding is zero, and an FFT computes it as rounding noise that no check can tell from
     a defect."""
-    (lo, hi), = resolve_padding(pad_spec, [n], [k], [s], [d])  # type: ignore[arg-type]
+    ((lo, hi),) = resolve_padding(pad_spec, [n], [k], [s], [d])  # type: ignore[arg-type]
     axis = AxisGeometry(n, k, s, d, lo, hi)
     limit = max_pad_width(n, mode)
     if axis.output_size < 1 or (limit is not None and max(lo, hi) > limit):
@@ -196,14 +211,24 @@ def conv_configs(
     ...
     >>> test_output_is_not_empty()
     """
-    for name, value in (("max_size", max_size), ("max_kernel", max_kernel), ("max_stride", max_stride),
-                        ("max_dilation", max_dilation), ("max_channels", max_channels)):
+    for name, value in (
+        ("max_size", max_size),
+        ("max_kernel", max_kernel),
+        ("max_stride", max_stride),
+        ("max_dilation", max_dilation),
+        ("max_channels", max_channels),
+    ):
         if value < 1:
             raise ValueError(f"{name} must be >= 1; got {value}")
     if max_pad < 0:
         raise ValueError(f"max_pad must be >= 0; got {max_pad}")
-    for name, choices in (("ndims", ndims), ("dtypes", dtypes), ("boundaries", boundaries),
-                          ("paddings", paddings), ("methods", methods)):
+    for name, choices in (
+        ("ndims", ndims),
+        ("dtypes", dtypes),
+        ("boundaries", boundaries),
+        ("paddings", paddings),
+        ("methods", methods),
+    ):
         if len(choices) == 0:
             raise ValueError(f"{name} must not be empty")
     unknown = [p for p in paddings if p not in PADDING_FORMS]
@@ -214,22 +239,45 @@ def conv_configs(
     for b in boundaries:
         canonical_boundary(b)
     for m in methods:
-        check_method(m)
-    dtypes = tuple(np.dtype(d) for d in dtypes)
-    bad = [d for d in dtypes if not np.issubdtype(d, np.inexact)]
+        check_choice(m, METHODS, "method")
+    resolved = tuple(np.dtype(d) for d in dtypes)
+    bad = [d for d in resolved if not np.issubdtype(d, np.inexact)]
     if bad:
         raise ValueError(f"dtypes must be floating or complex; got {bad}")
     return _conv_configs(
-        ndims=tuple(ndims), max_size=max_size, max_kernel=max_kernel, max_stride=max_stride,
-        max_dilation=max_dilation, max_pad=max_pad, max_channels=max_channels, channels=channels,
-        dtypes=dtypes, boundaries=tuple(boundaries), paddings=tuple(paddings), flip=flip, methods=tuple(methods),
+        ndims=tuple(ndims),
+        max_size=max_size,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        max_pad=max_pad,
+        max_channels=max_channels,
+        channels=channels,
+        dtypes=resolved,
+        boundaries=tuple(boundaries),
+        paddings=tuple(paddings),
+        flip=flip,
+        methods=tuple(methods),
     )
 
 
 @st.composite
 def _conv_configs(
-    draw, *, ndims, max_size, max_kernel, max_stride, max_dilation, max_pad, max_channels, channels,
-    dtypes, boundaries, paddings, flip, methods,
+    draw,
+    *,
+    ndims,
+    max_size,
+    max_kernel,
+    max_stride,
+    max_dilation,
+    max_pad,
+    max_channels,
+    channels,
+    dtypes,
+    boundaries,
+    paddings,
+    flip,
+    methods,
 ) -> ConvConfig:
     """The drawing behind :func:`conv_configs` (arguments already checked)."""
     ndim = draw(st.sampled_from(list(ndims)))
@@ -359,12 +407,24 @@ def vectors_for(op, *, adjoint: bool = False, max_magnitude: float = 1e3) -> st.
     if shape is None or len(shape) != 2:
         raise TypeError(f"op must be a LinearOperator with a 2-D shape; got {type(op).__name__}")
     ishape, oshape, _ = declared_shapes(op)
-    if ishape is None:
+    if ishape is None or oshape is None:  # None together
         ishape, oshape = (int(shape[1]),), (int(shape[0]),)
     dtype = vector_dtype(getattr(op, "dtype", None))
     width = dtype.itemsize * 8
     if np.issubdtype(dtype, np.complexfloating):
-        elements = st.complex_numbers(max_magnitude=max_magnitude, allow_nan=False, allow_infinity=False, width=width)
+        # width: the dtype's bits; hypothesis refuses those it has no strategy for (long double)
+        elements = st.complex_numbers(
+            max_magnitude=max_magnitude,
+            allow_nan=False,
+            allow_infinity=False,
+            width=width,  # type: ignore[arg-type]
+        )
     else:
-        elements = st.floats(-max_magnitude, max_magnitude, allow_nan=False, allow_infinity=False, width=width)
+        elements = st.floats(
+            -max_magnitude,
+            max_magnitude,
+            allow_nan=False,
+            allow_infinity=False,
+            width=width,  # type: ignore[arg-type]
+        )
     return hnp.arrays(dtype, oshape if adjoint else ishape, elements=elements)

@@ -3,7 +3,7 @@
 :func:`~linop.verify` runs the checks of :mod:`linop.verification.checks` and returns a
 :class:`~linop.VerificationReport`; the tolerance model is in :mod:`linop.verification.tolerance`,
 the probing of corners and edges in :mod:`linop.verification.probes`. Nothing here
-depends on linop's own operator classes (only :mod:`linop.verification.catalogue`,
+depends on linop's own operator classes (only :mod:`linop.verification.builtin`,
 the examples behind ``linop verify``, builds them).
 """
 

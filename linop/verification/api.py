@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
+from ..arguments import is_integer
 from .checks import CHECKS, run_check
 from .operands import OperatorUnderTest
 from .report import VerificationReport
@@ -63,15 +65,18 @@ def as_operator(op: object, *, input_shape: Sequence[int] | int | None = None, d
         ``input_shape`` or ``dtype`` given for a scipy operator or matrix (they only
         describe framework objects), or needed by a framework object and missing.
     """
-    if isinstance(op, LinearOperator) or isinstance(op, np.ndarray) or sp.issparse(op):
+    if isinstance(op, (LinearOperator, np.ndarray)) or sp.issparse(op):
         if input_shape is not None or dtype is not None:
-            raise ValueError("input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
-                             "has its own shape and dtype: leave them out")
+            raise ValueError(
+                "input_shape and dtype describe PyTorch/JAX objects; a scipy operator or matrix "
+                "has its own shape and dtype: leave them out"
+            )
         if isinstance(op, LinearOperator):
             return op
-        if op.ndim != 2:
-            raise TypeError(f"op must be a LinearOperator or a 2-D matrix; got an array of shape {op.shape}")
-        return aslinearoperator(op)
+        matrix: Any = op  # a NumPy array or a SciPy sparse matrix (SciPy's types are not checked here)
+        if matrix.ndim != 2:
+            raise TypeError(f"op must be a LinearOperator or a 2-D matrix; got an array of shape {matrix.shape}")
+        return aslinearoperator(matrix)
     from ..interop.detect import adapt  # no framework is imported unless op belongs to one
 
     return adapt(op, input_shape=input_shape, dtype=dtype)
@@ -89,7 +94,7 @@ def _label(op: object, operator: LinearOperator) -> str:
 def _check_seed(seed: object) -> int:
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         raise TypeError(f"seed must be a non-negative int or None; got {seed!r}")
     return int(seed)
 
@@ -162,7 +167,7 @@ def verify(
     """
     operator = as_operator(op, input_shape=input_shape, dtype=dtype)
     names = resolve_checks(checks)
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)):
+    if not is_integer(trials):
         raise TypeError(f"trials must be an int; got {trials!r}")
     if trials < 1:
         raise ValueError(f"trials must be >= 1; got {trials}")

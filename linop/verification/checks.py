@@ -75,30 +75,40 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
     name = "shapes"
     op, M, N = ut.op, ut.rows, ut.cols
     if ut.shape_problem:
-        return CheckResult(name, False, message=f"declared shapes do not match A.shape = {op.shape}: {ut.shape_problem}")
+        return CheckResult(
+            name, False, message=f"declared shapes do not match A.shape = {op.shape}: {ut.shape_problem}"
+        )
     try:
         H = op.H
     except Exception as exc:
         return CheckResult(name, False, message=f"A.H raised {type(exc).__name__}: {exc}")
     if tuple(H.shape) != (N, M):
-        return CheckResult(name, False, message=f"A.H.shape is {tuple(H.shape)} but A.shape is {op.shape}; expected {(N, M)}")
+        return CheckResult(
+            name, False, message=f"A.H.shape is {tuple(H.shape)} but A.shape is {op.shape}; expected {(N, M)}"
+        )
     if ut.shaped:
         h_in, h_out = getattr(H, "input_shape", None), getattr(H, "output_shape", None)
-        if h_in is not None and h_out is not None:
-            if tuple(h_in) != ut.output_shape or tuple(h_out) != ut.input_shape:
-                return CheckResult(
-                    name, False,
-                    message=f"A maps {ut.input_shape} -> {ut.output_shape} but A.H maps "
-                    f"{tuple(h_in)} -> {tuple(h_out)}; expected {ut.output_shape} -> {ut.input_shape}",
-                )
+        if (
+            h_in is not None
+            and h_out is not None
+            and (tuple(h_in) != ut.output_shape or tuple(h_out) != ut.input_shape)
+        ):
+            return CheckResult(
+                name,
+                False,
+                message=f"A maps {ut.input_shape} -> {ut.output_shape} but A.H maps "
+                f"{tuple(h_in)} -> {tuple(h_out)}; expected {ut.output_shape} -> {ut.input_shape}",
+            )
 
     def agreement_pairs(x, y, X, Y) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], list[str]]:
         """Pairs of results that must agree, computed from the test vectors through every interface."""
         ax = ut.expect_shape("A x (matvec)", ut.call("A x (matvec)", op.matvec, x), (M,))
         ahy = ut.expect_shape("A^H y (rmatvec)", ut.call("A^H y (rmatvec)", op.rmatvec, y), (N,))
         hint = "; scipy passes (N, 1) columns to matvec (its default matmat does): accept (N,) and (N, 1)"
-        for what, fn, v, shape in (("A x for a column x (matvec)", op.matvec, x, (M, 1)),
-                                   ("A^H y for a column y (rmatvec)", op.rmatvec, y, (N, 1))):
+        for what, fn, v, shape in (
+            ("A x for a column x (matvec)", op.matvec, x, (M, 1)),
+            ("A^H y for a column y (rmatvec)", op.rmatvec, y, (N, 1)),
+        ):
             try:
                 ut.expect_shape(what, ut.call(what, fn, v[:, None]), shape)
             except OperatorFailure as failure:
@@ -106,10 +116,20 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
         AX, AHY = ut.forward(X), ut.adjoint(Y)
         pairs = []
         for k in range(X.shape[1]):
-            pairs.append((f"column {k} of A X (matmat) vs A x (matvec)", AX[:, k],
-                          ut.expect_shape("A x (matvec)", ut.call("A x (matvec)", op.matvec, X[:, k]), (M,))))
-            pairs.append((f"column {k} of A^H Y (rmatmat) vs A^H y (rmatvec)", AHY[:, k],
-                          ut.expect_shape("A^H y (rmatvec)", ut.call("A^H y (rmatvec)", op.rmatvec, Y[:, k]), (N,))))
+            pairs.append(
+                (
+                    f"column {k} of A X (matmat) vs A x (matvec)",
+                    AX[:, k],
+                    ut.expect_shape("A x (matvec)", ut.call("A x (matvec)", op.matvec, X[:, k]), (M,)),
+                )
+            )
+            pairs.append(
+                (
+                    f"column {k} of A^H Y (rmatmat) vs A^H y (rmatvec)",
+                    AHY[:, k],
+                    ut.expect_shape("A^H y (rmatvec)", ut.call("A^H y (rmatvec)", op.rmatvec, Y[:, k]), (N,)),
+                )
+            )
         h_mv = ut.expect_shape("A.H.matvec(y)", ut.call("A.H.matvec(y)", H.matvec, y), (N,))
         h_rmv = ut.expect_shape("A.H.rmatvec(x)", ut.call("A.H.rmatvec(x)", H.rmatvec, x), (M,))
         pairs.append(("A.H.matvec(y) vs A.rmatvec(y)", h_mv, ahy))
@@ -117,18 +137,24 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
         checked = ["A.H.shape", "matvec", "rmatvec", "matmat", "rmatmat", "A.H.matvec", "A.H.rmatvec"]
         if ut.shaped and callable(getattr(op, "apply", None)) and callable(getattr(op, "apply_adjoint", None)):
             k = X.shape[1]
-            out = ut.expect_shape("A.apply(x)", ut.call("A.apply(x)", op.apply, x.reshape(ut.input_shape)),
-                                  ut.output_shape)
-            back = ut.expect_shape("A.apply_adjoint(y)",
-                                   ut.call("A.apply_adjoint(y)", op.apply_adjoint, y.reshape(ut.output_shape)),
-                                   ut.input_shape)
-            outs = ut.expect_shape(f"A.apply on a batch of {k}",
-                                   ut.call(f"A.apply on a batch of {k}", op.apply, X.T.reshape((k,) + ut.input_shape)),
-                                   (k,) + ut.output_shape)
-            backs = ut.expect_shape(f"A.apply_adjoint on a batch of {k}",
-                                    ut.call(f"A.apply_adjoint on a batch of {k}", op.apply_adjoint,
-                                            Y.T.reshape((k,) + ut.output_shape)),
-                                    (k,) + ut.input_shape)
+            out = ut.expect_shape(
+                "A.apply(x)", ut.call("A.apply(x)", op.apply, x.reshape(ut.input_shape)), ut.output_shape
+            )
+            back = ut.expect_shape(
+                "A.apply_adjoint(y)",
+                ut.call("A.apply_adjoint(y)", op.apply_adjoint, y.reshape(ut.output_shape)),
+                ut.input_shape,
+            )
+            outs = ut.expect_shape(
+                f"A.apply on a batch of {k}",
+                ut.call(f"A.apply on a batch of {k}", op.apply, X.T.reshape((k,) + ut.input_shape)),
+                (k,) + ut.output_shape,
+            )
+            backs = ut.expect_shape(
+                f"A.apply_adjoint on a batch of {k}",
+                ut.call(f"A.apply_adjoint on a batch of {k}", op.apply_adjoint, Y.T.reshape((k,) + ut.output_shape)),
+                (k,) + ut.input_shape,
+            )
             pairs.append(("A.apply(x) vs A.matvec(x)", out.ravel(), ax))
             pairs.append(("A.apply_adjoint(y) vs A.rmatvec(y)", back.ravel(), ahy))
             for j in range(k):
@@ -150,17 +176,24 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
         d = double(pairs[worst_k][1]) - double(pairs[worst_k][2])
         if is_reproducible(d, [double(r[worst_k][1]) - double(r[worst_k][2]) for r in reruns]):
             return CheckResult(
-                name, False, error=worst, tolerance=tau,
+                name,
+                False,
+                error=worst,
+                tolerance=tau,
                 message=f"{label} disagree: ||a - b|| / (||a|| + ||b||) = {worst:.3g} > {tau:.3g}",
                 details={"worst": label},
             )
         note = f"; {label} differ by {worst:.3g}, rounding noise (it changes when the inputs move by sqrt(eps))"
     shapes_text = (
         f"{ut.input_shape} -> {ut.output_shape}, adjoint {ut.output_shape} -> {ut.input_shape}"
-        if ut.shaped else f"{N} -> {M}, adjoint {M} -> {N}"
+        if ut.shaped
+        else f"{N} -> {M}, adjoint {M} -> {N}"
     )
     return CheckResult(
-        name, True, error=worst, tolerance=tau,
+        name,
+        True,
+        error=worst,
+        tolerance=tau,
         message=f"{shapes_text}; {', '.join(checked)} agree{note}",
         details={"checked": checked},
     )
@@ -241,8 +274,10 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
     for side in ("A", "A^H"):
         size = ut.cols if side == "A" else ut.rows
         pairs = [(ut.random(size), ut.random(size)) for _ in range(ut.trials)]
-        scalars = [[ut.random_scalar()] + ([ut.random_scalar(complex_=True)] if ut.is_complex else [])
-                   for _ in range(ut.trials)]
+        scalars = [
+            [ut.random_scalar()] + ([ut.random_scalar(complex_=True)] if ut.is_complex else [])
+            for _ in range(ut.trials)
+        ]
         laws = _linearity_laws(ut, side, pairs, scalars)
         errors = [_normalised(dev, scale) for _, dev, scale in laws]
         k = max(range(len(laws)), key=lambda i: _rank(errors[i]))
@@ -252,8 +287,7 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
         if not above:
             continue
         reruns = [
-            _linearity_laws(ut, side, [(perturb(x, ut.rng), perturb(z, ut.rng)) for x, z in pairs],
-                            scalars)
+            _linearity_laws(ut, side, [(perturb(x, ut.rng), perturb(z, ut.rng)) for x, z in pairs], scalars)
             for _ in range(REROLLS)
         ]
         reproducible = [i for i in above if is_reproducible(laws[i][1], [r[i][1] for r in reruns])]
@@ -261,8 +295,10 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
             i = max(reproducible, key=lambda i: _rank(errors[i]))
             failures.append((side, errors[i], laws[i][0]))
         else:
-            notes.append(f"{side}: {laws[k][0]} off by {errors[k]:.3g}, rounding noise (it changes when the "
-                         "inputs move by sqrt(eps))")
+            notes.append(
+                f"{side}: {laws[k][0]} off by {errors[k]:.3g}, rounding noise (it changes when the "
+                "inputs move by sqrt(eps))"
+            )
     scalars_text = "real and complex scalars" if ut.is_complex else "real scalars"
     if failures:
         side, e, law = max(failures, key=lambda f: _rank(f[1]))
@@ -273,13 +309,19 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
         else:
             what = f"{side}(a x) != a {side} x, {law}"
         return CheckResult(
-            name, False, error=worst, tolerance=tau,
+            name,
+            False,
+            error=worst,
+            tolerance=tau,
             message=f"{side} is not linear: {what}; normalised error {e:.3g} > {tau:.3g}",
             details=details,
         )
     note = f"; {'; '.join(notes)}" if notes else ""
     return CheckResult(
-        name, True, error=worst, tolerance=tau,
+        name,
+        True,
+        error=worst,
+        tolerance=tau,
         message=f"additivity, homogeneity ({scalars_text}) and F 0 = 0 hold for A and A^H ({ut.trials} trials){note}",
         details=details,
     )
@@ -293,8 +335,11 @@ def _dot_tests(
     and the dtypes of ``A X`` and ``A^H Y``."""
     AX, AHY = ut.forward(X), ut.adjoint(Y)
     tests = [
-        (inner(AX[:, k], Y[:, k]), inner(X[:, k], AHY[:, k]),
-         norm(AX[:, k]) * norm(Y[:, k]) + norm(X[:, k]) * norm(AHY[:, k]))
+        (
+            inner(AX[:, k], Y[:, k]),
+            inner(X[:, k], AHY[:, k]),
+            norm(AX[:, k]) * norm(Y[:, k]) + norm(X[:, k]) * norm(AHY[:, k]),
+        )
         for k in range(X.shape[1])
     ]
     return tests, (AX.dtype, AHY.dtype)
@@ -340,14 +385,17 @@ def adjoint_identity(ut: OperatorUnderTest) -> CheckResult:
         reproducible = []
         for n_, k in enumerate(above):
             d = tests[k][0] - tests[k][1]
-            again = [lhs - rhs for lhs, rhs, _ in rerun[n_ * REROLLS:(n_ + 1) * REROLLS]]
+            again = [lhs - rhs for lhs, rhs, _ in rerun[n_ * REROLLS : (n_ + 1) * REROLLS]]
             if is_reproducible(d, again):
                 reproducible.append(k)
         if reproducible:
             k = max(reproducible, key=lambda k: _rank(errors[k]))
             w = rows[k]
             return CheckResult(
-                name, False, error=worst, tolerance=tau,
+                name,
+                False,
+                error=worst,
+                tolerance=tau,
                 message=f"the adjoint identity fails: <Ax, y> = {_fmt(w['<Ax, y>'])} but <x, A^H y> = "
                 f"{_fmt(w['<x, A^H y>'])}; |difference| / (||Ax|| ||y|| + ||x|| ||A^H y||) = {errors[k]:.3g} "
                 f"> {tau:.3g}",
@@ -359,7 +407,10 @@ def adjoint_identity(ut: OperatorUnderTest) -> CheckResult:
     zero = all(t[2] == 0 for t in tests)
     zero_note = " (A x = 0 and A^H y = 0: the zero operator)" if zero else ""
     return CheckResult(
-        name, True, error=worst, tolerance=tau,
+        name,
+        True,
+        error=worst,
+        tolerance=tau,
         message=f"<Ax, y> = <x, A^H y> in {ut.trials} random trials{zero_note}; worst {text}{note}",
         details={"trials": rows},
     )
@@ -424,14 +475,18 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
     wrong_mask = diff > tau * scale
     note = ""
     if np.any(wrong_mask):
-        reruns = [double(_dense(ut, "A", _nearly_one(N, ut))) - double(_dense(ut, "A^H", _nearly_one(M, ut))).T.conj()
-                  for _ in range(REROLLS)]
+        reruns = [
+            double(_dense(ut, "A", _nearly_one(N, ut))) - double(_dense(ut, "A^H", _nearly_one(M, ut))).T.conj()
+            for _ in range(REROLLS)
+        ]
         stable = np.ones_like(wrong_mask)
         for again in reruns:
             stable &= np.abs(gaps - again) <= SYSTEMATIC_FRACTION * diff
         if not np.any(wrong_mask & stable):
-            note = (f"; {int(wrong_mask.sum())} entries differ by up to {diff.max() / scale:.3g} of max|entry|, "
-                    "rounding noise (it changes when the unit vectors are scaled by 1 +- sqrt(eps))")
+            note = (
+                f"; {int(wrong_mask.sum())} entries differ by up to {diff.max() / scale:.3g} of max|entry|, "
+                "rounding noise (it changes when the unit vectors are scaled by 1 +- sqrt(eps))"
+            )
         wrong_mask &= stable
     ranked = np.where(wrong_mask, diff, -1.0) if np.any(wrong_mask) else diff
     i, j = divmod(int(np.argmax(ranked)), N)
@@ -439,8 +494,13 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
     err = 0.0 if gap == 0.0 else (math.inf if scale == 0.0 else gap / scale)
     wrong = int(np.count_nonzero(wrong_mask))
     details = {
-        "row": i, "column": j, "forward": A[i, j].item(), "adjoint": AH[j, i].item(),
-        "wrong_entries": wrong, "entries": M * N, "max_abs_entry": scale,
+        "row": i,
+        "column": j,
+        "forward": A[i, j].item(),
+        "adjoint": AH[j, i].item(),
+        "wrong_entries": wrong,
+        "entries": M * N,
+        "max_abs_entry": scale,
     }
     if ut.shaped:
         details["output_index"] = ut.output_index(i)
@@ -451,7 +511,10 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
             {"row": int(a), "column": int(b), "forward": A[a, b].item(), "adjoint": AH[b, a].item()} for a, b in first
         ]
         return CheckResult(
-            name, False, error=err, tolerance=tau,
+            name,
+            False,
+            error=err,
+            tolerance=tau,
             message=(
                 f"A and A^H disagree at {wrong} of {M * N} entries; worst at {ut.describe_entry(i, j)}: "
                 f"A[{i}, {j}] = {_fmt(A[i, j].item())} but A^H[{j}, {i}] = {_fmt(AH[j, i].item())} "
@@ -461,7 +524,10 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
         )
     err = float(diff.max()) / scale if scale > 0 else 0.0
     return CheckResult(
-        name, True, error=err, tolerance=tau,
+        name,
+        True,
+        error=err,
+        tolerance=tau,
         message=f"all {M * N} entries of A and A^H agree (A^H = conj(A)^T){note}",
         details=details,
     )
@@ -490,7 +556,10 @@ def probe_agreement(ut: OperatorUnderTest) -> CheckResult:
     where = "corners, edges, high-side ends, channels and random" if ut.shaped else "both ends and random"
     if outcome.passed:
         return CheckResult(
-            name, True, error=outcome.error, tolerance=outcome.tolerance,
+            name,
+            True,
+            error=outcome.error,
+            tolerance=outcome.tolerance,
             message=(
                 f"sparse dot tests on {outcome.input_positions} input and {outcome.output_positions} output "
                 f"positions ({where}, with their supports) agree" + (f"; {outcome.note}" if outcome.note else "")
@@ -503,18 +572,29 @@ def probe_agreement(ut: OperatorUnderTest) -> CheckResult:
     )
     entry = outcome.entry
     if entry is None:
-        return CheckResult(name, False, error=outcome.error, tolerance=outcome.tolerance,
-                           message=f"{head}; {outcome.note}", details=details)
+        return CheckResult(
+            name,
+            False,
+            error=outcome.error,
+            tolerance=outcome.tolerance,
+            message=f"{head}; {outcome.note}",
+            details=details,
+        )
     details["entry"] = entry
     i, j = entry["row"], entry["column"]
     place = f"row {i}, column {j}"
     if ut.shaped:
-        place += (f" (output index {entry['output_index']} [{entry['output_position']}], "
-                  f"input index {entry['input_index']} [{entry['input_position']}])")
+        place += (
+            f" (output index {entry['output_index']} [{entry['output_position']}], "
+            f"input index {entry['input_index']} [{entry['input_position']}])"
+        )
     else:
         place += f" (output {entry['output_position']}, input {entry['input_position']})"
     return CheckResult(
-        name, False, error=outcome.error, tolerance=outcome.tolerance,
+        name,
+        False,
+        error=outcome.error,
+        tolerance=outcome.tolerance,
         message=(
             f"A and A^H disagree at {place}: A[{i}, {j}] = {_fmt(entry['forward'])} but "
             f"A^H[{j}, {i}] = {_fmt(entry['adjoint'])} (should be its conjugate); {head}"
@@ -559,8 +639,10 @@ def _changed(before: np.ndarray, after: np.ndarray) -> str | None:
         return f"its shape changed from {before.shape} to {after.shape}"
     where = np.argwhere(before != after)
     first = tuple(int(v) for v in where[0])
-    return (f"{len(where)} of {before.size} entries changed (first at {first if len(first) > 1 else first[0]}: "
-            f"{_fmt(before[first].item())} -> {_fmt(after[first].item())})")
+    return (
+        f"{len(where)} of {before.size} entries changed (first at {first if len(first) > 1 else first[0]}: "
+        f"{_fmt(before[first].item())} -> {_fmt(after[first].item())})"
+    )
 
 
 def purity(ut: OperatorUnderTest) -> CheckResult:
@@ -609,16 +691,23 @@ def purity(ut: OperatorUnderTest) -> CheckResult:
     non_finite = [label for label, r in results.items() if not np.all(np.isfinite(r))]
     if non_finite:  # NaN differs from itself: say what happened, not "not deterministic"
         repeats = "repeated calls agree, NaN for NaN" if not notes else "repeated calls differ too"
-        return CheckResult(name, False, message=f"{', '.join(non_finite)} returned NaN or inf for finite input "
-                                                f"(inputs untouched; {repeats})")
+        return CheckResult(
+            name,
+            False,
+            message=f"{', '.join(non_finite)} returned NaN or inf for finite input (inputs untouched; {repeats})",
+        )
     if not worst <= tau:
-        return CheckResult(name, False, error=worst, tolerance=tau,
-                           message=f"not deterministic: {'; '.join(notes)} > {tau:.3g}")
+        return CheckResult(
+            name, False, error=worst, tolerance=tau, message=f"not deterministic: {'; '.join(notes)} > {tau:.3g}"
+        )
     repeat = "bit for bit" if not notes else f"within tolerance ({'; '.join(notes)})"
     untouched = ", ".join(label for label, _, _ in calls if label in results)
     skipped = f" ({'; '.join(refused)}: the shapes check reports it)" if refused else ""
     return CheckResult(
-        name, True, error=worst, tolerance=tau,
+        name,
+        True,
+        error=worst,
+        tolerance=tau,
         message=f"inputs untouched by {untouched}; repeated results agree {repeat}{skipped}",
     )
 

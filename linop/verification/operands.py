@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse.linalg import LinearOperator
 
+from ..errors import LinopError
 from .tolerance import relative_tolerance, vector_dtype, working_precision
 
 __all__ = [
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 
-class OperatorFailure(Exception):
+class OperatorFailure(LinopError):
     """The operator raised, or returned something unusable, while a check called it."""
 
     def __init__(self, what: str, problem: str):
@@ -69,7 +71,7 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def _shape_tuple(value: object) -> tuple[int, ...] | None:
     try:
-        shape = tuple(int(s) for s in value)  # type: ignore[union-attr]
+        shape = tuple(int(s) for s in value)  # type: ignore[attr-defined]  # anything; TypeError if not iterable
     except (TypeError, ValueError):
         return None
     return shape if all(s >= 0 for s in shape) else None
@@ -83,12 +85,13 @@ def declared_shapes(op: LinearOperator) -> tuple[tuple[int, ...] | None, tuple[i
     """
     if not (hasattr(op, "input_shape") and hasattr(op, "output_shape")):
         return None, None, None
-    ishape = _shape_tuple(getattr(op, "input_shape"))
-    oshape = _shape_tuple(getattr(op, "output_shape"))
+    ishape = _shape_tuple(op.input_shape)
+    oshape = _shape_tuple(op.output_shape)
     if ishape is None or oshape is None:
-        return None, None, (
-            f"input_shape {getattr(op, 'input_shape')!r} / output_shape {getattr(op, 'output_shape')!r} "
-            "are not sequences of sizes"
+        return (
+            None,
+            None,
+            (f"input_shape {op.input_shape!r} / output_shape {op.output_shape!r} are not sequences of sizes"),
         )
     rows, cols = op.shape
     problems = []
@@ -141,7 +144,7 @@ class OperatorUnderTest:
     def is_complex(self) -> bool:
         return bool(np.issubdtype(self.dtype, np.complexfloating))
 
-    def tolerance(self, *result_dtypes: object) -> float:
+    def tolerance(self, *result_dtypes: npt.DTypeLike | None) -> float:
         """``tau`` for the least precise of the operator's dtype and the results' dtypes."""
         return relative_tolerance(working_precision(self.dtype, *result_dtypes), self.n, self.rtol)
 
@@ -209,8 +212,9 @@ class OperatorUnderTest:
 
     def _columns(self, what: str, fn: Callable[[np.ndarray], Any], X: np.ndarray, rows: int) -> np.ndarray:
         """``fn`` applied to each column of ``X`` as a 1-D vector, stacked: the fallback for a failing ``matmat``."""
-        return np.stack([self.expect_shape(what, self.call(what, fn, X[:, k]), (rows,)) for k in range(X.shape[1])],
-                        axis=1)
+        return np.stack(
+            [self.expect_shape(what, self.call(what, fn, X[:, k]), (rows,)) for k in range(X.shape[1])], axis=1
+        )
 
     def _batched(self, side: str, what: str, X: np.ndarray, copy: bool = True) -> np.ndarray:
         """``matmat``/``rmatmat`` of ``X``, falling back to 1-D ``matvec``/``rmatvec`` per column.
@@ -255,8 +259,9 @@ class OperatorUnderTest:
             try:
                 self.op.rmatvec(np.zeros(self.rows, dtype=self.dtype))
             except NotImplementedError as exc:
-                raise OperatorFailure(what, f"the operator defines no adjoint (rmatvec raised "
-                                            f"NotImplementedError: {exc})") from failure
+                raise OperatorFailure(
+                    what, f"the operator defines no adjoint (rmatvec raised NotImplementedError: {exc})"
+                ) from failure
             except Exception:
                 pass
             raise

@@ -96,7 +96,7 @@ def hot_positions(shape: tuple[int, ...], rng: np.random.Generator, n_random: in
         coords.extend(tuple(ends[a][p] for a, p in enumerate(row)) for row in picks)
     middle = tuple(n // 2 for n in shape)
     coords.append(middle)
-    for a, n in enumerate(shape):
+    for a, _ in enumerate(shape):
         for v in ends[a]:
             on_edge = list(middle)
             on_edge[a] = v
@@ -247,16 +247,21 @@ def probe_adjoint(ut: OperatorUnderTest) -> ProbeOutcome:
     xs = {"sampled": (x0, F0, J0), "sampled + support": (x1, F1, J1)}
     ys = {"sampled": (y0, R0, I0), "sampled + support": (y1, R1, I1)}
     pairs, tests = [], []
-    for (yname, (y, R, I)), (xname, (x, F, J)) in itertools.product(ys.items(), xs.items()):
+    for (yname, (y, R, Iy)), (xname, (x, F, J)) in itertools.product(ys.items(), xs.items()):
         d, scale = _discrepancy(F, y, x, R)
         e = _normalised(d, scale)
-        pairs.append({"outputs": yname, "inputs": xname, "output_positions": len(I),
-                      "input_positions": len(J), "error": e})
+        pairs.append(
+            {"outputs": yname, "inputs": xname, "output_positions": len(Iy), "input_positions": len(J), "error": e}
+        )
         tests.append((e, d, y, R, x, F))
     tests.sort(key=lambda t: -t[0] if not math.isnan(t[0]) else -math.inf)
     outcome = ProbeOutcome(
-        error=tests[0][0], tolerance=tau, input_positions=len(J1), output_positions=len(I1),
-        applications=p.applications, pairs=pairs,
+        error=tests[0][0],
+        tolerance=tau,
+        input_positions=len(J1),
+        output_positions=len(I1),
+        applications=p.applications,
+        pairs=pairs,
     )
     failing = None
     for e, d, y, R, x, F in tests:
@@ -267,8 +272,10 @@ def probe_adjoint(ut: OperatorUnderTest) -> ProbeOutcome:
             break
     if failing is None and not outcome.error <= tau:
         outcome.reproducible = False
-        outcome.note = (f"a sparse dot test differs by {outcome.error:.3g}, rounding noise (it changes when the "
-                        "probes move by sqrt(eps))")
+        outcome.note = (
+            f"a sparse dot test differs by {outcome.error:.3g}, rounding noise (it changes when the "
+            "probes move by sqrt(eps))"
+        )
     if failing is not None:
         outcome.entry, outcome.note = _localise(p, *failing, tau)
     outcome.applications = p.applications
@@ -286,31 +293,31 @@ def _reproducible(p: _Prober, d: complex, y: np.ndarray, x: np.ndarray) -> bool:
 
 def _localise(p: _Prober, d: complex, y, R, x, F, tau: float) -> tuple[dict | None, str]:
     """Name one wrong entry behind a failing sparse dot test (``None`` when none is isolated)."""
-    J, I = np.flatnonzero(x), np.flatnonzero(y)
-    candidate = _decode(p, d, y, R, x, F, I, J)
+    J, Iy = np.flatnonzero(x), np.flatnonzero(y)
+    candidate = _decode(p, d, y, R, x, F, Iy, J)
     if candidate is not None:
         entry = _read_entry(p, *candidate, tau)
         if entry is not None:
             return entry, "isolated by position code"
     j0, column = _bisect_inputs(p, d, y, R, x, J)
-    i0 = _bisect_outputs(p, y, R, column, j0, I)
+    i0 = _bisect_outputs(p, y, R, column, j0, Iy)
     entry = _read_entry(p, i0, j0, tau, column=column)
     if entry is not None:
         return entry, "isolated by bisection"
     return None, (
         f"no single wrong entry isolated: the disagreement is spread over several small entries "
-        f"among {len(I)} outputs and {len(J)} inputs"
+        f"among {len(Iy)} outputs and {len(J)} inputs"
     )
 
 
-def _decode(p: _Prober, d: complex, y, R, x, F, I: np.ndarray, J: np.ndarray) -> tuple[int, int] | None:
+def _decode(p: _Prober, d: complex, y, R, x, F, Iy: np.ndarray, J: np.ndarray) -> tuple[int, int] | None:
     """Candidate ``(i0, j0)`` from position-coded probes, if the error behaves as one wrong entry."""
     if d == 0:
         return None
     code_j = np.zeros(p.ut.cols)
     code_j[J] = 1.0 + np.arange(len(J)) / len(J)
     code_i = np.zeros(p.ut.rows)
-    code_i[I] = 1.0 + np.arange(len(I)) / len(I)
+    code_i[Iy] = 1.0 + np.arange(len(Iy)) / len(Iy)
     x_coded = (x * code_j).astype(x.dtype)
     y_coded = (y * code_i).astype(y.dtype)
     F_coded = p.forward(x_coded, "A x for a position-coded probe (matmat)")
@@ -318,7 +325,7 @@ def _decode(p: _Prober, d: complex, y, R, x, F, I: np.ndarray, J: np.ndarray) ->
     ratio_j = (inner(F_coded, y) - inner(x_coded, R)) / d
     ratio_i = (inner(F, y_coded) - inner(x, R_coded)) / d
     found = []
-    for ratio, positions in ((ratio_i, I), (ratio_j, J)):
+    for ratio, positions in ((ratio_i, Iy), (ratio_j, J)):
         k = int(round((ratio.real - 1.0) * len(positions)))
         if not (0 <= k < len(positions)) or abs(ratio - (1.0 + k / len(positions))) > 0.25 / len(positions):
             return None
@@ -349,14 +356,14 @@ def _bisect_inputs(p: _Prober, d: complex, y, R, x, J: np.ndarray) -> tuple[int,
     return j0, column
 
 
-def _bisect_outputs(p: _Prober, y, R, column: np.ndarray, j0: int, I: np.ndarray) -> int:
+def _bisect_outputs(p: _Prober, y, R, column: np.ndarray, j0: int, Iy: np.ndarray) -> int:
     """An output position ``i0`` where ``A e_j0`` disagrees with the adjoint.
 
     The discrepancy of ``e_j0`` against the probe ``y`` restricted to ``S`` is
     ``<A e_j0, y_S> - conj((A^H y_S)_j0)``; by linearity the other half's is the
     difference, so each halving costs one application of ``A^H``.
     """
-    S = I
+    S = Iy
     dS = inner(column, y) - np.conj(double(R[j0]))
     while len(S) > 1:
         left = S[: len(S) // 2]
@@ -384,7 +391,7 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
     gap = abs(forward_value - adjoint_value.conjugate())
     if scale == 0.0 or gap <= tau * scale:
         return None
-    entry = {
+    entry: dict[str, object] = {
         "row": i0,
         "column": j0,
         "forward": forward_value if ut.is_complex else forward_value.real,
@@ -395,7 +402,8 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
     if ut.shaped:
         out_idx, in_idx = ut.output_index(i0), ut.input_index(j0)
         entry.update(
-            output_index=out_idx, input_index=in_idx,
+            output_index=out_idx,
+            input_index=in_idx,
             output_position=position_label(out_idx, ut.output_shape),
             input_position=position_label(in_idx, ut.input_shape),
         )

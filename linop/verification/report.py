@@ -78,7 +78,7 @@ class CheckResult:
     details: dict = field(default_factory=dict)
 
     @classmethod
-    def skip(cls, name: str, reason: str, **details: Any) -> "CheckResult":
+    def skip(cls, name: str, reason: str, **details: Any) -> CheckResult:
         """A check that does not apply, with the reason."""
         return cls(name, passed=False, skipped=True, message=reason, details=dict(details))
 

@@ -27,6 +27,8 @@ after a comparison has exceeded its tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = ["REROLLS", "SYSTEMATIC_FRACTION", "is_reproducible", "perturb"]
@@ -54,7 +56,7 @@ def _size(a: object) -> float:
     return float(np.linalg.norm(np.atleast_1d(np.asarray(a, dtype=np.complex128)).ravel()))
 
 
-def is_reproducible(d: object, rerolled: list[object]) -> bool:
+def is_reproducible(d: object, rerolled: Sequence[object]) -> bool:
     """Whether a discrepancy survives re-evaluation: ``||d - d_r|| <= ||d|| / 4`` for every ``d_r``.
 
     ``d`` and each ``d_r`` are scalars or arrays of the same shape. With no re-evaluation

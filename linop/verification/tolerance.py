@@ -63,6 +63,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "SAFETY_FACTOR",
@@ -76,7 +77,7 @@ __all__ = [
 SAFETY_FACTOR: float = 10.0
 
 
-def vector_dtype(dtype: object) -> np.dtype:
+def vector_dtype(dtype: npt.DTypeLike | None) -> np.dtype:
     """The dtype of the random test vectors for an operator of ``dtype``.
 
     Floating and complex dtypes are kept (complex operators get complex vectors);
@@ -91,7 +92,7 @@ def vector_dtype(dtype: object) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def working_precision(*dtypes: object) -> np.dtype:
+def working_precision(*dtypes: npt.DTypeLike | None) -> np.dtype:
     """The least precise inexact dtype among ``dtypes`` (the precision the results carry).
 
     Non-inexact entries (integers, ``None``) are ignored; with none left, float64.
@@ -111,12 +112,12 @@ def working_precision(*dtypes: object) -> np.dtype:
     return worst if worst is not None else np.dtype(np.float64)
 
 
-def machine_epsilon(dtype: object) -> float:
+def machine_epsilon(dtype: npt.DTypeLike | None) -> float:
     """``numpy.finfo(dtype).eps`` of the working precision of ``dtype`` (float64 for integers)."""
     return float(np.finfo(working_precision(dtype)).eps)
 
 
-def relative_tolerance(dtype: object, n: int, rtol: float | None = None) -> float:
+def relative_tolerance(dtype: npt.DTypeLike | None, n: int, rtol: float | None = None) -> float:
     """``tau = C * eps(dtype) * sqrt(max(n, 1))``, or ``rtol`` when given.
 
     Parameters

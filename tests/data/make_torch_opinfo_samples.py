@@ -1,11 +1,13 @@
-"""Generate tests/data/torch_opinfo_conv_samples.json: the configurations of PyTorch's own OpInfo samples for its convolutions.
+"""Generate tests/data/torch_opinfo_conv_samples.json.
+
+The configurations of PyTorch's own OpInfo samples for its convolutions.
 
 PyTorch tests each operator on the sample inputs of its OpInfo
 (``torch.testing._internal.common_methods_invocations.op_db``). This script records,
 for ``nn.functional.conv1d/2d/3d`` and ``nn.functional.conv_transpose1d/2d/3d`` in
 complex128 and float64, the configuration of every sample: the input and weight shapes,
 whether it has a bias, and the keyword arguments (stride, padding, output_padding,
-dilation, groups). ``tests/test_interop_torch_opinfo.py`` rebuilds each sample from its
+dilation, groups). ``tests/interop/test_torch_opinfo.py`` rebuilds each sample from its
 configuration (random values, fixed seed), converts it to a linop operator where linop
 can express it, and compares with ``torch.nn.functional`` at test time.
 

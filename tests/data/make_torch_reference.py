@@ -25,8 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from brute_force import resolve_pads  # noqa: E402  (tests/brute_force.py)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))  # the repository root, for ``tests``
+from tests.support.brute_force import resolve_pads  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -86,13 +86,12 @@ def _torch_case(x, kernel, kw):
         convt = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[d]
         lo = [p[0] for p in pads]
         target = x.shape[:d]
-        base = convt(g, weight.detach(), stride=stride, dilation=dilation,
-                     groups=groups)
+        base = convt(g, weight.detach(), stride=stride, dilation=dilation, groups=groups)
         # conv_transpose with padding=0 gives the padded grid (minus unread high samples); crop/extend
         full = base[0].numpy()
         res = np.zeros((full.shape[0],) + tuple(t + p0 + p1 for t, (p0, p1) in zip(target, pads)))
         res[(slice(None),) + tuple(slice(0, s) for s in full.shape[1:])] = full
-        crop = res[(slice(None),) + tuple(slice(l, l + t) for l, t in zip(lo, target))]
+        crop = res[(slice(None),) + tuple(slice(low, low + t) for low, t in zip(lo, target))]
         out["xt"] = np.moveaxis(crop, 0, -1)
     if single:
         out = {k: (v[..., 0, 0] if k == "kg" else v[..., 0]) for k, v in out.items()}

@@ -1,0 +1,1 @@
+"""The import contract of the linop package."""

@@ -1,0 +1,1 @@
+"""Tests of linop.demos and linop.plot: the worked examples, their helpers and the pictures."""

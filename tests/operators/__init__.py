@@ -1,0 +1,1 @@
+"""Tests of linop.operators: the convolution family against brute force, building blocks, pickling, edge inputs."""

@@ -1,0 +1,1 @@
+"""Tests of linop.solvers: the array-API Krylov solvers against scipy's."""

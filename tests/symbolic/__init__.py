@@ -1,0 +1,1 @@
+"""Tests of linop.symbolic: symbolic matrices, derived adjoints, exact checks, and the proof scripts in proofs/."""

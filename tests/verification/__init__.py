@@ -1,0 +1,1 @@
+"""Tests of linop.verification and linop.testing: checks, report, tolerance model, assertions, strategies."""
