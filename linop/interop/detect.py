@@ -1,9 +1,12 @@
 """Recognise a framework's operator by the modules its type comes from, and adapt it.
 
-Nothing here imports a framework: an object belongs to PyTorch, JAX or PyLops when a
-class in its type's method resolution order (or, for a class such as a custom
-``torch.autograd.Function``, in its own) is defined in that framework's package. Only
-:func:`adapt`, once it knows which, imports the adapter module (and the framework).
+Nothing here imports a framework: an object belongs to PyTorch, JAX, PyLops, ODL or
+SigPy when a class in its type's method resolution order (or, for a class such as a
+custom ``torch.autograd.Function``, in its own) is defined in that framework's package.
+Two kinds are recognised by their shape instead: a *physics* object with ``A(x)`` and
+``A_adjoint(y)`` methods (deepinv's, or any written like them), and a *pair*
+``(forward, adjoint)`` of functions. Only :func:`adapt`, once it knows which, imports
+the adapter module (and the framework).
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ from typing import Any
 
 from ..operators.base import ShapedOperator
 
-__all__ = ["ACCEPTED", "adapt", "framework_of"]
+__all__ = ["ACCEPTED", "adapt", "framework_of", "is_pair", "is_physics", "kind_of"]
 
 #: The package prefixes of each framework's classes.
 _ROOTS: dict[str, tuple[str, ...]] = {
     "torch": ("torch",),
     "jax": ("jax", "jaxlib"),
     "pylops": ("pylops",),
+    "odl": ("odl",),
+    "sigpy": ("sigpy",),
 }
 
 #: What :func:`adapt` (and so :func:`linop.verify`) accepts besides scipy operators, for error messages.
 ACCEPTED = (
     "a scipy.sparse.linalg.LinearOperator, a 2-D array or sparse matrix, a torch.nn.Module, "
     "a torch.autograd.Function subclass, a jax.custom_vjp/custom_jvp or jax.jit function, "
-    "or a pylops.LinearOperator (plain Python functions: wrap them with linop.interop.from_torch "
-    "or linop.interop.from_jax)"
+    "a pylops.LinearOperator, an odl.Operator, a sigpy.linop.Linop, a physics object with "
+    "A(x) and A_adjoint(y) (deepinv's), or a pair (forward, adjoint) of functions (a single "
+    "Python function: wrap it with linop.interop.from_torch or linop.interop.from_jax)"
 )
 
 
@@ -39,8 +45,42 @@ def _classes(obj: object) -> list[type]:
     return classes
 
 
+def is_pair(obj: object) -> bool:
+    """Whether ``obj`` is a pair ``(forward, adjoint)`` of callables (a tuple or list of two)."""
+    return isinstance(obj, (tuple, list)) and len(obj) == 2 and all(callable(f) for f in obj)
+
+
+def is_physics(obj: object) -> bool:
+    """Whether ``obj`` is a physics object: callable ``A`` and ``A_adjoint`` attributes (deepinv's protocol)."""
+    if inspect.isclass(obj):
+        return False
+    try:
+        return callable(getattr(obj, "A", None)) and callable(getattr(obj, "A_adjoint", None))
+    except Exception:  # an object whose attribute lookup raises is no physics object
+        return False
+
+
+def kind_of(obj: object) -> str | None:
+    """What :func:`adapt` would make of ``obj``: ``"pair"``, ``"physics"``, a framework's name, or ``None``.
+
+    A pair and a physics object are told by their shape first (a deepinv physics object
+    is also a ``torch.nn.Module``), then a framework by its modules (:func:`framework_of`).
+
+    Examples
+    --------
+    >>> from linop.interop.detect import kind_of
+    >>> kind_of((abs, abs)), kind_of(len)
+    ('pair', None)
+    """
+    if is_pair(obj):
+        return "pair"
+    if is_physics(obj):
+        return "physics"
+    return framework_of(obj)
+
+
 def framework_of(obj: object) -> str | None:
-    """``"torch"``, ``"jax"`` or ``"pylops"`` when ``obj`` is one of that framework's operators or functions.
+    """``"torch"``, ``"jax"``, ``"pylops"``, ``"odl"`` or ``"sigpy"`` when ``obj`` is that framework's.
 
     Decided from module names only, so no framework is imported: ``obj`` belongs to a
     framework when a class in its type's method resolution order (or in its own, for a
@@ -84,7 +124,15 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
     * a JAX ``custom_vjp``/``custom_jvp``/``jit`` function: :func:`linop.interop.from_jax`
       (``input_shape`` needed);
     * a ``pylops.LinearOperator``: :func:`linop.interop.from_pylops` (shapes from its
-      ``dims``/``dimsd``).
+      ``dims``/``dimsd``; a real-linear one, such as a real FFT, tells its real spaces);
+    * an ``odl.Operator``: :func:`linop.interop.odl.from_odl` (shapes and inner products
+      from its spaces; its adjoint is ``op.adjoint``);
+    * a ``sigpy.linop.Linop``: :func:`linop.interop.sigpy.from_sigpy` (shapes from its
+      ``ishape``/``oshape``; its adjoint is ``op.H``);
+    * a physics object with ``A(x)`` and ``A_adjoint(y)`` on torch tensors (deepinv's):
+      :func:`linop.interop.physics.from_physics` (``input_shape`` needed);
+    * a pair ``(forward, adjoint)`` of functions on NumPy, torch or JAX arrays:
+      :func:`linop.interop.pair.from_pair` (``input_shape`` needed).
 
     Parameters
     ----------
@@ -116,7 +164,23 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
     >>> A.input_shape, A.output_shape, A.dtype
     ((3,), (2,), dtype('float64'))
     """
-    framework = framework_of(obj)
+    framework = kind_of(obj)
+    if framework == "pair":
+        from . import pair as adapter
+
+        return adapter.adapt_pair(obj, input_shape=input_shape, dtype=dtype)
+    if framework == "physics":
+        from . import physics as adapter
+
+        return adapter.adapt_physics_object(obj, input_shape=input_shape, dtype=dtype)
+    if framework == "odl":
+        from . import odl as adapter
+
+        return adapter.adapt_odl_object(obj, input_shape=input_shape, dtype=dtype)
+    if framework == "sigpy":
+        from . import sigpy as adapter
+
+        return adapter.adapt_sigpy_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "torch":
         from . import torch as adapter
 

@@ -458,7 +458,7 @@ class SpaceView(OperatorUnderTest):
     def entry_text(self, i: int, j: int, forward: complex | float, adjoint: complex | float) -> str:
         out, into = self._coordinate(i, "output"), self._coordinate(j, "input")
         a_name, s_name = f"A[{out}, {into}]", f"A*[{into}, {out}]"
-        conj = "" if self.realified else "conj"
+        conj = "conj" if self.is_complex else ""
         if self.domain_weighting.gram is not None or self.range_weighting.gram is not None:
             return (
                 f"(W_range A)[{out}, {into}] = {_fmt(forward)} but (W_domain A*)[{into}, {out}] = {_fmt(adjoint)} "
