@@ -36,8 +36,8 @@ from scipy.sparse.linalg import LinearOperator
 
 from ..interop.detect import kind_of
 from ..verification import CHECK_NAMES, VerificationReport, verify
-from ..verification.spaces import Space
 from ..verification.api import resolve_checks
+from ..verification.spaces import Space
 from ..verification.tolerance import check_rtol
 
 __all__ = ["load_target", "register", "run"]

@@ -166,31 +166,31 @@ def adapt(obj: object, *, input_shape: Sequence[int] | int | None = None, dtype:
     """
     framework = kind_of(obj)
     if framework == "pair":
-        from . import pair as adapter
+        from .pair import adapt_pair
 
-        return adapter.adapt_pair(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_pair(obj, input_shape=input_shape, dtype=dtype)
     if framework == "physics":
-        from . import physics as adapter
+        from .physics import adapt_physics_object
 
-        return adapter.adapt_physics_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_physics_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "odl":
-        from . import odl as adapter
+        from .odl import adapt_odl_object
 
-        return adapter.adapt_odl_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_odl_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "sigpy":
-        from . import sigpy as adapter
+        from .sigpy import adapt_sigpy_object
 
-        return adapter.adapt_sigpy_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_sigpy_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "torch":
-        from . import torch as adapter
+        from .torch import adapt_torch_object
 
-        return adapter.adapt_torch_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_torch_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "jax":
-        from . import jax as adapter
+        from .jax import adapt_jax_object
 
-        return adapter.adapt_jax_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_jax_object(obj, input_shape=input_shape, dtype=dtype)
     if framework == "pylops":
-        from . import pylops as adapter
+        from .pylops import adapt_pylops_object
 
-        return adapter.adapt_pylops_object(obj, input_shape=input_shape, dtype=dtype)
+        return adapt_pylops_object(obj, input_shape=input_shape, dtype=dtype)
     raise TypeError(f"op must be {ACCEPTED}; got {type(obj).__module__}.{type(obj).__name__}")

@@ -46,6 +46,11 @@ def _to_numpy(a: Any) -> np.ndarray:
 class _Layout:
     """How one ODL space is laid out as a NumPy array, and its inner product's weights or Gram matrix."""
 
+    shape: tuple[int, ...]
+    size: int
+    real: bool
+    dtype: np.dtype
+
     def __init__(self, space: Any, side: str):
         odl = require("odl", "odl")
         self.space = space
@@ -56,7 +61,7 @@ class _Layout:
             shapes = {p.shape for p in self.parts}
             self.power = len(shapes) == 1 and all(not p.product for p in self.parts)
             if self.power:
-                self.shape: tuple[int, ...] = (len(self.parts),) + self.parts[0].shape
+                self.shape = (len(self.parts),) + self.parts[0].shape
             else:
                 self.shape = (sum(p.size for p in self.parts),)
             self.real = all(p.real for p in self.parts)
@@ -213,7 +218,8 @@ class OdlOperator(CallbackOperator):
         return np.stack([self._domain.array(adjoint(self._range.element(sample))) for sample in y])
 
     def __repr__(self) -> str:
-        return f"<OdlOperator {type(self.odl_operator).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
+        name = type(self.odl_operator).__name__
+        return f"<OdlOperator {name}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
 
 
 def from_odl(op: Any) -> OdlOperator:

@@ -516,22 +516,32 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
     gap = float(diff[i, j])
     err = 0.0 if gap == 0.0 else (math.inf if scale == 0.0 else gap / scale)
     wrong = int(np.count_nonzero(wrong_mask))
+    row, out_index, _, out_part = ut.place(i, "output")
+    column, in_index, _, in_part = ut.place(j, "input")
     details = {
-        "row": i,
-        "column": j,
+        "row": row,
+        "column": column,
         "forward": A[i, j].item(),
         "adjoint": AH[j, i].item(),
         "wrong_entries": wrong,
         "entries": M * N,
         "max_abs_entry": scale,
     }
+    if out_part or in_part:
+        details["output_part"], details["input_part"] = out_part, in_part
     if ut.shaped:
-        details["output_index"] = ut.output_index(i)
-        details["input_index"] = ut.input_index(j)
+        details["output_index"] = out_index
+        details["input_index"] = in_index
     if wrong:
         first = np.argwhere(wrong_mask)[:10]
         details["first_wrong"] = [
-            {"row": int(a), "column": int(b), "forward": A[a, b].item(), "adjoint": AH[b, a].item()} for a, b in first
+            {
+                "row": ut.place(a, "output")[0],
+                "column": ut.place(b, "input")[0],
+                "forward": A[a, b].item(),
+                "adjoint": AH[b, a].item(),
+            }
+            for a, b in first
         ]
         return CheckResult(
             name,

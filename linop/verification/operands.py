@@ -472,7 +472,8 @@ class SpaceView(OperatorUnderTest):
         if w_ran == 1.0 and w_dom == 1.0:
             rule = f"{conj}({a_name})" if conj else f"equal to {a_name}"
         else:
-            rule = f"{conj}({a_name}) w_range[{row}] / w_domain[{column}] = {_fmt(expected)}"
+            rule = f"{conj}({a_name})" if conj else a_name
+            rule += f" w_range[{row}] / w_domain[{column}] = {_fmt(expected)}"
         return f"{a_name} = {_fmt(a)} but {s_name} = {_fmt(b)} (should be {rule})"
 
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -393,11 +394,11 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
         return None
     forward_value = forward_value if ut.is_complex else forward_value.real
     adjoint_value = adjoint_value if ut.is_complex else adjoint_value.real
-    row, out_idx, out_shape, out_part = ut.place(i0, "output")
-    column, in_idx, in_shape, in_part = ut.place(j0, "input")
-    entry = {
-        "row": row,
-        "column": column,
+    out_row, out_idx, out_shape, out_part = ut.place(i0, "output")
+    in_column, in_idx, in_shape, in_part = ut.place(j0, "input")
+    entry: dict[str, Any] = {
+        "row": out_row,
+        "column": in_column,
         "forward": forward_value,
         "adjoint": adjoint_value,
         "difference": gap,
@@ -405,7 +406,7 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
         "text": ut.entry_text(i0, j0, forward_value, adjoint_value),
     }
     if out_part or in_part:
-        entry.update(output_part=_PARTS.get(out_part), input_part=_PARTS.get(in_part))
+        entry.update(output_part=_PARTS.get(out_part or ""), input_part=_PARTS.get(in_part or ""))
     if ut.shaped:
         entry.update(
             output_index=out_idx,
@@ -415,8 +416,8 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
         )
     else:
         entry.update(
-            output_position=position_label((row,), (math.prod(out_shape),)),
-            input_position=position_label((column,), (math.prod(in_shape),)),
+            output_position=position_label((out_row,), (math.prod(out_shape),)),
+            input_position=position_label((in_column,), (math.prod(in_shape),)),
         )
     return entry
 

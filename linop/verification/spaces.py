@@ -78,6 +78,7 @@ def _positive_weights(value: object) -> float | np.ndarray:
 
 def _gram(value: object, real: bool) -> Any:
     """``value`` checked as a square matrix, sparse matrix or LinearOperator (a real one for a real space)."""
+    gram: Any
     if isinstance(value, LinearOperator) or sp.issparse(value):
         gram = value
     else:
@@ -243,7 +244,7 @@ class Weighting:
         self.space = space
         self.size = math.prod(shape)
         self.diagonal: np.ndarray | float | None = None
-        self.gram = None
+        self.gram: Any = None
         if space.gram is not None:
             if tuple(space.gram.shape) != (self.size, self.size):
                 raise ValueError(
