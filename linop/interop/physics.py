@@ -11,8 +11,11 @@ images). Any object with these two methods is accepted, deepinv's or not.
 
 with ``input_shape`` the shape of one ``x`` *as the physics takes it*, batch axis
 included (``(1, 3, 32, 32)``). Each vector is applied on its own (a physics object may
-hold per-sample parameters, so samples are never stacked into its batch axis). PyTorch
-is imported when these are called, never by ``import linop``.
+hold per-sample parameters, so samples are never stacked into its batch axis). A physics
+whose ``A`` returns several tensors (deepinv's ``TensorList``, a tuple or a list: a
+pan-sharpening pair) maps into the concatenation of their flattened entries, and
+``A_adjoint`` receives them as the same kind of list. PyTorch is imported when these are
+called, never by ``import linop``.
 """
 
 from __future__ import annotations
@@ -106,26 +109,51 @@ class PhysicsOperator(CallbackOperator):
                 f"physics.A fails on a {dt} tensor of shape {shape} (input_shape, batch axis included): "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        if not isinstance(out, torch.Tensor):
-            raise ValueError(f"physics.A must return one tensor; it returned {type(out).__name__}")
-        if out.is_complex() and dt.kind != "c":
+        if isinstance(out, torch.Tensor):
+            parts = [out]
+        else:
+            try:
+                parts = list(out)  # deepinv's TensorList, a tuple or a list of tensors
+            except TypeError:
+                parts = []
+        if not parts or not all(isinstance(t, torch.Tensor) for t in parts):
+            raise ValueError(f"physics.A must return a tensor or a list of tensors; it returned {type(out).__name__}")
+        if any(t.is_complex() for t in parts) and dt.kind != "c":
             raise ValueError(f"physics.A returns complex tensors for {dt} input: pass a complex dtype")
-        super().__init__(shape, tuple(out.shape) or (1,), dt)
+        #: the shapes of the tensors A returns, and the kind of list they come in (None: one tensor)
+        self.output_parts = [tuple(t.shape) for t in parts]
+        self._list_kind = None if isinstance(out, torch.Tensor) else type(out)
+        output_shape = tuple(out.shape) if isinstance(out, torch.Tensor) else (sum(t.numel() for t in parts),)
+        super().__init__(shape, output_shape or (1,), dt)
 
-    def _each(self, fn: Any, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def _to_tensors(self, sample: np.ndarray, shape: tuple[int, ...], split: bool) -> Any:
+        """One sample as the tensor (or, for a list-valued ``A``, the list of tensors) the physics takes."""
         torch = require("torch", "torch")
-        outputs = []
+        t = torch.from_numpy(np.ascontiguousarray(sample)).to(self.device)
+        if not split or self._list_kind is None:
+            return t.reshape(shape)
+        pieces, start = [], 0
+        for part in self.output_parts:
+            size = int(np.prod(part))
+            pieces.append(t[start : start + size].reshape(part))
+            start += size
+        return self._list_kind(pieces)
+
+    def _to_numpy(self, out: Any) -> np.ndarray:
+        if self._list_kind is not None and not isinstance(out, require("torch", "torch").Tensor):
+            return np.concatenate([tensor_to_numpy(t).ravel() for t in out])
+        return tensor_to_numpy(out)
+
+    def _each(self, fn: Any, a: np.ndarray, shape: tuple[int, ...], split: bool) -> np.ndarray:
+        torch = require("torch", "torch")
         with torch.no_grad():
-            for sample in a:
-                t = torch.from_numpy(np.ascontiguousarray(sample)).to(self.device).reshape(shape)
-                outputs.append(tensor_to_numpy(fn(t)))
-        return np.stack(outputs)
+            return np.stack([self._to_numpy(fn(self._to_tensors(sample, shape, split))) for sample in a])
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:
-        return self._each(self.physics.A, x, self.input_shape)
+        return self._each(self.physics.A, x, self.input_shape, split=False)
 
     def _run_adjoint(self, y: np.ndarray) -> np.ndarray:
-        return self._each(self.physics.A_adjoint, y, self.output_shape)
+        return self._each(self.physics.A_adjoint, y, self.output_shape, split=True)
 
     def __repr__(self) -> str:
         return (

@@ -86,3 +86,25 @@ def test_deepinv_physics_pass_in_one_line():
     ):
         report = linop.verify(physics, input_shape=(1, 1, 8, 8), seed=0)
         assert report.passed, report
+
+
+class TwoMeasurements:
+    """A physics returning a pair of tensors (like deepinv's pan-sharpening): the image and twice its sum."""
+
+    def __init__(self, wrong: bool = False):
+        self.wrong = wrong
+
+    def A(self, x):
+        return (x, 2 * x.sum(dim=(-1, -2), keepdim=True))
+
+    def A_adjoint(self, y):
+        image, total = y
+        return image + (1 if self.wrong else 2) * total.expand_as(image)
+
+
+def test_a_physics_returning_several_tensors_maps_into_their_concatenation():
+    A = from_physics(TwoMeasurements(), (1, 1, 3, 3), dtype=torch.float64)
+    assert A.output_shape == (10,) and A.output_parts == [(1, 1, 3, 3), (1, 1, 1, 1)]
+    assert linop.verify(A, seed=0).passed
+    report = linop.verify(TwoMeasurements(wrong=True), input_shape=(1, 1, 3, 3), dtype=torch.float64, seed=0)
+    assert report["matrix"].details["row"] == 9
