@@ -46,12 +46,32 @@ def _classes(obj: object) -> list[type]:
 
 
 def is_pair(obj: object) -> bool:
-    """Whether ``obj`` is a pair ``(forward, adjoint)`` of callables (a tuple or list of two)."""
+    """Whether ``obj`` is a pair ``(forward, adjoint)`` of callables (a tuple or list of two).
+
+    Examples
+    --------
+    >>> from linop.interop.detect import is_pair
+    >>> is_pair((abs, abs)), is_pair((abs, 2)), is_pair([abs, abs, abs])
+    (True, False, False)
+    """
     return isinstance(obj, (tuple, list)) and len(obj) == 2 and all(callable(f) for f in obj)
 
 
 def is_physics(obj: object) -> bool:
-    """Whether ``obj`` is a physics object: callable ``A`` and ``A_adjoint`` attributes (deepinv's protocol)."""
+    """Whether ``obj`` is a physics object: callable ``A`` and ``A_adjoint`` attributes (deepinv's protocol).
+
+    Examples
+    --------
+    >>> from linop.interop.detect import is_physics
+    >>> class Scaling:
+    ...     def A(self, x):
+    ...         return 2 * x
+    ...
+    ...     def A_adjoint(self, y):
+    ...         return 2 * y
+    >>> is_physics(Scaling()), is_physics(Scaling)  # an instance, not the class
+    (True, False)
+    """
     if inspect.isclass(obj):
         return False
     try:

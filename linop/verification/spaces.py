@@ -215,6 +215,12 @@ def as_space(value: object, name: str) -> Space | None:
     ------
     TypeError
         Anything else (the message names ``name``).
+
+    Examples
+    --------
+    >>> from linop.verification.spaces import as_space
+    >>> as_space(0.25, "domain").weights, as_space({"real": True}, "range").real
+    (0.25, True)
     """
     if value is None or isinstance(value, Space):
         return value
@@ -335,6 +341,13 @@ class InnerProducts:
     source : str
         ``"default"``, ``"declared"`` (keywords of :func:`linop.verify`), ``"detected"``
         (from the object: ODL's spaces, PyLops' real FFTs) or ``"declared and detected"``.
+
+    Examples
+    --------
+    >>> from linop.verification.spaces import Space, inner_products
+    >>> spaces = inner_products(None, True, domain=Space(real=True))
+    >>> spaces.real_linear, spaces.adjoint_name, spaces.describe()
+    (True, 'A*', 'domain real, Euclidean; range complex, Euclidean; real-linear, Re<u, v> (declared)')
     """
 
     domain: Space
@@ -428,10 +441,24 @@ def inner_products(
         ``"real"`` checks a map between complex spaces as real-linear. By default the map
         is real-linear when a space is real (or the operator says so), complex-linear otherwise.
 
+    Returns
+    -------
+    InnerProducts
+
     Raises
     ------
     TypeError, ValueError
         A space or ``scalars`` that cannot be used (the message names which).
+
+    Examples
+    --------
+    >>> from linop.verification.spaces import inner_products
+    >>> class Told:  # an operator that tells its spaces, as linop's ODL adapter does
+    ...     inner_product_spaces = {"domain": {"weights": 0.25}, "range": {"weights": 1.0}}
+    >>> inner_products(Told(), False).describe()
+    'domain real, weights w = 0.25; range real, Euclidean; real operator, <u, v>_W (detected)'
+    >>> inner_products(Told(), False, domain=0.5).domain.weights  # a declared space replaces a detected one
+    0.5
     """
     told = _detected(op)
     declared_domain, declared_range = as_space(domain, "domain"), as_space(range, "range")
