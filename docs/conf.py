@@ -57,7 +57,6 @@ API_MODULES = [
     "linop.interop.sigpy",
     "linop.interop.physics",
     "linop.interop.pair",
-    "linop.interop.detect",
     "linop.interop.foreign",
     "linop.interop.array_api",
     "linop.solvers",

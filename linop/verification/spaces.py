@@ -131,7 +131,7 @@ class Space:
     With ``W`` the weights' diagonal or ``G``, the adjoint in these spaces is
     ``A* = W_dom^{-1} A^H W_ran``; a user's operator supplies ``A*`` as its ``rmatvec``.
     Whether ``G`` is Hermitian positive definite is checked when the space is bound to an
-    operator (:func:`inner_products`): exactly for a dense matrix of at most 2048 rows,
+    operator (:func:`linop.verification.spaces.inner_products`): exactly for a dense matrix of at most 2048 rows,
     on random vectors otherwise.
 
     Examples
@@ -210,6 +210,18 @@ class Space:
 
 def as_space(value: object, name: str) -> Space | None:
     """``value`` as a :class:`Space`: a Space, a mapping of its fields, a positive number (its weight), or ``None``.
+
+    Parameters
+    ----------
+    value : Space, mapping, positive number or None
+        What was passed for a space.
+    name : str
+        The parameter's name (``"domain"``, ``"range"``), for the error message.
+
+    Returns
+    -------
+    Space or None
+        ``None`` for ``None``.
 
     Raises
     ------
@@ -330,7 +342,7 @@ def _check_hermitian_positive(gram: Any, side: str) -> None:
 class InnerProducts:
     """The inner products a verification uses: the domain's, the range's, and the field of scalars.
 
-    Attributes
+    Parameters
     ----------
     domain, range : Space
         The spaces (Euclidean ones by default).
@@ -338,6 +350,8 @@ class InnerProducts:
         The map is checked as real-linear (real scalars, the real inner product).
     domain_real, range_real : bool
         Whether the vectors of each space are real (a real operator's always are).
+    complex_operator : bool
+        Whether the operator's dtype is complex.
     source : str
         ``"default"``, ``"declared"`` (keywords of :func:`linop.verify`), ``"detected"``
         (from the object: ODL's spaces, PyLops' real FFTs) or ``"declared and detected"``.
