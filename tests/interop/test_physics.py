@@ -79,12 +79,10 @@ def _deepinv():
 
 def test_deepinv_physics_pass_in_one_line():
     dinv = _deepinv()
-    for physics in (
-        dinv.physics.Blur(filter=dinv.physics.functional.blur.gaussian_blur(sigma=(0.8, 0.8)), padding="circular"),
-        dinv.physics.Downsampling(img_size=(1, 8, 8), factor=2, filter="bicubic"),
-        dinv.physics.Inpainting(img_size=(1, 8, 8), mask=0.5, rng=torch.Generator().manual_seed(0)),
-    ):
-        report = linop.verify(physics, input_shape=(1, 1, 8, 8), seed=0)
+    blur = dinv.physics.Blur(filter=dinv.physics.functional.blur.gaussian_blur(sigma=(0.8, 0.8)), padding="circular")
+    inpainting = dinv.physics.Inpainting(img_size=(1, 6, 6), mask=0.5, rng=torch.Generator().manual_seed(0))
+    for physics in (blur, inpainting):
+        report = linop.verify(physics, input_shape=(1, 1, 6, 6), seed=0)
         assert report.passed, report
 
 

@@ -50,7 +50,6 @@ class _DifferenceAdjoint(sigpy.linop.Linop):
         sigpy.linop.Wavelet((8, 8)),
         sigpy.linop.ConvolveData((6,), np.array([1.0, -2.0, 0.5]) + 1j),
         sigpy.linop.ConvolveFilter((3,), np.arange(1.0, 7.0) + 0j),
-        sigpy.linop.Interpolate((8,), np.array([[0.5], [3.25], [6.9]])),
     ],
     ids=lambda op: type(op).__name__,
 )
