@@ -45,16 +45,28 @@ def _classes(obj: object) -> list[type]:
     return classes
 
 
+def _operator_like(obj: object) -> bool:
+    """An object ``verify`` takes on its own: a matrix-free operator (``matvec``), a physics object, an
+    ODL/SigPy/PyLops operator, a torch module or autograd Function (plain functions are not)."""
+    if hasattr(obj, "matvec") or is_physics(obj):
+        return True
+    framework = framework_of(obj)
+    return framework in ("odl", "sigpy", "pylops") or (framework == "torch" and not inspect.isroutine(obj))
+
+
 def is_pair(obj: object) -> bool:
-    """Whether ``obj`` is a pair ``(forward, adjoint)`` of callables (a tuple or list of two).
+    """Whether ``obj`` is a pair ``(forward, adjoint)``: a tuple of two functions.
+
+    Neither may be an operator ``verify`` takes on its own (a scipy ``LinearOperator``, a
+    torch module, ...): a tuple of two operators is two operators, as a list of them is.
 
     Examples
     --------
     >>> from linop.interop.detect import is_pair
-    >>> is_pair((abs, abs)), is_pair((abs, 2)), is_pair([abs, abs, abs])
+    >>> is_pair((abs, abs)), is_pair((abs, 2)), is_pair([abs, abs])
     (True, False, False)
     """
-    return isinstance(obj, (tuple, list)) and len(obj) == 2 and all(callable(f) for f in obj)
+    return isinstance(obj, tuple) and len(obj) == 2 and all(callable(f) and not _operator_like(f) for f in obj)
 
 
 def is_physics(obj: object) -> bool:

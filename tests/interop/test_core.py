@@ -180,3 +180,13 @@ def test_kind_of_tells_pairs_and_physics_objects_by_their_shape_before_framework
     assert kind_of(type("Op", (), {"__module__": "odl.core.operator"})()) == "odl"
     assert kind_of(type("Op", (), {"__module__": "sigpy.linop"})()) == "sigpy"
     assert kind_of((np.sum, 3)) is None and kind_of((np.sum, np.sum, np.sum)) is None
+    assert kind_of([np.sum, np.sum]) is None  # a list of callables is a list of targets
+
+
+def test_a_tuple_of_two_operators_is_not_a_pair_of_functions():
+    from scipy.sparse.linalg import aslinearoperator
+
+    from linop.interop.detect import kind_of
+
+    operators = (aslinearoperator(np.eye(2)), aslinearoperator(np.ones((2, 2))))
+    assert callable(operators[0]) and kind_of(operators) is None
