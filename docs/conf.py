@@ -39,6 +39,7 @@ API_MODULES = [
     "linop.backends",
     "linop.backends.compiled",
     "linop.verification",
+    "linop.verification.spaces",
     "linop.testing",
     "linop.testing.strategies",
     "linop.symbolic",
@@ -52,6 +53,10 @@ API_MODULES = [
     "linop.interop.torch_layers",
     "linop.interop.jax",
     "linop.interop.pylops",
+    "linop.interop.odl",
+    "linop.interop.sigpy",
+    "linop.interop.physics",
+    "linop.interop.pair",
     "linop.interop.foreign",
     "linop.interop.array_api",
     "linop.solvers",
@@ -87,7 +92,7 @@ nitpick_ignore_regex = [
     # Other projects' names: intersphinx is off (the build needs no network).
     (
         r"py:.*",
-        r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|distributed|torch|jax|pylops|zarr|array_api_compat|rich)(\..*)?",
+        r"(numpy|np|scipy|sympy|sp|hypothesis|matplotlib|dask|distributed|torch|jax|pylops|odl|sigpy|deepinv|zarr|array_api_compat|rich)(\..*)?",
     ),
     (r"py:.*", r"(collections\.abc|typing|pathlib|os|argparse|dataclasses)(\..*)?"),
     # linop's internal modules (named in the docstrings of the public ones) have no pages.

@@ -2,9 +2,14 @@
 
 ``linop verify`` checks every operator of :mod:`linop.verification.builtin`;
 ``linop verify package.module:name`` or ``linop verify path/to/file.py:name`` checks the
-user's own: ``name`` (dotted attributes allowed) is a LinearOperator, a matrix, a
-callable returning one, or an iterable (a dict: labelled) of them. Progress and a table
-go to the terminal; ``--json FILE`` (``-`` for standard output) writes every report.
+user's own: ``name`` (dotted attributes allowed) is a LinearOperator, a matrix, an
+operator of PyTorch, JAX, PyLops, ODL or SigPy, a physics object (``A``/``A_adjoint``),
+a pair ``(forward, adjoint)`` of functions, a callable returning one of these, or an
+iterable (a dict: labelled) of them. ``--domain-weight``, ``--range-weight``,
+``--real-domain``, ``--real-range`` and ``--scalars`` declare the inner products of the
+spaces (see :mod:`linop.verification.spaces`). Progress and a table go to the terminal,
+then the inner products used where they are not Euclidean; ``--json FILE`` (``-`` for
+standard output) writes every report.
 Exit status: 0 when every check passes, 1 when any fails, 2 on bad usage.
 """
 
@@ -29,9 +34,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from scipy.sparse.linalg import LinearOperator
 
-from ..interop.detect import framework_of
+from ..interop.detect import kind_of
 from ..verification import CHECK_NAMES, VerificationReport, verify
 from ..verification.api import resolve_checks
+from ..verification.spaces import Space
 from ..verification.tolerance import check_rtol
 
 __all__ = ["load_target", "register", "run"]
@@ -62,8 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "targets",
         nargs="*",
         metavar="TARGET",
-        help="package.module:name or path/to/file.py:name; name is a LinearOperator, a matrix, a callable "
-        "returning one, or an iterable of them",
+        help="package.module:name or path/to/file.py:name; name is a LinearOperator, a matrix, a PyTorch, JAX, "
+        "PyLops, ODL or SigPy operator, a physics object (A, A_adjoint), a pair (forward, adjoint) of functions, "
+        "a callable returning one, or an iterable of them",
     )
     p.add_argument(
         "--checks", default="all", help=f"comma-separated checks to run (default: all): {', '.join(CHECK_NAMES)}"
@@ -75,12 +82,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--input-shape",
         metavar="N,N,...",
         default=None,
-        help="shape of one input of a PyTorch module/Function or JAX function target, e.g. 1,3,32,32",
+        help="shape of one input of a PyTorch module/Function, JAX function, physics object (batch axis included) "
+        "or pair of functions, e.g. 1,3,32,32",
     )
     p.add_argument(
         "--dtype",
         default=None,
-        help="dtype to verify a PyTorch or JAX target in: float32, float64, complex64 or complex128",
+        help="dtype to verify a PyTorch, JAX, SigPy, physics or pair target in: float32, float64, complex64 or "
+        "complex128",
+    )
+    for side in ("domain", "range"):
+        p.add_argument(
+            f"--{side}-weight",
+            metavar="W",
+            default=None,
+            help=f"the {side}'s inner product: a positive weight (a cell volume), or module:name of weights "
+            "(an array of the space's shape), a Gram operator (a sparse matrix or LinearOperator) or a "
+            "linop.verification.Space (for a dense Gram matrix)",
+        )
+        p.add_argument(f"--real-{side}", action="store_true", help=f"the {side} holds real vectors (real-linear map)")
+    p.add_argument(
+        "--scalars",
+        choices=("complex", "real"),
+        default=None,
+        help="real: check a complex operator as a real-linear map (Re<Ax, y> = <x, A* y>)",
     )
     p.add_argument(
         "--only", metavar="TEXT", default=None, help="run only the catalogue entries whose name contains TEXT"
@@ -92,12 +117,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # -- targets ----------------------------------------------------------------------------
 def _is_operator(value: object) -> bool:
-    """An operator ``verify`` takes: scipy's, a matrix, or a PyTorch/JAX/PyLops object (known by its type's module)."""
+    """An operator ``verify`` takes: scipy's, a matrix, a framework's object (known by its type's module),
+    a physics object or a pair of functions (known by their shape)."""
     return (
         isinstance(value, LinearOperator)
         or sp.issparse(value)
         or (isinstance(value, np.ndarray) and value.ndim == 2)
-        or framework_of(value) is not None
+        or kind_of(value) is not None
     )
 
 
@@ -213,7 +239,44 @@ def _options(args: argparse.Namespace) -> dict:
             ) from None
     if args.dtype is not None:
         options["dtype"] = args.dtype
+    for side in ("domain", "range"):
+        weight, real = getattr(args, f"{side}_weight"), getattr(args, f"real_{side}")
+        if weight is not None or real:
+            options[side] = _space(side, weight, real)
+    if args.scalars is not None:
+        options["scalars"] = args.scalars
     return options
+
+
+def _space(side: str, weight: str | None, real: bool) -> Space:
+    """The space ``--{side}-weight`` and ``--real-{side}`` describe."""
+    if weight is None:
+        return Space(real=real)
+    try:
+        value: object = float(weight)
+    except ValueError:
+        if ":" not in weight:
+            raise UsageError(
+                f"--{side}-weight must be a positive number or module:name of weights, a Gram matrix or a Space; "
+                f"got {weight!r}"
+            ) from None
+        module_part, _, name = weight.rpartition(":")
+        value = _import_target(module_part)
+        for part in name.split("."):
+            try:
+                value = getattr(value, part)
+            except AttributeError:
+                raise UsageError(f"{module_part} has no attribute {name!r}") from None
+    try:
+        if isinstance(value, Space):
+            return Space(value.weights, value.gram, True, value.name) if real and not value.real else value
+        if isinstance(value, float):
+            return Space(weights=value, real=real, name=f"--{side}-weight")
+        if isinstance(value, LinearOperator) or sp.issparse(value):
+            return Space(gram=value, real=real, name=f"--{side}-weight {weight}")
+        return Space(weights=value, real=real, name=f"--{side}-weight {weight}")
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"--{side}-weight {weight}: {exc}") from exc
 
 
 def _check_writable(path: Path) -> None:
@@ -312,6 +375,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     elapsed = time.perf_counter() - start
     console.print(_table(results, options["checks"]))
+    for s, r, _ in results:
+        spaces = r.inner_products or {}
+        if spaces.get("source", "default") != "default" or spaces.get("adjoint") == "A*":
+            console.print(f"inner products of {s.label}: {spaces['text']}", markup=False, soft_wrap=True)
     failed = [(s, r) for s, r, _ in results if not r.passed]
     for s, r in failed:
         for c in r.failed:

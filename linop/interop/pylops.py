@@ -7,7 +7,11 @@ shape ``dimsd``; :class:`PylopsOperator` wraps it as a shaped operator with
 
     A x = \\mathrm{op.matmat}(x), \\qquad A^H y = \\mathrm{op.rmatmat}(y)
 
-so its hand-written ``_rmatvec`` is what :func:`linop.verify` checks. The other way,
+so its hand-written ``_rmatvec`` is what :func:`linop.verify` checks. A PyLops operator
+that is only real-linear (``clinear=False``: the real FFTs, ``Real``, ``Imag``, ``Conj``)
+tells :func:`linop.verify` so, and which of its spaces hold real vectors (those its
+``matvec`` or ``rmatvec`` return real arrays into), so that its adjoint is checked for the
+real inner product ``Re<Ax, y> = <x, A* y>``, as PyLops' own ``dottest`` does. The other way,
 :func:`to_pylops` hands a linop operator to PyLops' solvers and combinators. PyLops is
 imported when these are called, never by ``import linop``.
 """
@@ -63,6 +67,8 @@ class PylopsOperator(CallbackOperator):
         if int(np.prod(dims)) != cols or int(np.prod(dimsd)) != rows:
             raise ValueError(f"the PyLops operator's dims {dims} / dimsd {dimsd} do not match its shape {op.shape}")
         super().__init__(dims, dimsd, check_dtype(op.dtype, "the PyLops operator's dtype"))
+        if not getattr(op, "clinear", True) and np.issubdtype(self.dtype, np.complexfloating):
+            self.inner_product_spaces = _real_linear_spaces(op, self.dtype)
 
     def _run_forward(self, x: np.ndarray) -> np.ndarray:
         columns = x.reshape(x.shape[0], -1).T
@@ -76,6 +82,30 @@ class PylopsOperator(CallbackOperator):
         return (
             f"<PylopsOperator {type(self.op).__name__}: {self.input_shape} -> {self.output_shape}, dtype={self.dtype}>"
         )
+
+
+def _real_linear_spaces(op: Any, dtype: np.dtype) -> dict:
+    """The spaces of a real-linear PyLops operator: real where its maps return real arrays.
+
+    A map that returns real arrays (``rmatvec`` of a real FFT, ``matvec`` of ``Real``) lands
+    in a real space; read from one call of each on zeros (the dtype of a result does not
+    depend on its values). A call that raises tells nothing: the space stays complex.
+    """
+    rows, cols = (int(s) for s in op.shape)
+
+    def returns_real(apply: Any, size: int) -> bool:
+        try:
+            out = np.asarray(apply(np.zeros(size, dtype=dtype)))
+        except Exception:  # the checks call it again and report the failure
+            return False
+        return not np.iscomplexobj(out)
+
+    name = f"PyLops {type(op).__name__}, clinear=False"
+    return {
+        "scalars": "real",
+        "domain": {"real": returns_real(op.rmatvec, rows), "name": name},
+        "range": {"real": returns_real(op.matvec, cols), "name": name},
+    }
 
 
 def from_pylops(op: Any) -> PylopsOperator:

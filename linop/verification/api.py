@@ -13,7 +13,8 @@ from ..arguments import is_integer
 from .checks import CHECKS, run_check
 from .operands import OperatorUnderTest
 from .report import VerificationReport
-from .tolerance import check_rtol
+from .spaces import Space, inner_products
+from .tolerance import check_rtol, vector_dtype
 
 __all__ = ["CHECK_NAMES", "as_operator", "resolve_checks", "verify"]
 
@@ -108,6 +109,9 @@ def verify(
     rtol: float | None = None,
     input_shape: Sequence[int] | int | None = None,
     dtype: object = None,
+    domain: Space | float | None = None,
+    range: Space | float | None = None,  # noqa: A002 - the mathematical name of the space
+    scalars: str | None = None,
 ) -> VerificationReport:
     """Check that ``op`` is linear, reverses shapes under the adjoint, and has the right adjoint.
 
@@ -120,7 +124,9 @@ def verify(
         ``torch.nn.Module``, a ``torch.autograd.Function`` subclass, a JAX
         ``custom_vjp``/``jit`` function or a ``pylops.LinearOperator`` is adapted by
         :func:`linop.interop.adapt` (its adjoint is autograd's, ``jax.vjp``'s conjugated,
-        or PyLops' ``rmatvec``).
+        or PyLops' ``rmatvec``), and so is an ``odl.Operator`` (its ``adjoint``, in its
+        spaces' inner products), a ``sigpy.linop.Linop`` (its ``H``), a physics object
+        with ``A``/``A_adjoint`` (deepinv's) or a pair ``(forward, adjoint)`` of functions.
     checks : "all", a check name, or an iterable of names
         From ``"shapes"``, ``"linearity"``, ``"adjoint"``, ``"matrix"``, ``"probes"``,
         ``"symbolic"``, ``"purity"`` (run in that order).
@@ -137,6 +143,16 @@ def verify(
     dtype : dtype, optional
         For framework objects: the dtype to verify in (default: the module's or the
         framework's).
+    domain, range : Space, float or None
+        The inner products of the domain and the range (:class:`linop.verification.Space`:
+        positive weights, a Gram operator, real vectors; a number is a constant weight).
+        The operator's ``rmatvec`` is then read as the adjoint in these spaces,
+        ``A* = W_dom^{-1} A^H W_ran``, and every check uses them. By default the spaces
+        the object tells (an ODL operator's weightings, the real domain of PyLops' real
+        FFTs), else Euclidean ones.
+    scalars : {"complex", "real"}, optional
+        ``"real"``: check a complex operator as a real-linear map (real scalars, the
+        real inner product ``Re<u, v>``), as is done anyway when a space is real.
 
     Returns
     -------
@@ -149,7 +165,8 @@ def verify(
         ``op`` is not an operator, or ``trials``/``seed``/``rtol`` have the wrong type.
     ValueError
         Unknown check names, ``trials < 1``, ``rtol`` outside ``(0, 1)``, ``input_shape``
-        missing for a framework object that does not determine it.
+        missing for a framework object that does not determine it, weights or a Gram
+        operator that do not fit the operator's shapes.
 
     Notes
     -----
@@ -164,6 +181,15 @@ def verify(
     >>> A = linop.Convolution([0.5, 1.0, 0.5], input_shape=(7,), stride=2)
     >>> linop.verify(A, seed=0).passed
     True
+
+    The same convolution scaled by cell volumes: in ``L^2`` spaces of cell volume 0.5
+    (input) and 1 (output, stride 2), the adjoint is ``2 A^H``:
+
+    >>> from scipy.sparse.linalg import LinearOperator, aslinearoperator
+    >>> B = aslinearoperator(A.to_dense())
+    >>> scaled = LinearOperator(B.shape, matvec=B.matvec, rmatvec=lambda y: 2 * B.rmatvec(y), dtype=B.dtype)
+    >>> linop.verify(scaled, domain=0.5, range=1.0, seed=0).passed
+    True
     """
     operator = as_operator(op, input_shape=input_shape, dtype=dtype)
     names = resolve_checks(checks)
@@ -173,13 +199,16 @@ def verify(
         raise ValueError(f"trials must be >= 1; got {trials}")
     seed_used = _check_seed(seed)
     tolerance = check_rtol(rtol) if rtol is not None else None
+    is_complex = bool(np.issubdtype(vector_dtype(getattr(operator, "dtype", None)), np.complexfloating))
+    spaces = inner_products(operator, is_complex, domain=domain, range=range, scalars=scalars)
+    ut = OperatorUnderTest(operator, np.random.default_rng(seed_used), spaces=spaces)
+    ut.euclidean()  # weights and Gram operators must fit the operator: refused here, before any check runs
     results = []
     for name in names:
         # One independent stream per check: selecting checks does not change the others' vectors.
         rng = np.random.default_rng([seed_used, CHECK_NAMES.index(name)])
-        ut = OperatorUnderTest(operator, rng, trials=int(trials), rtol=tolerance)
-        results.append(run_check(name, ut))
-    ut = OperatorUnderTest(operator, np.random.default_rng(seed_used))
+        check_ut = OperatorUnderTest(operator, rng, trials=int(trials), rtol=tolerance, spaces=spaces)
+        results.append(run_check(name, check_ut))
     return VerificationReport(
         operator=_label(op, operator),
         checks=tuple(results),
@@ -188,4 +217,5 @@ def verify(
         dtype=str(getattr(operator, "dtype", None)),
         input_shape=ut.input_shape if ut.shaped else None,
         output_shape=ut.output_shape if ut.shaped else None,
+        inner_products=spaces.to_dict(),
     )

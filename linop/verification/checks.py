@@ -163,7 +163,7 @@ def shape_reversal(ut: OperatorUnderTest) -> CheckResult:
             checked += ["apply", "apply_adjoint", "batched apply"]
         return pairs, checked
 
-    vectors = (ut.random(N), ut.random(M), ut.random(N, 2), ut.random(M, 2))
+    vectors = (ut.random_input(), ut.random_output(), ut.random_input(2), ut.random_output(2))
     pairs, checked = agreement_pairs(*vectors)
     tau = ut.tolerance(*(a.dtype for _, a, _ in pairs), *(b.dtype for _, _, b in pairs))
     errors = [relative_difference(a, b) for _, a, b in pairs]
@@ -216,8 +216,8 @@ def _linearity_laws(
     cancellation (an operator with one row has ``F x`` near zero for some ``x``). All
     vectors go through one ``matmat``/``rmatmat`` call.
     """
-    size = ut.cols if side == "A" else ut.rows
     apply = ut.forward if side == "A" else ut.adjoint
+    dtype = ut.space_dtype(side)
     columns: list[np.ndarray] = []
     # Each law: (name, column of F(combination), [(coefficient, column of F(part))]).
     laws: list[tuple[str, int, list[tuple[complex, int]]]] = []
@@ -225,11 +225,11 @@ def _linearity_laws(
     for (x, z), trial_scalars in zip(pairs, scalars):
         ix = len(columns)
         random_columns += [ix, ix + 1]
-        columns += [x, z, x + z, np.zeros(size, dtype=ut.dtype)]
+        columns += [x, z, x + z, np.zeros_like(x, dtype=dtype)]
         laws.append(("additivity", ix + 2, [(1, ix), (1, ix + 1)]))
         laws.append(("zero", ix + 3, [(1, ix)]))
         for a in trial_scalars:
-            columns.append((a * x).astype(ut.dtype))
+            columns.append((a * x).astype(dtype))
             kind = "complex a" if isinstance(a, complex) else "a"
             laws.append((f"homogeneity ({kind} = {_fmt(a)})", len(columns) - 1, [(a, ix)]))
     out = apply(np.stack(columns, axis=1), f"{side} applied to the linearity test vectors", copy=False)
@@ -272,10 +272,10 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
     tau = ut.tolerance()
     details, worst, failures, notes = {}, 0.0, [], []
     for side in ("A", "A^H"):
-        size = ut.cols if side == "A" else ut.rows
-        pairs = [(ut.random(size), ut.random(size)) for _ in range(ut.trials)]
+        draw = ut.random_input if side == "A" else ut.random_output
+        pairs = [(draw(), draw()) for _ in range(ut.trials)]
         scalars = [
-            [ut.random_scalar()] + ([ut.random_scalar(complex_=True)] if ut.is_complex else [])
+            [ut.random_scalar()] + ([ut.random_scalar(complex_=True)] if ut.complex_scalars else [])
             for _ in range(ut.trials)
         ]
         laws = _linearity_laws(ut, side, pairs, scalars)
@@ -299,9 +299,17 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
                 f"{side}: {laws[k][0]} off by {errors[k]:.3g}, rounding noise (it changes when the "
                 "inputs move by sqrt(eps))"
             )
-    scalars_text = "real and complex scalars" if ut.is_complex else "real scalars"
+    if ut.complex_scalars:
+        scalars_text = "real and complex scalars"
+    elif ut.is_complex:
+        scalars_text = "real scalars: a real-linear map"
+    else:
+        scalars_text = "real scalars"
+    adjoint = ut.adjoint_name
+    kind = "real-linear" if ut.is_complex and not ut.complex_scalars else "linear"
     if failures:
         side, e, law = max(failures, key=lambda f: _rank(f[1]))
+        side = "A" if side == "A" else adjoint
         if law == "additivity":
             what = f"{side}(x + z) != {side} x + {side} z"
         elif law == "zero":
@@ -313,7 +321,7 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
             False,
             error=worst,
             tolerance=tau,
-            message=f"{side} is not linear: {what}; normalised error {e:.3g} > {tau:.3g}",
+            message=f"{side} is not {kind}: {what}; normalised error {e:.3g} > {tau:.3g}",
             details=details,
         )
     note = f"; {'; '.join(notes)}" if notes else ""
@@ -322,7 +330,8 @@ def linearity(ut: OperatorUnderTest) -> CheckResult:
         True,
         error=worst,
         tolerance=tau,
-        message=f"additivity, homogeneity ({scalars_text}) and F 0 = 0 hold for A and A^H ({ut.trials} trials){note}",
+        message=f"additivity, homogeneity ({scalars_text}) and F 0 = 0 hold for A and {adjoint} ({ut.trials} trials)"
+        f"{note}",
         details=details,
     )
 
@@ -361,10 +370,22 @@ def adjoint_identity(ut: OperatorUnderTest) -> CheckResult:
     :mod:`linop.verification.tolerance` for the derivation and what it cannot see). A
     trial above ``tau`` fails only if its discrepancy is reproducible
     (:mod:`linop.verification.reproducibility`).
+
+    In other inner products (:mod:`linop.verification.spaces`) the identity is
+    ``<A x, y>_{W_ran} = <x, A* y>_{W_dom}`` (its real part for a real-linear map),
+    measured as the Euclidean identity of the pair ``(W_ran A, W_dom A*)``, with
+    ``||W_ran A x|| ||y|| + ||x|| ||W_dom A* y||`` in the denominator.
     """
     name = "adjoint"
     if ut.rows * ut.cols == 0:
         return CheckResult.skip(name, f"the operator has no entries ({ut.rows} x {ut.cols}): nothing to check")
+    ut = ut.euclidean()
+    adj = ut.adjoint_name
+    lhs_name, rhs_name = ut.inner_name("Ax", "y"), ut.inner_name("x", f"{adj} y")
+    if adj == "A^H":
+        denominator = "||Ax|| ||y|| + ||x|| ||A^H y||"
+    else:
+        denominator = f"||W_ran Ax|| ||y|| + ||x|| ||W_dom {adj} y||"
     X, Y = ut.random(ut.cols, ut.trials), ut.random(ut.rows, ut.trials)
     tests, result_dtypes = _dot_tests(ut, X, Y)
     tau = ut.tolerance(*result_dtypes)
@@ -396,22 +417,21 @@ def adjoint_identity(ut: OperatorUnderTest) -> CheckResult:
                 False,
                 error=worst,
                 tolerance=tau,
-                message=f"the adjoint identity fails: <Ax, y> = {_fmt(w['<Ax, y>'])} but <x, A^H y> = "
-                f"{_fmt(w['<x, A^H y>'])}; |difference| / (||Ax|| ||y|| + ||x|| ||A^H y||) = {errors[k]:.3g} "
-                f"> {tau:.3g}",
+                message=f"the adjoint identity fails: {lhs_name} = {_fmt(w['<Ax, y>'])} but {rhs_name} = "
+                f"{_fmt(w['<x, A^H y>'])}; |difference| / ({denominator}) = {errors[k]:.3g} > {tau:.3g}",
                 details={"trials": rows},
             )
         note = f"; a difference of {worst:.3g} is rounding noise (it changes when the inputs move by sqrt(eps))"
     w = rows[worst_k]
-    text = f"<Ax, y> = {_fmt(w['<Ax, y>'])}, <x, A^H y> = {_fmt(w['<x, A^H y>'])}"
+    text = f"{lhs_name} = {_fmt(w['<Ax, y>'])}, {rhs_name} = {_fmt(w['<x, A^H y>'])}"
     zero = all(t[2] == 0 for t in tests)
-    zero_note = " (A x = 0 and A^H y = 0: the zero operator)" if zero else ""
+    zero_note = f" (A x = 0 and {adj} y = 0: the zero operator)" if zero else ""
     return CheckResult(
         name,
         True,
         error=worst,
         tolerance=tau,
-        message=f"<Ax, y> = <x, A^H y> in {ut.trials} random trials{zero_note}; worst {text}{note}",
+        message=f"{lhs_name} = {rhs_name} in {ut.trials} random trials{zero_note}; worst {text}{note}",
         details={"trials": rows},
     )
 
@@ -455,8 +475,14 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
     column, both values; the multi-indices for shaped operators) and counts the wrong
     entries. Only for operators with at most ``MATRIX_MAX_ENTRIES`` entries and
     ``MATRIX_MAX_SIZE`` rows and columns.
+
+    In other inner products the matrices compared are those of ``W_ran A`` and
+    ``W_dom A*`` (``A* = W_dom^{-1} A^H W_ran`` exactly when ``W_dom A* = (W_ran A)^H``),
+    of the realified map for a real-linear one; a failure with diagonal weights names
+    the entry of ``A*`` and the value it should have, ``conj(A_ij) w_ran[i] / w_dom[j]``.
     """
     name = "matrix"
+    ut = ut.euclidean()
     M, N = ut.rows, ut.cols
     if M * N > MATRIX_MAX_ENTRIES or max(M, N) > MATRIX_MAX_SIZE:
         return CheckResult.skip(
@@ -493,22 +519,32 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
     gap = float(diff[i, j])
     err = 0.0 if gap == 0.0 else (math.inf if scale == 0.0 else gap / scale)
     wrong = int(np.count_nonzero(wrong_mask))
+    row, out_index, _, out_part = ut.place(i, "output")
+    column, in_index, _, in_part = ut.place(j, "input")
     details = {
-        "row": i,
-        "column": j,
+        "row": row,
+        "column": column,
         "forward": A[i, j].item(),
         "adjoint": AH[j, i].item(),
         "wrong_entries": wrong,
         "entries": M * N,
         "max_abs_entry": scale,
     }
+    if out_part or in_part:
+        details["output_part"], details["input_part"] = out_part, in_part
     if ut.shaped:
-        details["output_index"] = ut.output_index(i)
-        details["input_index"] = ut.input_index(j)
+        details["output_index"] = out_index
+        details["input_index"] = in_index
     if wrong:
         first = np.argwhere(wrong_mask)[:10]
         details["first_wrong"] = [
-            {"row": int(a), "column": int(b), "forward": A[a, b].item(), "adjoint": AH[b, a].item()} for a, b in first
+            {
+                "row": ut.place(a, "output")[0],
+                "column": ut.place(b, "input")[0],
+                "forward": A[a, b].item(),
+                "adjoint": AH[b, a].item(),
+            }
+            for a, b in first
         ]
         return CheckResult(
             name,
@@ -516,9 +552,9 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
             error=err,
             tolerance=tau,
             message=(
-                f"A and A^H disagree at {wrong} of {M * N} entries; worst at {ut.describe_entry(i, j)}: "
-                f"A[{i}, {j}] = {_fmt(A[i, j].item())} but A^H[{j}, {i}] = {_fmt(AH[j, i].item())} "
-                f"(should be its conjugate); |difference| / max|entry| = {err:.3g} > {tau:.3g}"
+                f"A and {ut.adjoint_name} disagree at {wrong} of {M * N} entries; worst at "
+                f"{ut.describe_entry(i, j)}: {ut.entry_text(i, j, A[i, j].item(), AH[j, i].item())}; "
+                f"|difference| / max|entry| = {err:.3g} > {tau:.3g}"
             ),
             details=details,
         )
@@ -528,9 +564,20 @@ def matrix_agreement(ut: OperatorUnderTest) -> CheckResult:
         True,
         error=err,
         tolerance=tau,
-        message=f"all {M * N} entries of A and A^H agree (A^H = conj(A)^T){note}",
+        message=f"all {M * N} entries of A and {ut.adjoint_name} agree ({_matrix_law(ut)}){note}",
         details=details,
     )
+
+
+def _matrix_law(ut: OperatorUnderTest) -> str:
+    """The law the explicit matrices obey, as the report states it."""
+    if ut.adjoint_name == "A^H":
+        return "A^H = conj(A)^T"
+    weighted = not ut.inner.domain.euclidean or not ut.inner.range.euclidean
+    if getattr(ut, "realified", False):
+        law = "W_dom A* = (W_ran A)^T" if weighted else "A* = A^T"
+        return law + " for the real matrices, real and imaginary parts as separate coordinates"
+    return "W_dom A* = (W_ran A)^H"
 
 
 # -- probes -----------------------------------------------------------------------------
@@ -541,11 +588,13 @@ def probe_agreement(ut: OperatorUnderTest) -> CheckResult:
     positions and their supports (see :mod:`linop.verification.probes`), normalised by the
     size of the terms summed, ``||(A x) * y|| + ||x * (A^H y)||``, against ``tau``. Works
     for operators of any size with four applications (two of ``A``, two of ``A^H``); a
-    failure is localised to one wrong entry.
+    failure is localised to one wrong entry. In other inner products the probes compare
+    ``W_ran A`` with ``W_dom A*`` (realified for a real-linear map), as ``matrix`` does.
     """
     name = "probes"
     if ut.rows * ut.cols == 0:
         return CheckResult.skip(name, f"the operator has no entries ({ut.rows} x {ut.cols})")
+    ut = ut.euclidean()
     outcome = probe_adjoint(ut)
     details = {
         "input_positions": outcome.input_positions,
@@ -582,7 +631,9 @@ def probe_agreement(ut: OperatorUnderTest) -> CheckResult:
         )
     details["entry"] = entry
     i, j = entry["row"], entry["column"]
-    place = f"row {i}, column {j}"
+    out_part = f" ({entry['output_part']})" if entry.get("output_part") else ""
+    in_part = f" ({entry['input_part']})" if entry.get("input_part") else ""
+    place = f"row {i}{out_part}, column {j}{in_part}"
     if ut.shaped:
         place += (
             f" (output index {entry['output_index']} [{entry['output_position']}], "
@@ -595,10 +646,7 @@ def probe_agreement(ut: OperatorUnderTest) -> CheckResult:
         False,
         error=outcome.error,
         tolerance=outcome.tolerance,
-        message=(
-            f"A and A^H disagree at {place}: A[{i}, {j}] = {_fmt(entry['forward'])} but "
-            f"A^H[{j}, {i}] = {_fmt(entry['adjoint'])} (should be its conjugate); {head}"
-        ),
+        message=f"A and {ut.adjoint_name} disagree at {place}: {entry['text']}; {head}",
         details=details,
     )
 
@@ -654,16 +702,16 @@ def purity(ut: OperatorUnderTest) -> CheckResult:
     for a multithreaded reduction, within ``||a - b|| / (||a|| + ||b||) <= tau``.
     """
     name = "purity"
-    op, M, N = ut.op, ut.rows, ut.cols
+    op = ut.op
     calls = [
-        ("matvec(x)", op.matvec, ut.random(N)),
-        ("rmatvec(y)", op.rmatvec, ut.random(M)),
-        ("matmat(X)", op.matmat, ut.random(N, 2)),
-        ("rmatmat(Y)", op.rmatmat, ut.random(M, 2)),
+        ("matvec(x)", op.matvec, ut.random_input()),
+        ("rmatvec(y)", op.rmatvec, ut.random_output()),
+        ("matmat(X)", op.matmat, ut.random_input(2)),
+        ("rmatmat(Y)", op.rmatmat, ut.random_output(2)),
     ]
     if ut.shaped and callable(getattr(op, "apply", None)) and callable(getattr(op, "apply_adjoint", None)):
-        calls.append(("apply(x)", op.apply, ut.random(N).reshape(ut.input_shape)))
-        calls.append(("apply_adjoint(y)", op.apply_adjoint, ut.random(M).reshape(ut.output_shape)))
+        calls.append(("apply(x)", op.apply, ut.random_input().reshape(ut.input_shape)))
+        calls.append(("apply_adjoint(y)", op.apply_adjoint, ut.random_output().reshape(ut.output_shape)))
     results, refused = {}, []
     for label, fn, arg in calls:
         before = arg.copy()

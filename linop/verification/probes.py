@@ -51,6 +51,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -391,25 +392,34 @@ def _read_entry(p: _Prober, i0: int, j0: int, tau: float, column: np.ndarray | N
     gap = abs(forward_value - adjoint_value.conjugate())
     if scale == 0.0 or gap <= tau * scale:
         return None
-    entry: dict[str, object] = {
-        "row": i0,
-        "column": j0,
-        "forward": forward_value if ut.is_complex else forward_value.real,
-        "adjoint": adjoint_value if ut.is_complex else adjoint_value.real,
+    forward_value = forward_value if ut.is_complex else forward_value.real
+    adjoint_value = adjoint_value if ut.is_complex else adjoint_value.real
+    out_row, out_idx, out_shape, out_part = ut.place(i0, "output")
+    in_column, in_idx, in_shape, in_part = ut.place(j0, "input")
+    entry: dict[str, Any] = {
+        "row": out_row,
+        "column": in_column,
+        "forward": forward_value,
+        "adjoint": adjoint_value,
         "difference": gap,
         "relative_difference": gap / scale,
+        "text": ut.entry_text(i0, j0, forward_value, adjoint_value),
     }
+    if out_part or in_part:
+        entry.update(output_part=_PARTS.get(out_part or ""), input_part=_PARTS.get(in_part or ""))
     if ut.shaped:
-        out_idx, in_idx = ut.output_index(i0), ut.input_index(j0)
         entry.update(
             output_index=out_idx,
             input_index=in_idx,
-            output_position=position_label(out_idx, ut.output_shape),
-            input_position=position_label(in_idx, ut.input_shape),
+            output_position=position_label(out_idx, out_shape),
+            input_position=position_label(in_idx, in_shape),
         )
     else:
         entry.update(
-            output_position=position_label((i0,), (ut.rows,)),
-            input_position=position_label((j0,), (ut.cols,)),
+            output_position=position_label((out_row,), (math.prod(out_shape),)),
+            input_position=position_label((in_column,), (math.prod(in_shape),)),
         )
     return entry
+
+
+_PARTS = {"re": "real part", "im": "imaginary part"}

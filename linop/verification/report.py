@@ -132,6 +132,11 @@ class VerificationReport:
         The operator's dtype.
     input_shape, output_shape : tuple of int, optional
         The array shapes of a shaped operator.
+    inner_products : dict, optional
+        The inner products the checks used (:class:`linop.verification.spaces.InnerProducts`
+        as data): the domain's and the range's, real or complex scalars, and whether they
+        were declared, detected from the object or the Euclidean default; its ``"text"``
+        is the line ``str(report)`` prints.
 
     Examples
     --------
@@ -142,7 +147,9 @@ class VerificationReport:
     >>> report["matrix"].message
     'all 21 entries of A and A^H agree (A^H = conj(A)^T)'
     >>> sorted(report.to_dict())
-    ['checks', 'dtype', 'input_shape', 'operator', 'output_shape', 'passed', 'seed', 'shape']
+    ['checks', 'dtype', 'inner_products', 'input_shape', 'operator', 'output_shape', 'passed', 'seed', 'shape']
+    >>> report.to_dict()["inner_products"]["scalars"]
+    'real'
     """
 
     operator: str
@@ -152,6 +159,7 @@ class VerificationReport:
     dtype: str | None = None
     input_shape: tuple[int, ...] | None = None
     output_shape: tuple[int, ...] | None = None
+    inner_products: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -227,7 +235,10 @@ class VerificationReport:
 
     def __str__(self) -> str:
         head = f"Verification of {self.operator}: {self.summary()}"
-        parts = [head, self.table()]
+        parts = [head]
+        if self.inner_products is not None:
+            parts.append(f"  inner products: {self.inner_products['text']}")
+        parts.append(self.table())
         multi = [c for c in self.checks if c.status == "failed" and "\n" in c.message]
         for c in multi:
             parts.append(f"{c.name}:\n" + "\n".join("  " + line for line in c.message.splitlines()))
@@ -243,5 +254,6 @@ class VerificationReport:
             "dtype": self.dtype,
             "input_shape": jsonable(self.input_shape),
             "output_shape": jsonable(self.output_shape),
+            "inner_products": jsonable(self.inner_products),
             "checks": [c.to_dict() for c in self.checks],
         }

@@ -55,6 +55,19 @@ Entries that are sums with heavy cancellation carry rounding errors relative to 
 terms, which no black-box scale sees; a comparison above ``tau`` therefore fails only if
 it survives re-evaluation with perturbed inputs (:mod:`linop.verification.reproducibility`).
 
+Weighted and real spaces
+------------------------
+In other inner products (:mod:`linop.verification.spaces`) the checks compare ``W_ran A``
+with ``W_dom A*``, which agree exactly when ``A*`` is the adjoint in those spaces. The
+weights scale each computed entry (or, for a Gram operator, mix a few neighbouring ones);
+a rounding error of relative size ``eps sqrt(n)`` in ``A x`` stays one of that relative size
+in ``W_ran A x``, so the bound above holds for the weighted images unchanged, with the
+scale of each check taken from them (the dot test divides by
+``||W_ran A x|| ||y|| + ||x|| ||W_dom A* y||``). The weights are applied in double
+precision; a Gram operator that computes in lower precision lowers the working precision.
+A real-linear map is checked through its real matrix (real and imaginary parts as separate
+coordinates), whose sums are no longer than ``2 n`` terms.
+
 ``rtol`` (an argument of :func:`linop.verify`) replaces ``tau`` in every check.
 """
 

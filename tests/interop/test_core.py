@@ -160,3 +160,33 @@ def test_cli_asks_for_the_input_shape_of_a_module(torch_targets, capsys):
 def test_cli_names_a_malformed_input_shape(torch_targets, capsys):
     status = main(["verify", f"{torch_targets}:layer", "--input-shape", "2;7"])
     assert status == 2 and "--input-shape must be sizes separated by commas" in capsys.readouterr().err
+
+
+def test_kind_of_tells_pairs_and_physics_objects_by_their_shape_before_frameworks():
+    from linop.interop.detect import kind_of
+
+    class Physics:
+        __module__ = "torch.nn.modules.module"  # a deepinv physics object is a torch module too
+
+        def A(self, x):
+            return x
+
+        def A_adjoint(self, y):
+            return y
+
+    assert kind_of((np.sum, np.sum)) == "pair"
+    assert kind_of(Physics()) == "physics"
+    assert kind_of(Physics) == "torch"  # the class itself is no physics object
+    assert kind_of(type("Op", (), {"__module__": "odl.core.operator"})()) == "odl"
+    assert kind_of(type("Op", (), {"__module__": "sigpy.linop"})()) == "sigpy"
+    assert kind_of((np.sum, 3)) is None and kind_of((np.sum, np.sum, np.sum)) is None
+    assert kind_of([np.sum, np.sum]) is None  # a list of callables is a list of targets
+
+
+def test_a_tuple_of_two_operators_is_not_a_pair_of_functions():
+    from scipy.sparse.linalg import aslinearoperator
+
+    from linop.interop.detect import kind_of
+
+    operators = (aslinearoperator(np.eye(2)), aslinearoperator(np.ones((2, 2))))
+    assert callable(operators[0]) and kind_of(operators) is None

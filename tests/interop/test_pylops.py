@@ -76,3 +76,59 @@ def test_pylops_solver_inverts_a_linop_convolution():
 def test_to_pylops_refuses_unshaped_operators():
     with pytest.raises(TypeError, match="op must be a linop ShapedOperator"):
         to_pylops(np.eye(3))
+
+
+# -- real-linear PyLops operators in their real spaces ----------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pylops.signalprocessing.FFT(8, real=True),
+        lambda: pylops.signalprocessing.FFT(7, real=True, norm="none"),
+        lambda: pylops.signalprocessing.FFT2D((4, 6), real=True),
+        lambda: pylops.signalprocessing.FFT(8, dtype="float64"),
+        lambda: pylops.Real(5, dtype="complex128"),
+        lambda: pylops.Imag(5, dtype="complex128"),
+        lambda: pylops.Conj(5, dtype="complex128"),
+    ],
+    ids=["FFT real", "FFT real norm none", "FFT2D real", "FFT float64", "Real", "Imag", "Conj"],
+)
+def test_real_linear_pylops_operators_pass_in_their_real_spaces(make):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyLops warns about its numpy backend's dtypes
+        op = make()
+    report = linop.verify(op, seed=0)
+    assert report.passed, report
+    assert report.inner_products["scalars"] == "real" and report.inner_products["source"] == "detected"
+
+
+def test_the_real_fft_tells_a_real_domain_and_a_complex_range():
+    A = from_pylops(pylops.signalprocessing.FFT(8, real=True))
+    spaces = A.inner_product_spaces
+    assert (spaces["domain"]["real"], spaces["range"]["real"], spaces["scalars"]) == (True, False, "real")
+
+
+def test_a_complex_linear_pylops_fft_is_still_checked_for_complex_scalars():
+    report = linop.verify(pylops.signalprocessing.FFT(8), seed=0)
+    assert report.passed and report.inner_products["scalars"] == "complex"
+
+
+class _DroppedImaginaryFFT(pylops.LinearOperator):
+    """PyLops' real FFT whose adjoint drops the imaginary part of its input (a planted defect)."""
+
+    def __init__(self, n: int):
+        self.fft = pylops.signalprocessing.FFT(n, real=True)
+        super().__init__(dtype=self.fft.dtype, dims=self.fft.dims, dimsd=self.fft.dimsd, clinear=False)
+
+    def _matvec(self, x):
+        return self.fft.matvec(x)
+
+    def _rmatvec(self, y):
+        return self.fft.rmatvec(np.real(y).astype(y.dtype))
+
+
+def test_a_dropped_imaginary_part_in_a_real_fft_adjoint_is_caught_with_the_part_named():
+    report = linop.verify(_DroppedImaginaryFFT(8), seed=0)
+    assert not report["adjoint"].passed and not report["probes"].passed
+    assert report["matrix"].details["output_part"] == "im"
